@@ -1,0 +1,68 @@
+package io.ketcd.api;
+
+/**
+ * The errors etcd returns to clients, with etcd's exact gRPC code and message (etcd's
+ * {@code api/v3rpc/rpctypes}). Clients such as etcdctl and jetcd match on these texts, so they
+ * must not be reworded.
+ */
+public enum EtcdError {
+    EMPTY_KEY(StatusCode.INVALID_ARGUMENT, "etcdserver: key is not provided"),
+    KEY_NOT_FOUND(StatusCode.INVALID_ARGUMENT, "etcdserver: key not found"),
+    VALUE_PROVIDED(StatusCode.INVALID_ARGUMENT, "etcdserver: value is provided"),
+    LEASE_PROVIDED(StatusCode.INVALID_ARGUMENT, "etcdserver: lease is provided"),
+    TOO_MANY_OPS(StatusCode.INVALID_ARGUMENT, "etcdserver: too many operations in txn request"),
+    DUPLICATE_KEY(StatusCode.INVALID_ARGUMENT, "etcdserver: duplicate key given in txn request"),
+    COMPACTED(StatusCode.OUT_OF_RANGE, "etcdserver: mvcc: required revision has been compacted"),
+    FUTURE_REV(StatusCode.OUT_OF_RANGE, "etcdserver: mvcc: required revision is a future revision"),
+    NO_SPACE(StatusCode.RESOURCE_EXHAUSTED, "etcdserver: mvcc: database space exceeded"),
+
+    LEASE_NOT_FOUND(StatusCode.NOT_FOUND, "etcdserver: requested lease not found"),
+    LEASE_EXIST(StatusCode.FAILED_PRECONDITION, "etcdserver: lease already exists"),
+    LEASE_TTL_TOO_LARGE(StatusCode.OUT_OF_RANGE, "etcdserver: too large lease TTL"),
+
+    MEMBER_EXIST(StatusCode.FAILED_PRECONDITION, "etcdserver: member ID already exist"),
+    PEER_URL_EXIST(StatusCode.FAILED_PRECONDITION, "etcdserver: Peer URLs already exists"),
+    MEMBER_NOT_ENOUGH_STARTED(StatusCode.FAILED_PRECONDITION, "etcdserver: re-configuration failed due to not enough started members"),
+    MEMBER_BAD_URLS(StatusCode.INVALID_ARGUMENT, "etcdserver: given member URLs are invalid"),
+    MEMBER_NOT_FOUND(StatusCode.NOT_FOUND, "etcdserver: member not found"),
+    MEMBER_NOT_LEARNER(StatusCode.FAILED_PRECONDITION, "etcdserver: can only promote a learner member"),
+    LEARNER_NOT_READY(StatusCode.FAILED_PRECONDITION, "etcdserver: can only promote a learner member which is in sync with leader"),
+    TOO_MANY_LEARNERS(StatusCode.FAILED_PRECONDITION, "etcdserver: too many learner members in cluster"),
+
+    REQUEST_TOO_LARGE(StatusCode.INVALID_ARGUMENT, "etcdserver: request is too large"),
+    NO_LEADER(StatusCode.UNAVAILABLE, "etcdserver: no leader"),
+    NOT_LEADER(StatusCode.FAILED_PRECONDITION, "etcdserver: not leader"),
+    LEADER_CHANGED(StatusCode.UNAVAILABLE, "etcdserver: leader changed"),
+    NOT_CAPABLE(StatusCode.UNAVAILABLE, "etcdserver: not capable"),
+    STOPPED(StatusCode.UNAVAILABLE, "etcdserver: server stopped"),
+    TIMEOUT(StatusCode.UNAVAILABLE, "etcdserver: request timed out"),
+    TIMEOUT_DUE_TO_LEADER_FAIL(StatusCode.UNAVAILABLE, "etcdserver: request timed out, possibly due to previous leader failure"),
+    TIMEOUT_DUE_TO_CONNECTION_LOST(StatusCode.UNAVAILABLE, "etcdserver: request timed out, possibly due to connection lost"),
+    UNHEALTHY(StatusCode.UNAVAILABLE, "etcdserver: unhealthy cluster"),
+    CORRUPT(StatusCode.DATA_LOSS, "etcdserver: corrupt cluster"),
+    BAD_LEADER_TRANSFEREE(StatusCode.FAILED_PRECONDITION, "etcdserver: bad leader transferee"),
+
+    NOT_SUPPORTED(StatusCode.UNIMPLEMENTED, "etcdserver: not supported in ketcd yet");
+
+    private final StatusCode code;
+    private final String message;
+
+    EtcdError(StatusCode code, String message) {
+        this.code = code;
+        this.message = message;
+    }
+
+    public StatusCode code() {
+        return code;
+    }
+
+    /** etcd's message, word for word. */
+    public String message() {
+        return message;
+    }
+
+    /** An exception carrying this error, for throwing or for completing a future exceptionally. */
+    public EtcdException exception() {
+        return new EtcdException(this);
+    }
+}

@@ -1,0 +1,174 @@
+package io.ketcd.server;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A member's configuration under etcd's flag names, with etcd's defaults. Built once, by
+ * {@link #from(Map, Map)}, from configuration properties (Karaf's {@code etc/io.ketcd.server.cfg},
+ * or the embedded launcher's map) and the process environment, where {@code ETCD_<FLAG>}
+ * (upper case, '-' as '_') overrides the property, as etcd's environment variables do.
+ *
+ * <p>{@link #KEYS} is the one home of the keys and their defaults.
+ */
+public record ServerConfig(
+        String name,
+        Path dataDir,
+        List<URI> listenClientUrls,
+        List<URI> advertiseClientUrls,
+        List<URI> listenClientHttpUrls,
+        List<URI> listenPeerUrls,
+        List<URI> initialAdvertisePeerUrls,
+        String initialCluster,
+        String initialClusterState,
+        String initialClusterToken,
+        Duration heartbeatInterval,
+        Duration electionTimeout,
+        long snapshotCount,
+        long quotaBackendBytes,
+        int maxRequestBytes,
+        int maxTxnOps,
+        Duration backendBatchInterval,
+        int backendBatchLimit) {
+
+    /** Keys ketcd knows, in etcd's spelling, with etcd's default values ("" = unset). */
+    public static final Map<String, String> KEYS = keys();
+
+    private static Map<String, String> keys() {
+        Map<String, String> k = new LinkedHashMap<>();
+        k.put("name", "default");
+        k.put("data-dir", "");                       // etcd: "${name}.etcd"
+        k.put("listen-client-urls", "http://localhost:2379");
+        k.put("advertise-client-urls", "http://localhost:2379");
+        k.put("listen-client-http-urls", "http://localhost:2381");
+        k.put("listen-peer-urls", "http://localhost:2380");
+        k.put("initial-advertise-peer-urls", "http://localhost:2380");
+        k.put("initial-cluster", "");                // etcd: "${name}=${initial-advertise-peer-urls}"
+        k.put("initial-cluster-state", "new");
+        k.put("initial-cluster-token", "etcd-cluster");
+        k.put("heartbeat-interval", "100");          // milliseconds
+        k.put("election-timeout", "1000");           // milliseconds
+        k.put("snapshot-count", "100000");
+        k.put("quota-backend-bytes", "0");           // 0 = etcd's default of 2 GiB
+        k.put("max-request-bytes", "1572864");       // 1.5 MiB
+        k.put("max-txn-ops", "128");
+        k.put("backend-batch-interval", "100");      // milliseconds
+        k.put("backend-batch-limit", "10000");
+        return Collections.unmodifiableMap(k);
+    }
+
+    /** etcd's default backend quota when {@code quota-backend-bytes} is 0. */
+    public static final long DEFAULT_QUOTA_BYTES = 2L * 1024 * 1024 * 1024;
+
+    public ServerConfig {
+        listenClientUrls = List.copyOf(listenClientUrls);
+        advertiseClientUrls = List.copyOf(advertiseClientUrls);
+        listenClientHttpUrls = List.copyOf(listenClientHttpUrls);
+        listenPeerUrls = List.copyOf(listenPeerUrls);
+        initialAdvertisePeerUrls = List.copyOf(initialAdvertisePeerUrls);
+    }
+
+    /** The configuration with every key at its default, as a plain {@code etcd} would start. */
+    public static ServerConfig defaults() {
+        return from(Map.of(), Map.of());
+    }
+
+    /**
+     * Reads the known keys from {@code properties}, letting {@code ETCD_*} variables of
+     * {@code environment} override them; unknown keys are ignored (Karaf adds its own, such as
+     * {@code service.pid}).
+     *
+     * @throws IllegalArgumentException naming the key, when a value cannot be parsed
+     */
+    public static ServerConfig from(Map<String, ?> properties, Map<String, String> environment) {
+        Map<String, String> v = new LinkedHashMap<>();
+        for (Map.Entry<String, String> key : KEYS.entrySet()) {
+            String env = environment.get(envName(key.getKey()));
+            Object prop = properties.get(key.getKey());
+            String value = env != null ? env : prop != null ? String.valueOf(prop).trim() : key.getValue();
+            v.put(key.getKey(), value);
+        }
+        String name = v.get("name");
+        String dataDir = v.get("data-dir").isEmpty() ? name + ".etcd" : v.get("data-dir");
+        List<URI> advertisePeer = urls(v, "initial-advertise-peer-urls");
+        String initialCluster = v.get("initial-cluster").isEmpty()
+                ? defaultInitialCluster(name, advertisePeer) : v.get("initial-cluster");
+        String state = v.get("initial-cluster-state");
+        if (!state.equals("new") && !state.equals("existing")) {
+            throw new IllegalArgumentException("invalid value \"" + state
+                    + "\" for flag -initial-cluster-state: valid values are \"new\" or \"existing\"");
+        }
+        long quota = number(v, "quota-backend-bytes");
+        return new ServerConfig(
+                name,
+                Path.of(dataDir),
+                urls(v, "listen-client-urls"),
+                urls(v, "advertise-client-urls"),
+                urls(v, "listen-client-http-urls"),
+                urls(v, "listen-peer-urls"),
+                advertisePeer,
+                initialCluster,
+                state,
+                v.get("initial-cluster-token"),
+                Duration.ofMillis(number(v, "heartbeat-interval")),
+                Duration.ofMillis(number(v, "election-timeout")),
+                number(v, "snapshot-count"),
+                quota <= 0 ? DEFAULT_QUOTA_BYTES : quota,
+                Math.toIntExact(number(v, "max-request-bytes")),
+                Math.toIntExact(number(v, "max-txn-ops")),
+                Duration.ofMillis(number(v, "backend-batch-interval")),
+                Math.toIntExact(number(v, "backend-batch-limit")));
+    }
+
+    /** The environment variable etcd reads for a flag: {@code listen-client-urls} → {@code ETCD_LISTEN_CLIENT_URLS}. */
+    public static String envName(String key) {
+        return "ETCD_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    private static String defaultInitialCluster(String name, List<URI> peerUrls) {
+        List<String> parts = new ArrayList<>();
+        for (URI u : peerUrls) {
+            parts.add(name + "=" + u);
+        }
+        return String.join(",", parts);
+    }
+
+    private static long number(Map<String, String> v, String key) {
+        try {
+            return Long.parseLong(v.get(key));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid value \"" + v.get(key) + "\" for flag -" + key
+                    + ": parse error", e);
+        }
+    }
+
+    private static List<URI> urls(Map<String, String> v, String key) {
+        List<URI> out = new ArrayList<>();
+        String raw = v.get(key);
+        if (raw.isEmpty()) {
+            return out;
+        }
+        for (String part : raw.split(",")) {
+            String s = part.trim();
+            URI u;
+            try {
+                u = new URI(s);
+            } catch (Exception e) {
+                throw new IllegalArgumentException("invalid value \"" + raw + "\" for flag -" + key + ": " + e.getMessage(), e);
+            }
+            if (u.getScheme() == null || u.getHost() == null || u.getPort() < 0) {
+                throw new IllegalArgumentException("invalid value \"" + raw + "\" for flag -" + key
+                        + ": URL must be scheme://host:port, got \"" + s + "\"");
+            }
+            out.add(u);
+        }
+        return out;
+    }
+}
