@@ -1,0 +1,366 @@
+package io.ketcd.mvcc;
+
+import io.ketcd.api.EtcdError;
+import io.ketcd.api.EtcdException;
+import io.ketcd.mvcc.internal.Applier;
+import io.ketcd.mvcc.internal.Compactor;
+import io.ketcd.mvcc.internal.KeyIndex;
+import io.ketcd.mvcc.internal.KeySpace;
+import io.ketcd.mvcc.internal.Revision;
+import io.ketcd.mvcc.internal.SnapshotView;
+import io.ketcd.mvcc.internal.TreeIndex;
+import io.ketcd.mvcc.internal.WriteTxn;
+import io.ketcd.proto.etcdserverpb.CompactionRequest;
+import io.ketcd.proto.etcdserverpb.CompactionResponse;
+import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
+import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
+import io.ketcd.proto.etcdserverpb.PutRequest;
+import io.ketcd.proto.etcdserverpb.PutResponse;
+import io.ketcd.proto.etcdserverpb.RangeRequest;
+import io.ketcd.proto.etcdserverpb.RangeResponse;
+import io.ketcd.proto.etcdserverpb.ResponseHeader;
+import io.ketcd.proto.etcdserverpb.TxnRequest;
+import io.ketcd.proto.etcdserverpb.TxnResponse;
+import io.ketcd.proto.mvccpb.KeyValue;
+import io.ketcd.storage.Backend;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+import java.util.function.LongPredicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * etcd's multi-version key-value store (etcd {@code mvcc.store} with the request semantics of
+ * {@code etcdserver/apply.go}): every change gets a {@link #currentRevision() revision}, old
+ * revisions stay readable until {@link #compact compacted}, and the requests and responses are
+ * etcd's own messages.
+ *
+ * <h2>Revisions</h2>
+ * An empty store is at revision 1. A write request that changes something (a put, a delete that
+ * deletes a key, a txn whose chosen branch does either) advances the revision by exactly one; all
+ * its changes share that main revision. A request that changes nothing (a range, a read-only
+ * txn, a delete of nothing, a txn whose chosen branch only reads) leaves it as it is.
+ *
+ * <h2>Responses</h2>
+ * Each response's header has only {@code revision} set, to the revision its result reflects: for
+ * a write, the revision it made (or the current one if it changed nothing); for a range, the
+ * store's revision when it was served, even when it read an older {@code revision}. The server
+ * adds {@code cluster_id}, {@code member_id} and {@code raft_term}. Ops inside a txn get headers
+ * the same way; a nested txn's header is present but empty, as in etcd.
+ *
+ * <h2>Threading</h2>
+ * {@link #range}, {@link #currentRevision}, {@link #compactRevision} and {@link #txn(TxnRequest)}
+ * of a read-only txn are safe from any thread, concurrently with writes: each read works on the
+ * revision current when it starts and never sees part of a write. Every other method is for one
+ * writer thread at a time (the server's apply loop).
+ *
+ * <h2>Consistent index</h2>
+ * Each write method has a form taking {@code consistentIndex}, the index of the raft entry being
+ * applied: it records that index in the backend ({@link Backend#setConsistentIndex}) in the same
+ * {@link Backend#write} section as the request's changes, so that a backend batch never holds
+ * an entry's effects without its index or the other way round. The index is recorded also when
+ * the request fails with an {@link EtcdException}: a rejected request is still an applied entry.
+ * The forms without it leave the index alone (for tests and embedded use without raft).
+ *
+ * <h2>Errors</h2>
+ * An {@link EtcdException} means the request was rejected and changed nothing. Any other
+ * exception from a write means the store or its backend is broken (etcd exits in that case):
+ * discard the store and reopen it from its backend (the server replays its WAL).
+ *
+ * <h2>Validation</h2>
+ * Requests are checked with {@link RequestValidator} here too, but without a txn op limit; the
+ * server must call {@link RequestValidator} before proposing, so that invalid requests never
+ * reach the raft log, as etcd's gRPC layer does.
+ */
+public final class KvStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KvStore.class);
+    /** No consistent index to record. */
+    private static final long NO_INDEX = Long.MIN_VALUE;
+
+    private final Backend backend;
+    private final KeySpace space;
+    private final Compactor compactor;
+    private final Applier applier;
+
+    /**
+     * Held shared by every read from the moment it captures its revisions until it has read all
+     * it needs, and exclusively while {@link #compactRev} advances: once a compaction holds it,
+     * no read below the new compaction revision is in flight, so the revisions it deletes are
+     * needed by nobody. Lock order: this lock, then the index lock.
+     */
+    private final ReentrantReadWriteLock compactionLock = new ReentrantReadWriteLock();
+    /** The revision of the last completed write; only the writer thread changes it. */
+    private volatile long currentRev = 1;
+    /** The last compaction revision, -1 if never compacted; changes under the compaction lock. */
+    private volatile long compactRev = -1;
+
+    /**
+     * Opens the store on {@code backend} with no leases: every put with a lease fails with
+     * {@code LEASE_NOT_FOUND}. See {@link #KvStore(Backend, LongPredicate)}.
+     */
+    public KvStore(Backend backend) {
+        this(backend, lease -> false);
+    }
+
+    /**
+     * Opens the store on {@code backend}: rebuilds the index from the key-values stored there,
+     * restores the compaction revision, and finishes a compaction that was accepted but not
+     * completed (this writes to the backend). The backend stays owned by the caller.
+     *
+     * @param leaseExists whether a lease id names a granted lease; asked for every put with a
+     *     lease, on the writer thread, and must answer the same on every member for the same
+     *     applied entry
+     */
+    public KvStore(Backend backend, LongPredicate leaseExists) {
+        this(backend, leaseExists, Compactor.DEFAULT_BATCH_LIMIT);
+    }
+
+    /** As {@link #KvStore(Backend, LongPredicate)}, deleting compacted revisions in batches of this size. */
+    KvStore(Backend backend, LongPredicate leaseExists, int compactionBatchLimit) {
+        this.backend = backend;
+        this.space = new KeySpace(new TreeIndex(), backend.bucket(KeySpace.KEY_BUCKET));
+        this.compactor = new Compactor(backend, compactionBatchLimit);
+        this.applier = new Applier(leaseExists);
+        restore();
+    }
+
+    /** The revision of the last completed write; 1 for an empty store. */
+    public long currentRevision() {
+        return currentRev;
+    }
+
+    /** The revision of the last compaction, or -1 if the store was never compacted. */
+    public long compactRevision() {
+        return compactRev;
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /**
+     * Serves a range as etcd does (see {@link RangeRequest} for the options); thread-safe.
+     *
+     * @throws EtcdException {@code EMPTY_KEY}; {@code FUTURE_REV} if {@code revision} is after
+     *     the current revision; {@code COMPACTED} if it is below the compaction revision (reading
+     *     at exactly the compaction revision works)
+     */
+    public RangeResponse range(RangeRequest req) {
+        RequestValidator.checkRange(req);
+        compactionLock.readLock().lock();
+        try {
+            return applier.range(snapshot(), req);
+        } finally {
+            compactionLock.readLock().unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    /** {@link #put(PutRequest, long)} without recording a consistent index. */
+    public PutResponse put(PutRequest req) {
+        return put(req, NO_INDEX);
+    }
+
+    /**
+     * Writes one key; writer thread only.
+     *
+     * @throws EtcdException {@code EMPTY_KEY}, {@code VALUE_PROVIDED}, {@code LEASE_PROVIDED}
+     *     (invalid request); {@code LEASE_NOT_FOUND}; {@code KEY_NOT_FOUND} if
+     *     {@code ignore_value} or {@code ignore_lease} is set and the key does not exist
+     */
+    public PutResponse put(PutRequest req, long consistentIndex) {
+        RequestValidator.checkPut(req);
+        return write(consistentIndex, txn -> applier.put(txn, req));
+    }
+
+    /** {@link #deleteRange(DeleteRangeRequest, long)} without recording a consistent index. */
+    public DeleteRangeResponse deleteRange(DeleteRangeRequest req) {
+        return deleteRange(req, NO_INDEX);
+    }
+
+    /**
+     * Deletes the keys of a range; writer thread only.
+     *
+     * @throws EtcdException {@code EMPTY_KEY}
+     */
+    public DeleteRangeResponse deleteRange(DeleteRangeRequest req, long consistentIndex) {
+        RequestValidator.checkDeleteRange(req);
+        return write(consistentIndex, txn -> applier.deleteRange(txn, req));
+    }
+
+    /**
+     * Runs a txn without recording a consistent index. A read-only txn (only ranges in both
+     * branches, no nested txn) is served like a {@link #range}, from any thread; any other txn
+     * is for the writer thread.
+     */
+    public TxnResponse txn(TxnRequest req) {
+        if (Applier.isReadOnly(req)) {
+            RequestValidator.checkTxn(req, Integer.MAX_VALUE);
+            compactionLock.readLock().lock();
+            try {
+                return applier.txn(snapshot(), req);
+            } finally {
+                compactionLock.readLock().unlock();
+            }
+        }
+        return txn(req, NO_INDEX);
+    }
+
+    /**
+     * Runs a txn: the compares (over the store before the txn, nested ones included) choose the
+     * branches, then the chosen ops run in order, all at one revision; writer thread only.
+     *
+     * @throws EtcdException an invalid request (see {@link RequestValidator#checkTxn}, not
+     *     counting ops); {@code KEY_NOT_FOUND} or {@code LEASE_NOT_FOUND} from a chosen put;
+     *     {@code FUTURE_REV} or {@code COMPACTED} from a chosen range with a revision (here a
+     *     negative revision counts as below the compaction revision, as in etcd)
+     */
+    public TxnResponse txn(TxnRequest req, long consistentIndex) {
+        RequestValidator.checkTxn(req, Integer.MAX_VALUE);
+        return write(consistentIndex, txn -> applier.txn(txn, req));
+    }
+
+    /** {@link #compact(CompactionRequest, long)} without recording a consistent index. */
+    public CompactionResponse compact(CompactionRequest req) {
+        return compact(req, NO_INDEX);
+    }
+
+    /**
+     * Compacts the history at {@code revision}: reads below it fail with {@code COMPACTED} from
+     * now on, and the backend drops every revision not needed to read at or after it. The
+     * compaction is complete when this returns; with {@code physical} the backend has also
+     * committed it. Writer thread only.
+     *
+     * @throws EtcdException {@code COMPACTED} if {@code revision} is not above the last
+     *     compaction revision; {@code FUTURE_REV} if it is after the current revision
+     */
+    public CompactionResponse compact(CompactionRequest req, long consistentIndex) {
+        long rev = req.getRevision();
+        Outcome<Long> accepted = backend.write(() -> {
+            EtcdException error = null;
+            if (rev <= compactRev) {
+                error = EtcdError.COMPACTED.exception();
+            } else if (rev > currentRev) {
+                error = EtcdError.FUTURE_REV.exception();
+            } else {
+                advanceCompactRev(rev);
+                compactor.markScheduled(rev);
+            }
+            recordIndex(consistentIndex);
+            return new Outcome<>(currentRev, error);
+        });
+        accepted.valueOrThrow();
+        compactor.compact(rev, space.index().compact(rev));
+        if (req.getPhysical()) {
+            backend.commit();
+        }
+        return CompactionResponse.newBuilder()
+                .setHeader(ResponseHeader.newBuilder().setRevision(currentRev))
+                .build();
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    /** A view at the current revisions; caller holds the compaction lock shared. */
+    private SnapshotView snapshot() {
+        return new SnapshotView(space, currentRev, compactRev);
+    }
+
+    /**
+     * Runs one write request in one backend write section: the request, then the consistent
+     * index, then the new revision is published (if the request changed anything). An
+     * {@link EtcdException} is rethrown after the section ends.
+     */
+    private <T> T write(long consistentIndex, Function<WriteTxn, T> request) {
+        Outcome<T> outcome = backend.write(() -> {
+            WriteTxn txn = new WriteTxn(space, currentRev, compactRev);
+            T value = null;
+            EtcdException error = null;
+            try {
+                value = request.apply(txn);
+            } catch (EtcdException e) {
+                if (txn.changed()) {
+                    throw new IllegalStateException("request failed after changing the store", e);
+                }
+                error = e;
+            }
+            recordIndex(consistentIndex);
+            if (txn.changed()) {
+                currentRev = txn.rev() + 1;
+            }
+            return new Outcome<>(value, error);
+        });
+        return outcome.valueOrThrow();
+    }
+
+    private void recordIndex(long consistentIndex) {
+        if (consistentIndex != NO_INDEX) {
+            backend.setConsistentIndex(consistentIndex);
+        }
+    }
+
+    private void advanceCompactRev(long rev) {
+        compactionLock.writeLock().lock();
+        try {
+            compactRev = rev;
+        } finally {
+            compactionLock.writeLock().unlock();
+        }
+    }
+
+    /** The result of a write section, or the etcd error to throw once it has ended. */
+    private record Outcome<T>(T value, EtcdException error) {
+        T valueOrThrow() {
+            if (error != null) {
+                throw error;
+            }
+            return value;
+        }
+    }
+
+    /**
+     * etcd's {@code restore}: replays the key bucket in revision order into the index. A key's
+     * first revision found is the oldest one compaction left, so it starts the key index with
+     * the creation and version stored in it; a tombstone of a key not in the index is a leftover
+     * of a compaction and is skipped.
+     */
+    private void restore() {
+        long started = System.nanoTime();
+        long finished = compactor.finished();
+        long scheduled = compactor.scheduled();
+        compactRev = finished;
+        TreeIndex index = space.index();
+        long[] lastRev = {1};
+        long[] count = {0};
+        space.keys().scan(new Revision(1, 0).toBytes(), null, (k, v) -> {
+            Revision rev = Revision.fromBytes(k);
+            boolean tombstone = Revision.isTombstone(k);
+            KeyValue kv = KeySpace.parse(v, rev);
+            lastRev[0] = rev.main();
+            count[0]++;
+            KeyIndex ki = index.keyIndex(kv.getKey());
+            if (ki != null) {
+                if (tombstone) {
+                    ki.tombstone(rev.main(), rev.sub());
+                } else {
+                    ki.put(rev.main(), rev.sub());
+                }
+            } else if (!tombstone) {
+                ki = new KeyIndex(kv.getKey());
+                ki.restore(new Revision(kv.getCreateRevision(), 0), rev, kv.getVersion());
+                index.insert(ki);
+            }
+            return true;
+        });
+        // a compaction may have removed every revision up to it
+        currentRev = Math.max(lastRev[0], compactRev);
+        LOG.info("restored {} revisions of {} keys in {} ms: revision {}, compacted at {}", count[0],
+                index.size(), (System.nanoTime() - started) / 1_000_000, currentRev, compactRev);
+        if (scheduled > compactRev) {
+            LOG.info("resuming the compaction at revision {}", scheduled);
+            advanceCompactRev(scheduled);
+            compactor.compact(scheduled, index.compact(scheduled));
+        }
+    }
+
+}
