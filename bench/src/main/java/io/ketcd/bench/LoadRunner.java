@@ -1,0 +1,160 @@
+package io.ketcd.bench;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.Status;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One phase of a run: {@code clients} closed-loop clients, client {@code i} on channel
+ * {@code i % channels.size()}, each with exactly one request in flight, share {@code total}
+ * numbered requests. A client sends its next request from the completion of the previous one
+ * (on the transport's thread: the channels use a direct executor), so no thread blocks and the
+ * in-flight bound per client is 1 by construction, as in etcd's benchmark.
+ *
+ * <p>A client checks the phase's time bound before it takes a request number, so the requests
+ * sent are exactly numbers {@code [0, sent)}.
+ */
+final class LoadRunner {
+    /** A failed request's slot in {@link Phase#latencies()}. */
+    static final long FAILED = -1;
+
+    /**
+     * What a phase measured.
+     *
+     * @param latencies nanoseconds of request {@code i}, or {@link #FAILED}, for every request sent; owned by the caller
+     * @param errors failed requests by gRPC status code, with one sample description each
+     * @param wallNanos from the first request sent to the last answer received
+     */
+    record Phase(long[] latencies, Map<String, ErrorCount> errors, long wallNanos) {
+    }
+
+    record ErrorCount(long count, String example) {
+    }
+
+    private LoadRunner() {
+    }
+
+    /**
+     * Runs a phase of at most {@code total} requests and, if {@code duration} is not zero, sends
+     * none after it has passed. Returns when every request sent is answered or failed.
+     */
+    static Phase run(List<? extends Channel> channels, int clients, int total, Duration duration,
+            KvCalls.Sender sender, Duration timeout) throws InterruptedException {
+        long[] latencies = new long[total];
+        Arrays.fill(latencies, FAILED);
+        AtomicInteger nextTicket = new AtomicInteger();
+        CountDownLatch finished = new CountDownLatch(clients);
+        Map<String, LongAdder> errorCounts = new ConcurrentHashMap<>();
+        Map<String, String> examples = new ConcurrentHashMap<>();
+
+        long start = System.nanoTime();
+        // unbounded: a century, still safe for the overflow-proof comparison nanoTime() - stopAt > 0
+        long stopAt = start + (duration.isZero() ? Long.MAX_VALUE / 3 : duration.toNanos());
+        Client[] all = new Client[clients];
+        for (int i = 0; i < clients; i++) {
+            all[i] = new Client(channels.get(i % channels.size()), sender, timeout, total, stopAt, nextTicket,
+                    latencies, finished, errorCounts, examples);
+        }
+        for (Client c : all) {
+            c.kick();
+        }
+        finished.await();
+        long wall = System.nanoTime() - start;
+        int sent = Math.min(nextTicket.get(), total);
+
+        Map<String, ErrorCount> errors = new TreeMap<>();
+        errorCounts.forEach((code, n) -> errors.put(code, new ErrorCount(n.sum(), examples.get(code))));
+        return new Phase(Arrays.copyOf(latencies, sent), errors, wall);
+    }
+
+    private static final class Client implements FutureCallback<Object> {
+        private final Channel channel;
+        private final KvCalls.Sender sender;
+        private final Duration timeout;
+        private final int total;
+        /** {@link System#nanoTime()} after which no request is sent. */
+        private final long stopAt;
+        private final AtomicInteger nextTicket;
+        private final long[] latencies;
+        private final CountDownLatch finished;
+        private final Map<String, LongAdder> errorCounts;
+        private final Map<String, String> examples;
+        /** Completions not yet acted on; the thread that raises it from 0 runs the send loop (no recursion). */
+        private final AtomicInteger pending = new AtomicInteger();
+        // written before the send and read in its completion: ordered by the future's happens-before
+        private int ticket;
+        private long sentAt;
+
+        Client(Channel channel, KvCalls.Sender sender, Duration timeout, int total, long stopAt,
+                AtomicInteger nextTicket, long[] latencies, CountDownLatch finished, Map<String, LongAdder> errorCounts,
+                Map<String, String> examples) {
+            this.channel = channel;
+            this.sender = sender;
+            this.timeout = timeout;
+            this.total = total;
+            this.stopAt = stopAt;
+            this.nextTicket = nextTicket;
+            this.latencies = latencies;
+            this.finished = finished;
+            this.errorCounts = errorCounts;
+            this.examples = examples;
+        }
+
+        void kick() {
+            if (pending.getAndIncrement() != 0) {
+                return;
+            }
+            do {
+                sendNext();
+            } while (pending.decrementAndGet() != 0);
+        }
+
+        private void sendNext() {
+            // time first, then the number: a number taken is always sent
+            if (System.nanoTime() - stopAt > 0 || (ticket = nextTicket.getAndIncrement()) >= total) {
+                finished.countDown();
+                return;
+            }
+            CallOptions options = CallOptions.DEFAULT.withWaitForReady()
+                    .withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            sentAt = System.nanoTime();
+            ListenableFuture<?> answer;
+            try {
+                answer = sender.send(channel, options, ticket);
+            } catch (RuntimeException e) {
+                answer = Futures.immediateFailedFuture(e);
+            }
+            Futures.addCallback(answer, this, MoreExecutors.directExecutor());
+        }
+
+        @Override
+        public void onSuccess(Object response) {
+            latencies[ticket] = System.nanoTime() - sentAt;
+            kick();
+        }
+
+        @Override
+        public void onFailure(Throwable t) {
+            Status status = Status.fromThrowable(t);
+            String code = status.getCode().name();
+            errorCounts.computeIfAbsent(code, c -> new LongAdder()).increment();
+            examples.putIfAbsent(code, String.valueOf(status.getDescription()));
+            kick();
+        }
+    }
+}

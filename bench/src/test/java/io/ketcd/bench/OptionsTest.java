@@ -1,0 +1,57 @@
+package io.ketcd.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class OptionsTest {
+    @Test
+    void defaultsFollowEtcdBenchmark() {
+        Options o = Options.parse("put");
+
+        assertThat(o.endpoints()).containsExactly(new Options.Endpoint("127.0.0.1", 2379));
+        assertThat(o.conns()).isEqualTo(1);
+        assertThat(o.clients()).isEqualTo(1);
+        assertThat(o.total()).isEqualTo(10_000);
+        assertThat(o.warmup()).isEqualTo(1_000);
+        assertThat(o.keySize()).isEqualTo(8);
+        assertThat(o.valSize()).isEqualTo(8);
+        assertThat(o.keySpaceSize()).isEqualTo(1);
+        assertThat(o.serializable()).isFalse();
+        assertThat(o.timeout()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void flagsInBothFormsAndAroundTheWorkload() {
+        Options o = Options.parse("--endpoints=http://127.0.0.1:1,localhost:2", "--conns", "4", "range", "k",
+                "--clients=16", "--consistency", "s", "--total", "500", "--warmup=0", "--timeout", "1.5");
+
+        assertThat(o.workload()).isEqualTo(Options.Workload.RANGE);
+        assertThat(o.rangeKey()).isEqualTo("k");
+        assertThat(o.endpoints()).isEqualTo(List.of(new Options.Endpoint("127.0.0.1", 1),
+                new Options.Endpoint("localhost", 2)));
+        assertThat(o.conns()).isEqualTo(4);
+        assertThat(o.clients()).isEqualTo(16);
+        assertThat(o.serializable()).isTrue();
+        assertThat(o.total()).isEqualTo(500);
+        assertThat(o.warmup()).isZero();
+        assertThat(o.timeout()).isEqualTo(Duration.ofMillis(1500));
+    }
+
+    @Test
+    void badFlagsAreRefused() {
+        assertThatThrownBy(() -> Options.parse()).hasMessageContaining("workload");
+        assertThatThrownBy(() -> Options.parse("get")).hasMessageContaining("unknown workload get");
+        assertThatThrownBy(() -> Options.parse("put", "--clients", "0")).hasMessageContaining("positive");
+        assertThatThrownBy(() -> Options.parse("range", "--consistency", "x")).hasMessageContaining("l or s");
+        assertThatThrownBy(() -> Options.parse("put", "--nope", "1")).hasMessageContaining("unknown flag --nope");
+        assertThatThrownBy(() -> Options.parse("put", "--total")).hasMessageContaining("needs a value");
+        assertThatThrownBy(() -> Options.parse("--endpoints", "https://h:1", "put")).hasMessageContaining("TLS");
+        // key number 199 needs a 2-byte varint
+        assertThatThrownBy(() -> Options.parse("put", "--key-size", "1", "--key-space-size", "200"))
+                .hasMessageContaining("too small");
+    }
+}

@@ -1,0 +1,54 @@
+package io.ketcd.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ReportTest {
+    @Test
+    void percentilesAreNearestRank() {
+        long[] sorted = new long[100];
+        for (int i = 0; i < sorted.length; i++) {
+            sorted[i] = i + 1;
+        }
+        assertThat(Report.percentile(sorted, 50)).isEqualTo(50);
+        assertThat(Report.percentile(sorted, 90)).isEqualTo(90);
+        assertThat(Report.percentile(sorted, 99)).isEqualTo(99);
+        assertThat(Report.percentile(sorted, 99.9)).isEqualTo(100);
+        assertThat(Report.percentile(sorted, 0)).isEqualTo(1);
+        assertThat(Report.percentile(new long[] {7}, 99)).isEqualTo(7);
+    }
+
+    @Test
+    void failedRequestsAreCountedButNotTimed() {
+        // 4 requests: 3 ms, failed, 1 ms, 2 ms; the phase took half a second
+        long[] latencies = {3_000_000, LoadRunner.FAILED, 1_000_000, 2_000_000};
+        LoadRunner.Phase phase = new LoadRunner.Phase(latencies,
+                Map.of("UNAVAILABLE", new LoadRunner.ErrorCount(1, "connection refused")), 500_000_000);
+
+        Report r = Report.of("put", 2, 4, phase);
+
+        assertThat(r.total()).isEqualTo(4);
+        assertThat(r.ok()).isEqualTo(3);
+        assertThat(r.errorCount()).isEqualTo(1);
+        assertThat(r.opsPerSecond()).isEqualTo(6.0);
+        assertThat(r.latencyMillis()).isEqualTo(new Report.Latency(2, 3, 3, 3, 3, 2));
+        assertThat(r.json()).isEqualTo("{\"workload\":\"put\",\"conns\":2,\"clients\":4,\"total\":4,\"ok\":3,"
+                + "\"errors\":1,\"error_codes\":{\"UNAVAILABLE\":1},\"seconds\":0.500,\"ops_per_sec\":6.0,"
+                + "\"p50_ms\":2.000,\"p90_ms\":3.000,\"p99_ms\":3.000,\"p999_ms\":3.000,\"max_ms\":3.000,"
+                + "\"mean_ms\":2.000}");
+        assertThat(r.human()).startsWith("put: 6.0 ops/s, 3 ok, 1 errors in 0.50 s (4 clients over 2 conns)")
+                .endsWith("; 1 x UNAVAILABLE: connection refused");
+    }
+
+    @Test
+    void allFailedGivesZeroLatencies() {
+        Report r = Report.of("put", 1, 1, new LoadRunner.Phase(new long[] {LoadRunner.FAILED},
+                Map.of("DEADLINE_EXCEEDED", new LoadRunner.ErrorCount(1, "deadline")), 1_000));
+
+        assertThat(r.ok()).isZero();
+        assertThat(r.opsPerSecond()).isZero();
+        assertThat(r.latencyMillis()).isEqualTo(new Report.Latency(0, 0, 0, 0, 0, 0));
+    }
+}
