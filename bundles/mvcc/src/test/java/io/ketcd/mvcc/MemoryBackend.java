@@ -23,6 +23,7 @@ final class MemoryBackend implements Backend {
     private final Map<String, MemoryBucket> buckets = new ConcurrentHashMap<>();
     private final ReentrantLock writeLock = new ReentrantLock();
     private long writes;
+    private long commits;
 
     @Override
     public Bucket bucket(String name) {
@@ -56,6 +57,22 @@ final class MemoryBackend implements Backend {
 
     @Override
     public void commit() {
+        writeLock.lock();
+        try {
+            commits++;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Calls of {@link #commit()} so far. */
+    long commits() {
+        writeLock.lock();
+        try {
+            return commits;
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     @Override
