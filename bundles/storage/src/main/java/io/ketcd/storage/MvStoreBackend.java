@@ -107,9 +107,12 @@ public final class MvStoreBackend implements Backend {
         }
         MVStore store;
         try {
+            // both triggers off: autoCommitDisabled() only stops the timer (H2 2.3); without a
+            // zero buffer size MVStore still stores by itself once ~19 MiB are unsaved
             store = new MVStore.Builder()
                     .fileName(file.toString())
                     .autoCommitDisabled()
+                    .autoCommitBufferSize(0)
                     .open();
         } catch (MVStoreException | IllegalStateException e) {
             throw new IOException("cannot open backend file " + file

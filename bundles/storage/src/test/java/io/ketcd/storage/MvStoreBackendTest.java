@@ -229,6 +229,28 @@ class MvStoreBackendTest {
     }
 
     @Test
+    void mvStoreNeverCommitsOnItsOwnUnderMemoryPressure() throws IOException {
+        // MVStore by default stores by itself once ~19 MiB of changes are unsaved, which could
+        // land a batch between a write's effects and its consistent index. 32 MiB stay unsaved.
+        BackendOptions options = new BackendOptions(NEVER, Integer.MAX_VALUE);
+        MvStoreBackend backend = MvStoreBackend.open(file(), options);
+        apply(backend, 1, "a", "1");
+        backend.commit();
+        byte[] value = new byte[8 * 1024];
+        for (int i = 0; i < 4096; i++) {
+            int n = i;
+            backend.write(() -> {
+                backend.bucket("key").put(b("big" + n), value);
+                backend.setConsistentIndex(2 + n);
+                return null;
+            });
+        }
+        assertThat(backend.commits()).isEqualTo(1);
+        backend.closeWithoutCommit();
+        assertCommitted(options, 1, "a=1", "!big0", "!big4095");
+    }
+
+    @Test
     void failedWriteAfterMutationStopsCommitsAndKeepsFileConsistent() throws IOException {
         BackendOptions options = new BackendOptions(NEVER, Integer.MAX_VALUE);
         MvStoreBackend backend = MvStoreBackend.open(file(), options);
