@@ -65,8 +65,13 @@ public final class Benchmark {
                     System.err.println("warmup errors: " + warmup.errors());
                 }
             }
-            return Report.of(label, o.conns(), o.clients(),
-                    LoadRunner.run(channels, o.clients(), o.total(), o.duration(), sender, o.timeout()));
+            double client = CpuTime.self();
+            double server = o.serverPid() == 0 ? Double.NaN : CpuTime.ofProcess(o.serverPid());
+            LoadRunner.Phase phase = LoadRunner.run(channels, o.clients(), o.total(), o.duration(), sender,
+                    o.timeout());
+            Report.Cpu cpu = new Report.Cpu(CpuTime.self() - client,
+                    o.serverPid() == 0 ? Double.NaN : CpuTime.ofProcess(o.serverPid()) - server);
+            return Report.of(label, o.conns(), o.clients(), phase, cpu);
         } finally {
             for (ManagedChannel c : channels) {
                 c.shutdownNow();

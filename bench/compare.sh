@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# Runs the same workloads against etcd and ketcd on this machine, alternating servers round by
+# round (etcd, ketcd, etcd, ketcd, ...), each started fresh on free 127.0.0.1 ports with a fresh
+# data dir and stopped afterwards, then prints a Markdown table of the medians over the rounds.
+#
+#   bench/compare.sh [--rounds R] [--quick] [--duration S] [--warmup S] [--ketcd dist|embedded] [--etcd-only]
+#
+# ketcd runs from the Karaf distribution in karaf-assembly/target/assembly (copied to a temp dir),
+# or, when that is not built, from the embedded launcher in the bench jar (io.ketcd.bench.EmbeddedMain).
+# Build first: mvn -q install -DskipTests (or at least the bench module).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+jar="$here/target/ketcd-bench.jar"
+dist="$top/karaf-assembly/target/assembly"
+etcd_bin=${ETCD_BIN:-etcd}
+
+rounds=3
+duration=8
+warmup=2
+ketcd_mode=auto
+etcd_only=false
+command_line="bench/compare.sh $*"
+
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds=$2; shift 2 ;;
+    --quick) rounds=1; duration=3; warmup=1; shift ;;
+    --duration) duration=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    --ketcd) ketcd_mode=$2; shift 2 ;;
+    --etcd-only) etcd_only=true; shift ;;
+    -h|--help) usage ;;
+    *) echo "unknown argument: $1" >&2; usage ;;
+  esac
+done
+
+[ -f "$jar" ] || { echo "missing $jar: build it with 'mvn -q install -DskipTests'" >&2; exit 1; }
+command -v "$etcd_bin" >/dev/null || { echo "no etcd binary ($etcd_bin): apt-get install etcd-server" >&2; exit 1; }
+
+if [ "$etcd_only" = true ]; then
+  ketcd_mode=none
+elif [ "$ketcd_mode" = auto ]; then
+  if [ -x "$dist/bin/karaf" ]; then ketcd_mode=dist
+  elif unzip -l "$jar" 'io/ketcd/bench/EmbeddedMain.class' >/dev/null 2>&1; then ketcd_mode=embedded
+  else echo "no ketcd to run: neither $dist/bin/karaf nor EmbeddedMain in $jar (use --etcd-only)" >&2; exit 1
+  fi
+fi
+
+# workload name | generator arguments (the common ones are added below). Keys and values as in
+# etcd's performance docs: 8-byte sequential keys, 256-byte values; range reads one such key.
+workloads=(
+  "put 1 conn 1 client|--conns 1 --clients 1 put"
+  "put 4 conns 16 clients|--conns 4 --clients 16 put"
+  "put 16 conns 256 clients|--conns 16 --clients 256 put"
+  "range l 4 conns 16 clients|--conns 4 --clients 16 range --consistency l"
+  "range l 16 conns 256 clients|--conns 16 --clients 256 range --consistency l"
+  "range s 4 conns 16 clients|--conns 4 --clients 16 range --consistency s"
+  "range s 16 conns 256 clients|--conns 16 --clients 256 range --consistency s"
+)
+common=(--key-size 8 --val-size 256 --key-space-size 1000000 --sequential-keys
+        --total 1000000 --warmup 1000000 --duration "$duration" --warmup-duration "$warmup")
+
+work=$(mktemp -d /tmp/ketcd-compare.XXXXXX)
+results="$work/results"
+: >"$results"
+server_pgid=""
+
+stop_server() {
+  if [ -n "$server_pgid" ]; then
+    kill -TERM -- "-$server_pgid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 -- "-$server_pgid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL -- "-$server_pgid" 2>/dev/null || true
+    server_pgid=""
+  fi
+}
+cleanup() { stop_server; rm -rf "$work"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A port nothing listens on now (the server binds it a moment later; a clash shows as a failed start).
+taken=" "
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    case "$taken" in *" $p "*) continue ;; esac
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then taken="$taken$p "; echo "$p"; return; fi
+  done
+}
+
+# Waits until 127.0.0.1:$1 accepts connections, at most $2 seconds, while the server lives.
+await_port() {
+  local deadline=$((SECONDS + $2))
+  while [ $SECONDS -lt "$deadline" ]; do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    kill -0 "$server_pgid" 2>/dev/null || return 1
+    sleep 0.2
+  done
+  return 1
+}
+
+# Starts server $1 (etcd or ketcd) in its own process group in $2; sets server_pgid and client_port.
+start_server() {
+  local kind=$1 dir=$2 peer http
+  client_port=$(free_port); peer=$(free_port); http=$(free_port)
+  local client_url="http://127.0.0.1:$client_port" peer_url="http://127.0.0.1:$peer"
+  mkdir -p "$dir"
+  case "$kind" in
+    etcd)
+      setsid "$etcd_bin" --name b --data-dir "$dir/data" \
+        --listen-client-urls "$client_url" --advertise-client-urls "$client_url" \
+        --listen-peer-urls "$peer_url" --initial-advertise-peer-urls "$peer_url" \
+        --initial-cluster "b=$peer_url" >"$dir/server.log" 2>&1 &
+      ;;
+    ketcd)
+      local -a env=(ETCD_NAME=b ETCD_DATA_DIR="$dir/data"
+        ETCD_LISTEN_CLIENT_URLS="$client_url" ETCD_ADVERTISE_CLIENT_URLS="$client_url"
+        ETCD_LISTEN_CLIENT_HTTP_URLS="http://127.0.0.1:$http"
+        ETCD_LISTEN_PEER_URLS="$peer_url" ETCD_INITIAL_ADVERTISE_PEER_URLS="$peer_url"
+        ETCD_INITIAL_CLUSTER="b=$peer_url")
+      if [ "$ketcd_mode" = dist ]; then
+        cp -r "$dist" "$dir/karaf"
+        # Karaf's own ports (etc/org.apache.karaf.shell.cfg, etc/org.apache.karaf.management.cfg)
+        env+=(ORG_APACHE_KARAF_SHELL_SSHPORT="$(free_port)"
+          ORG_APACHE_KARAF_MANAGEMENT_RMIREGISTRYPORT="$(free_port)"
+          ORG_APACHE_KARAF_MANAGEMENT_RMISERVERPORT="$(free_port)")
+        env "${env[@]}" setsid "$dir/karaf/bin/karaf" server >"$dir/server.log" 2>&1 &
+      else
+        setsid java -cp "$jar" io.ketcd.bench.EmbeddedMain --name b --data-dir "$dir/data" \
+          --listen-client-urls "$client_url" --advertise-client-urls "$client_url" \
+          --listen-client-http-urls "http://127.0.0.1:$http" \
+          --listen-peer-urls "$peer_url" --initial-advertise-peer-urls "$peer_url" \
+          --initial-cluster "b=$peer_url" >"$dir/server.log" 2>&1 &
+      fi
+      ;;
+  esac
+  server_pgid=$!
+  if ! await_port "$client_port" 120; then
+    echo "$kind did not start serving on $client_url; its log:" >&2
+    tail -n 40 "$dir/server.log" >&2
+    exit 1
+  fi
+  # the process whose CPU time the generator reads: etcd itself, or the JVM of the session
+  server_pid=$(pgrep -s "$server_pgid" -x java | head -n 1 || true)
+  server_pid=${server_pid:-$server_pgid}
+}
+
+json_field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
+
+# One round against one server: every workload, in order, on one fresh server.
+run_round() {
+  local kind=$1 round=$2 dir="$work/$1-$2" line name args out
+  start_server "$kind" "$dir"
+  echo "== round $round: $kind (pid $server_pid, client port $client_port)" >&2
+  for line in "${workloads[@]}"; do
+    name=${line%%|*}; args=${line#*|}
+    # shellcheck disable=SC2086 # args is a list of flags
+    out=$(java ${BENCH_JAVA_OPTS:-} -jar "$jar" --endpoints "127.0.0.1:$client_port" --server-pid "$server_pid" \
+      "${common[@]}" $args 2>&1) || true
+    echo "   $(grep -v '^{' <<<"$out" | tail -n 3 | tr '\n' ' ')" >&2
+    local json
+    json=$(grep '^{' <<<"$out" | tail -n 1)
+    if [ -z "$json" ]; then
+      echo "   no result for $name" >&2
+      continue
+    fi
+    printf '%s|%s|%s|%s|%s|%s|%s\n' "$kind" "$name" "$(json_field ops_per_sec <<<"$json")" \
+      "$(json_field p50_ms <<<"$json")" "$(json_field p99_ms <<<"$json")" "$(json_field errors <<<"$json")" \
+      "$(awk -v c="$(json_field server_cpu_s <<<"$json")" -v n="$(json_field total <<<"$json")" \
+        'BEGIN { if (n > 0) printf "%.1f", c * 1e6 / n }')" >>"$results"
+  done
+  stop_server
+  rm -rf "$dir/data" "$dir/karaf"
+}
+
+median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print ""; else if (NR%2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
+# stat SERVER WORKLOAD COLUMN (3 ops, 4 p50, 5 p99, 6 errors, 7 server CPU us per request): the median over the rounds
+stat() { awk -F'|' -v s="$1" -v w="$2" -v c="$3" '$1==s && $2==w {print $c}' "$results" | median; }
+total_errors() { awk -F'|' -v s="$1" -v w="$2" '$1==s && $2==w {t+=$6} END {print t+0}' "$results"; }
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+servers=(etcd)
+[ "$ketcd_mode" = none ] || servers+=(ketcd)
+for r in $(seq "$rounds"); do
+  for s in "${servers[@]}"; do run_round "$s" "$r"; done
+done
+
+case "$ketcd_mode" in
+  dist) ketcd_label="Karaf distribution (karaf-assembly/target/assembly)" ;;
+  embedded) ketcd_label="embedded launcher (io.ketcd.bench.EmbeddedMain, no OSGi)" ;;
+  *) ketcd_label="not run" ;;
+esac
+echo
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), $("$etcd_bin" --version | head -n1)"
+echo "ketcd: $ketcd_label"
+echo "command: $command_line (rounds $rounds, ${warmup}s warmup + ${duration}s measured per workload)"
+echo "load average (1/5/15 min) before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+if [ "$ketcd_mode" = none ]; then
+  echo "| workload | etcd ops/s | etcd p50 ms | etcd p99 ms | etcd CPU us/req | errors |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+else
+  echo "| workload | etcd ops/s | ketcd ops/s | ketcd/etcd | etcd p50 ms | ketcd p50 ms | etcd p99 ms | ketcd p99 ms | CPU us/req etcd/ketcd | errors etcd/ketcd |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+fi
+for line in "${workloads[@]}"; do
+  name=${line%%|*}
+  e_ops=$(stat etcd "$name" 3); e_p50=$(stat etcd "$name" 4); e_p99=$(stat etcd "$name" 5); e_cpu=$(stat etcd "$name" 7)
+  if [ "$ketcd_mode" = none ]; then
+    printf '| %s | %.0f | %.2f | %.2f | %.0f | %s |\n' "$name" "${e_ops:-0}" "${e_p50:-0}" "${e_p99:-0}" "${e_cpu:-0}" \
+      "$(total_errors etcd "$name")"
+  else
+    k_ops=$(stat ketcd "$name" 3); k_p50=$(stat ketcd "$name" 4); k_p99=$(stat ketcd "$name" 5); k_cpu=$(stat ketcd "$name" 7)
+    ratio=$(awk -v k="${k_ops:-0}" -v e="${e_ops:-0}" 'BEGIN { if (e > 0) printf "%.2f", k / e; else print "-" }')
+    printf '| %s | %.0f | %.0f | %s | %.2f | %.2f | %.2f | %.2f | %.0f/%.0f | %s/%s |\n' "$name" "${e_ops:-0}" \
+      "${k_ops:-0}" "$ratio" "${e_p50:-0}" "${k_p50:-0}" "${e_p99:-0}" "${k_p99:-0}" "${e_cpu:-0}" "${k_cpu:-0}" \
+      "$(total_errors etcd "$name")" "$(total_errors ketcd "$name")"
+  fi
+done
