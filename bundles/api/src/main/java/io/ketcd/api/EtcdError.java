@@ -30,6 +30,7 @@ public enum EtcdError {
     TOO_MANY_LEARNERS(StatusCode.FAILED_PRECONDITION, "etcdserver: too many learner members in cluster"),
 
     REQUEST_TOO_LARGE(StatusCode.INVALID_ARGUMENT, "etcdserver: request is too large"),
+    TOO_MANY_REQUESTS(StatusCode.RESOURCE_EXHAUSTED, "etcdserver: too many requests"),
     NO_LEADER(StatusCode.UNAVAILABLE, "etcdserver: no leader"),
     NOT_LEADER(StatusCode.FAILED_PRECONDITION, "etcdserver: not leader"),
     LEADER_CHANGED(StatusCode.UNAVAILABLE, "etcdserver: leader changed"),

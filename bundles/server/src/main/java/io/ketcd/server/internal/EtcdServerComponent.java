@@ -1,0 +1,98 @@
+package io.ketcd.server.internal;
+
+import io.ketcd.proto.etcdserverpb.CompactionRequest;
+import io.ketcd.proto.etcdserverpb.CompactionResponse;
+import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
+import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
+import io.ketcd.proto.etcdserverpb.MemberListResponse;
+import io.ketcd.proto.etcdserverpb.PutRequest;
+import io.ketcd.proto.etcdserverpb.PutResponse;
+import io.ketcd.proto.etcdserverpb.RangeRequest;
+import io.ketcd.proto.etcdserverpb.RangeResponse;
+import io.ketcd.proto.etcdserverpb.StatusResponse;
+import io.ketcd.proto.etcdserverpb.TxnRequest;
+import io.ketcd.proto.etcdserverpb.TxnResponse;
+import io.ketcd.server.EtcdServer;
+import io.ketcd.server.KetcdServer;
+import io.ketcd.server.ServerConfig;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+
+/**
+ * Runs one member from the {@code io.ketcd.server} configuration (etc/io.ketcd.server.cfg in
+ * Karaf, overridden by {@code ETCD_*} environment variables) and publishes it as
+ * {@link EtcdServer}. A configuration change restarts the member: every key here names its
+ * identity or its storage.
+ */
+@Component(configurationPid = "io.ketcd.server", configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = EtcdServer.class, immediate = true)
+public final class EtcdServerComponent implements EtcdServer {
+    private final KetcdServer server;
+
+    @Activate
+    public EtcdServerComponent(Map<String, Object> properties) throws IOException {
+        this.server = KetcdServer.start(ServerConfig.from(properties, System.getenv()));
+    }
+
+    @Deactivate
+    void deactivate() {
+        server.close();
+    }
+
+    @Override
+    public CompletableFuture<RangeResponse> range(RangeRequest request) {
+        return server.range(request);
+    }
+
+    @Override
+    public CompletableFuture<PutResponse> put(PutRequest request) {
+        return server.put(request);
+    }
+
+    @Override
+    public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request) {
+        return server.deleteRange(request);
+    }
+
+    @Override
+    public CompletableFuture<TxnResponse> txn(TxnRequest request) {
+        return server.txn(request);
+    }
+
+    @Override
+    public CompletableFuture<CompactionResponse> compact(CompactionRequest request) {
+        return server.compact(request);
+    }
+
+    @Override
+    public CompletableFuture<StatusResponse> status() {
+        return server.status();
+    }
+
+    @Override
+    public CompletableFuture<MemberListResponse> memberList() {
+        return server.memberList();
+    }
+
+    @Override
+    public ServerConfig config() {
+        return server.config();
+    }
+
+    @Override
+    public long clusterId() {
+        return server.clusterId();
+    }
+
+    @Override
+    public long memberId() {
+        return server.memberId();
+    }
+}

@@ -1,0 +1,201 @@
+package io.ketcd.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+
+import io.ketcd.api.EtcdError;
+import io.ketcd.api.EtcdException;
+import io.ketcd.proto.etcdserverpb.Compare;
+import io.ketcd.proto.etcdserverpb.PutRequest;
+import io.ketcd.proto.etcdserverpb.PutResponse;
+import io.ketcd.proto.etcdserverpb.RangeRequest;
+import io.ketcd.proto.etcdserverpb.RangeResponse;
+import io.ketcd.proto.etcdserverpb.RequestOp;
+import io.ketcd.proto.etcdserverpb.StatusResponse;
+import io.ketcd.proto.etcdserverpb.TxnRequest;
+import io.ketcd.proto.etcdserverpb.TxnResponse;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KetcdServerTest {
+    @TempDir
+    Path dir;
+
+    private KetcdServer start() throws Exception {
+        return KetcdServer.start(ServerConfig.from(Map.of("data-dir", dir.resolve("m").toString()), Map.of()));
+    }
+
+    private static ByteString b(String s) {
+        return ByteString.copyFromUtf8(s);
+    }
+
+    private static PutRequest put(String k, String v) {
+        return PutRequest.newBuilder().setKey(b(k)).setValue(b(v)).build();
+    }
+
+    private static RangeRequest get(String k) {
+        return RangeRequest.newBuilder().setKey(b(k)).build();
+    }
+
+    private static <T> T await(CompletableFuture<T> f) throws Exception {
+        return f.get(10, TimeUnit.SECONDS);
+    }
+
+    private static EtcdError errorOf(CompletableFuture<?> f) {
+        try {
+            f.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            assertThat(e.getCause()).isInstanceOf(EtcdException.class);
+            return ((EtcdException) e.getCause()).error();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        throw new AssertionError("expected the request to fail");
+    }
+
+    @Test
+    void newMemberHasEtcdsIdsAndAnsweresWithFullHeaders() throws Exception {
+        try (KetcdServer s = start()) {
+            assertThat(Long.toHexString(s.memberId())).isEqualTo("8e9e05c52164694d");
+            assertThat(Long.toHexString(s.clusterId())).isEqualTo("cdf818194e3a8c32");
+            PutResponse p = await(s.put(put("foo", "bar")));
+            assertThat(p.getHeader().getRevision()).isEqualTo(2);
+            assertThat(p.getHeader().getClusterId()).isEqualTo(s.clusterId());
+            assertThat(p.getHeader().getMemberId()).isEqualTo(s.memberId());
+            assertThat(p.getHeader().getRaftTerm()).isEqualTo(2);
+            RangeResponse r = await(s.range(get("foo")));
+            assertThat(r.getKvs(0).getValue().toStringUtf8()).isEqualTo("bar");
+            assertThat(r.getHeader().getRevision()).isEqualTo(2);
+            assertThat(r.getHeader().getMemberId()).isEqualTo(s.memberId());
+
+            StatusResponse st = await(s.status());
+            assertThat(st.getLeader()).isEqualTo(s.memberId());
+            assertThat(st.getRaftTerm()).isEqualTo(2);
+            // index 1: the bootstrap member, 2: the leader's empty entry, 3: the put
+            assertThat(st.getRaftIndex()).isEqualTo(3);
+            assertThat(st.getRaftAppliedIndex()).isEqualTo(3);
+            assertThat(st.getDbSize()).isPositive();
+            assertThat(st.getVersion()).isEqualTo("3.4.23");
+
+            var members = await(s.memberList()).getMembersList();
+            assertThat(members).hasSize(1);
+            assertThat(members.get(0).getName()).isEqualTo("default");
+            assertThat(members.get(0).getPeerURLsList()).containsExactly("http://localhost:2380");
+            assertThat(members.get(0).getClientURLsList()).containsExactly("http://localhost:2379");
+        }
+    }
+
+    @Test
+    void badRequestsFailWithEtcdErrorsAndChangeNothing() throws Exception {
+        try (KetcdServer s = start()) {
+            assertThat(errorOf(s.put(put("", "x")))).isEqualTo(EtcdError.EMPTY_KEY);
+            assertThat(errorOf(s.range(get("")))).isEqualTo(EtcdError.EMPTY_KEY);
+            byte[] big = new byte[1_572_864 + 1];
+            assertThat(errorOf(s.put(PutRequest.newBuilder().setKey(b("k")).setValue(ByteString.copyFrom(big)).build())))
+                    .isEqualTo(EtcdError.REQUEST_TOO_LARGE);
+            TxnRequest.Builder tooMany = TxnRequest.newBuilder();
+            for (int i = 0; i < 129; i++) {
+                tooMany.addSuccess(RequestOp.newBuilder().setRequestPut(put("k" + i, "v")));
+            }
+            assertThat(errorOf(s.txn(tooMany.build()))).isEqualTo(EtcdError.TOO_MANY_OPS);
+            TxnRequest dup = TxnRequest.newBuilder()
+                    .addSuccess(RequestOp.newBuilder().setRequestPut(put("a", "1")))
+                    .addSuccess(RequestOp.newBuilder().setRequestPut(put("a", "2"))).build();
+            assertThat(errorOf(s.txn(dup))).isEqualTo(EtcdError.DUPLICATE_KEY);
+            assertThat(errorOf(s.put(PutRequest.newBuilder().setKey(b("k")).setLease(42).build())))
+                    .isEqualTo(EtcdError.LEASE_NOT_FOUND);
+            assertThat(await(s.range(RangeRequest.newBuilder().setKey(b("\0")).setRangeEnd(b("\0")).build())).getCount())
+                    .isZero();
+            assertThat(await(s.status()).getHeader().getRevision()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void concurrentWritesEachGetTheirOwnRevision() throws Exception {
+        try (KetcdServer s = start()) {
+            List<CompletableFuture<PutResponse>> acks = new ArrayList<>();
+            for (int i = 0; i < 2000; i++) {
+                acks.add(s.put(put("key" + (i % 100), "v" + i)));
+            }
+            Set<Long> revisions = new HashSet<>();
+            for (CompletableFuture<PutResponse> a : acks) {
+                revisions.add(await(a).getHeader().getRevision());
+            }
+            assertThat(revisions).hasSize(2000);
+            assertThat(revisions).allMatch(r -> r >= 2 && r <= 2001);
+        }
+    }
+
+    @Test
+    void restartKeepsDataAndStartsANewTerm() throws Exception {
+        try (KetcdServer s = start()) {
+            await(s.put(put("a", "1")));
+            await(s.txn(TxnRequest.newBuilder()
+                    .addCompare(Compare.newBuilder().setKey(b("a")).setTarget(Compare.CompareTarget.VALUE)
+                            .setResult(Compare.CompareResult.EQUAL).setValue(b("1")))
+                    .addSuccess(RequestOp.newBuilder().setRequestPut(put("b", "2"))).build()));
+        }
+        try (KetcdServer s = start()) {
+            RangeResponse all = await(s.range(RangeRequest.newBuilder().setKey(b("\0")).setRangeEnd(b("\0")).build()));
+            assertThat(all.getKvsList()).extracting(kv -> kv.getKey().toStringUtf8()).containsExactly("a", "b");
+            assertThat(all.getHeader().getRevision()).isEqualTo(3);
+            assertThat(all.getHeader().getRaftTerm()).isEqualTo(3);
+            assertThat(await(s.put(put("c", "3"))).getHeader().getRevision()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aLostBackendIsRebuiltFromTheWal() throws Exception {
+        long revision;
+        try (KetcdServer s = start()) {
+            for (int i = 0; i < 100; i++) {
+                await(s.put(put("k" + i, "v" + i)));
+            }
+            TxnResponse t = await(s.txn(TxnRequest.newBuilder()
+                    .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(
+                            io.ketcd.proto.etcdserverpb.DeleteRangeRequest.newBuilder().setKey(b("k1")))).build()));
+            revision = t.getHeader().getRevision();
+        }
+        Files.delete(dir.resolve("m/member/snap/db"));
+        try (KetcdServer s = start()) {
+            RangeResponse all = await(s.range(RangeRequest.newBuilder().setKey(b("k")).setRangeEnd(b("l")).build()));
+            assertThat(all.getCount()).isEqualTo(99);
+            assertThat(all.getHeader().getRevision()).isEqualTo(revision);
+            assertThat(await(s.memberList()).getMembersCount()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void serializableAndLinearizableReadsSeeAcknowledgedWrites() throws Exception {
+        try (KetcdServer s = start()) {
+            for (int i = 0; i < 50; i++) {
+                await(s.put(put("x", "v" + i)));
+                assertThat(await(s.range(get("x"))).getKvs(0).getValue().toStringUtf8()).isEqualTo("v" + i);
+                RangeRequest serializable = get("x").toBuilder().setSerializable(true).build();
+                assertThat(await(s.range(serializable)).getKvs(0).getValue().toStringUtf8()).isEqualTo("v" + i);
+            }
+        }
+    }
+
+    @Test
+    void closedServerRefusesRequests() throws Exception {
+        KetcdServer s = start();
+        s.close();
+        assertThat(errorOf(s.put(put("a", "b")))).isEqualTo(EtcdError.STOPPED);
+        assertThat(errorOf(s.range(get("a")))).isEqualTo(EtcdError.STOPPED);
+    }
+}
