@@ -1,0 +1,332 @@
+package io.ketcd.http;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ketcd.api.EtcdError;
+import io.ketcd.proto.etcdserverpb.RangeRequest;
+import io.ketcd.proto.etcdserverpb.StatusResponse;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+
+import org.glassfish.grizzly.http.server.HttpHandler;
+import org.glassfish.grizzly.http.server.Request;
+import org.glassfish.grizzly.http.server.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The client HTTP host on a real Grizzly bound to 127.0.0.1 port 0, against a fake server.
+ * Expected bytes were taken from etcd 3.4.23 ({@code curl -i}).
+ */
+class HttpServerTest {
+    private static final Map<String, String> CORS = Map.of(
+            "access-control-allow-headers", "accept, content-type, authorization",
+            "access-control-allow-methods", "POST, GET, OPTIONS, PUT, DELETE",
+            "access-control-allow-origin", "*");
+
+    private final FakeEtcdServer etcd = new FakeEtcdServer("http://127.0.0.1:0");
+    private HttpServer http;
+
+    @AfterEach
+    void close() {
+        if (http != null) {
+            http.close();
+        }
+    }
+
+    private InetSocketAddress start() throws IOException {
+        http = HttpServer.start(etcd);
+        return http.boundAddresses().get(0);
+    }
+
+    @Test
+    void versionIsEtcds() throws Exception {
+        Reply r = get(start(), "/version");
+        assertThat(r.status).isEqualTo("HTTP/1.1 200 OK");
+        assertThat(r.headers).containsEntry("content-type", "application/json").containsAllEntriesOf(CORS);
+        assertThat(r.body).isEqualTo("{\"etcdserver\":\"3.4.23\",\"etcdcluster\":\"3.4.0\"}");
+    }
+
+    @Test
+    void healthyMemberAnswers200AfterALinearizableRead() throws Exception {
+        Reply r = get(start(), "/health");
+        assertThat(r.status).isEqualTo("HTTP/1.1 200 OK");
+        assertThat(r.headers).containsEntry("content-type", "text/plain; charset=utf-8")
+                .containsEntry("content-length", "17").containsAllEntriesOf(CORS)
+                .doesNotContainKey("x-content-type-options");
+        assertThat(r.body).isEqualTo("{\"health\":\"true\"}");
+        assertThat(etcd.ranges).hasSize(1);
+        RangeRequest probe = etcd.ranges.get(0);
+        assertThat(probe.getSerializable()).isFalse();
+        assertThat(probe.getKey().toStringUtf8()).isEqualTo("health");
+        assertThat(probe.getLimit()).isEqualTo(1);
+        assertThat(probe.getKeysOnly()).isTrue();
+    }
+
+    @Test
+    void noLeaderIsUnhealthyWithoutARead() throws Exception {
+        etcd.status = () -> CompletableFuture.completedFuture(StatusResponse.newBuilder()
+                .setLeader(0).addErrors(EtcdError.NO_LEADER.message()).build());
+        assertUnhealthy(get(start(), "/health"));
+        assertThat(etcd.ranges).isEmpty();
+    }
+
+    @Test
+    void alarmIsUnhealthyUnlessExcluded() throws Exception {
+        etcd.status = () -> CompletableFuture.completedFuture(StatusResponse.newBuilder()
+                .setLeader(FakeEtcdServer.MEMBER_ID).addErrors("memberID:10664214614089029388 alarm:NOSPACE ").build());
+        InetSocketAddress a = start();
+        assertUnhealthy(get(a, "/health"));
+        assertUnhealthy(get(a, "/health?exclude=CORRUPT"));
+        Reply excluded = get(a, "/health?exclude=CORRUPT&exclude=NOSPACE");
+        assertThat(excluded.status).isEqualTo("HTTP/1.1 200 OK");
+        assertThat(excluded.body).isEqualTo("{\"health\":\"true\"}");
+    }
+
+    @Test
+    void failedReadIsUnhealthy() throws Exception {
+        etcd.range = () -> CompletableFuture.failedFuture(EtcdError.TIMEOUT.exception());
+        assertUnhealthy(get(start(), "/health"));
+    }
+
+    @Test
+    void readThatThrowsIsUnhealthy() throws Exception {
+        etcd.range = () -> {
+            throw EtcdError.STOPPED.exception();
+        };
+        assertUnhealthy(get(start(), "/health"));
+    }
+
+    @Test
+    void failedStatusIsUnhealthy() throws Exception {
+        etcd.status = () -> CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
+        assertUnhealthy(get(start(), "/health"));
+    }
+
+    @Test
+    void readThatNeverAnswersIsUnhealthyAfterOneSecond() throws Exception {
+        etcd.range = CompletableFuture::new;
+        InetSocketAddress a = start();
+        long t0 = System.nanoTime();
+        assertUnhealthy(get(a, "/health"));
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(millis).isBetween(900L, 5_000L);
+    }
+
+    @Test
+    void otherMethodsAre405WithAllowGet() throws Exception {
+        InetSocketAddress a = start();
+        for (String request : List.of("POST /health", "PUT /version", "DELETE /health", "HEAD /version")) {
+            Reply r = exchange(a, request + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            assertThat(r.status).as(request).isEqualTo("HTTP/1.1 405 Method Not Allowed");
+            assertThat(r.headers).as(request).containsEntry("allow", "GET")
+                    .containsEntry("content-type", "text/plain; charset=utf-8")
+                    .containsEntry("x-content-type-options", "nosniff")
+                    .containsEntry("content-length", "19").containsAllEntriesOf(CORS);
+            if (!request.startsWith("HEAD")) {
+                assertThat(r.body).as(request).isEqualTo("Method Not Allowed\n");
+            }
+        }
+    }
+
+    @Test
+    void unknownPathsAre404LikeGo() throws Exception {
+        InetSocketAddress a = start();
+        for (String path : List.of("/", "/nope", "/health/", "/versionx", "/v3/kv/range")) {
+            Reply r = get(a, path);
+            assertThat(r.status).as(path).isEqualTo("HTTP/1.1 404 Not Found");
+            assertThat(r.headers).as(path).containsEntry("content-type", "text/plain; charset=utf-8")
+                    .containsEntry("x-content-type-options", "nosniff").containsAllEntriesOf(CORS);
+            assertThat(r.body).as(path).isEqualTo("404 page not found\n");
+        }
+    }
+
+    @Test
+    void optionsAnswersCorsOnAnyPath() throws Exception {
+        InetSocketAddress a = start();
+        for (String path : List.of("/health", "/nope")) {
+            Reply r = exchange(a, "OPTIONS " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertThat(r.status).isEqualTo("HTTP/1.1 200 OK");
+            assertThat(r.headers).containsAllEntriesOf(CORS).containsEntry("content-length", "0");
+            assertThat(r.body).isEmpty();
+        }
+        assertThat(etcd.ranges).isEmpty();
+    }
+
+    @Test
+    void mountedHandlersServeExactPathsAndSubtreesUntilUnmounted() throws Exception {
+        InetSocketAddress a = start();
+        http.mount("/custom", text("custom"));
+        http.mount("/v3/", text("gateway"));
+        http.mount("/v3/kv/", text("kv"));
+
+        assertThat(get(a, "/custom").body).isEqualTo("custom");
+        assertThat(get(a, "/custom/x").status).isEqualTo("HTTP/1.1 404 Not Found");
+        assertThat(get(a, "/v3/").body).isEqualTo("gateway");
+        assertThat(get(a, "/v3/watch").body).isEqualTo("gateway");
+        assertThat(get(a, "/v3/kv/range").body).isEqualTo("kv");
+        assertThat(get(a, "/custom").headers).containsAllEntriesOf(CORS);
+        assertThatThrownBy(() -> http.mount("/custom", text("again")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("/custom");
+        assertThatThrownBy(() -> http.mount("custom", text("x"))).isInstanceOf(IllegalArgumentException.class);
+
+        assertThat(http.unmount("/v3/kv/")).isTrue();
+        assertThat(get(a, "/v3/kv/range").body).isEqualTo("gateway");
+        assertThat(http.unmount("/custom")).isTrue();
+        assertThat(http.unmount("/custom")).isFalse();
+        assertThat(get(a, "/custom").status).isEqualTo("HTTP/1.1 404 Not Found");
+    }
+
+    @Test
+    void everyListenUrlIsBoundAndServed() throws Exception {
+        FakeEtcdServer two = new FakeEtcdServer("http://127.0.0.1:0,http://localhost:0");
+        http = HttpServer.start(two);
+        List<InetSocketAddress> bound = http.boundAddresses();
+        assertThat(bound).hasSize(2);
+        assertThat(bound.get(0).getPort()).isNotEqualTo(bound.get(1).getPort()).isPositive();
+        for (InetSocketAddress a : bound) {
+            assertThat(get(a, "/version").status).isEqualTo("HTTP/1.1 200 OK");
+        }
+    }
+
+    @Test
+    void closeStopsListening() throws Exception {
+        InetSocketAddress a = start();
+        http.close();
+        assertThatThrownBy(() -> get(a, "/health")).isInstanceOf(ConnectException.class);
+        http.close();
+        http = null;
+    }
+
+    @Test
+    void httpsIsRefusedUntilTlsExists() {
+        FakeEtcdServer tls = new FakeEtcdServer("https://127.0.0.1:0");
+        assertThatThrownBy(() -> HttpServer.start(tls)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("https");
+    }
+
+    @Test
+    void garbageGetsA400OrACloseAndTheServerGoesOn() throws Exception {
+        // Junk with no space or too little of it leaves Grizzly waiting for more: the idle
+        // timeout (30 s in production, 1 s here) is what closes those connections.
+        http = HttpServer.start(etcd, Duration.ofSeconds(1));
+        InetSocketAddress a = http.boundAddresses().get(0);
+        byte[] random = new byte[4096];
+        new Random(42).nextBytes(random);
+        assertRejected(rawExchange(a, random, false));
+
+        String longLine = "GET /" + "a".repeat(100 * 1024) + " HTTP/1.1\r\nHost: x\r\n\r\n";
+        assertRejected(rawExchange(a, longLine.getBytes(ISO_8859_1), false));
+
+        String hugeHeader = "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(100 * 1024) + "\r\n\r\n";
+        assertRejected(rawExchange(a, hugeHeader.getBytes(ISO_8859_1), false));
+
+        assertRejected(rawExchange(a, "NOT-HTTP\r\n\r\n".getBytes(ISO_8859_1), false));
+        assertRejected(rawExchange(a, "\u0001\u0002\u0003 / HTTP/1.1\r\n\r\n".getBytes(ISO_8859_1), false));
+
+        // An incomplete request, left open or half-closed by the client: no answer, the connection ends.
+        byte[] incomplete = "GET /health HTTP/1.1\r\nHost: x\r\n".getBytes(ISO_8859_1);
+        assertThat(rawExchange(a, incomplete, false)).isEmpty();
+        assertThat(rawExchange(a, incomplete, true)).isEmpty();
+
+        Reply after = get(a, "/health");
+        assertThat(after.status).isEqualTo("HTTP/1.1 200 OK");
+        assertThat(after.body).isEqualTo("{\"health\":\"true\"}");
+    }
+
+    private static void assertRejected(byte[] answer) {
+        String text = new String(answer, ISO_8859_1);
+        if (!text.isEmpty()) {
+            assertThat(text).matches("(?s)HTTP/1\\.1 4\\d\\d .*");
+        }
+    }
+
+    private static void assertUnhealthy(Reply r) {
+        assertThat(r.status).isEqualTo("HTTP/1.1 503 Service Unavailable");
+        assertThat(r.headers).containsEntry("content-type", "text/plain; charset=utf-8")
+                .containsEntry("x-content-type-options", "nosniff")
+                .containsEntry("content-length", "19").containsAllEntriesOf(CORS);
+        assertThat(r.body).isEqualTo("{\"health\":\"false\"}\n");
+    }
+
+    private static HttpHandler text(String body) {
+        return new HttpHandler() {
+            @Override
+            public void service(Request request, Response response) throws Exception {
+                response.setContentType("text/plain");
+                response.getWriter().write(body);
+            }
+        };
+    }
+
+    // ---- a raw HTTP/1.1 client, so the test sees the exact bytes
+
+    private record Reply(String status, Map<String, String> headers, String body) {
+    }
+
+    private static Reply get(InetSocketAddress a, String path) throws IOException {
+        return exchange(a, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    }
+
+    private static Reply exchange(InetSocketAddress a, String request) throws IOException {
+        String raw = new String(rawExchange(a, request.getBytes(ISO_8859_1), false), UTF_8);
+        int end = raw.indexOf("\r\n\r\n");
+        assertThat(end).as("complete response head in: %s", raw).isPositive();
+        String[] lines = raw.substring(0, end).split("\r\n");
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (int i = 1; i < lines.length; i++) {
+            int colon = lines[i].indexOf(':');
+            headers.put(lines[i].substring(0, colon).toLowerCase(), lines[i].substring(colon + 1).trim());
+        }
+        return new Reply(lines[0], headers, raw.substring(end + 4));
+    }
+
+    /** Sends {@code request}, then reads until the server closes (bounded by a 10 s read timeout). */
+    private static byte[] rawExchange(InetSocketAddress a, byte[] request, boolean halfClose) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(a, 5000);
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            try {
+                out.write(request);
+                out.flush();
+                if (halfClose) {
+                    s.shutdownOutput();
+                }
+            } catch (SocketException e) {
+                // the server may reset a connection it has given up on while we still write
+            }
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    got.write(buf, 0, n);
+                }
+            } catch (SocketTimeoutException e) {
+                throw new AssertionError("server neither answered nor closed within 10 s; got: "
+                        + new String(got.toByteArray(), ISO_8859_1), e);
+            } catch (SocketException e) {
+                // connection reset: the server closed on us, which is an acceptable rejection
+            }
+            return got.toByteArray();
+        }
+    }
+}
