@@ -169,8 +169,10 @@ public final class KvStore {
      *     {@code ignore_value} or {@code ignore_lease} is set and the key does not exist
      */
     public PutResponse put(PutRequest req, long consistentIndex) {
-        RequestValidator.checkPut(req);
-        return write(consistentIndex, txn -> applier.put(txn, req));
+        return write(consistentIndex, txn -> {
+            RequestValidator.checkPut(req);
+            return applier.put(txn, req);
+        });
     }
 
     /** {@link #deleteRange(DeleteRangeRequest, long)} without recording a consistent index. */
@@ -184,8 +186,10 @@ public final class KvStore {
      * @throws EtcdException {@code EMPTY_KEY}
      */
     public DeleteRangeResponse deleteRange(DeleteRangeRequest req, long consistentIndex) {
-        RequestValidator.checkDeleteRange(req);
-        return write(consistentIndex, txn -> applier.deleteRange(txn, req));
+        return write(consistentIndex, txn -> {
+            RequestValidator.checkDeleteRange(req);
+            return applier.deleteRange(txn, req);
+        });
     }
 
     /**
@@ -216,8 +220,10 @@ public final class KvStore {
      *     negative revision counts as below the compaction revision, as in etcd)
      */
     public TxnResponse txn(TxnRequest req, long consistentIndex) {
-        RequestValidator.checkTxn(req, Integer.MAX_VALUE);
-        return write(consistentIndex, txn -> applier.txn(txn, req));
+        return write(consistentIndex, txn -> {
+            RequestValidator.checkTxn(req, Integer.MAX_VALUE);
+            return applier.txn(txn, req);
+        });
     }
 
     /** {@link #compact(CompactionRequest, long)} without recording a consistent index. */

@@ -177,6 +177,21 @@ class KvStoreTest {
         }
 
         @Test
+        void orderNoneWithAnotherTargetSortsOnlyTheFirstLimitPlusOneKeys() {
+            // etcd: the limit is lifted for sorting only when sort_order is set
+            write("q1", "z");
+            write("q2", "y");
+            write("q3", "x");
+            write("q4", "a");
+            RangeRequest.Builder q = range("q", "r").setSortTarget(SortTarget.VALUE).setLimit(2).setKeysOnly(true);
+            RangeResponse none = store.range(q.build());
+            assertThat(keys(none)).containsExactly("q3", "q2");
+            assertThat(none.getMore()).isTrue();
+            assertThat(keys(store.range(q.setSortOrder(SortOrder.ASCEND).build()))).as("values are sorted before keys_only drops them")
+                    .containsExactly("q4", "q3");
+        }
+
+        @Test
         void limitAppliesAfterSorting() {
             fillKeys();
             RangeResponse r = store.range(get("a").setRangeEnd(ALL).setSortTarget(SortTarget.MOD)
@@ -438,6 +453,22 @@ class KvStoreTest {
             assertThat(t.getResponses(1).getResponseDeleteRange().getPrevKvsList()).containsExactly(kv("b", "1", 2, 2, 1));
             assertThat(store.range(get("b").build()).getCount()).isZero();
             assertThat(store.currentRevision()).isEqualTo(2);
+        }
+
+        @Test
+        void anIgnoreValuePutOfAKeyDeletedEarlierInTheTxnIsRejectedUpFront() {
+            // etcd 3.4.23 passes its checks here, then panics half-way through the txn
+            write("abc", "1");
+            assertError(EtcdError.KEY_NOT_FOUND, () -> txnOf(List.of(),
+                    List.of(op(del("abc").setRangeEnd(ALL)), op(put("abc", "").setIgnoreValue(true))), List.of()));
+            assertThat(store.currentRevision()).isEqualTo(2);
+            assertThat(store.range(get("abc").build()).getCount()).isEqualTo(1);
+            // a delete that does not cover the key is fine, even one that deletes the txn's own put
+            TxnResponse t = txnOf(List.of(), List.of(op(put("abd", "1")), op(del("abd").setRangeEnd(ALL)),
+                    op(put("abc", "").setIgnoreLease(true))), List.of());
+            assertThat(t.getResponses(1).getResponseDeleteRange().getDeleted()).isEqualTo(1);
+            assertThat(store.range(get("abc").build()).getKvs(0)).isEqualTo(kv("abc", "", 2, 3, 2));
+            assertThat(store.range(get("abd").build()).getCount()).isZero();
         }
 
         @Test

@@ -182,7 +182,7 @@ public final class Applier {
     public TxnResponse txn(ReadView txn, TxnRequest rt) {
         Path path = decide(txn, rt);
         if (!isReadOnly(rt)) {
-            checkPuts(txn, rt, path);
+            checkPuts(txn, rt, path, new ArrayList<>());
         }
         checkRanges(txn, rt, path);
         TxnResponse.Builder resp = applyTxn(txn, rt, path);
@@ -218,22 +218,63 @@ public final class Applier {
         return succeeded ? rt.getSuccessList() : rt.getFailureList();
     }
 
-    private void checkPuts(ReadView view, TxnRequest rt, Path path) {
+    /**
+     * etcd's put checks, in execution order: a put with ignore_value or ignore_lease needs its
+     * key, and a lease must exist.
+     *
+     * <p>Beyond etcd: etcd looks the key up in the store before the txn only, so a txn that
+     * first deletes the key (through a delete etcd's duplicate check lets pass, see
+     * {@link io.ketcd.mvcc.RequestValidator#checkTxn}) and then puts it with ignore_value passes
+     * the check and fails half-way, which makes etcd 3.4 panic (and panic again on replay). Here
+     * the ops run before the put decide whether the key will be there, and the txn is rejected
+     * with {@code KEY_NOT_FOUND} before it changes anything.
+     *
+     * @param executed the puts and deletes that run before the ops of {@code rt}, in order;
+     *     the writes of {@code rt} are appended
+     */
+    private void checkPuts(ReadView view, TxnRequest rt, Path path, List<RequestOp> executed) {
         int n = 0;
         for (RequestOp op : ops(rt, path.succeeded())) {
-            if (op.getRequestCase() == RequestOp.RequestCase.REQUEST_TXN) {
-                checkPuts(view, op.getRequestTxn(), path.nested().get(n++));
-            } else if (op.getRequestCase() == RequestOp.RequestCase.REQUEST_PUT) {
-                PutRequest p = op.getRequestPut();
-                if ((p.getIgnoreValue() || p.getIgnoreLease())
-                        && view.range(p.getKey(), null, 0, 0, false).kvs().isEmpty()) {
-                    throw EtcdError.KEY_NOT_FOUND.exception();
+            switch (op.getRequestCase()) {
+                case REQUEST_TXN -> checkPuts(view, op.getRequestTxn(), path.nested().get(n++), executed);
+                case REQUEST_DELETE_RANGE -> executed.add(op);
+                case REQUEST_PUT -> {
+                    PutRequest p = op.getRequestPut();
+                    if ((p.getIgnoreValue() || p.getIgnoreLease()) && !existsWhenRun(view, p.getKey(), executed)) {
+                        throw EtcdError.KEY_NOT_FOUND.exception();
+                    }
+                    if (p.getLease() != 0 && !leaseExists.test(p.getLease())) {
+                        throw EtcdError.LEASE_NOT_FOUND.exception();
+                    }
+                    executed.add(op);
                 }
-                if (p.getLease() != 0 && !leaseExists.test(p.getLease())) {
-                    throw EtcdError.LEASE_NOT_FOUND.exception();
+                default -> { }
+            }
+        }
+    }
+
+    /**
+     * Whether {@code key} exists before the txn (etcd's check) and still after {@code executed}
+     * ran (the last of them that touches it is not a delete).
+     */
+    private static boolean existsWhenRun(ReadView view, ByteString key, List<RequestOp> executed) {
+        if (view.range(key, null, 0, 0, false).kvs().isEmpty()) {
+            return false;
+        }
+        for (int i = executed.size() - 1; i >= 0; i--) {
+            RequestOp op = executed.get(i);
+            if (op.getRequestCase() == RequestOp.RequestCase.REQUEST_PUT) {
+                if (op.getRequestPut().getKey().equals(key)) {
+                    return true;
+                }
+            } else {
+                DeleteRangeRequest d = op.getRequestDeleteRange();
+                if (Bytes.inRange(key, d.getKey(), Bytes.indexEnd(d.getRangeEnd()))) {
+                    return false;
                 }
             }
         }
+        return true;
     }
 
     private static void checkRanges(ReadView view, TxnRequest rt, Path path) {
