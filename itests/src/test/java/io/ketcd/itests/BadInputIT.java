@@ -1,0 +1,179 @@
+package io.ketcd.itests;
+
+import static io.ketcd.itests.Jetcd.await;
+import static io.ketcd.itests.Jetcd.bs;
+import static io.ketcd.itests.Jetcd.str;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+
+/**
+ * Bad input to a running node: garbage on its gRPC and HTTP ports, values over the request
+ * limit, empty keys. Each gets a clear answer (etcd's, where etcd has one) and the node goes on
+ * serving afterwards.
+ */
+public class BadInputIT {
+
+    /** etcd's default max-request-bytes (1.5 MiB). */
+    private static final int MAX_REQUEST_BYTES = 1536 * 1024;
+
+    private static KetcdNode node;
+    private static Client client;
+    private static KV kv;
+
+    @BeforeClass
+    public static void startNode() {
+        node = KetcdNode.unpack();
+        node.start();
+        client = Jetcd.connect(node);
+        kv = client.getKVClient();
+    }
+
+    @AfterClass
+    public static void removeNode() {
+        try {
+            if (client != null) {
+                client.close();
+            }
+        } finally {
+            if (node != null) {
+                node.close();
+            }
+        }
+    }
+
+    @Test
+    public void garbageOnTheGrpcPortIsDroppedAndTheNodeServesOn() throws Exception {
+        byte[] response = sendGarbage(node.clientPort());
+        // HTTP/2 wants its connection preface first: the server may say GOAWAY, then it hangs up
+        assertTrue("at most a GOAWAY frame before the close, got " + response.length + " bytes", response.length < 1024);
+        assertServing("bad/grpc");
+    }
+
+    @Test
+    public void garbageOnTheHttpPortIsABadRequestAndTheNodeServesOn() throws Exception {
+        byte[] response = sendGarbage(node.httpPort());
+        String text = new String(response, StandardCharsets.ISO_8859_1);
+        assertTrue("no answer, or HTTP's 400, got: " + text, text.isEmpty() || text.startsWith("HTTP/1.1 400"));
+
+        HttpResponse<String> health = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/health"))
+                        .timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(health.body(), 200, health.statusCode());
+        assertTrue(health.body(), health.body().contains("\"health\":\"true\""));
+        assertServing("bad/http");
+    }
+
+    @Test
+    public void valueOverMaxRequestBytesIsRefusedAsEtcdDoes() throws Exception {
+        // 1.6 MiB: under gRPC's receive limit (max-request-bytes + 512 KiB), over etcd's own limit.
+        // (A 2 MiB value never leaves etcdctl: its own 2 MiB send limit refuses it.)
+        byte[] value = filled(1_677_722);
+        Exec.Result r = node.etcdctl(value, "put", "bad/too-large");
+        assertEquals(r.toString(), 1, r.exitCode());
+        assertTrue(r.toString(), r.stderr().endsWith("Error: etcdserver: request is too large\n"));
+        assertEquals("", node.etcdctl(null, "get", "bad/too-large").assertSuccess().stdout());
+        assertServing("bad/too-large-after");
+    }
+
+    @Test
+    public void valueJustUnderMaxRequestBytesIsStoredWhole() {
+        byte[] value = filled(MAX_REQUEST_BYTES - 1024);
+        assertEquals("OK\n", node.etcdctl(value, "put", "bad/just-fits").assertSuccess().stdout());
+        String stored = node.etcdctl(null, "get", "--print-value-only", "bad/just-fits").assertSuccess().stdout();
+        assertEquals(new String(value, StandardCharsets.UTF_8) + "\n", stored);
+    }
+
+    @Test
+    public void messageOverGrpcsReceiveLimitIsResourceExhausted() throws Exception {
+        ExecutionException e = JetcdIT.expectFailure(() -> await(kv.put(bs("bad/3mib"), bs(new String(filled(3 << 20), StandardCharsets.UTF_8)))));
+        assertTrue(String.valueOf(e.getCause()), e.getCause() instanceof EtcdException);
+        assertEquals(e.getCause().getMessage(), ErrorCode.RESOURCE_EXHAUSTED, ((EtcdException) e.getCause()).getErrorCode());
+        assertServing("bad/3mib-after");
+    }
+
+    @Test
+    public void emptyKeyIsRefusedAsEtcdDoes() throws Exception {
+        for (String[] args : new String[][] {{"put", "", "v"}, {"get", ""}, {"del", ""}}) {
+            Exec.Result r = node.etcdctl(null, args);
+            assertEquals(r.toString(), 1, r.exitCode());
+            assertTrue(r.toString(), r.stderr().endsWith("Error: etcdserver: key is not provided\n"));
+        }
+        ExecutionException e = JetcdIT.expectFailure(() -> await(kv.put(bs(""), bs("v"))));
+        assertTrue(String.valueOf(e.getCause()), e.getCause() instanceof EtcdException);
+        assertEquals(ErrorCode.INVALID_ARGUMENT, ((EtcdException) e.getCause()).getErrorCode());
+        assertTrue(e.getCause().getMessage(), e.getCause().getMessage().contains("etcdserver: key is not provided"));
+        assertServing("bad/empty-after");
+    }
+
+    /** A put and a get through both clients still work. */
+    private static void assertServing(String key) throws Exception {
+        assertEquals("OK\n", node.etcdctl(null, "put", key, "still-serving").assertSuccess().stdout());
+        assertEquals("still-serving", str(await(kv.get(bs(key))).getKvs().get(0).getValue()));
+    }
+
+    /**
+     * Writes 4 KiB of seeded random bytes to the port and reads until the server closes the
+     * connection (bounded: a server that neither answers nor hangs up fails the test).
+     */
+    private static byte[] sendGarbage(int port) throws IOException {
+        byte[] garbage = new byte[4096];
+        new Random(20261121L).nextBytes(garbage);
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            try {
+                out.write(garbage);
+                out.flush();
+            } catch (IOException e) {
+                return new byte[0]; // hung up before reading everything: that is an answer too
+            }
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[64 * 1024];
+            int total = 0;
+            try {
+                for (int n = in.read(buffer); n >= 0 && total < buffer.length; n = in.read(buffer, total, buffer.length - total)) {
+                    total += n;
+                }
+            } catch (SocketTimeoutException e) {
+                throw new AssertionError("the server kept a garbage connection open for 30 s after "
+                        + total + " bytes: " + new String(buffer, 0, total, StandardCharsets.ISO_8859_1));
+            } catch (IOException e) {
+                // reset by the server: it hung up
+            }
+            return Arrays.copyOf(buffer, total);
+        }
+    }
+
+    private static byte[] filled(int size) {
+        byte[] value = new byte[size];
+        Arrays.fill(value, (byte) 'x');
+        return value;
+    }
+}
