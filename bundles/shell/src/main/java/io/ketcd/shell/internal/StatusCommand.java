@@ -1,0 +1,82 @@
+package io.ketcd.shell.internal;
+
+import io.ketcd.proto.etcdserverpb.StatusResponse;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.net.URI;
+import java.util.List;
+
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.table.ShellTable;
+
+/**
+ * {@code etcdctl endpoint status -w table} for this member: etcdctl's columns and cell texts
+ * (hex member id, go-humanize's SI db size, {@code true}/{@code false}), right-aligned as etcdctl
+ * aligns them, drawn by Karaf's table. {@code --no-format} prints what plain
+ * {@code etcdctl endpoint status} prints instead: the cells joined by {@code ", "}, no header.
+ * The endpoint is the member's first advertised client URL.
+ */
+@Service
+@Command(scope = "etcd", name = "status", description = "Prints out the status of this member")
+public class StatusCommand extends EtcdCommand {
+    static final List<String> HEADERS = List.of("ENDPOINT", "ID", "VERSION", "DB SIZE", "IS LEADER",
+            "IS LEARNER", "RAFT TERM", "RAFT INDEX", "RAFT APPLIED INDEX", "ERRORS");
+
+    @Option(name = "--no-format", description = "Print etcdctl's plain line instead of the table")
+    boolean noFormat;
+
+    @Override
+    public Object execute() throws Exception {
+        List<String> row = row(endpoint(), await(server.status()));
+        if (noFormat) {
+            line(out(), String.join(", ", row));
+            return null;
+        }
+        ShellTable table = new ShellTable();
+        for (String header : HEADERS) {
+            table.column(header).alignRight();
+        }
+        table.addRow().addContent(row.toArray());
+        table.print(out(), true);
+        return null;
+    }
+
+    /** etcdctl's {@code makeEndpointStatusTable} cells for one endpoint. */
+    static List<String> row(String endpoint, StatusResponse s) {
+        return List.of(
+                endpoint,
+                Long.toHexString(s.getHeader().getMemberId()),
+                s.getVersion(),
+                humanBytes(s.getDbSize()),
+                Boolean.toString(s.getLeader() == s.getHeader().getMemberId()),
+                Boolean.toString(s.getIsLearner()),
+                Long.toUnsignedString(s.getRaftTerm()),
+                Long.toUnsignedString(s.getRaftIndex()),
+                Long.toUnsignedString(s.getRaftAppliedIndex()),
+                String.join(", ", s.getErrorsList()));
+    }
+
+    private String endpoint() {
+        List<URI> urls = server.config().advertiseClientUrls();
+        return urls.isEmpty() ? "" : urls.get(0).toString();
+    }
+
+    /**
+     * go-humanize's {@code Bytes} (the version etcdctl 3.4 uses): SI units, one decimal below 10,
+     * e.g. {@code 9 B}, {@code 20 kB}, {@code 2.1 MB}. Go's {@code %.Nf} rounds the exact binary
+     * value half to even, as {@code BigDecimal} does here.
+     */
+    static String humanBytes(long size) {
+        if (size < 10) {
+            return size + " B";
+        }
+        String[] units = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+        int e = (int) Math.floor(Math.log(size) / Math.log(1000));
+        double val = Math.floor(size / Math.pow(1000, e) * 10 + 0.5) / 10;
+        int decimals = val < 10 ? 1 : 0;
+        return new BigDecimal(val).setScale(decimals, RoundingMode.HALF_EVEN).toPlainString() + " " + units[e];
+    }
+}

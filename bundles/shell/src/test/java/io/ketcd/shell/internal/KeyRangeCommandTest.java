@@ -1,0 +1,37 @@
+package io.ketcd.shell.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+
+import org.junit.jupiter.api.Test;
+
+/** clientv3's getPrefix, byte by byte. */
+class KeyRangeCommandTest {
+    private static ByteString bytes(int... b) {
+        byte[] out = new byte[b.length];
+        for (int i = 0; i < b.length; i++) {
+            out[i] = (byte) b[i];
+        }
+        return ByteString.copyFrom(out);
+    }
+
+    @Test
+    void lastByteIsIncremented() {
+        assertThat(KeyRangeCommand.prefixEnd(ByteString.copyFromUtf8("foo"))).isEqualTo(ByteString.copyFromUtf8("fop"));
+        assertThat(KeyRangeCommand.prefixEnd(bytes('a', 0x7f))).isEqualTo(bytes('a', 0x80));
+        assertThat(KeyRangeCommand.prefixEnd(bytes('a', 0xfe))).isEqualTo(bytes('a', 0xff));
+    }
+
+    @Test
+    void trailing0xffBytesAreDropped() {
+        assertThat(KeyRangeCommand.prefixEnd(bytes('k', 0xff))).isEqualTo(bytes('l'));
+        assertThat(KeyRangeCommand.prefixEnd(bytes('a', 0xff, 'b', 0xff, 0xff))).isEqualTo(bytes('a', 0xff, 'c'));
+    }
+
+    @Test
+    void onlyFfBytesHaveNoEndAndReadToTheEnd() {
+        assertThat(KeyRangeCommand.prefixEnd(bytes(0xff))).isEqualTo(bytes(0));
+        assertThat(KeyRangeCommand.prefixEnd(bytes(0xff, 0xff))).isEqualTo(bytes(0));
+    }
+}

@@ -1,0 +1,29 @@
+package io.ketcd.shell.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import org.apache.karaf.shell.impl.action.command.DefaultActionPreparator;
+
+/**
+ * Runs a command as Karaf would: Karaf's own preparator parses the command line into the
+ * action's {@code @Argument}/{@code @Option} fields, then {@code execute()} prints into a buffer.
+ */
+final class Shell {
+    private Shell() {
+    }
+
+    /** The output of {@code command} with {@code args}, as bytes decoded as UTF-8. */
+    static String run(EtcdCommand command, FakeEtcdServer server, Object... args) throws Exception {
+        command.server = server;
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        command.out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
+        if (!new DefaultActionPreparator().prepare(command, null, List.of(args))) {
+            throw new AssertionError("Karaf did not accept the arguments " + List.of(args));
+        }
+        command.execute();
+        return buffer.toString(StandardCharsets.UTF_8);
+    }
+}

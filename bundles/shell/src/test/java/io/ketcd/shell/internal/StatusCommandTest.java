@@ -1,0 +1,69 @@
+package io.ketcd.shell.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ketcd.api.EtcdError;
+import io.ketcd.api.EtcdException;
+import io.ketcd.proto.etcdserverpb.ResponseHeader;
+import io.ketcd.proto.etcdserverpb.StatusResponse;
+
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.Test;
+
+/** etcdctl 3.4.23's {@code endpoint status -w table} cells, in Karaf's table. */
+class StatusCommandTest {
+    private static final long ID = 0x94018c83380f970cL;
+
+    private final FakeEtcdServer etcd = new FakeEtcdServer();
+
+    private static StatusResponse.Builder status() {
+        return StatusResponse.newBuilder()
+                .setHeader(ResponseHeader.newBuilder().setMemberId(ID).setClusterId(1))
+                .setVersion("3.4.23").setDbSize(20480).setLeader(ID)
+                .setRaftTerm(2).setRaftIndex(10).setRaftAppliedIndex(10);
+    }
+
+    @Test
+    void tableHasEtcdctlsColumnsAndCells() throws Exception {
+        etcd.status = CompletableFuture.completedFuture(status().build());
+        String out = Shell.run(new StatusCommand(), etcd);
+        assertThat(out.lines().toList()).hasSize(3);
+        assertThat(out.lines().findFirst().orElseThrow().replaceAll("[ │|]+", " ").trim())
+                .isEqualTo("ENDPOINT ID VERSION DB SIZE IS LEADER IS LEARNER RAFT TERM RAFT INDEX RAFT APPLIED INDEX ERRORS");
+        assertThat(out.lines().skip(2).findFirst().orElseThrow().replaceAll("[ │|]+", " ").trim())
+                .isEqualTo("http://127.0.0.1:2379 94018c83380f970c 3.4.23 20 kB true false 2 10 10");
+        assertThat(etcd.requests).containsExactly("status");
+    }
+
+    @Test
+    void noFormatPrintsEtcdctlsSimpleLine() throws Exception {
+        etcd.status = CompletableFuture.completedFuture(status().setLeader(7).setIsLearner(true)
+                .addErrors("etcdserver: no leader").addErrors("memberID:1 alarm:NOSPACE ").build());
+        assertThat(Shell.run(new StatusCommand(), etcd, "--no-format")).isEqualTo("http://127.0.0.1:2379, "
+                + "94018c83380f970c, 3.4.23, 20 kB, false, true, 2, 10, 10, etcdserver: no leader, memberID:1 alarm:NOSPACE \n");
+    }
+
+    @Test
+    void dbSizeIsGoHumanizesSiBytes() {
+        assertThat(StatusCommand.humanBytes(0)).isEqualTo("0 B");
+        assertThat(StatusCommand.humanBytes(9)).isEqualTo("9 B");
+        assertThat(StatusCommand.humanBytes(10)).isEqualTo("10 B");
+        assertThat(StatusCommand.humanBytes(999)).isEqualTo("999 B");
+        assertThat(StatusCommand.humanBytes(1000)).isEqualTo("1.0 kB");
+        assertThat(StatusCommand.humanBytes(20480)).isEqualTo("20 kB");
+        assertThat(StatusCommand.humanBytes(24576)).isEqualTo("25 kB");
+        assertThat(StatusCommand.humanBytes(20500)).isEqualTo("20 kB");
+        assertThat(StatusCommand.humanBytes(2_150_000)).isEqualTo("2.2 MB");
+        assertThat(StatusCommand.humanBytes(82_854_982)).isEqualTo("83 MB");
+        assertThat(StatusCommand.humanBytes(2_147_483_648L)).isEqualTo("2.1 GB");
+    }
+
+    @Test
+    void failureThrowsEtcdsError() {
+        etcd.status = CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
+        assertThatThrownBy(() -> Shell.run(new StatusCommand(), etcd))
+                .isInstanceOf(EtcdException.class).hasMessage("etcdserver: server stopped");
+    }
+}
