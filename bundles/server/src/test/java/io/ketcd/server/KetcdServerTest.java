@@ -121,6 +121,8 @@ class KetcdServerTest {
             assertThat(await(s.range(RangeRequest.newBuilder().setKey(b("\0")).setRangeEnd(b("\0")).build())).getCount())
                     .isZero();
             assertThat(await(s.status()).getHeader().getRevision()).isEqualTo(1);
+            // a request that failed while being applied left the backend writable
+            assertThat(await(s.put(put("after", "ok"))).getHeader().getRevision()).isEqualTo(2);
         }
     }
 
