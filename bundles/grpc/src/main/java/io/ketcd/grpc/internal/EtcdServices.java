@@ -1,0 +1,149 @@
+package io.ketcd.grpc.internal;
+
+import io.grpc.BindableService;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.ketcd.grpc.internal.stub.AuthGrpc;
+import io.ketcd.grpc.internal.stub.ClusterGrpc;
+import io.ketcd.grpc.internal.stub.ElectionGrpc;
+import io.ketcd.grpc.internal.stub.KVGrpc;
+import io.ketcd.grpc.internal.stub.LeaseGrpc;
+import io.ketcd.grpc.internal.stub.LockGrpc;
+import io.ketcd.grpc.internal.stub.MaintenanceGrpc;
+import io.ketcd.grpc.internal.stub.WatchGrpc;
+import io.ketcd.proto.etcdserverpb.CompactionRequest;
+import io.ketcd.proto.etcdserverpb.CompactionResponse;
+import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
+import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
+import io.ketcd.proto.etcdserverpb.MemberListRequest;
+import io.ketcd.proto.etcdserverpb.MemberListResponse;
+import io.ketcd.proto.etcdserverpb.PutRequest;
+import io.ketcd.proto.etcdserverpb.PutResponse;
+import io.ketcd.proto.etcdserverpb.RangeRequest;
+import io.ketcd.proto.etcdserverpb.RangeResponse;
+import io.ketcd.proto.etcdserverpb.StatusRequest;
+import io.ketcd.proto.etcdserverpb.StatusResponse;
+import io.ketcd.proto.etcdserverpb.TxnRequest;
+import io.ketcd.proto.etcdserverpb.TxnResponse;
+import io.ketcd.server.EtcdServer;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.stream.Collectors;
+
+/**
+ * etcd's eight client services bound to one {@link EtcdServer}.
+ *
+ * <p>All services are registered, including the methods ketcd does not implement yet: those
+ * answer UNIMPLEMENTED with "etcdserver: &lt;service&gt;/&lt;method&gt; is not supported in
+ * ketcd yet". grpc-java would answer an unregistered method with UNIMPLEMENTED too, and etcdctl
+ * and jetcd treat both alike (an error, no retry), but its "Method not found" text does not tell
+ * a user that the method exists in etcd and is missing in ketcd.
+ */
+public final class EtcdServices {
+
+    private EtcdServices() {
+    }
+
+    /** The service definitions to add to a gRPC server; answers are sent from {@code executor}. */
+    public static List<ServerServiceDefinition> bind(EtcdServer server, Executor executor) {
+        UnaryReplies replies = new UnaryReplies(executor);
+        return List.of(
+                KVGrpc.bindService(new Kv(server, replies)),
+                partly(new MaintenanceGrpc.MaintenanceImplBase() {
+                    @Override
+                    public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
+                        replies.reply("Maintenance/Status", server::status, observer);
+                    }
+                }, MaintenanceGrpc.getStatusMethod()),
+                partly(new ClusterGrpc.ClusterImplBase() {
+                    @Override
+                    public void memberList(MemberListRequest request, StreamObserver<MemberListResponse> observer) {
+                        replies.reply("Cluster/MemberList", server::memberList, observer);
+                    }
+                }, ClusterGrpc.getMemberListMethod()),
+                unsupported(WatchGrpc.getServiceDescriptor()),
+                unsupported(LeaseGrpc.getServiceDescriptor()),
+                unsupported(AuthGrpc.getServiceDescriptor()),
+                unsupported(LockGrpc.getServiceDescriptor()),
+                unsupported(ElectionGrpc.getServiceDescriptor()));
+    }
+
+    /** KV: every method is the server's. */
+    private record Kv(EtcdServer server, UnaryReplies replies) implements KVGrpc.AsyncService {
+        @Override
+        public void range(RangeRequest request, StreamObserver<RangeResponse> observer) {
+            replies.reply("KV/Range", () -> server.range(request), observer);
+        }
+
+        @Override
+        public void put(PutRequest request, StreamObserver<PutResponse> observer) {
+            replies.reply("KV/Put", () -> server.put(request), observer);
+        }
+
+        @Override
+        public void deleteRange(DeleteRangeRequest request, StreamObserver<DeleteRangeResponse> observer) {
+            replies.reply("KV/DeleteRange", () -> server.deleteRange(request), observer);
+        }
+
+        @Override
+        public void txn(TxnRequest request, StreamObserver<TxnResponse> observer) {
+            replies.reply("KV/Txn", () -> server.txn(request), observer);
+        }
+
+        @Override
+        public void compact(CompactionRequest request, StreamObserver<CompactionResponse> observer) {
+            replies.reply("KV/Compact", () -> server.compact(request), observer);
+        }
+    }
+
+    /** {@code service} with only {@code implemented} served; its other methods are unsupported. */
+    static ServerServiceDefinition partly(BindableService service, MethodDescriptor<?, ?>... implemented) {
+        ServerServiceDefinition bound = service.bindService();
+        Set<String> served = Arrays.stream(implemented)
+                .map(MethodDescriptor::getFullMethodName)
+                .collect(Collectors.toUnmodifiableSet());
+        ServerServiceDefinition.Builder out = ServerServiceDefinition.builder(bound.getServiceDescriptor());
+        for (ServerMethodDefinition<?, ?> method : bound.getMethods()) {
+            out.addMethod(servedOrUnsupported(method, served));
+        }
+        return out.build();
+    }
+
+    private static <Q, R> ServerMethodDefinition<Q, R> servedOrUnsupported(
+            ServerMethodDefinition<Q, R> method, Set<String> served) {
+        return served.contains(method.getMethodDescriptor().getFullMethodName())
+                ? method : unsupported(method.getMethodDescriptor());
+    }
+
+    /** Every method of {@code service} answers UNIMPLEMENTED. */
+    static ServerServiceDefinition unsupported(ServiceDescriptor service) {
+        ServerServiceDefinition.Builder out = ServerServiceDefinition.builder(service);
+        for (MethodDescriptor<?, ?> method : service.getMethods()) {
+            out.addMethod(unsupported(method));
+        }
+        return out.build();
+    }
+
+    private static <Q, R> ServerMethodDefinition<Q, R> unsupported(MethodDescriptor<Q, R> method) {
+        Status status = Status.UNIMPLEMENTED.withDescription(notSupportedMessage(method));
+        return ServerMethodDefinition.create(method, (call, headers) -> {
+            call.close(status, new Metadata());
+            return new ServerCall.Listener<>() {
+            };
+        });
+    }
+
+    /** "etcdserver: etcdserverpb.Lease/LeaseGrant is not supported in ketcd yet". */
+    static String notSupportedMessage(MethodDescriptor<?, ?> method) {
+        return "etcdserver: " + method.getFullMethodName() + " is not supported in ketcd yet";
+    }
+}

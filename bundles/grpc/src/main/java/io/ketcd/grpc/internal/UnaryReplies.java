@@ -1,0 +1,81 @@
+package io.ketcd.grpc.internal;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.ketcd.api.EtcdException;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers a unary call with the future {@link io.ketcd.server.EtcdServer} returns.
+ *
+ * <p>The answer is sent from the gRPC executor, not from the thread that completes the future
+ * (the server's apply loop), so serialising responses never holds up the server. Errors become
+ * statuses by {@link #status(Throwable)}.
+ */
+final class UnaryReplies {
+    private static final Logger LOG = LoggerFactory.getLogger(UnaryReplies.class);
+
+    private final Executor executor;
+
+    UnaryReplies(Executor executor) {
+        this.executor = executor;
+    }
+
+    /**
+     * Calls {@code call} and completes {@code observer} with its outcome; a call that throws
+     * instead of returning a failed future is answered the same way.
+     */
+    <T> void reply(String method, Supplier<CompletableFuture<T>> call, StreamObserver<T> observer) {
+        try {
+            call.get().whenCompleteAsync((response, failure) -> {
+                if (failure != null) {
+                    fail(method, failure, observer);
+                } else if (response == null) {
+                    fail(method, new IllegalStateException("no response"), observer);
+                } else {
+                    observer.onNext(response);
+                    observer.onCompleted();
+                }
+            }, executor);
+        } catch (RuntimeException e) {
+            fail(method, e, observer);
+        }
+    }
+
+    private static void fail(String method, Throwable failure, StreamObserver<?> observer) {
+        Throwable cause = unwrap(failure);
+        if (!(cause instanceof EtcdException)) {
+            LOG.warn("{} failed", method, cause);
+        }
+        observer.onError(status(cause).asRuntimeException());
+    }
+
+    /**
+     * An {@link EtcdException} keeps etcd's exact code and message, which clients match on;
+     * anything else is a ketcd bug and becomes INTERNAL with its message.
+     */
+    static Status status(Throwable failure) {
+        Throwable cause = unwrap(failure);
+        if (cause instanceof EtcdException e) {
+            return Status.fromCodeValue(e.error().code().value()).withDescription(e.error().message());
+        }
+        String message = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName();
+        return Status.INTERNAL.withDescription(message).withCause(cause);
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}
