@@ -62,6 +62,8 @@ class HttpServerTest {
         assertThat(r.status).isEqualTo("HTTP/1.1 200 OK");
         assertThat(r.headers).containsEntry("content-type", "application/json").containsAllEntriesOf(CORS);
         assertThat(r.body).isEqualTo("{\"etcdserver\":\"3.4.23\",\"etcdcluster\":\"3.4.0\"}");
+        assertThat(r.head.split("\r\n")).filteredOn(h -> h.startsWith("Date: ")).singleElement().asString()
+                .matches("Date: \\w{3}, \\d{2} \\w{3} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
     }
 
     @Test
@@ -278,7 +280,7 @@ class HttpServerTest {
 
     // ---- a raw HTTP/1.1 client, so the test sees the exact bytes
 
-    private record Reply(String status, Map<String, String> headers, String body) {
+    private record Reply(String head, String status, Map<String, String> headers, String body) {
     }
 
     private static Reply get(InetSocketAddress a, String path) throws IOException {
@@ -295,7 +297,7 @@ class HttpServerTest {
             int colon = lines[i].indexOf(':');
             headers.put(lines[i].substring(0, colon).toLowerCase(), lines[i].substring(colon + 1).trim());
         }
-        return new Reply(lines[0], headers, raw.substring(end + 4));
+        return new Reply(raw.substring(0, end), lines[0], headers, raw.substring(end + 4));
     }
 
     /** Sends {@code request}, then reads until the server closes (bounded by a 10 s read timeout). */

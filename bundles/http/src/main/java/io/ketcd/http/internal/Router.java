@@ -45,10 +45,12 @@ public final class Router extends HttpHandler {
     @Override
     public void service(Request request, Response response) throws Exception {
         // etcd wraps its client handlers in a CORS handler; with the default --cors '*' every
-        // response carries these three headers and OPTIONS never reaches a handler.
+        // response carries these three headers and OPTIONS never reaches a handler. Go writes
+        // header names sorted, then Date; the same order here.
+        response.addHeader("Access-Control-Allow-Headers", "accept, content-type, authorization");
         response.addHeader("Access-Control-Allow-Methods", "POST, GET, OPTIONS, PUT, DELETE");
         response.addHeader("Access-Control-Allow-Origin", "*");
-        response.addHeader("Access-Control-Allow-Headers", "accept, content-type, authorization");
+        response.addDateHeader("Date", System.currentTimeMillis());
         if (Method.OPTIONS.equals(request.getMethod())) {
             response.setStatus(HttpStatus.OK_200);
             response.setContentLength(0);
