@@ -19,6 +19,10 @@ etcd_bin=${ETCD_BIN:-etcd}
 rounds=3
 duration=8
 warmup=2
+round_warmup=5
+# The generator runs C1-compiled only: on a small box C2's compile threads would take CPU from
+# the server for the first tens of seconds of every run (measured: 5x fewer ops/s in a 6 s run).
+client_jvm=${BENCH_JAVA_OPTS:--XX:TieredStopAtLevel=1}
 ketcd_mode=auto
 etcd_only=false
 command_line="bench/compare.sh $*"
@@ -27,7 +31,7 @@ usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
-    --quick) rounds=1; duration=3; warmup=1; shift ;;
+    --quick) rounds=1; duration=3; warmup=1; round_warmup=2; shift ;;
     --duration) duration=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
     --ketcd) ketcd_mode=$2; shift 2 ;;
@@ -150,28 +154,31 @@ start_server() {
 
 json_field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 
-# One round against one server: every workload, in order, on one fresh server.
+# One round against one server: a warmup, then every workload in order, on one fresh server,
+# from one generator JVM (--batch), so the generator's JIT warms up once a round.
 run_round() {
-  local kind=$1 round=$2 dir="$work/$1-$2" line name args out
+  local kind=$1 round=$2 dir="$work/$1-$2" i=0 line out json
   start_server "$kind" "$dir"
   echo "== round $round: $kind (pid $server_pid, client port $client_port)" >&2
-  for line in "${workloads[@]}"; do
-    name=${line%%|*}; args=${line#*|}
-    # shellcheck disable=SC2086 # args is a list of flags
-    out=$(java ${BENCH_JAVA_OPTS:-} -jar "$jar" --endpoints "127.0.0.1:$client_port" --server-pid "$server_pid" \
-      "${common[@]}" $args 2>&1) || true
-    echo "   $(grep -v '^{' <<<"$out" | tail -n 3 | tr '\n' ' ')" >&2
-    local json
-    json=$(grep '^{' <<<"$out" | tail -n 1)
-    if [ -z "$json" ]; then
-      echo "   no result for $name" >&2
-      continue
+  {
+    echo "--conns 4 --clients 16 put --total 1 --warmup-duration $round_warmup"
+    for line in "${workloads[@]}"; do echo "${line#*|}"; done
+  } >"$work/batch"
+  # shellcheck disable=SC2086 # the options are a list
+  out=$(java $client_jvm -jar "$jar" --endpoints "127.0.0.1:$client_port" --server-pid "$server_pid" \
+    "${common[@]}" --batch "$work/batch" 2>&1) || true
+  grep -v '^{' <<<"$out" | sed 's/^/   /' >&2
+  while IFS= read -r json; do
+    if [ $i -gt 0 ]; then   # line 0 is the round's warmup
+      line=${workloads[$((i - 1))]}
+      printf '%s|%s|%s|%s|%s|%s|%s\n' "$kind" "${line%%|*}" "$(json_field ops_per_sec <<<"$json")" \
+        "$(json_field p50_ms <<<"$json")" "$(json_field p99_ms <<<"$json")" "$(json_field errors <<<"$json")" \
+        "$(awk -v c="$(json_field server_cpu_s <<<"$json")" -v n="$(json_field total <<<"$json")" \
+          'BEGIN { if (n > 0) printf "%.1f", c * 1e6 / n }')" >>"$results"
     fi
-    printf '%s|%s|%s|%s|%s|%s|%s\n' "$kind" "$name" "$(json_field ops_per_sec <<<"$json")" \
-      "$(json_field p50_ms <<<"$json")" "$(json_field p99_ms <<<"$json")" "$(json_field errors <<<"$json")" \
-      "$(awk -v c="$(json_field server_cpu_s <<<"$json")" -v n="$(json_field total <<<"$json")" \
-        'BEGIN { if (n > 0) printf "%.1f", c * 1e6 / n }')" >>"$results"
-  done
+    i=$((i + 1))
+  done < <(grep '^{' <<<"$out")
+  [ $i -eq $((${#workloads[@]} + 1)) ] || echo "   only $i of $((${#workloads[@]} + 1)) results from $kind" >&2
   stop_server
   rm -rf "$dir/data" "$dir/karaf"
 }
@@ -196,7 +203,7 @@ esac
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), $("$etcd_bin" --version | head -n1)"
 echo "ketcd: $ketcd_label"
-echo "command: $command_line (rounds $rounds, ${warmup}s warmup + ${duration}s measured per workload)"
+echo "command: $command_line (rounds $rounds; each round ${round_warmup}s warmup, then per workload ${warmup}s warmup + ${duration}s measured; generator JVM options: $client_jvm)"
 echo "load average (1/5/15 min) before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 if [ "$ketcd_mode" = none ]; then

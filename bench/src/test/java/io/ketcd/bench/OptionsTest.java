@@ -3,9 +3,13 @@ package io.ketcd.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class OptionsTest {
     @Test
@@ -39,6 +43,27 @@ class OptionsTest {
         assertThat(o.total()).isEqualTo(500);
         assertThat(o.warmup()).isZero();
         assertThat(o.timeout()).isEqualTo(Duration.ofMillis(1500));
+    }
+
+    @Test
+    void batchFileGivesOneWorkloadPerLineWithTheCommonFlags(@TempDir Path dir) throws IOException {
+        Path batch = Files.writeString(dir.resolve("batch"), """
+                # put first
+                --conns 4 --clients 16 put
+
+                range  --consistency s
+                """);
+
+        List<Options> runs = Benchmark.parse(List.of("--endpoints", "h:1", "--batch", batch.toString(), "--total", "9"));
+
+        assertThat(runs).extracting(Options::workload).containsExactly(Options.Workload.PUT, Options.Workload.RANGE);
+        assertThat(runs).extracting(Options::total).containsExactly(9, 9);
+        assertThat(runs).extracting(Options::clients).containsExactly(16, 1);
+        assertThat(runs).extracting(Options::serializable).containsExactly(false, true);
+        assertThat(runs.get(1).endpoints()).containsExactly(new Options.Endpoint("h", 1));
+        assertThatThrownBy(() -> Benchmark.parse(List.of("--batch"))).hasMessageContaining("needs a file");
+        Path empty = Files.writeString(dir.resolve("empty"), "# nothing\n");
+        assertThatThrownBy(() -> Benchmark.parse(List.of("--batch", empty.toString()))).hasMessageContaining("no workload");
     }
 
     @Test
