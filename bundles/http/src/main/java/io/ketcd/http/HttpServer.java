@@ -47,10 +47,13 @@ public final class HttpServer implements Closeable {
     static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
 
     private final org.glassfish.grizzly.http.server.HttpServer grizzly;
+    /** In the order of listen-client-http-urls (Grizzly keeps its listeners in a map). */
+    private final List<NetworkListener> listeners;
     private final Router router;
 
-    private HttpServer(org.glassfish.grizzly.http.server.HttpServer grizzly, Router router) {
+    private HttpServer(org.glassfish.grizzly.http.server.HttpServer grizzly, List<NetworkListener> listeners, Router router) {
         this.grizzly = grizzly;
+        this.listeners = List.copyOf(listeners);
         this.router = router;
     }
 
@@ -75,6 +78,7 @@ public final class HttpServer implements Closeable {
         router.mount(VersionHandler.PATH, new VersionHandler());
 
         org.glassfish.grizzly.http.server.HttpServer grizzly = new org.glassfish.grizzly.http.server.HttpServer();
+        List<NetworkListener> listeners = new ArrayList<>();
         for (int i = 0; i < urls.size(); i++) {
             URI url = urls.get(i);
             if (!"http".equalsIgnoreCase(url.getScheme())) {
@@ -84,6 +88,7 @@ public final class HttpServer implements Closeable {
             NetworkListener listener = new NetworkListener("client-http-" + i, host(url), url.getPort());
             listener.getKeepAlive().setIdleTimeoutInSeconds(Math.toIntExact(Math.max(1, idleTimeout.toSeconds())));
             grizzly.addListener(listener);
+            listeners.add(listener);
         }
         grizzly.getServerConfiguration().addHttpHandler(router);
         grizzly.getServerConfiguration().setName("ketcd-client-http");
@@ -93,7 +98,7 @@ public final class HttpServer implements Closeable {
             grizzly.shutdownNow();
             throw e;
         }
-        HttpServer http = new HttpServer(grizzly, router);
+        HttpServer http = new HttpServer(grizzly, listeners, router);
         List<InetSocketAddress> bound = http.boundAddresses();
         for (int i = 0; i < urls.size(); i++) {
             LOG.info("serving client HTTP on {} (bound {})", urls.get(i), bound.get(i));
@@ -107,7 +112,7 @@ public final class HttpServer implements Closeable {
      */
     public List<InetSocketAddress> boundAddresses() {
         List<InetSocketAddress> out = new ArrayList<>();
-        for (NetworkListener l : grizzly.getListeners()) {
+        for (NetworkListener l : listeners) {
             out.add(new InetSocketAddress(l.getHost(), l.getPort()));
         }
         return List.copyOf(out);

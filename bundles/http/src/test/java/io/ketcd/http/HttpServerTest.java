@@ -14,11 +14,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -205,6 +208,36 @@ class HttpServerTest {
         assertThat(bound.get(0).getPort()).isNotEqualTo(bound.get(1).getPort()).isPositive();
         for (InetSocketAddress a : bound) {
             assertThat(get(a, "/version").status).isEqualTo("HTTP/1.1 200 OK");
+        }
+    }
+
+    @Test
+    void listenersAreReportedInUrlOrder() throws Exception {
+        int[] ports = new int[6];
+        StringBuilder urls = new StringBuilder();
+        for (int i = 0; i < ports.length; i++) {
+            try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                ports[i] = free.getLocalPort();
+            }
+            urls.append(i == 0 ? "" : ",").append("http://127.0.0.1:").append(ports[i]);
+        }
+        http = HttpServer.start(new FakeEtcdServer(urls.toString()));
+        assertThat(http.boundAddresses()).extracting(InetSocketAddress::getPort)
+                .containsExactly(Arrays.stream(ports).boxed().toArray(Integer[]::new));
+    }
+
+    @Test
+    void aPortInUseFailsTheStartAndReleasesTheOtherListeners() throws Exception {
+        int free;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            free = probe.getLocalPort();
+        }
+        try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            FakeEtcdServer clash = new FakeEtcdServer("http://127.0.0.1:" + free + ",http://127.0.0.1:" + busy.getLocalPort());
+            assertThatThrownBy(() -> HttpServer.start(clash)).isInstanceOf(IOException.class);
+        }
+        try (ServerSocket again = new ServerSocket(free, 1, InetAddress.getLoopbackAddress())) {
+            assertThat(again.getLocalPort()).isEqualTo(free);
         }
     }
 
