@@ -99,7 +99,7 @@ public final class GrpcServer implements AutoCloseable {
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
                 .executor(executor)
-                .maxInboundMessageSize(maxRequestBytes + GRPC_OVERHEAD_BYTES)
+                .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, (long) maxRequestBytes + GRPC_OVERHEAD_BYTES))
                 .permitKeepAliveTime(KEEPALIVE_MIN_TIME.toMillis(), TimeUnit.MILLISECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .keepAliveTime(KEEPALIVE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS)
@@ -123,12 +123,17 @@ public final class GrpcServer implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(GRACE);
+    }
+
+    /** {@link #close()} with another grace period for calls in flight. */
+    void close(Duration grace) {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         boolean interrupted = false;
         servers.forEach(Server::shutdown);
-        long deadline = System.nanoTime() + GRACE.toNanos();
+        long deadline = System.nanoTime() + grace.toNanos();
         for (Server s : servers) {
             try {
                 if (!s.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {

@@ -52,6 +52,7 @@ final class FakeEtcdServer implements EtcdServer {
     /** Every request received, in order (Status and MemberList record their method name). */
     final BlockingQueue<Object> requests = new LinkedBlockingQueue<>();
 
+    private volatile CompletableFuture<? extends Message> held;
     private volatile Throwable failure;
     private volatile RuntimeException thrown;
 
@@ -62,6 +63,11 @@ final class FakeEtcdServer implements EtcdServer {
     /** Every following call completes exceptionally with {@code t}; null restores normal service. */
     void failWith(Throwable t) {
         failure = t;
+    }
+
+    /** Every following call returns {@code future}, for the test to complete; null restores. */
+    void hold(CompletableFuture<? extends Message> future) {
+        held = future;
     }
 
     /** Every following call throws {@code e} instead of returning a future; null restores. */
@@ -197,6 +203,11 @@ final class FakeEtcdServer implements EtcdServer {
         }
         if (failure != null) {
             return CompletableFuture.failedFuture(failure);
+        }
+        if (held != null) {
+            @SuppressWarnings("unchecked") // the test holds a future of the method's response type
+            CompletableFuture<T> future = (CompletableFuture<T>) held;
+            return future;
         }
         try {
             return CompletableFuture.completedFuture(body.get());

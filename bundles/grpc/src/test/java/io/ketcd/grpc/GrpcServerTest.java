@@ -54,6 +54,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -386,6 +387,32 @@ class GrpcServerTest {
         }
         try (ServerSocket again = new ServerSocket(free, 1, loopback)) {
             assertThat(again.getLocalPort()).as("the first URL was closed again").isEqualTo(free);
+        }
+    }
+
+    @Test
+    void closeCancelsCallsInFlightAndALateAnswerDoesNotReachTheServersThread() throws Exception {
+        FakeEtcdServer slow = new FakeEtcdServer(Map.of("listen-client-urls", "http://127.0.0.1:0"));
+        CompletableFuture<io.ketcd.proto.etcdserverpb.PutResponse> held = new CompletableFuture<>();
+        slow.hold(held);
+        GrpcServer server = GrpcServer.start(slow);
+        ManagedChannel c = NettyChannelBuilder.forAddress(server.boundAddresses().get(0)).usePlaintext().build();
+        try {
+            var call = KVGrpc.newFutureStub(c).put(put("k", 1));
+            assertThat(slow.requests.poll(10, SECONDS)).isInstanceOf(PutRequest.class);
+
+            server.close(Duration.ZERO);
+            // the server completes its future after the call and the executor are gone: nothing may
+            // be thrown at the completing thread (CompletableFuture turns the executor's rejection
+            // into an exceptional dependent future)
+            assertThat(held.complete(io.ketcd.proto.etcdserverpb.PutResponse.getDefaultInstance())).isTrue();
+
+            assertThatThrownBy(() -> call.get(10, SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .satisfies(e -> assertThat(Status.fromThrowable(e).getCode())
+                            .isIn(Status.Code.CANCELLED, Status.Code.UNAVAILABLE));
+        } finally {
+            c.shutdownNow().awaitTermination(5, SECONDS);
         }
     }
 
