@@ -146,12 +146,7 @@ public final class KvStore {
      */
     public RangeResponse range(RangeRequest req) {
         RequestValidator.checkRange(req);
-        compactionLock.readLock().lock();
-        try {
-            return applier.range(snapshot(), req);
-        } finally {
-            compactionLock.readLock().unlock();
-        }
+        return read(view -> applier.range(view, req));
     }
 
     // ------------------------------------------------------------------ writes
@@ -200,12 +195,7 @@ public final class KvStore {
     public TxnResponse txn(TxnRequest req) {
         if (Applier.isReadOnly(req)) {
             RequestValidator.checkTxn(req, Integer.MAX_VALUE);
-            compactionLock.readLock().lock();
-            try {
-                return applier.txn(snapshot(), req);
-            } finally {
-                compactionLock.readLock().unlock();
-            }
+            return read(view -> applier.txn(view, req));
         }
         return txn(req, NO_INDEX);
     }
@@ -216,8 +206,9 @@ public final class KvStore {
      *
      * @throws EtcdException an invalid request (see {@link RequestValidator#checkTxn}, not
      *     counting ops); {@code KEY_NOT_FOUND} or {@code LEASE_NOT_FOUND} from a chosen put;
-     *     {@code FUTURE_REV} or {@code COMPACTED} from a chosen range with a revision (here a
-     *     negative revision counts as below the compaction revision, as in etcd)
+     *     {@code FUTURE_REV} or {@code COMPACTED} from a chosen range with a revision (unlike
+     *     {@link #range}, a negative revision is compared with the compaction revision like any
+     *     other, as in etcd)
      */
     public TxnResponse txn(TxnRequest req, long consistentIndex) {
         return write(consistentIndex, txn -> {
@@ -267,9 +258,17 @@ public final class KvStore {
 
     // ------------------------------------------------------------------ internals
 
-    /** A view at the current revisions; caller holds the compaction lock shared. */
-    private SnapshotView snapshot() {
-        return new SnapshotView(space, currentRev, compactRev);
+    /**
+     * Runs a read on a view at the current revisions, holding the compaction lock shared until
+     * it is done, so compaction cannot remove what it reads.
+     */
+    private <T> T read(Function<SnapshotView, T> request) {
+        compactionLock.readLock().lock();
+        try {
+            return request.apply(new SnapshotView(space, currentRev, compactRev));
+        } finally {
+            compactionLock.readLock().unlock();
+        }
     }
 
     /**
