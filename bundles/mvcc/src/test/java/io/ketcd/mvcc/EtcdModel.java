@@ -65,11 +65,9 @@ final class EtcdModel {
     /** The key as it was at {@code at}: the last event at or before it, if that is a put. */
     private KeyValue kvAt(ByteString key, long at) {
         List<Event> events = history.getOrDefault(key, List.of());
-        int last = -1;
-        for (int i = 0; i < events.size(); i++) {
-            if (events.get(i).main() <= at) {
-                last = i;
-            }
+        int last = events.size() - 1;
+        while (last >= 0 && events.get(last).main() > at) {
+            last--;
         }
         if (last < 0 || events.get(last).tombstone()) {
             return null;

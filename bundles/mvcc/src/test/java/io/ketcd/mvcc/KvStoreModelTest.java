@@ -102,13 +102,17 @@ class KvStoreModelTest {
                     CompactionRequest c = CompactionRequest.newBuilder().setPhysical(random.nextBoolean())
                             .setRevision(lo + random.nextInt((int) (model.rev() - lo) + 2)).build();
                     check(c, "compact", () -> model.compact(c), () -> withIndex ? store.compact(c, index) : store.compact(c));
-                    checkBackend();
+                    if (random.nextInt(4) == 0) { // a full scan each time would double the run time
+                        checkBackend();
+                    }
                 }
-                if (withIndex) {
-                    assertThat(backend.consistentIndex()).as(where()).isEqualTo(index);
+                if (withIndex && backend.consistentIndex() != index) {
+                    throw new AssertionError(where() + ": consistent index " + backend.consistentIndex() + ", want " + index);
                 }
-                assertThat(store.currentRevision()).as(where()).isEqualTo(model.rev());
-                assertThat(store.compactRevision()).as(where()).isEqualTo(model.compactRev());
+                if (store.currentRevision() != model.rev() || store.compactRevision() != model.compactRev()) {
+                    throw new AssertionError(where() + ": revisions " + store.currentRevision() + "/"
+                            + store.compactRevision() + ", want " + model.rev() + "/" + model.compactRev());
+                }
                 if (random.nextInt(1000) == 0) {
                     store = new KvStore(backend, LEASES, batchLimit);
                     outcomes.merge("restart", 1, Integer::sum);
