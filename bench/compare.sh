@@ -3,7 +3,8 @@
 # round (etcd, ketcd, etcd, ketcd, ...), each started fresh on free 127.0.0.1 ports with a fresh
 # data dir and stopped afterwards, then prints a Markdown table of the medians over the rounds.
 #
-#   bench/compare.sh [--rounds R] [--quick] [--duration S] [--warmup S] [--ketcd dist|embedded] [--etcd-only]
+#   bench/compare.sh [--rounds R] [--quick] [--duration S] [--warmup S] [--round-warmup S]
+#                    [--ketcd dist|embedded] [--etcd-only]
 #
 # ketcd runs from the Karaf distribution in karaf-assembly/target/assembly (copied to a temp dir),
 # or, when that is not built, from the embedded launcher in the bench jar (io.ketcd.bench.EmbeddedMain).
@@ -17,9 +18,11 @@ dist="$top/karaf-assembly/target/assembly"
 etcd_bin=${ETCD_BIN:-etcd}
 
 rounds=3
-duration=8
+duration=7
 warmup=2
-round_warmup=5
+# a fresh ketcd JVM spends its first ~30 s under load in the C2 compiler (measured on the
+# loaded 2-core box), so every round, for either server, starts with this much unreported load
+round_warmup=20
 # The generator runs C1-compiled only: on a small box C2's compile threads would take CPU from
 # the server for the first tens of seconds of every run (measured: 5x fewer ops/s in a 6 s run).
 client_jvm=${BENCH_JAVA_OPTS:--XX:TieredStopAtLevel=1}
@@ -31,7 +34,8 @@ usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
-    --quick) rounds=1; duration=3; warmup=1; round_warmup=2; shift ;;
+    --quick) rounds=1; duration=3; warmup=1; round_warmup=4; shift ;;
+    --round-warmup) round_warmup=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
     --ketcd) ketcd_mode=$2; shift 2 ;;
@@ -64,6 +68,8 @@ workloads=(
   "range s 4 conns 16 clients|--conns 4 --clients 16 range --consistency s"
   "range s 16 conns 256 clients|--conns 16 --clients 256 range --consistency s"
 )
+# the round's warmup: half the time writing, half reading, not reported
+round_warmups=("--conns 4 --clients 16 put" "--conns 4 --clients 16 range --consistency l")
 common=(--key-size 8 --val-size 256 --key-space-size 1000000 --sequential-keys
         --total 1000000 --warmup 1000000 --duration "$duration" --warmup-duration "$warmup")
 
@@ -160,17 +166,20 @@ run_round() {
   local kind=$1 round=$2 dir="$work/$1-$2" i=0 line out json
   start_server "$kind" "$dir"
   echo "== round $round: $kind (pid $server_pid, client port $client_port)" >&2
+  local half
+  half=$(awk -v w="$round_warmup" 'BEGIN { print w / 2 }')
   {
-    echo "--conns 4 --clients 16 put --total 1 --warmup-duration $round_warmup"
+    for line in "${round_warmups[@]}"; do echo "$line --total 1 --warmup-duration $half"; done
     for line in "${workloads[@]}"; do echo "${line#*|}"; done
   } >"$work/batch"
   # shellcheck disable=SC2086 # the options are a list
   out=$(java $client_jvm -jar "$jar" --endpoints "127.0.0.1:$client_port" --server-pid "$server_pid" \
     "${common[@]}" --batch "$work/batch" 2>&1) || true
-  grep -v '^{' <<<"$out" | sed 's/^/   /' >&2
+  grep -v '^{' <<<"$out" | tail -n +$((${#round_warmups[@]} + 1)) | sed 's/^/   /' >&2
+  local first=${#round_warmups[@]}
   while IFS= read -r json; do
-    if [ $i -gt 0 ]; then   # line 0 is the round's warmup
-      line=${workloads[$((i - 1))]}
+    if [ $i -ge "$first" ]; then
+      line=${workloads[$((i - first))]}
       printf '%s|%s|%s|%s|%s|%s|%s\n' "$kind" "${line%%|*}" "$(json_field ops_per_sec <<<"$json")" \
         "$(json_field p50_ms <<<"$json")" "$(json_field p99_ms <<<"$json")" "$(json_field errors <<<"$json")" \
         "$(awk -v c="$(json_field server_cpu_s <<<"$json")" -v n="$(json_field total <<<"$json")" \
@@ -178,7 +187,7 @@ run_round() {
     fi
     i=$((i + 1))
   done < <(grep '^{' <<<"$out")
-  [ $i -eq $((${#workloads[@]} + 1)) ] || echo "   only $i of $((${#workloads[@]} + 1)) results from $kind" >&2
+  [ $i -eq $((first + ${#workloads[@]})) ] || echo "   only $i of $((first + ${#workloads[@]})) results from $kind" >&2
   stop_server
   rm -rf "$dir/data" "$dir/karaf"
 }
