@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 class KvStoreModelTest {
 
-    private static final int SEEDS = 60;
+    private static final int SEEDS = 50;
     private static final int OPS_PER_SEED = 5_000;
     private static final LongPredicate LEASES = lease -> lease == 1 || lease == 2;
 
