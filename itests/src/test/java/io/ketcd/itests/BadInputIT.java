@@ -28,8 +28,7 @@ import org.junit.Test;
 
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
-import io.etcd.jetcd.common.exception.ErrorCode;
-import io.etcd.jetcd.common.exception.EtcdException;
+import io.grpc.Status;
 
 /**
  * Bad input to a running node: garbage on its gRPC and HTTP ports, values over the request
@@ -68,7 +67,7 @@ public class BadInputIT {
 
     @Test
     public void garbageOnTheGrpcPortIsDroppedAndTheNodeServesOn() throws Exception {
-        byte[] response = sendGarbage(node.clientPort());
+        byte[] response = exchange(node.clientPort(), randomBytes(4096));
         // HTTP/2 wants its connection preface first: the server may say GOAWAY, then it hangs up
         assertTrue("at most a GOAWAY frame before the close, got " + response.length + " bytes", response.length < 1024);
         assertServing("bad/grpc");
@@ -76,16 +75,25 @@ public class BadInputIT {
 
     @Test
     public void garbageOnTheHttpPortIsABadRequestAndTheNodeServesOn() throws Exception {
-        byte[] response = sendGarbage(node.httpPort());
-        String text = new String(response, StandardCharsets.ISO_8859_1);
-        assertTrue("no answer, or HTTP's 400, got: " + text, text.isEmpty() || text.startsWith("HTTP/1.1 400"));
-
-        HttpResponse<String> health = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/health"))
-                        .timeout(Duration.ofSeconds(30)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(health.body(), 200, health.statusCode());
-        assertTrue(health.body(), health.body().contains("\"health\":\"true\""));
+        // a request line of binary garbage, and more garbage than any request head may be
+        assertEquals("HTTP/1.1 400 Bad Request", statusLine(exchange(node.httpPort(),
+                "\0\1\2 / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1))));
+        // (Grizzly answers 400 once the head passes its limit and closes; the rest of our write may
+        // then meet a reset, which loses the answer: a close is a fine answer to garbage too)
+        String oversized = statusLine(exchange(node.httpPort(), randomBytes(16 * 1024)));
+        assertTrue("400 or closed, got: " + oversized, oversized.isEmpty() || oversized.equals("HTTP/1.1 400 Bad Request"));
+        // a request head that never ends occupies its own connection only
+        try (Socket unfinished = new Socket()) {
+            unfinished.connect(new InetSocketAddress("127.0.0.1", node.httpPort()), 5000);
+            unfinished.getOutputStream().write("GARBAGE\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            unfinished.getOutputStream().flush();
+            HttpResponse<String> health = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/health"))
+                            .timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(health.body(), 200, health.statusCode());
+            assertEquals("{\"health\":\"true\"}", health.body());
+        }
         assertServing("bad/http");
     }
 
@@ -111,9 +119,13 @@ public class BadInputIT {
 
     @Test
     public void messageOverGrpcsReceiveLimitIsResourceExhausted() throws Exception {
+        // gRPC's receive limit is max-request-bytes + 512 KiB = 2 MiB, as in etcd. The text is the
+        // transport's own (grpc-java: "gRPC message exceeds maximum size 2097152: N"; etcd's
+        // grpc-go: "grpc: received message larger than max (N vs. 2097152)").
         ExecutionException e = JetcdIT.expectFailure(() -> await(kv.put(bs("bad/3mib"), bs(new String(filled(3 << 20), StandardCharsets.UTF_8)))));
-        assertTrue(String.valueOf(e.getCause()), e.getCause() instanceof EtcdException);
-        assertEquals(e.getCause().getMessage(), ErrorCode.RESOURCE_EXHAUSTED, ((EtcdException) e.getCause()).getErrorCode());
+        Status status = Status.fromThrowable(e.getCause());
+        assertEquals(String.valueOf(status), Status.Code.RESOURCE_EXHAUSTED, status.getCode());
+        assertTrue(String.valueOf(status), status.getDescription().contains("2097152"));
         assertServing("bad/3mib-after");
     }
 
@@ -125,9 +137,9 @@ public class BadInputIT {
             assertTrue(r.toString(), r.stderr().endsWith("Error: etcdserver: key is not provided\n"));
         }
         ExecutionException e = JetcdIT.expectFailure(() -> await(kv.put(bs(""), bs("v"))));
-        assertTrue(String.valueOf(e.getCause()), e.getCause() instanceof EtcdException);
-        assertEquals(ErrorCode.INVALID_ARGUMENT, ((EtcdException) e.getCause()).getErrorCode());
-        assertTrue(e.getCause().getMessage(), e.getCause().getMessage().contains("etcdserver: key is not provided"));
+        Status status = Status.fromThrowable(e.getCause());
+        assertEquals(String.valueOf(status), Status.Code.INVALID_ARGUMENT, status.getCode());
+        assertEquals("etcdserver: key is not provided", status.getDescription());
         assertServing("bad/empty-after");
     }
 
@@ -138,12 +150,10 @@ public class BadInputIT {
     }
 
     /**
-     * Writes 4 KiB of seeded random bytes to the port and reads until the server closes the
-     * connection (bounded: a server that neither answers nor hangs up fails the test).
+     * Writes {@code garbage} to the port and reads until the server closes the connection
+     * (bounded: a server that neither answers nor hangs up fails the test).
      */
-    private static byte[] sendGarbage(int port) throws IOException {
-        byte[] garbage = new byte[4096];
-        new Random(20261121L).nextBytes(garbage);
+    private static byte[] exchange(int port, byte[] garbage) throws IOException {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
             socket.setSoTimeout(30_000);
@@ -169,6 +179,19 @@ public class BadInputIT {
             }
             return Arrays.copyOf(buffer, total);
         }
+    }
+
+    private static String statusLine(byte[] response) {
+        String text = new String(response, StandardCharsets.ISO_8859_1);
+        int end = text.indexOf("\r\n");
+        return end < 0 ? text : text.substring(0, end);
+    }
+
+    /** {@code size} random bytes, the same in every run. */
+    private static byte[] randomBytes(int size) {
+        byte[] garbage = new byte[size];
+        new Random(20261121L).nextBytes(garbage);
+        return garbage;
     }
 
     private static byte[] filled(int size) {

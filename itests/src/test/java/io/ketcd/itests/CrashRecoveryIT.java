@@ -94,6 +94,8 @@ public class CrashRecoveryIT {
             for (KeyValue kv1 : all.getKvs()) {
                 found.put(str(kv1.getKey()), str(kv1.getValue()));
             }
+            System.out.printf("kill -9 after %d of %d writes acknowledged; %d keys present after the restart%n",
+                    expected.size(), KEYS, found.size());
             for (Map.Entry<String, String> e : expected.entrySet()) {
                 assertEquals("acknowledged write of " + e.getKey() + " after restart", e.getValue(), found.get(e.getKey()));
             }
