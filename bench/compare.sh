@@ -134,9 +134,9 @@ start_server() {
       if [ "$ketcd_mode" = dist ]; then
         cp -r "$dist" "$dir/karaf"
         # Karaf's own ports (etc/org.apache.karaf.shell.cfg, etc/org.apache.karaf.management.cfg)
-        env+=(ORG_APACHE_KARAF_SHELL_SSHPORT="$(free_port)"
-          ORG_APACHE_KARAF_MANAGEMENT_RMIREGISTRYPORT="$(free_port)"
-          ORG_APACHE_KARAF_MANAGEMENT_RMISERVERPORT="$(free_port)")
+        env+=(KETCD_SSH_PORT="$(free_port)"
+          KETCD_RMI_REGISTRY_PORT="$(free_port)"
+          KETCD_RMI_SERVER_PORT="$(free_port)")
         env "${env[@]}" setsid "$dir/karaf/bin/karaf" server >"$dir/server.log" 2>&1 &
       else
         setsid java -cp "$jar" io.ketcd.bench.EmbeddedMain --name b --data-dir "$dir/data" \
