@@ -1,17 +1,35 @@
 package io.ketcd.mvcc.internal;
 
 import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
 import java.util.Comparator;
 
 /** Key order and etcd's range-end conventions. */
 public final class Bytes {
 
-    /** etcd's key order: unsigned lexicographic, as Go's {@code bytes.Compare}. */
-    public static final Comparator<ByteString> ORDER = ByteString.unsignedLexicographicalComparator();
+    /**
+     * etcd's key order: unsigned lexicographic, as Go's {@code bytes.Compare}. Every index lookup
+     * runs it, so it uses the vectorized {@link ByteBuffer#mismatch} rather than protobuf's
+     * iterator-based comparator, which profiling showed as the apply loop's hottest frame.
+     */
+    public static final Comparator<ByteString> ORDER = Bytes::compare;
 
     private static final ByteString ZERO_BYTE = ByteString.copyFrom(new byte[] {0});
 
     private Bytes() {
+    }
+
+    static int compare(ByteString a, ByteString b) {
+        ByteBuffer x = a.asReadOnlyByteBuffer();
+        ByteBuffer y = b.asReadOnlyByteBuffer();
+        int i = x.mismatch(y);
+        if (i < 0) {
+            return 0;
+        }
+        if (i == x.remaining() || i == y.remaining()) {
+            return Integer.compare(x.remaining(), y.remaining()); // one is a prefix of the other
+        }
+        return Integer.compare(Byte.toUnsignedInt(x.get(x.position() + i)), Byte.toUnsignedInt(y.get(y.position() + i)));
     }
 
     /**
