@@ -1,0 +1,20 @@
+/**
+ * The raft contract: what the server needs from a raft implementation, so that the
+ * implementation is a swappable service (DESIGN.md, {@link io.ketcd.api.raft.RaftCore}).
+ *
+ * <p>The model follows etcd-io/raft (v3.5 era, synchronous storage writes): a {@link
+ * io.ketcd.api.raft.RaftNode} is a pure state machine driven by one owner thread. Inputs are
+ * method calls ({@code tick}, {@code step}, {@code propose}, ...); the only output is a {@link
+ * io.ketcd.api.raft.Ready}, which the owner persists, sends and applies before calling {@code
+ * advance}. Messages and persistent records are ketcd's internal protobuf types of package
+ * {@code io.ketcd.proto.raftpb}.
+ *
+ * <p>The node reads its durable state through {@link io.ketcd.api.raft.RaftStorage}, which is
+ * read-only from raft's side: the owner writes to it while handling a {@code Ready}.
+ */
+@Export
+@Version("0.1.0")
+package io.ketcd.api.raft;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
