@@ -11,6 +11,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.ketcd.proto.raftpb.Entry;
 import io.ketcd.proto.raftpb.HardState;
 import io.ketcd.proto.walpb.Record;
+import io.ketcd.proto.walpb.WalSnapshot;
 import io.ketcd.storage.internal.SegmentReader;
 import io.ketcd.storage.internal.WalFrames;
 import java.io.BufferedInputStream;
@@ -36,40 +37,50 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The write-ahead log of a member: raft entries and hard states, appended and fsynced before
- * raft may act on them (etcd's {@code wal} package). The file format and the recovery rules are
- * in this package's {@code package-info}.
+ * The write-ahead log of a member: raft entries, hard states and snapshot markers, appended and
+ * fsynced before raft may act on them (etcd's {@code wal} package). The file format and the
+ * recovery rules are in this package's {@code package-info}.
  *
- * <p>Lifecycle: {@link #create} once per member, then {@link #open} on every start, which repairs a
- * torn tail; {@link #readAll} gives what the log holds, {@link #save} appends. One segment file
- * for now; names already follow etcd's {@code seq-index} scheme so segmentation can follow.
+ * <p>Lifecycle: {@link #create} once per member, then {@link #open} on every start, which checks
+ * every segment and repairs a torn tail of the last one; {@link #readAll(WalSnapshot)} gives the
+ * log after a snapshot, {@link #save} and {@link #saveSnapshotMarker} append, and
+ * {@link #releaseTo} deletes the segments a snapshot made unnecessary. The log is split into
+ * segment files; a new one is cut when the current one reaches the segment size (64 MiB unless
+ * given), always between two calls, so no call's records span two segments.
  *
- * <p>Not thread-safe: one owner (the raft driver) calls all methods. The WAL file is locked while
- * open, so a second process (or a second {@code open} in this one) fails.
+ * <p>Not thread-safe: one owner (the raft driver) calls all methods. Every segment file is locked
+ * while open, so a second process (or a second {@code open} in this one) fails.
  */
 public final class Wal implements Closeable {
 
+    /** etcd's {@code SegmentSizeBytes}: a segment is cut once it reaches this size. */
+    public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+
     private static final Logger LOG = LoggerFactory.getLogger(Wal.class);
     private static final Pattern SEGMENT_NAME = Pattern.compile("[0-9a-f]{16}-[0-9a-f]{16}\\.wal");
+    private static final Pattern TMP_NAME = Pattern.compile("[0-9a-f]{16}-[0-9a-f]{16}\\.wal\\.tmp");
 
-    private final Path file;
-    private final FileChannel channel;
-    private final FileLock lock;
-    /** Frames new records, continuing the CRC chain from the file's last record. */
+    private final Path dir;
+    private final long segmentBytes;
+    private final ByteString metadata;
+    /** Open segments, oldest first, each holding its file's lock; only the last is written. */
+    private final List<Segment> segments;
+    /** Frames new records, continuing the CRC chain from the last record. */
     private final WalFrames.Encoder encoder;
-    /** File length: the end of the last complete record. */
+    /** Length of the last segment: the end of its last complete record. */
     private long end;
-    /** Index of the last entry saved (later entries truncate earlier ones), 0 if none. */
+    /** Index of the last entry saved (later entries truncate earlier ones) or of a later snapshot marker. */
     private long lastIndex;
     /** Last hard state saved, or the default instance. */
     private HardState lastState;
-    /** Set when a write failed: the file may end in a partial record, only reopening repairs it. */
+    /** Set when a write failed: a file may end in a partial record, only reopening repairs it. */
     private boolean failed;
 
-    private Wal(Path file, FileChannel channel, FileLock lock, Scan scan) {
-        this.file = file;
-        this.channel = channel;
-        this.lock = lock;
+    private Wal(Path dir, long segmentBytes, List<Segment> segments, Scan scan) {
+        this.dir = dir;
+        this.segmentBytes = segmentBytes;
+        this.metadata = scan.metadata;
+        this.segments = segments;
         this.encoder = new WalFrames.Encoder(scan.crc);
         this.end = scan.end;
         this.lastIndex = scan.lastIndex;
@@ -83,7 +94,12 @@ public final class Wal implements Closeable {
 
     /** True if {@code dir} holds a WAL segment file. */
     public static boolean exists(Path dir) throws IOException {
-        return !segments(dir).isEmpty();
+        return !list(dir, SEGMENT_NAME).isEmpty();
+    }
+
+    /** {@link #create(Path, byte[], long)} with 64 MiB segments. */
+    public static Wal create(Path dir, byte[] metadata) throws IOException {
+        return create(dir, metadata, DEFAULT_SEGMENT_BYTES);
     }
 
     /**
@@ -91,89 +107,184 @@ public final class Wal implements Closeable {
      * first segment is written under a temporary name, fsynced and renamed, so a crash leaves
      * either no WAL or a complete one.
      *
+     * @param segmentBytes size at which a segment is cut (small values serve tests)
      * @throws FileAlreadyExistsException if {@code dir} already holds a WAL
      */
-    public static Wal create(Path dir, byte[] metadata) throws IOException {
+    public static Wal create(Path dir, byte[] metadata, long segmentBytes) throws IOException {
         if (exists(dir)) {
             throw new FileAlreadyExistsException(dir.toString(), null, "a WAL already exists");
         }
         Files.createDirectories(dir);
-        String name = segmentName(0, 0);
-        Path tmp = dir.resolve(name + ".tmp");
-        Files.deleteIfExists(tmp);
         WalFrames.Encoder encoder = new WalFrames.Encoder(0);
         encoder.add(CRC, ByteString.EMPTY);
         encoder.add(METADATA, ByteString.copyFrom(metadata));
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE)) {
-            writeFully(out, encoder.drain(), 0);
-            out.force(true);
-        }
-        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true); // makes the rename durable
-        }
-        return open(dir);
+        writeSegment(dir, segmentName(0, 0), encoder.drain());
+        return open(dir, segmentBytes);
+    }
+
+    /** {@link #open(Path, long)} with 64 MiB segments. */
+    public static Wal open(Path dir) throws IOException {
+        return open(dir, DEFAULT_SEGMENT_BYTES);
     }
 
     /**
-     * Opens the WAL in {@code dir} for reading and appending. A torn last record is cut off (one
-     * WARN line says how many bytes); nothing else is ever dropped.
+     * Opens the WAL in {@code dir} for reading and appending. Every segment is read and checked:
+     * sequence numbers without gaps, the CRC chain across segments, every record. A torn tail of
+     * the last segment is cut off (one WARN line says how many bytes); a last segment torn inside
+     * its header (a crash while cutting it) is deleted, as it holds nothing a save acknowledged.
+     * Leftover {@code .tmp} files of an interrupted create or cut are deleted. Nothing else is
+     * ever dropped.
      *
+     * @param segmentBytes size at which a segment is cut
      * @throws NoSuchFileException if {@code dir} holds no WAL
-     * @throws WalCorruptException if a record other than the last is damaged, or the metadata
-     *     record is missing
+     * @throws WalCorruptException if a segment is missing from the sequence, a record other than
+     *     the last one of the last segment is damaged, or a segment lacks its metadata record
      * @throws IOException if the WAL is locked by another owner or cannot be read
      */
-    public static Wal open(Path dir) throws IOException {
-        List<Path> segments = segments(dir);
-        if (segments.isEmpty()) {
+    public static Wal open(Path dir, long segmentBytes) throws IOException {
+        if (segmentBytes <= 0) {
+            throw new IllegalArgumentException("segment size must be positive: " + segmentBytes);
+        }
+        List<Path> paths = list(dir, SEGMENT_NAME);
+        if (paths.isEmpty()) {
             throw new NoSuchFileException(dir.toString(), null, "no WAL segment");
         }
-        if (segments.size() > 1) {
-            throw new IOException("WAL " + dir + " has " + segments.size()
-                    + " segments; only single-segment WALs are supported so far");
+        for (Path tmp : list(dir, TMP_NAME)) {
+            LOG.warn("WAL {}: deleting {}, left by an interrupted create or cut", dir, tmp.getFileName());
+            Files.delete(tmp);
         }
-        Path file = segments.get(0);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        List<Segment> segments = new ArrayList<>();
         try {
-            FileLock lock;
-            try {
-                lock = channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null;
+            for (Path path : paths) {
+                Segment segment = Segment.open(path);
+                segments.add(segment);
+                long previous = segments.size() > 1 ? segments.get(segments.size() - 2).seq : -1;
+                if (previous >= 0 && segment.seq != previous + 1) {
+                    throw new WalCorruptException(path, 0, "segment sequence breaks: expected seq "
+                            + (previous + 1) + " after " + previous + ", a segment is missing");
+                }
             }
-            if (lock == null) {
-                throw new IOException("WAL file " + file + " is locked: open elsewhere");
+            Scan scan = new Scan(segments.get(0), Long.MAX_VALUE);
+            for (int i = 0; i < segments.size(); i++) {
+                Segment segment = segments.get(i);
+                boolean last = i == segments.size() - 1;
+                Torn torn = scan.read(segment, i == 0, last);
+                if (torn == null) {
+                    continue;
+                }
+                long size = segment.channel.size();
+                if (!torn.headerComplete) {
+                    // only a cut writes a header after the first segment, and a cut writes no
+                    // acknowledged record: the previous segment ends where the last save ended
+                    LOG.warn("WAL {}: deleting last segment {}, torn inside its header ({})",
+                            dir, segment.path.getFileName(), torn.reason);
+                    segment.close();
+                    Files.delete(segment.path);
+                    syncDir(dir);
+                    segments.remove(i);
+                    scan.end = segments.get(i - 1).channel.size();
+                } else {
+                    segment.channel.truncate(scan.end);
+                    segment.channel.force(true);
+                    LOG.warn("WAL {}: dropped {} bytes of a torn last record at offset {} ({})",
+                            segment.path, size - scan.end, scan.end, torn.reason);
+                }
             }
-            Scan scan = Scan.read(file, channel, Long.MAX_VALUE);
-            long size = channel.size();
-            if (scan.tornReason != null) {
-                channel.truncate(scan.end);
-                channel.force(true);
-                LOG.warn("WAL {}: dropped {} bytes of a torn last record at offset {} ({})",
-                        file, size - scan.end, scan.end, scan.tornReason);
-            }
-            return new Wal(file, channel, lock, scan);
+            return new Wal(dir, segmentBytes, segments, scan);
         } catch (IOException | RuntimeException e) {
-            channel.close();
+            for (Segment segment : segments) {
+                segment.close();
+            }
             throw e;
         }
     }
 
     /**
-     * Reads the whole log from the file.
+     * Reads the log after {@code afterIndex}, without checking a snapshot marker: the form for a
+     * member that applied up to {@code afterIndex} and keeps no snapshot file (ketcd's server,
+     * which restores from its backend's consistent index).
      *
-     * @param afterIndex only entries with a greater index are returned (the snapshot index, or 0)
-     * @throws WalCorruptException if the file no longer matches what {@link #open} checked
+     * @throws WalSnapshotException if the segments that held entries after {@code afterIndex}
+     *     were released
+     * @throws WalCorruptException if the files no longer match what {@link #open} checked
      */
     public WalContents readAll(long afterIndex) throws IOException {
         checkUsable();
-        Scan scan = Scan.read(file, channel, afterIndex);
-        if (scan.tornReason != null || scan.end != end) {
-            throw new WalCorruptException(file, scan.end, "file changed since it was opened");
+        return readFrom(afterIndex, null);
+    }
+
+    /**
+     * Reads the log after snapshot {@code from} (etcd's {@code ReadAll} after {@code OpenForRead}):
+     * the segments from the one holding the snapshot's index on are read, and a marker with the
+     * snapshot's index and term must be among them. The empty snapshot (index 0) matches the start
+     * of a log whose first segment was never released.
+     *
+     * @throws WalSnapshotException if no marker has the snapshot's index, the marker at that index
+     *     has another term, or the segments holding it were released
+     * @throws WalCorruptException if the files no longer match what {@link #open} checked
+     */
+    public WalContents readAll(WalSnapshot from) throws IOException {
+        checkUsable();
+        return readFrom(from.getIndex(), from);
+    }
+
+    /**
+     * The snapshot markers a snapshot file may be loaded for (etcd's {@code ValidSnapshotEntries}):
+     * every marker in the retained segments whose index is at most the commit index of the last
+     * hard state, plus the empty snapshot while the first segment is retained; oldest first, a new
+     * list owned by the caller.
+     */
+    public List<WalSnapshot> validSnapshots() throws IOException {
+        checkUsable();
+        Scan scan = new Scan(segments.get(0), Long.MAX_VALUE);
+        scan.markers = new ArrayList<>();
+        if (segments.get(0).seq == 0) {
+            scan.markers.add(WalSnapshot.getDefaultInstance());
+        }
+        readSegments(scan, 0);
+        long commit = scan.hardState.getCommit();
+        return new ArrayList<>(scan.markers.stream().filter(s -> s.getIndex() <= commit).toList());
+    }
+
+    private WalContents readFrom(long afterIndex, WalSnapshot from) throws IOException {
+        int first = searchIndex(afterIndex);
+        if (first < 0) {
+            throw new WalSnapshotException("WAL " + dir + " no longer holds index " + afterIndex
+                    + ": its oldest segment starts at " + segments.get(0).firstIndex
+                    + " (older segments were released)");
+        }
+        Scan scan = new Scan(segments.get(first), afterIndex);
+        scan.from = from;
+        boolean matched = from != null && from.getIndex() == 0 && segments.get(first).seq == 0;
+        readSegments(scan, first);
+        if (scan.mismatch != null) {
+            throw new WalSnapshotException("WAL " + dir + ": " + scan.mismatch);
+        }
+        if (from != null && !matched && !scan.matched) {
+            throw new WalSnapshotException("WAL " + dir + " holds no snapshot marker at index "
+                    + from.getIndex() + " (term " + from.getTerm() + ")");
         }
         return new WalContents(scan.metadata.toByteArray(), scan.hardState, scan.entries);
+    }
+
+    private void readSegments(Scan scan, int first) throws IOException {
+        for (int i = first; i < segments.size(); i++) {
+            Torn torn = scan.read(segments.get(i), i == first, i == segments.size() - 1);
+            if (torn != null || (i == segments.size() - 1 && scan.end != end)) {
+                throw new WalCorruptException(segments.get(i).path, scan.end,
+                        "file changed since it was opened");
+            }
+        }
+    }
+
+    /** Position of the last segment whose first index is at most {@code index}, or -1. */
+    private int searchIndex(long index) {
+        for (int i = segments.size() - 1; i >= 0; i--) {
+            if (segments.get(i).firstIndex <= index) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -181,12 +292,13 @@ public final class Wal implements Closeable {
      * batches as much as it can into one call. An entry whose index is at or below
      * {@link #lastIndex()} replaces the log from that index on. The state is skipped when it is
      * null or empty, or when {@code entries} is empty and the state equals the last one saved; an
-     * empty call writes and syncs nothing.
+     * empty call writes and syncs nothing. If the segment has reached the segment size afterwards,
+     * a new one is cut before returning.
      *
      * @param entries consecutive indexes, the first at most {@code lastIndex() + 1}; not retained
      * @throws IllegalArgumentException if the entries leave a gap; nothing is written then
-     * @throws IOException if writing or syncing fails; this WAL is unusable afterwards and must be
-     *     reopened (which repairs a partial write)
+     * @throws IOException if writing, syncing or cutting fails; this WAL is unusable afterwards
+     *     and must be reopened (which repairs a partial write)
      */
     public void save(HardState state, List<Entry> entries) throws IOException {
         checkUsable();
@@ -202,9 +314,81 @@ public final class Wal implements Closeable {
         if (saveState) {
             encoder.add(STATE, state.toByteString());
         }
+        append();
+        if (!entries.isEmpty()) {
+            lastIndex = entries.get(entries.size() - 1).getIndex();
+        }
+        if (saveState) {
+            lastState = state;
+        }
+        cutIfFull();
+    }
+
+    /**
+     * Appends a marker saying a snapshot at {@code snapshot}'s index and term was saved, and fsyncs
+     * (etcd's {@code SaveSnapshot}). Save the marker before the snapshot file: a marker without its
+     * file is harmless (the file is looked up by the marker), a file without its marker is never
+     * loaded. A marker past {@link #lastIndex()} (a snapshot received from the leader) moves it
+     * there, so the next entry follows the snapshot.
+     *
+     * @throws IOException as {@link #save}
+     */
+    public void saveSnapshotMarker(WalSnapshot snapshot) throws IOException {
+        checkUsable();
+        encoder.add(SNAPSHOT, snapshot.toByteString());
+        append();
+        lastIndex = Math.max(lastIndex, snapshot.getIndex());
+        cutIfFull();
+    }
+
+    /**
+     * Deletes the segments that hold nothing at or after {@code index}: those before the last
+     * segment whose first index is at most {@code index} (etcd's {@code ReleaseLockTo}, which also
+     * purges here). Call it after a snapshot at {@code index} is saved; the segment holding that
+     * snapshot's marker is kept, so {@link #readAll(WalSnapshot)} from it still works. The oldest
+     * segment goes first, so a crash in between leaves a sequence without gaps.
+     *
+     * @return the number of segments deleted
+     */
+    public int releaseTo(long index) throws IOException {
+        checkUsable();
+        int keep = Math.max(0, searchIndex(index));
+        for (int i = 0; i < keep; i++) {
+            Segment segment = segments.get(0);
+            segment.close();
+            Files.delete(segment.path);
+            segments.remove(0);
+        }
+        if (keep > 0) {
+            syncDir(dir);
+        }
+        return keep;
+    }
+
+    /** Index of the last entry in the log (or of a later snapshot marker), 0 if none. */
+    public long lastIndex() {
+        return lastIndex;
+    }
+
+    /** The segment files now in use, oldest first; a new list owned by the caller. */
+    public List<Path> segmentFiles() {
+        return new ArrayList<>(segments.stream().map(s -> s.path).toList());
+    }
+
+    /** Releases the files and their locks. Everything saved is already durable. */
+    @Override
+    public void close() throws IOException {
+        for (Segment segment : segments) {
+            segment.close();
+        }
+    }
+
+    /** Writes what the encoder holds to the last segment and fsyncs it. */
+    private void append() throws IOException {
         ByteBuffer frames = encoder.drain();
         int length = frames.remaining();
         try {
+            FileChannel channel = segments.get(segments.size() - 1).channel;
             writeFully(channel, frames, end);
             channel.force(false);
         } catch (IOException | RuntimeException e) {
@@ -212,34 +396,64 @@ public final class Wal implements Closeable {
             throw e;
         }
         end += length;
-        if (!entries.isEmpty()) {
-            lastIndex = entries.get(entries.size() - 1).getIndex();
-        }
-        if (saveState) {
-            lastState = state;
-        }
     }
 
-    /** Index of the last entry in the log, 0 if it has none. */
-    public long lastIndex() {
-        return lastIndex;
+    /**
+     * Starts the next segment once the last one is full (etcd's {@code cut}). The last segment is
+     * already synced up to its end. The new one gets a CRC record continuing the chain, the
+     * metadata and the last hard state, is written under a {@code .tmp} name, fsynced, renamed and
+     * the directory fsynced: a crash leaves either the old last segment or a complete new one.
+     */
+    private void cutIfFull() throws IOException {
+        if (end < segmentBytes) {
+            return;
+        }
+        Segment current = segments.get(segments.size() - 1);
+        String name = segmentName(current.seq + 1, lastIndex + 1);
+        encoder.add(CRC, ByteString.EMPTY);
+        encoder.add(METADATA, metadata);
+        if (!lastState.equals(HardState.getDefaultInstance())) {
+            encoder.add(STATE, lastState.toByteString());
+        }
+        ByteBuffer header = encoder.drain();
+        long length = header.remaining();
+        try {
+            Path path = writeSegment(dir, name, header);
+            segments.add(Segment.open(path));
+        } catch (IOException | RuntimeException e) {
+            failed = true;
+            throw e;
+        }
+        end = length;
     }
 
-    /** Releases the file and its lock. Everything saved is already durable. */
-    @Override
-    public void close() throws IOException {
-        if (channel.isOpen()) {
-            lock.release();
-            channel.close();
+    /** Writes a new segment under a temporary name, fsyncs it, renames it and fsyncs the directory. */
+    private static Path writeSegment(Path dir, String name, ByteBuffer content) throws IOException {
+        Path tmp = dir.resolve(name + ".tmp");
+        Files.deleteIfExists(tmp);
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE)) {
+            writeFully(out, content, 0);
+            out.force(true);
+        }
+        Path path = dir.resolve(name);
+        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
+        syncDir(dir);
+        return path;
+    }
+
+    static void syncDir(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true); // makes renames and deletes durable
         }
     }
 
     private void checkUsable() {
-        if (!channel.isOpen()) {
-            throw new IllegalStateException("WAL " + file + " is closed");
+        if (segments.isEmpty() || !segments.get(segments.size() - 1).channel.isOpen()) {
+            throw new IllegalStateException("WAL " + dir + " is closed");
         }
         if (failed) {
-            throw new IllegalStateException("WAL " + file + " failed to write; reopen it");
+            throw new IllegalStateException("WAL " + dir + " failed to write; reopen it");
         }
     }
 
@@ -260,12 +474,13 @@ public final class Wal implements Closeable {
         }
     }
 
-    private static List<Path> segments(Path dir) throws IOException {
+    /** The files in {@code dir} whose names match, sorted (by sequence for segments). */
+    private static List<Path> list(Path dir, Pattern names) throws IOException {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> SEGMENT_NAME.matcher(p.getFileName().toString()).matches())
+            return files.filter(p -> names.matcher(p.getFileName().toString()).matches())
                     .sorted()
                     .toList();
         }
@@ -278,51 +493,152 @@ public final class Wal implements Closeable {
         }
     }
 
-    /** One pass over a segment: what {@link #open} checks and {@link #readAll} returns. */
+    /** One segment file, open and locked; its name gives its sequence and first index. */
+    private static final class Segment {
+        final Path path;
+        final long seq;
+        final long firstIndex;
+        final FileChannel channel;
+        final FileLock lock;
+
+        private Segment(Path path, FileChannel channel, FileLock lock) {
+            this.path = path;
+            String name = path.getFileName().toString();
+            this.seq = Long.parseUnsignedLong(name.substring(0, 16), 16);
+            this.firstIndex = Long.parseUnsignedLong(name.substring(17, 33), 16);
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        static Segment open(Path path) throws IOException {
+            FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            try {
+                FileLock lock;
+                try {
+                    lock = channel.tryLock();
+                } catch (OverlappingFileLockException e) {
+                    lock = null;
+                }
+                if (lock == null) {
+                    throw new IOException("WAL file " + path + " is locked: open elsewhere");
+                }
+                return new Segment(path, channel, lock);
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+        }
+
+        void close() throws IOException {
+            if (channel.isOpen()) {
+                lock.release();
+                channel.close();
+            }
+        }
+    }
+
+    /** How a segment ended short of its file's length. */
+    private record Torn(String reason, boolean headerComplete) {
+    }
+
+    /**
+     * One pass over consecutive segments: what {@link #open} checks and {@link #readAll} returns.
+     * Segments are read in order through {@link #read}, which carries the CRC chain, the last
+     * index and the hard state from one to the next.
+     */
     private static final class Scan {
+        private final long afterIndex;
         ByteString metadata;
         HardState hardState = HardState.getDefaultInstance();
-        /** Entries after the requested index, with overwritten tails removed. */
+        /** Entries after {@link #afterIndex}, with overwritten tails removed. */
         final List<Entry> entries = new ArrayList<>();
+        /** Snapshot markers seen, when collected; else null. */
+        List<WalSnapshot> markers;
+        /** The snapshot whose marker must be found, or null. */
+        WalSnapshot from;
+        boolean matched;
+        /** Why a marker at the snapshot's index does not match it, or null. */
+        String mismatch;
+        /**
+         * Last index of the log so far. A segment named with first index {@code i} was cut when
+         * the log ended at {@code i - 1}, so a scan starting there starts from {@code i - 1}.
+         */
         long lastIndex;
+        /** Chain value after the last good record. */
         int crc;
+        /** End of the last good record of the last segment read. */
         long end;
-        String tornReason;
+
+        Scan(Segment first, long afterIndex) {
+            this.afterIndex = afterIndex;
+            this.lastIndex = Math.max(0, first.firstIndex - 1);
+        }
 
         /**
-         * Reads through the WAL's own channel: closing any other descriptor of the file would
-         * drop the process's POSIX lock on it. The stream is therefore never closed; writes are
-         * positional, so moving the channel's position is harmless.
+         * Reads one segment. A tear is corruption unless the segment is the last one; in the
+         * last one, it is returned (with {@link #end} at the end of the last good record) for
+         * the caller to repair or reject.
+         *
+         * <p>Reads through the segment's own channel: closing any other descriptor of the file
+         * would drop the process's POSIX lock on it. The stream is therefore never closed; writes
+         * are positional, so moving the channel's position is harmless.
          */
-        static Scan read(Path file, FileChannel channel, long afterIndex) throws IOException {
-            Scan scan = new Scan();
-            InputStream in = new BufferedInputStream(Channels.newInputStream(channel.position(0)), 1 << 16);
+        Torn read(Segment segment, boolean first, boolean last) throws IOException {
+            Path file = segment.path;
+            InputStream in = new BufferedInputStream(Channels.newInputStream(segment.channel.position(0)), 1 << 16);
             SegmentReader reader = new SegmentReader(file, in);
+            boolean sawMetadata = false;
+            boolean sawCrc = false;
             Record record;
             while ((record = reader.next()) != null) {
+                long type = record.getType();
+                if (!sawCrc) {
+                    sawCrc = true;
+                    // the reader guarantees a CRC record comes first; it must continue the chain
+                    if (!first && record.getCrc() != crc) {
+                        throw new WalCorruptException(file, 0, "crc chain broken between segments: segment starts at "
+                                + Integer.toHexString(record.getCrc()) + ", previous one ended at "
+                                + Integer.toHexString(crc));
+                    }
+                } else if (!sawMetadata && type != METADATA) {
+                    throw new WalCorruptException(file, reader.recordOffset(),
+                            "second record of a segment is of type " + type + ", not metadata");
+                }
+                sawMetadata |= type == METADATA;
                 try {
-                    scan.add(record, afterIndex);
+                    add(record);
                 } catch (InvalidProtocolBufferException e) {
                     // the CRC matched, so the writer wrote this: a format bug, not a torn write
                     throw new WalCorruptException(file, reader.recordOffset(),
-                            "record of type " + record.getType() + " does not parse: " + e.getMessage());
+                            "record of type " + type + " does not parse: " + e.getMessage());
                 } catch (IllegalStateException e) {
                     throw new WalCorruptException(file, reader.recordOffset(), e.getMessage());
                 }
             }
-            scan.crc = reader.crc();
-            scan.end = reader.validEnd();
-            scan.tornReason = reader.tornReason();
-            if (scan.metadata == null) {
-                throw new WalCorruptException(file, 0, "no metadata record");
+            String torn = reader.tornReason();
+            if (torn != null && !last) {
+                throw new WalCorruptException(file, reader.validEnd(),
+                        "torn record in a segment that is not the last (" + torn + ")");
             }
-            return scan;
+            if (!sawMetadata && (torn == null || first)) {
+                throw new WalCorruptException(file, 0, "no metadata record"
+                        + (torn == null ? "" : " (" + torn + ")"));
+            }
+            if (sawMetadata) {
+                crc = reader.crc();
+                end = reader.validEnd();
+            }
+            return torn == null ? null : new Torn(torn, sawMetadata);
         }
 
-        private void add(Record record, long afterIndex) throws InvalidProtocolBufferException {
+        private void add(Record record) throws InvalidProtocolBufferException {
             long type = record.getType();
             if (type == ENTRY) {
                 Entry entry = Entry.parseFrom(record.getData());
+                if (entry.getIndex() < 1 || entry.getIndex() > lastIndex + 1) {
+                    throw new IllegalStateException("entry index " + entry.getIndex()
+                            + " leaves a gap after last index " + lastIndex);
+                }
                 // raft log semantics: an entry at an existing index replaces the tail from there
                 while (!entries.isEmpty()
                         && entries.get(entries.size() - 1).getIndex() >= entry.getIndex()) {
@@ -334,13 +650,30 @@ public final class Wal implements Closeable {
                 lastIndex = entry.getIndex();
             } else if (type == STATE) {
                 hardState = HardState.parseFrom(record.getData());
+            } else if (type == SNAPSHOT) {
+                WalSnapshot snapshot = WalSnapshot.parseFrom(record.getData());
+                if (snapshot.getIndex() > lastIndex) {
+                    // a snapshot past the log replaces it: the next entry follows the snapshot
+                    entries.clear();
+                    lastIndex = snapshot.getIndex();
+                }
+                if (markers != null) {
+                    markers.add(snapshot);
+                }
+                if (from != null && snapshot.getIndex() == from.getIndex()) {
+                    if (snapshot.getTerm() == from.getTerm()) {
+                        matched = true;
+                    } else if (mismatch == null) {
+                        mismatch = "snapshot marker at index " + snapshot.getIndex() + " has term "
+                                + snapshot.getTerm() + ", the snapshot has term " + from.getTerm();
+                    }
+                }
             } else if (type == METADATA) {
                 if (metadata != null && !metadata.equals(record.getData())) {
                     throw new IllegalStateException("metadata record conflicts with the first one");
                 }
                 metadata = record.getData();
-            } else if (type != CRC && type != SNAPSHOT) {
-                // SNAPSHOT markers are written by a later version; reading past them is safe
+            } else if (type != CRC) {
                 throw new IllegalStateException("unknown record type " + type);
             }
         }
