@@ -1,0 +1,795 @@
+package io.ketcd.raft.sim;
+
+import io.ketcd.api.raft.ProposalDroppedException;
+import io.ketcd.api.raft.RaftCore;
+import io.ketcd.api.raft.RaftLogger;
+import io.ketcd.api.raft.RaftNodeConfig;
+import io.ketcd.api.raft.RaftRole;
+import io.ketcd.api.raft.RaftStatus;
+import io.ketcd.api.raft.ReadOnlyOption;
+import io.ketcd.api.raft.ReadState;
+import io.ketcd.api.raft.Ready;
+import io.ketcd.proto.raftpb.ConfChange;
+import io.ketcd.proto.raftpb.ConfChangeType;
+import io.ketcd.proto.raftpb.ConfState;
+import io.ketcd.proto.raftpb.Entry;
+import io.ketcd.proto.raftpb.EntryType;
+import io.ketcd.proto.raftpb.HardState;
+import io.ketcd.proto.raftpb.Message;
+import io.ketcd.proto.raftpb.MessageType;
+import io.ketcd.proto.raftpb.Snapshot;
+import io.ketcd.proto.raftpb.SnapshotMetadata;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+/**
+ * A seeded simulation of a raft group: N nodes built by a {@link RaftCore} over {@link SimStorage}, a
+ * {@link SimNetwork}, and a driver that takes one random action per step (tick, deliver, propose, read,
+ * crash, restart, partition, heal, snapshot, membership change, campaign, leader transfer), processes
+ * Readys the way etcd's server does (persist snapshot, entries and HardState; send; apply; advance), and
+ * checks {@link SafetyChecker}'s invariants after every step. {@link #run} then heals everything and
+ * requires the group to elect a leader and commit a fresh proposal on every live member within a bound.
+ *
+ * <p>Every choice comes from one {@link Random} seeded with the run's seed (raft's own randomness too: each
+ * raft node gets a {@link SplittableRandom} drawn from it), node ids are iterated in order, and nothing reads
+ * a clock, so a seed replays exactly. A failure throws an {@link AssertionError} with the seed, the config,
+ * the nodes' state and the last events.
+ */
+final class SimCluster {
+    static final int TRACE_TAIL = 300;
+    /** Ticks (of every node) the healed group gets to elect a leader and commit everywhere. */
+    static final int LIVENESS_ROUNDS = 40 * SimConfig.ELECTION_TICK;
+
+    private static final ByteString LIVENESS_PREFIX = ByteString.copyFromUtf8("live-");
+
+    final SimConfig config;
+    final Random random;
+    final Trace trace;
+    final SimNetwork network;
+    final SafetyChecker checker;
+    private final RaftCore core;
+    private final Supplier<SimStorage> storages;
+    private final TreeMap<Long, SimNode> nodes = new TreeMap<>();
+    private final List<SimNode> initialMembers = new ArrayList<>();
+    private final ConfState bootstrapConf;
+    private long step;
+    private long proposals;
+    private long reads;
+    private long confChangeSeq;
+    private long nextNodeId;
+    private long livenessSeq;
+    private int crashes;
+    private int snapshotsTaken;
+    private int snapshotsInstalled;
+    private int confChangesApplied;
+
+    /**
+     * @param keepFullTrace keep every event (for determinism tests), not only the last {@link #TRACE_TAIL}
+     */
+    SimCluster(long seed, int nodeCount, int steps, boolean confChanges, RaftCore core,
+               Supplier<SimStorage> storages, boolean keepFullTrace) {
+        this.random = new Random(seed);
+        this.config = SimConfig.draw(seed, nodeCount, steps, confChanges, random);
+        this.trace = new Trace(TRACE_TAIL, keepFullTrace);
+        this.network = new SimNetwork(random);
+        this.core = core;
+        this.storages = storages;
+        this.checker = new SafetyChecker(this::failure, 1, 1, Hashes.BOOTSTRAP);
+        network.dropProbability(config.drop());
+        network.duplicateProbability(config.duplicate());
+        ConfState.Builder cs = ConfState.newBuilder();
+        for (long id = 1; id <= nodeCount; id++) {
+            cs.addVoters(id);
+        }
+        bootstrapConf = cs.build();
+        Snapshot boot = Snapshot.newBuilder().setData(Hashes.toBytes(Hashes.BOOTSTRAP))
+                .setMetadata(SnapshotMetadata.newBuilder().setIndex(1).setTerm(1).setConfState(bootstrapConf))
+                .build();
+        for (long id = 1; id <= nodeCount; id++) {
+            SimNode n = new SimNode(id);
+            n.durable.applySnapshot(boot, Hashes.BOOTSTRAP);
+            n.durable.hardState = HardState.newBuilder().setTerm(1).setCommit(1).build();
+            nodes.put(id, n);
+            initialMembers.add(n);
+        }
+        nextNodeId = nodeCount + 1;
+        trace.add("config " + config);
+        for (SimNode n : nodes.values()) {
+            start(n);
+        }
+    }
+
+    // --- the run --------------------------------------------------------------------------------------------
+
+    /** The chaotic phase, then the liveness phase; throws AssertionError on any violation. */
+    void run() {
+        for (int i = 0; i < config.steps(); i++) {
+            step();
+        }
+        liveness();
+    }
+
+    void step() {
+        step++;
+        trace.step(step);
+        int r = random.nextInt(1000);
+        if (r < 280) {
+            tick(pickUp());
+        } else if (r < 700) {
+            deliver();
+        } else if (r < 800) {
+            propose(pickUp());
+        } else if (r < 830) {
+            readIndex(pickUp());
+        } else if (r < 850) {
+            SimNode n = pickUp();
+            if (n != null) {
+                handleReady(n);
+            }
+        } else if (r < 860) {
+            crash(pickUp());
+        } else if (r < 890) {
+            restart(pickDown());
+        } else if (r < 897) {
+            partitionRandom();
+        } else if (r < 904) {
+            isolateRandom();
+        } else if (r < 910) {
+            cutRandomLink();
+        } else if (r < 935) {
+            heal();
+        } else if (r < 960) {
+            takeSnapshot(pickUp());
+        } else if (r < 980) {
+            if (config.confChanges()) {
+                proposeConfChange(pickUp());
+            } else {
+                tick(pickUp());
+            }
+        } else if (r < 990) {
+            campaign(pickUp());
+        } else {
+            transferLeader(pickUp());
+        }
+        for (SimNode n : nodes.values()) {
+            if (n.up() && random.nextDouble() < config.readyProbability() && n.raft.hasReady()) {
+                handleReady(n);
+            }
+        }
+        if (!config.confChanges()) {
+            checker.checkDurableQuorum(initialMembers);
+        }
+    }
+
+    /**
+     * Heals the network, stops faults, restarts every crashed member, then ticks every node and delivers
+     * until the group has a leader and a fresh proposal is applied on every live member, within
+     * {@link #LIVENESS_ROUNDS} rounds.
+     */
+    void liveness() {
+        step++;
+        trace.step(step);
+        trace.add("=== liveness phase: heal, no drops, restart all ===");
+        network.heal();
+        network.clearHooks();
+        network.dropProbability(0);
+        network.duplicateProbability(0);
+        for (SimNode n : nodes.values()) {
+            if (!n.up() && !n.removed) {
+                restart(n);
+            }
+        }
+        long target = 0;
+        int lastProposalRound = -1_000_000;
+        for (int round = 0; round < LIVENESS_ROUNDS; round++) {
+            step++;
+            trace.step(step);
+            for (SimNode n : List.copyOf(nodes.values())) {
+                if (n.up()) {
+                    tick(n);
+                }
+            }
+            quiesce();
+            SimNode leader = currentLeader();
+            if (leader == null) {
+                continue;
+            }
+            stopNonMembers(leader.conf);
+            if (target > 0 && allMembersSaw(leader.conf, target)) {
+                trace.add("liveness: live-" + target + " applied on every live member after " + round + " rounds");
+                return;
+            }
+            if (round - lastProposalRound >= 2 * SimConfig.ELECTION_TICK) {
+                livenessSeq++;
+                target = livenessSeq;
+                lastProposalRound = round;
+                ByteString data = LIVENESS_PREFIX.concat(ByteString.copyFromUtf8(Long.toString(target)));
+                try {
+                    leader.raft.propose(data);
+                    trace.add("n" + leader.id + " propose " + Describe.data(data));
+                } catch (ProposalDroppedException e) {
+                    trace.add("n" + leader.id + " propose " + Describe.data(data) + " dropped: " + e.getMessage());
+                }
+                quiesce();
+                if (allMembersSaw(leader.conf, target)) {
+                    trace.add("liveness: live-" + target + " applied on every live member after " + round + " rounds");
+                    return;
+                }
+            }
+        }
+        throw failure("liveness: after healing, no leader committed a fresh proposal on every live member within "
+                + LIVENESS_ROUNDS + " rounds of ticks (leader: " + currentLeader() + ")");
+    }
+
+    /** Delivers and processes Readys until nothing is pending (bounded, to catch message storms). */
+    private void quiesce() {
+        for (int i = 0; i < 100_000; i++) {
+            boolean any = false;
+            for (SimNode n : List.copyOf(nodes.values())) {
+                if (n.up() && n.raft.hasReady()) {
+                    handleReady(n);
+                    any = true;
+                }
+            }
+            if (network.pendingCount() > 0) {
+                deliver();
+                any = true;
+            }
+            if (!any) {
+                return;
+            }
+        }
+        throw failure("liveness: messages never quiesce (" + network.pendingCount() + " pending)");
+    }
+
+    private SimNode currentLeader() {
+        SimNode best = null;
+        long bestTerm = -1;
+        for (SimNode n : nodes.values()) {
+            if (n.up()) {
+                RaftStatus st = n.raft.status();
+                if (st.role() == RaftRole.LEADER && st.term() > bestTerm) {
+                    best = n;
+                    bestTerm = st.term();
+                }
+            }
+        }
+        // the leader must be current: no up member has a higher term
+        for (SimNode n : nodes.values()) {
+            if (best != null && n.up() && n.raft.status().term() > bestTerm) {
+                return null;
+            }
+        }
+        return best;
+    }
+
+    private boolean allMembersSaw(ConfState conf, long target) {
+        for (SimNode n : nodes.values()) {
+            if (n.up() && n.isMember(conf) && n.livenessSeen < target) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** As etcd's server would after the member was removed: nodes outside the leader's config stop. */
+    private void stopNonMembers(ConfState conf) {
+        for (SimNode n : nodes.values()) {
+            if (!n.removed && !n.isMember(conf)) {
+                trace.add("n" + n.id + " is not a member of " + Describe.confState(conf) + ": stopped for good");
+                n.removed = true;
+                down(n);
+            }
+        }
+    }
+
+    // --- actions --------------------------------------------------------------------------------------------
+
+    private SimNode pickUp() {
+        List<SimNode> up = new ArrayList<>();
+        for (SimNode n : nodes.values()) {
+            if (n.up()) {
+                up.add(n);
+            }
+        }
+        return up.isEmpty() ? null : up.get(random.nextInt(up.size()));
+    }
+
+    private SimNode pickDown() {
+        List<SimNode> down = new ArrayList<>();
+        for (SimNode n : nodes.values()) {
+            if (!n.up() && !n.removed) {
+                down.add(n);
+            }
+        }
+        return down.isEmpty() ? null : down.get(random.nextInt(down.size()));
+    }
+
+    private List<Long> ids() {
+        return new ArrayList<>(nodes.keySet());
+    }
+
+    private void tick(SimNode n) {
+        if (n == null) {
+            return;
+        }
+        n.raft.tick();
+        afterInput(n);
+    }
+
+    private void deliver() {
+        SimNetwork.Delivery d = network.next();
+        if (d == null) {
+            return;
+        }
+        Message m = d.message();
+        SimNode from = nodes.get(m.getFrom());
+        SimNode to = nodes.get(m.getTo());
+        if (!d.delivered()) {
+            trace.add("drop(" + d.fate() + ") " + Describe.message(m));
+            if (from != null && from.up()) {
+                if (m.getType() == MessageType.MsgSnap) {
+                    from.raft.reportSnapshot(m.getTo(), true);
+                    afterInput(from);
+                } else if (d.fate() == SimNetwork.Fate.DROP_CUT) {
+                    from.raft.reportUnreachable(m.getTo());
+                    afterInput(from);
+                }
+            }
+            return;
+        }
+        if (to == null || !to.up()) {
+            trace.add("lost(" + (to == null ? "unknown" : to.removed ? "removed" : "down") + ") " + Describe.message(m));
+            if (m.getType() == MessageType.MsgSnap && from != null && from.up()) {
+                from.raft.reportSnapshot(m.getTo(), true);
+                afterInput(from);
+            }
+            return;
+        }
+        trace.add((d.fate() == SimNetwork.Fate.DUPLICATE ? "deliver(dup) " : "deliver ") + Describe.message(m));
+        to.raft.step(m);
+        afterInput(to);
+        if (m.getType() == MessageType.MsgSnap && from != null && from.up()) {
+            from.raft.reportSnapshot(m.getTo(), false);
+            afterInput(from);
+        }
+    }
+
+    private void propose(SimNode n) {
+        if (n == null) {
+            return;
+        }
+        proposals++;
+        ByteString data = ByteString.copyFrom("p" + proposals, StandardCharsets.US_ASCII);
+        try {
+            n.raft.propose(data);
+            trace.add("n" + n.id + " propose " + Describe.data(data));
+        } catch (ProposalDroppedException e) {
+            trace.add("n" + n.id + " propose " + Describe.data(data) + " dropped: " + e.getMessage());
+        }
+        afterInput(n);
+    }
+
+    private void readIndex(SimNode n) {
+        if (n == null) {
+            return;
+        }
+        reads++;
+        ByteString ctx = ByteString.copyFrom("r" + reads, StandardCharsets.US_ASCII);
+        checker.onReadRequest(n, ctx, step);
+        try {
+            n.raft.readIndex(ctx);
+            trace.add("n" + n.id + " readIndex " + Describe.data(ctx) + " (committed now: " + checker.commit() + ")");
+        } catch (ProposalDroppedException e) {
+            trace.add("n" + n.id + " readIndex " + Describe.data(ctx) + " dropped: " + e.getMessage());
+        }
+        afterInput(n);
+    }
+
+    private void campaign(SimNode n) {
+        if (n == null) {
+            return;
+        }
+        trace.add("n" + n.id + " campaign");
+        n.raft.campaign();
+        afterInput(n);
+    }
+
+    private void transferLeader(SimNode n) {
+        if (n == null || n.conf.getVotersCount() < 2) {
+            return;
+        }
+        long to = n.conf.getVoters(random.nextInt(n.conf.getVotersCount()));
+        trace.add("n" + n.id + " transferLeader to " + to);
+        n.raft.transferLeader(to);
+        afterInput(n);
+    }
+
+    private void crash(SimNode n) {
+        if (n == null) {
+            return;
+        }
+        crashes++;
+        trace.add("n" + n.id + " CRASH (unpersisted state lost) " + n.durable.describe());
+        down(n);
+    }
+
+    private void down(SimNode n) {
+        n.raft = null;
+        n.storage = null;
+        checker.forgetNode(n.id);
+    }
+
+    private void restart(SimNode n) {
+        if (n == null) {
+            return;
+        }
+        trace.add("n" + n.id + " RESTART from " + n.durable.describe());
+        start(n);
+        afterInput(n);
+    }
+
+    private void start(SimNode n) {
+        n.incarnation++;
+        SimStorage s = storages.get();
+        n.durable.restoreInto(s);
+        Snapshot snap = n.durable.snapshot;
+        n.applied = snap.getMetadata().getIndex();
+        n.digest = n.durable.snapshotHash;
+        n.conf = snap.getMetadata().getConfState();
+        RaftNodeConfig cfg = new RaftNodeConfig(n.id, SimConfig.ELECTION_TICK, SimConfig.HEARTBEAT_TICK, n.applied,
+                config.maxSizePerMsg(), config.maxInflight(), config.maxUncommitted(), config.checkQuorum(),
+                config.preVote(), ReadOnlyOption.SAFE, false, new SplittableRandom(random.nextLong()), logger(n.id));
+        n.storage = s;
+        n.raft = core.create(cfg, s.raft());
+    }
+
+    private void partitionRandom() {
+        List<Long> ids = ids();
+        if (ids.size() < 2) {
+            return;
+        }
+        Collections.shuffle(ids, random);
+        int k = 1 + random.nextInt(ids.size() - 1);
+        List<Long> a = ids.subList(0, k);
+        List<Long> b = ids.subList(k, ids.size());
+        network.partition(a, b);
+        trace.add("partition " + a + " | " + b);
+    }
+
+    private void isolateRandom() {
+        List<Long> ids = ids();
+        long id = ids.get(random.nextInt(ids.size()));
+        network.isolate(id, ids);
+        trace.add("isolate n" + id);
+    }
+
+    private void cutRandomLink() {
+        List<Long> ids = ids();
+        long a = ids.get(random.nextInt(ids.size()));
+        long b = ids.get(random.nextInt(ids.size()));
+        if (a != b) {
+            network.cut(a, b);
+            trace.add("cut " + a + "->" + b);
+        }
+    }
+
+    private void heal() {
+        if (network.partitioned()) {
+            trace.add("heal (was cut: " + network.describeCuts() + ")");
+            network.heal();
+        }
+    }
+
+    /** Snapshots the node's state machine at its applied index and compacts its log, keeping a random tail. */
+    private void takeSnapshot(SimNode n) {
+        if (n == null || n.applied <= n.durable.snapshotIndex()) {
+            return;
+        }
+        long i = n.applied;
+        ByteString data = Hashes.toBytes(n.digest);
+        n.storage.createSnapshot(i, n.conf, data);
+        n.durable.createSnapshot(i, n.conf, data, n.digest);
+        long compactTo = i - random.nextInt(4);
+        if (compactTo > n.durable.baseIndex) {
+            n.storage.compact(compactTo);
+            n.durable.compact(compactTo);
+        }
+        snapshotsTaken++;
+        trace.add("n" + n.id + " snapshot at " + i + ", compact to " + Math.max(compactTo, n.durable.baseIndex));
+    }
+
+    /** A membership change decided from the node's applied configuration; only leaders propose. */
+    private void proposeConfChange(SimNode n) {
+        if (n == null || n.raft.status().role() != RaftRole.LEADER) {
+            return;
+        }
+        List<Long> voters = n.conf.getVotersList();
+        List<Long> learners = n.conf.getLearnersList();
+        int maxVoters = config.nodes() + 2;
+        List<ConfChange> options = new ArrayList<>();
+        if (voters.size() + learners.size() < maxVoters + 1) {
+            options.add(cc(ConfChangeType.ConfChangeAddLearnerNode, nextNodeId));
+            if (voters.size() < maxVoters) {
+                options.add(cc(ConfChangeType.ConfChangeAddNode, nextNodeId));
+            }
+        }
+        if (voters.size() < maxVoters) {
+            for (long l : learners) {
+                options.add(cc(ConfChangeType.ConfChangeAddNode, l));
+            }
+        }
+        if (voters.size() > 3) {
+            for (long v : voters) {
+                options.add(cc(ConfChangeType.ConfChangeRemoveNode, v));
+            }
+        }
+        for (long l : learners) {
+            options.add(cc(ConfChangeType.ConfChangeRemoveNode, l));
+        }
+        if (options.isEmpty()) {
+            return;
+        }
+        ConfChange cc = options.get(random.nextInt(options.size()));
+        if (cc.getNodeId() == nextNodeId) {
+            nextNodeId++;
+        }
+        try {
+            n.raft.proposeConfChange(cc);
+            trace.add("n" + n.id + " proposeConfChange " + cc.getType().name() + " " + cc.getNodeId());
+        } catch (ProposalDroppedException e) {
+            trace.add("n" + n.id + " proposeConfChange " + cc.getType().name() + " " + cc.getNodeId() + " dropped: "
+                    + e.getMessage());
+        }
+        afterInput(n);
+    }
+
+    private ConfChange cc(ConfChangeType type, long id) {
+        return ConfChange.newBuilder().setId(++confChangeSeq).setType(type).setNodeId(id).build();
+    }
+
+    // --- the Ready loop -------------------------------------------------------------------------------------
+
+    private void afterInput(SimNode n) {
+        if (n.up()) {
+            checker.onStatus(n, n.raft.status());
+        }
+    }
+
+    /**
+     * Processes one Ready as etcd's server does with synchronous storage: persist (snapshot, entries,
+     * HardState), send the messages, apply the snapshot and the committed entries (conf changes through
+     * applyConfChange), hand over read states, advance.
+     */
+    void handleReady(SimNode n) {
+        Ready rd = n.raft.ready();
+        StringBuilder sb = new StringBuilder("n").append(n.id).append(" ready");
+        if (rd.softState() != null) {
+            sb.append(" soft{lead ").append(rd.softState().lead()).append(' ').append(rd.softState().role()).append('}');
+        }
+        if (rd.hardState() != null) {
+            sb.append(" hs{").append(Describe.hardState(rd.hardState())).append('}');
+        }
+        if (rd.snapshot() != null && rd.snapshot().getMetadata().getIndex() > 0) {
+            sb.append(" snap ").append(rd.snapshot().getMetadata().getTerm()).append('/')
+                    .append(rd.snapshot().getMetadata().getIndex());
+        }
+        if (!rd.entries().isEmpty()) {
+            sb.append(" ents ").append(Describe.entries(rd.entries()));
+        }
+        if (!rd.committedEntries().isEmpty()) {
+            sb.append(" commit ").append(Describe.entries(rd.committedEntries()));
+        }
+        if (!rd.messages().isEmpty()) {
+            sb.append(" msgs ").append(rd.messages().size());
+        }
+        if (!rd.readStates().isEmpty()) {
+            sb.append(" reads ").append(rd.readStates().size());
+        }
+        trace.add(sb.toString());
+
+        // 1. persist: snapshot, entries, HardState (one atomic, synced write, like etcd's WAL save)
+        Snapshot snap = rd.snapshot();
+        boolean hasSnap = snap != null && snap.getMetadata().getIndex() > 0;
+        long snapHash = 0;
+        if (hasSnap) {
+            snapHash = Hashes.fromBytes(snap.getData());
+            checker.onSnapshot(n, snap, snapHash);
+            n.durable.applySnapshot(snap, snapHash);
+            n.storage.applySnapshot(snap);
+            snapshotsInstalled++;
+        }
+        if (!rd.entries().isEmpty()) {
+            List<Entry> removed = n.durable.append(rd.entries());
+            checker.onAppend(n, removed, n.durable, rd.entries().get(0).getIndex());
+            n.storage.append(rd.entries());
+        }
+        if (rd.hardState() != null) {
+            checker.onHardState(n, n.durable.hardState, rd.hardState(), n.durable);
+            n.durable.hardState = rd.hardState();
+            n.storage.setHardState(rd.hardState());
+        }
+        checker.afterPersist(n, n.durable.hardState.getTerm());
+
+        // 2. send
+        for (Message m : rd.messages()) {
+            if (m.getFrom() != n.id || m.getTo() == n.id || isLocal(m.getType())) {
+                throw failure("node " + n.id + " emitted a message that cannot go on the wire: " + Describe.message(m));
+            }
+        }
+        network.sendAll(rd.messages());
+
+        // 3. apply
+        if (hasSnap) {
+            n.applied = snap.getMetadata().getIndex();
+            n.digest = snapHash;
+            n.conf = snap.getMetadata().getConfState();
+        }
+        for (Entry e : rd.committedEntries()) {
+            apply(n, e);
+            if (!n.up()) {
+                return; // it applied its own removal and shut down; the rest of this Ready is moot
+            }
+        }
+        for (ReadState rs : rd.readStates()) {
+            checker.onReadState(n, rs);
+        }
+        n.raft.advance(rd);
+        afterInput(n);
+    }
+
+    private void apply(SimNode n, Entry e) {
+        if (e.getIndex() != n.applied + 1) {
+            throw failure("node " + n.id + " was handed committed entry " + Describe.entry(e) + " after applying "
+                    + n.applied);
+        }
+        long digest = Hashes.chain(n.digest, e);
+        checker.onApply(n, e, digest);
+        n.applied = e.getIndex();
+        n.digest = digest;
+        if (e.getType() == EntryType.EntryConfChange) {
+            ConfChange cc;
+            try {
+                cc = ConfChange.parseFrom(e.getData());
+            } catch (InvalidProtocolBufferException ex) {
+                throw failure("node " + n.id + " cannot parse the conf change at " + e.getIndex() + ": " + ex);
+            }
+            n.conf = n.raft.applyConfChange(cc);
+            confChangesApplied++;
+            checker.onConfApplied(n, e.getIndex(), n.conf);
+            trace.add("n" + n.id + " applied " + cc.getType().name() + " " + cc.getNodeId() + " at " + e.getIndex()
+                    + " -> " + Describe.confState(n.conf));
+            onMembershipApplied(n, cc);
+        } else if (e.getType() == EntryType.EntryConfChangeV2) {
+            throw failure("node " + n.id + " committed a ConfChangeV2 at " + e.getIndex()
+                    + " though the driver only proposes v1 changes");
+        } else if (e.getData().startsWith(LIVENESS_PREFIX)) {
+            long v = Long.parseLong(e.getData().substring(LIVENESS_PREFIX.size()).toStringUtf8());
+            n.livenessSeen = Math.max(n.livenessSeen, v);
+        }
+    }
+
+    /** Starts a node the first time its addition is applied; shuts down a node that applies its own removal. */
+    private void onMembershipApplied(SimNode n, ConfChange cc) {
+        long id = cc.getNodeId();
+        if (cc.getType() == ConfChangeType.ConfChangeRemoveNode) {
+            if (id == n.id) {
+                trace.add("n" + n.id + " applied its own removal: shut down");
+                n.removed = true;
+                down(n);
+            }
+        } else if (!nodes.containsKey(id)) {
+            SimNode added = new SimNode(id);
+            nodes.put(id, added);
+            trace.add("n" + id + " START (new member, empty storage)");
+            start(added);
+        }
+    }
+
+    private static boolean isLocal(MessageType t) {
+        return switch (t) {
+            case MsgHup, MsgBeat, MsgUnreachable, MsgSnapStatus, MsgCheckQuorum, MsgStorageAppend,
+                    MsgStorageAppendResp, MsgStorageApply, MsgStorageApplyResp -> true;
+            default -> false;
+        };
+    }
+
+    private RaftLogger logger(long id) {
+        String prefix = "n" + id + " log ";
+        return new RaftLogger() {
+            @Override
+            public void debug(String msg, Object... args) {
+            }
+
+            @Override
+            public void info(String msg, Object... args) {
+                trace.add(prefix + format(msg, args));
+            }
+
+            @Override
+            public void warn(String msg, Object... args) {
+                trace.add(prefix + "WARN " + format(msg, args));
+            }
+        };
+    }
+
+    private static String format(String msg, Object... args) {
+        if (args == null || args.length == 0) {
+            return msg;
+        }
+        StringBuilder sb = new StringBuilder();
+        int a = 0;
+        int i = 0;
+        while (i < msg.length()) {
+            int j = msg.indexOf("{}", i);
+            if (j < 0 || a >= args.length) {
+                sb.append(msg, i, msg.length());
+                break;
+            }
+            sb.append(msg, i, j).append(args[a++]);
+            i = j + 2;
+        }
+        return sb.toString();
+    }
+
+    // --- reporting ------------------------------------------------------------------------------------------
+
+    AssertionError failure(String message) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("raft simulation failed: ").append(message).append('\n');
+        sb.append("  replay: -Dsim.seed=").append(config.seed()).append(" (nodes=").append(config.nodes())
+                .append(", steps=").append(config.steps()).append(", confChanges=").append(config.confChanges())
+                .append(")\n");
+        sb.append("  config: ").append(config).append('\n');
+        sb.append("  step ").append(step).append(", committed ").append(checker.commit()).append(", network: cut ")
+                .append(network.describeCuts()).append(", ").append(network.pendingCount()).append(" pending\n");
+        for (SimNode n : nodes.values()) {
+            sb.append("  ").append(n);
+            if (n.up()) {
+                RaftStatus st = n.raft.status();
+                sb.append(" status{term ").append(st.term()).append(" vote ").append(st.vote()).append(" commit ")
+                        .append(st.commit()).append(" lead ").append(st.lead()).append(' ').append(st.role())
+                        .append('}');
+            }
+            sb.append('\n');
+        }
+        sb.append("  last ").append(Math.min(trace.count(), TRACE_TAIL)).append(" of ").append(trace.count())
+                .append(" events:\n");
+        sb.append(trace.tail());
+        return new AssertionError(sb.toString());
+    }
+
+    /** One line of what the run did, for the test log. */
+    String summary() {
+        return "seed " + config.seed() + ": " + step + " steps, commit " + checker.commit() + ", terms "
+                + checker.leaders().size() + ", crashes " + crashes + ", snapshots " + snapshotsTaken + "/"
+                + snapshotsInstalled + ", conf changes applied " + confChangesApplied + ", reads checked "
+                + checker.readsChecked() + ", checks " + checker.checks();
+    }
+
+    long committed() {
+        return checker.commit();
+    }
+
+    int snapshotsInstalled() {
+        return snapshotsInstalled;
+    }
+
+    int confChangesApplied() {
+        return confChangesApplied;
+    }
+
+    long readsChecked() {
+        return checker.readsChecked();
+    }
+}
