@@ -247,9 +247,10 @@ public final class Wal implements Closeable {
     }
 
     private WalContents readFrom(long afterIndex, WalSnapshot from) throws IOException {
-        int first = searchIndex(afterIndex);
+        // entries after the index may start a segment; a snapshot's marker may be in the one before
+        int first = searchIndex(from != null || afterIndex == Long.MAX_VALUE ? afterIndex : afterIndex + 1);
         if (first < 0) {
-            throw new WalSnapshotException("WAL " + dir + " no longer holds index " + afterIndex
+            throw new WalSnapshotException("WAL " + dir + " no longer holds the log after index " + afterIndex
                     + ": its oldest segment starts at " + segments.get(0).firstIndex
                     + " (older segments were released)");
         }
@@ -620,9 +621,14 @@ public final class Wal implements Closeable {
                 throw new WalCorruptException(file, reader.validEnd(),
                         "torn record in a segment that is not the last (" + torn + ")");
             }
-            if (!sawMetadata && (torn == null || first)) {
-                throw new WalCorruptException(file, 0, "no metadata record"
-                        + (torn == null ? "" : " (" + torn + ")"));
+            if (!sawMetadata) {
+                if (first || !last) {
+                    throw new WalCorruptException(file, 0, "no metadata record"
+                            + (torn == null ? "" : " (" + torn + ")"));
+                }
+                // a last segment whose header did not reach the disk whole, even if it ends at
+                // a frame boundary (empty, or only the CRC record)
+                torn = torn == null ? "segment header incomplete" : torn;
             }
             if (sawMetadata) {
                 crc = reader.crc();
