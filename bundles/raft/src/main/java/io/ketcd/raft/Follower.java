@@ -30,7 +30,9 @@ final class Follower implements Raft.RoleStep {
                     throw new ProposalDroppedException(
                             r.id + " not forwarding to leader " + r.lead + " at term " + r.term);
                 }
-                r.send(m.toBuilder().setTo(r.lead));
+                // every message we emit names us as sender; the leader does not care who
+                // proposed an entry
+                r.send(m.toBuilder().setTo(r.lead).setFrom(r.id));
             }
             case MsgApp -> {
                 heardFromLeader(m);
@@ -49,6 +51,12 @@ final class Follower implements Raft.RoleStep {
                     r.logger.info("{} no leader at term {}; dropping leader transfer msg", r.id, r.term);
                     return;
                 }
+                if (m.getFrom() != r.id) {
+                    // the leader reads the sender as the transferee; we can only ask for ourselves
+                    r.logger.info("{} not forwarding transfer to {}: only the leader can transfer to another node",
+                            r.id, m.getFrom());
+                    return;
+                }
                 r.send(m.toBuilder().setTerm(0).setTo(r.lead));
             }
             case MsgTimeoutNow -> {
@@ -60,6 +68,12 @@ final class Follower implements Raft.RoleStep {
             case MsgReadIndex -> {
                 if (r.lead == Raft.NONE) {
                     r.logger.info("{} no leader at term {}; dropping index reading msg", r.id, r.term);
+                    return;
+                }
+                if (m.getFrom() != Raft.NONE && m.getFrom() != r.id) {
+                    // a peer took us for the leader; the answer must go to that peer, which a
+                    // re-forward could not express: drop it, the requester retries
+                    r.logger.info("{} dropping index reading msg from {}: not the leader", r.id, m.getFrom());
                     return;
                 }
                 r.send(m.toBuilder().setTo(r.lead));

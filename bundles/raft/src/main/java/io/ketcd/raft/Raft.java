@@ -296,10 +296,12 @@ final class Raft {
     }
 
     private boolean hasUnappliedConfChange() {
-        if (log.committed() <= log.applied()) {
+        // entries below the first index are covered by a snapshot, whose membership is applied
+        long from = Math.max(log.applied() + 1, log.firstIndex());
+        if (log.committed() < from) {
             return false;
         }
-        for (Entry e : log.slice(log.applied() + 1, log.committed() + 1, Long.MAX_VALUE)) {
+        for (Entry e : log.slice(from, log.committed() + 1, Long.MAX_VALUE)) {
             if (e.getType() == EntryType.EntryConfChange || e.getType() == EntryType.EntryConfChangeV2) {
                 return true;
             }

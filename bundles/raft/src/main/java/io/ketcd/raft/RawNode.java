@@ -1,6 +1,7 @@
 package io.ketcd.raft;
 
 import com.google.protobuf.ByteString;
+import io.ketcd.api.raft.ProposalDroppedException;
 import io.ketcd.api.raft.RaftNode;
 import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftRole;
@@ -95,6 +96,16 @@ public final class RawNode implements RaftNode {
         }
         if (RESPONSE_TYPES.contains(m.getType()) && !raft.tracker.progress.containsKey(m.getFrom())) {
             raft.logger.debug("{} ignored {} from unknown peer {}", raft.id, m.getType(), m.getFrom());
+            return;
+        }
+        if (m.getType() == MessageType.MsgProp) {
+            try {
+                raft.step(m);
+            } catch (ProposalDroppedException e) {
+                // a proposal forwarded by a peer: nobody here can act on the failure, and the
+                // proposer learns of it by its own timeout, as with a lost message
+                raft.logger.debug("{} dropped a proposal forwarded by {}: {}", raft.id, m.getFrom(), e.getMessage());
+            }
             return;
         }
         raft.step(m);
@@ -210,6 +221,11 @@ public final class RawNode implements RaftNode {
     @Override
     public RaftStatus status() {
         return raft.status();
+    }
+
+    /** For tests in this package: the state machine itself. */
+    Raft raft() {
+        return raft;
     }
 
     private SoftState softState() {

@@ -56,12 +56,12 @@ public interface RaftNode {
 
     /**
      * Delivers a message received from a peer. Messages of an unknown sender or a stale term are
-     * ignored as raft prescribes.
+     * ignored as raft prescribes; so is a proposal forwarded by a peer ({@code MsgProp}) that
+     * this node must drop: the proposer finds out by its own timeout, as for a lost message.
      *
      * @throws IllegalArgumentException if {@code m} has a local-only type ({@code MsgHup},
      *     {@code MsgBeat}, {@code MsgUnreachable}, {@code MsgSnapStatus}, {@code MsgCheckQuorum},
      *     the storage message types); use the dedicated methods instead
-     * @throws ProposalDroppedException if {@code m} is a {@code MsgProp} that must be dropped
      */
     void step(Message m);
 
@@ -74,7 +74,12 @@ public interface RaftNode {
      */
     void readIndex(ByteString requestContext);
 
-    /** Asks the leader to hand leadership to {@code transferee}; ignored if not possible. */
+    /**
+     * Asks the leader to hand leadership to {@code transferee}: on the leader for any member,
+     * on a follower only for itself (the request is forwarded to the leader). Ignored if not
+     * possible (no leader known, transferee is a learner or unknown, or this follower is not
+     * the transferee).
+     */
     void transferLeader(long transferee);
 
     /** Tells the leader that the last message to {@code id} could not be delivered. */
