@@ -174,9 +174,10 @@ final class SafetyChecker {
     void onAppend(SimNode node, List<Entry> removed, DurableLog log, long firstNew) {
         for (Entry e : removed) {
             long i = e.getIndex();
-            if (i <= commit && committedTerm[(int) i] == e.getTerm()) {
-                throw failer.fail("committed entry lost: node " + node.id + " overwrote committed entry "
-                        + Describe.entry(e) + " (commit " + commit + ")");
+            if (i <= commit && committedTerm[(int) i] == e.getTerm()
+                    && !(log.covers(i) && log.hashAt(i) == committedHash[(int) i])) {
+                throw failer.fail("committed entry lost: node " + node.id + " overwrote or truncated committed entry "
+                        + Describe.entry(e) + " (commit " + commit + "); " + log.describe());
             }
         }
         for (long i = Math.max(firstNew, log.baseIndex + 1); i <= log.lastIndex(); i++) {

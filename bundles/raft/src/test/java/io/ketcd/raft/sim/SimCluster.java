@@ -113,55 +113,66 @@ final class SimCluster {
 
     /** The chaotic phase, then the liveness phase; throws AssertionError on any violation. */
     void run() {
-        for (int i = 0; i < config.steps(); i++) {
-            step();
+        try {
+            for (int i = 0; i < config.steps(); i++) {
+                step();
+            }
+            liveness();
+        } catch (RuntimeException e) {
+            AssertionError failure = failure("the core threw " + e);
+            failure.initCause(e);
+            throw failure;
         }
-        liveness();
     }
 
     void step() {
         step++;
         trace.step(step);
         int r = random.nextInt(1000);
-        if (r < 280) {
-            tick(pickUp());
-        } else if (r < 700) {
-            deliver();
-        } else if (r < 800) {
+        if (r < 200) {
+            tickAll();
+        } else if (r < 250) {
+            tick(pickUp()); // clocks drift: one node's tick
+        } else if (r < 630) {
+            int burst = 1 + random.nextInt(8);
+            for (int i = 0; i < burst; i++) {
+                deliver();
+            }
+        } else if (r < 750) {
             propose(pickUp());
-        } else if (r < 830) {
+        } else if (r < 780) {
             readIndex(pickUp());
-        } else if (r < 850) {
+        } else if (r < 800) {
             SimNode n = pickUp();
             if (n != null) {
                 handleReady(n);
             }
-        } else if (r < 860) {
+        } else if (r < 810) {
             crash(pickUp());
-        } else if (r < 890) {
+        } else if (r < 840) {
             restart(pickDown());
-        } else if (r < 897) {
+        } else if (r < 847) {
             partitionRandom();
-        } else if (r < 904) {
+        } else if (r < 854) {
             isolateRandom();
-        } else if (r < 910) {
+        } else if (r < 860) {
             cutRandomLink();
-        } else if (r < 935) {
+        } else if (r < 885) {
             heal();
-        } else if (r < 960) {
+        } else if (r < 910) {
             takeSnapshot(pickUp());
-        } else if (r < 980) {
+        } else if (r < 950) {
             if (config.confChanges()) {
                 proposeConfChange(pickUp());
             } else {
-                tick(pickUp());
+                tickAll();
             }
-        } else if (r < 990) {
+        } else if (r < 975) {
             campaign(pickUp());
         } else {
             transferLeader(pickUp());
         }
-        for (SimNode n : nodes.values()) {
+        for (SimNode n : List.copyOf(nodes.values())) {
             if (n.up() && random.nextDouble() < config.readyProbability() && n.raft.hasReady()) {
                 handleReady(n);
             }
@@ -197,6 +208,15 @@ final class SimCluster {
             for (SimNode n : List.copyOf(nodes.values())) {
                 if (n.up()) {
                     tick(n);
+                }
+            }
+            if (round % SimConfig.ELECTION_TICK == SimConfig.ELECTION_TICK - 1) {
+                // applications snapshot regularly; without it, a member added after the leader's last snapshot
+                // could never catch up (raft refuses a snapshot whose ConfState lacks the receiver)
+                for (SimNode n : List.copyOf(nodes.values())) {
+                    if (n.up()) {
+                        takeSnapshot(n);
+                    }
                 }
             }
             quiesce();
@@ -319,10 +339,21 @@ final class SimCluster {
         return new ArrayList<>(nodes.keySet());
     }
 
+    private void tickAll() {
+        trace.add("tick all");
+        for (SimNode n : List.copyOf(nodes.values())) {
+            if (n.up()) {
+                n.raft.tick();
+                afterInput(n);
+            }
+        }
+    }
+
     private void tick(SimNode n) {
         if (n == null) {
             return;
         }
+        trace.add("n" + n.id + " tick");
         n.raft.tick();
         afterInput(n);
     }
@@ -357,7 +388,16 @@ final class SimCluster {
             return;
         }
         trace.add((d.fate() == SimNetwork.Fate.DUPLICATE ? "deliver(dup) " : "deliver ") + Describe.message(m));
-        to.raft.step(m);
+        try {
+            to.raft.step(m);
+        } catch (ProposalDroppedException e) {
+            // a forwarded proposal the receiver cannot take (no leader, transferring): etcd's server logs
+            // and drops it too; the proposer's client would time out
+            if (m.getType() != MessageType.MsgProp) {
+                throw failure("node " + to.id + " refused " + Describe.message(m) + " with " + e);
+            }
+            trace.add("n" + to.id + " dropped the forwarded proposal: " + e.getMessage());
+        }
         afterInput(to);
         if (m.getType() == MessageType.MsgSnap && from != null && from.up()) {
             from.raft.reportSnapshot(m.getTo(), false);
@@ -623,7 +663,11 @@ final class SimCluster {
 
         // 2. send
         for (Message m : rd.messages()) {
-            if (m.getFrom() != n.id || m.getTo() == n.id || isLocal(m.getType())) {
+            // followers forward MsgProp, MsgReadIndex (From = the requester) and MsgTransferLeader (From = the
+            // transferee) as etcd-io/raft does
+            boolean fromOk = m.getFrom() == n.id || m.getType() == MessageType.MsgTransferLeader
+                    || m.getType() == MessageType.MsgProp || m.getType() == MessageType.MsgReadIndex;
+            if (!fromOk || m.getTo() == n.id || isLocal(m.getType())) {
                 throw failure("node " + n.id + " emitted a message that cannot go on the wire: " + Describe.message(m));
             }
         }
@@ -736,7 +780,7 @@ final class SimCluster {
                 sb.append(msg, i, msg.length());
                 break;
             }
-            sb.append(msg, i, j).append(args[a++]);
+            sb.append(msg, i, j).append(String.valueOf(args[a++]).replace('\n', ' '));
             i = j + 2;
         }
         return sb.toString();
@@ -747,9 +791,9 @@ final class SimCluster {
     AssertionError failure(String message) {
         StringBuilder sb = new StringBuilder();
         sb.append("raft simulation failed: ").append(message).append('\n');
-        sb.append("  replay: -Dsim.seed=").append(config.seed()).append(" (nodes=").append(config.nodes())
-                .append(", steps=").append(config.steps()).append(", confChanges=").append(config.confChanges())
-                .append(")\n");
+        sb.append("  replay: mvn test -Dtest='RaftSimTest#").append(config.nodes() == 3 ? "threeNodes" : "fiveNodes")
+                .append(config.confChanges() ? "WithMembershipChanges" : "").append("' -Dsim.seed=")
+                .append(config.seed()).append(" -Dsim.steps=").append(config.steps()).append('\n');
         sb.append("  config: ").append(config).append('\n');
         sb.append("  step ").append(step).append(", committed ").append(checker.commit()).append(", network: cut ")
                 .append(network.describeCuts()).append(", ").append(network.pendingCount()).append(" pending\n");
