@@ -1,0 +1,156 @@
+package io.ketcd.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.ketcd.api.raft.CompactedException;
+import io.ketcd.api.raft.UnavailableException;
+import io.ketcd.proto.raftpb.HardState;
+import io.ketcd.proto.raftpb.Message;
+import io.ketcd.proto.raftpb.MessageType;
+import org.junit.jupiter.api.Test;
+
+/** Snapshots: compaction, sending to a lagging follower, restore, restart from snapshot + tail. */
+class SnapshotTest {
+
+    /** Leader 1 of 3 with "a".."e" committed while 3 was isolated; the leader then compacts. */
+    private static TestNetwork laggingFollowerAfterCompaction() {
+        TestNetwork net = TestNetwork.of(3);
+        net.elect(1);
+        net.isolate(3);
+        for (String s : new String[] {"a", "b", "c", "d", "e"}) {
+            net.node(1).propose(s);
+        }
+        net.stabilize();
+        TestNode leader = net.node(1);
+        long applied = leader.raft().log.applied();
+        leader.storage.createSnapshot(applied, leader.confState, ByteString.copyFromUtf8("state@" + applied));
+        leader.storage.compact(applied);
+        return net;
+    }
+
+    @Test
+    void laggingFollowerReceivesSnapshotThenTheTail() {
+        TestNetwork net = laggingFollowerAfterCompaction();
+        net.heal();
+        net.node(1).propose("f");
+        net.stabilize();
+
+        assertThat(net.traced(MessageType.MsgSnap)).hasSize(1);
+        TestNode f = net.node(3);
+        assertThat(f.storage.snapshot().getData().toStringUtf8()).isEqualTo("state@6");
+        assertThat(f.storage.firstIndex()).isEqualTo(7);
+        assertThat(f.appliedData()).as("only the tail is applied as entries").containsExactly("f");
+        assertThat(f.raft().log.committed()).isEqualTo(net.node(1).raft().log.committed());
+        assertThat(net.node(1).raft().tracker.progress.get(3L).state).isEqualTo(Progress.State.REPLICATE);
+    }
+
+    @Test
+    void failedSnapshotReportSendsProgressBackToProbe() {
+        TestNetwork net = laggingFollowerAfterCompaction();
+        net.drop = m -> m.getType() == MessageType.MsgSnap;
+        net.heal();
+        net.drop = m -> m.getType() == MessageType.MsgSnap;
+        net.node(1).propose("f");
+        net.stabilize();
+        Progress pr = net.node(1).raft().tracker.progress.get(3L);
+        assertThat(pr.state).isEqualTo(Progress.State.SNAPSHOT);
+        assertThat(pr.pendingSnapshot).isEqualTo(6);
+
+        net.node(1).node.reportSnapshot(3, true);
+        assertThat(pr.state).isEqualTo(Progress.State.PROBE);
+        assertThat(pr.pendingSnapshot).isZero();
+        assertThat(pr.probeSent).as("waits for a heartbeat response before probing").isTrue();
+
+        net.heal();
+        net.tickAll(2);
+        assertThat(net.node(3).appliedData()).contains("f");
+    }
+
+    @Test
+    void successfulSnapshotReportResumesProbingAfterTheSnapshot() {
+        TestNetwork net = laggingFollowerAfterCompaction();
+        net.heal();
+        net.drop = m -> m.getType() == MessageType.MsgSnap;
+        net.node(1).propose("f");
+        net.stabilize();
+        net.node(1).node.reportSnapshot(3, false);
+        Progress pr = net.node(1).raft().tracker.progress.get(3L);
+        assertThat(pr.state).isEqualTo(Progress.State.PROBE);
+        assertThat(pr.next).isEqualTo(7);
+    }
+
+    @Test
+    void nodeRestartsFromSnapshotAndLogTail() {
+        TestNetwork net = TestNetwork.of(3);
+        net.elect(1);
+        net.node(1).propose("a");
+        net.node(1).propose("b");
+        net.stabilize();
+        TestNode old = net.node(2);
+        old.storage.createSnapshot(2, old.confState, ByteString.copyFromUtf8("snap"));
+        old.storage.compact(2);
+
+        TestNode restarted = new TestNode(new TestNode.Cfg(2).build(), old.storage);
+        assertThat(restarted.raft().term).isEqualTo(old.raft().term);
+        assertThat(restarted.raft().log.committed()).isEqualTo(3);
+        assertThat(restarted.raft().log.applied()).as("up to the snapshot").isEqualTo(2);
+        restarted.drain();
+        assertThat(restarted.appliedData()).as("the tail after the snapshot is re-applied").containsExactly("b");
+    }
+
+    @Test
+    void restartWithAppliedSkipsAppliedEntries() {
+        MemoryStorage ms = MemoryStorage.withVoters(1, 2, 3);
+        ms.append(TestNode.entries(1, 1, 1, 1));
+        ms.setHardState(HardState.newBuilder().setTerm(1).setCommit(3).build());
+        TestNode.Cfg cfg = new TestNode.Cfg(1);
+        cfg.applied = 2;
+        TestNode n = new TestNode(cfg.build(), ms);
+        n.drain();
+        assertThat(n.applied).extracting(e -> e.getIndex()).containsExactly(3L);
+    }
+
+    @Test
+    void staleSnapshotOnlyFastForwardsCommit() {
+        TestNode n = TestNode.withLog(1, 1, new long[] {1, 1, 1}, 1, 2, 3);
+        Message snap = Message.newBuilder().setType(MessageType.MsgSnap).setFrom(2).setTo(1).setTerm(1)
+                .setSnapshot(io.ketcd.proto.raftpb.Snapshot.newBuilder().setMetadata(
+                        io.ketcd.proto.raftpb.SnapshotMetadata.newBuilder().setIndex(2).setTerm(1)
+                                .setConfState(n.confState))).build();
+        n.node.step(snap);
+        assertThat(n.raft().log.committed()).isEqualTo(2);
+        assertThat(n.raft().log.unstable().snapshot()).as("our log already has the entry").isNull();
+    }
+
+    @Test
+    void memoryStorageCompactsAndGuardsRanges() {
+        MemoryStorage ms = MemoryStorage.withVoters(1);
+        ms.append(TestNode.entries(1, 1, 1, 2, 2, 3));
+        ms.compact(3);
+        assertThat(ms.firstIndex()).isEqualTo(4);
+        assertThat(ms.lastIndex()).isEqualTo(5);
+        assertThat(ms.term(3)).as("term of the compaction point stays known").isEqualTo(2);
+        assertThatThrownBy(() -> ms.term(2)).isInstanceOf(CompactedException.class);
+        assertThatThrownBy(() -> ms.entries(3, 5, Long.MAX_VALUE)).isInstanceOf(CompactedException.class);
+        assertThatThrownBy(() -> ms.entries(4, 7, Long.MAX_VALUE)).isInstanceOf(UnavailableException.class);
+        assertThatThrownBy(() -> ms.compact(3)).isInstanceOf(CompactedException.class);
+        assertThat(ms.entries(4, 6, 0)).as("at least one entry despite the size limit").hasSize(1);
+
+        // appending over the compacted prefix keeps only the new part, and replaces a conflict
+        ms.append(TestNode.entries(3, 2, 4, 4));
+        assertThat(ms.lastIndex()).isEqualTo(5);
+        assertThat(ms.term(4)).isEqualTo(4);
+    }
+
+    @Test
+    void memoryStorageRejectsOutdatedSnapshots() {
+        MemoryStorage ms = MemoryStorage.withVoters(1);
+        ms.append(TestNode.entries(1, 1, 1, 1));
+        ms.createSnapshot(2, null, ByteString.EMPTY);
+        assertThatThrownBy(() -> ms.createSnapshot(2, null, ByteString.EMPTY)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ms.createSnapshot(4, null, ByteString.EMPTY)).isInstanceOf(UnavailableException.class);
+        assertThatThrownBy(() -> ms.applySnapshot(ms.snapshot())).isInstanceOf(IllegalArgumentException.class);
+    }
+}
