@@ -511,28 +511,9 @@ final class Raft {
             // followers learn the commit index (which includes this change) before we go
             leader.bcastAppend();
         }
-        long last = log.lastIndex();
         switch (cc.getType()) {
-            case ConfChangeAddNode -> {
-                tracker.learners.remove(nodeId);
-                tracker.voters.add(nodeId);
-                Progress pr = tracker.progress.get(nodeId);
-                if (pr == null) {
-                    tracker.progress.put(nodeId, new Progress(0, Math.max(last, 1), tracker.maxInflight, false, true));
-                } else {
-                    pr.isLearner = false;
-                }
-            }
-            case ConfChangeAddLearnerNode -> {
-                tracker.voters.remove(nodeId);
-                tracker.learners.add(nodeId);
-                Progress pr = tracker.progress.get(nodeId);
-                if (pr == null) {
-                    tracker.progress.put(nodeId, new Progress(0, Math.max(last, 1), tracker.maxInflight, true, true));
-                } else {
-                    pr.isLearner = true;
-                }
-            }
+            case ConfChangeAddNode -> addMember(nodeId, false);
+            case ConfChangeAddLearnerNode -> addMember(nodeId, true);
             case ConfChangeRemoveNode -> {
                 tracker.voters.remove(nodeId);
                 tracker.learners.remove(nodeId);
@@ -554,6 +535,25 @@ final class Raft {
             leader.afterConfChange();
         }
         return tracker.confState();
+    }
+
+    /**
+     * Adds {@code nodeId} as voter or learner, or moves an existing member to that kind
+     * (promotion, demotion) keeping its progress.
+     */
+    private void addMember(long nodeId, boolean learner) {
+        (learner ? tracker.voters : tracker.learners).remove(nodeId);
+        (learner ? tracker.learners : tracker.voters).add(nodeId);
+        Progress pr = tracker.progress.get(nodeId);
+        if (pr == null) {
+            // Probe from our last index: the new member most likely has nothing and will reject,
+            // and its rejection hint takes us straight to where it stands (or to a snapshot).
+            // Counted as active so that check-quorum does not depose us before it answers.
+            tracker.progress.put(nodeId,
+                    new Progress(0, Math.max(log.lastIndex(), 1), tracker.maxInflight, learner, true));
+        } else {
+            pr.isLearner = learner;
+        }
     }
 
     static ConfChange decodeConfChange(Entry e) {

@@ -41,6 +41,14 @@ class RaftPaperTest {
         return msgs.stream().filter(m -> m.getType() == t).toList();
     }
 
+    /** Steps {@code m} into {@code n} and returns its only answer of type {@code reply}. */
+    private static Message onlyReply(TestNode n, Message.Builder m, MessageType reply) {
+        n.node.step(m.setTo(n.id()).build());
+        List<Message> out = ofType(n.drain(), reply);
+        assertThat(out).hasSize(1);
+        return out.get(0);
+    }
+
     // ---- §5.1: current terms are exchanged; a larger term makes a node a follower ----
 
     @ParameterizedTest(name = "{0} steps down on a higher term")
@@ -139,12 +147,11 @@ class RaftPaperTest {
         ms.setHardState(io.ketcd.proto.raftpb.HardState.newBuilder().setTerm(1).setVote(votedFor).build());
         TestNode n = new TestNode(TestNode.config(1), ms);
 
-        n.node.step(Message.newBuilder().setType(MessageType.MsgVote).setFrom(candidate).setTo(1).setTerm(1).build());
+        Message resp = onlyReply(n, Message.newBuilder().setType(MessageType.MsgVote).setFrom(candidate).setTerm(1),
+                MessageType.MsgVoteResp);
 
-        List<Message> resp = ofType(n.drain(), MessageType.MsgVoteResp);
-        assertThat(resp).hasSize(1);
-        assertThat(resp.get(0).getReject()).isEqualTo(reject);
-        assertThat(resp.get(0).getTo()).isEqualTo(candidate);
+        assertThat(resp.getReject()).isEqualTo(reject);
+        assertThat(resp.getTo()).isEqualTo(candidate);
     }
 
     @ParameterizedTest(name = "append at term {0} makes the candidate at term 1 a follower")
@@ -274,11 +281,9 @@ class RaftPaperTest {
     void followerAcceptsAppendOnlyIfItsLogMatchesAtPrecedingEntry(long index, long logTerm, boolean reject) {
         // log: (1, term 1), (2, term 2)
         TestNode n = TestNode.withLog(1, 2, new long[] {1, 2}, 1, 2, 3);
-        n.node.step(Message.newBuilder().setType(MessageType.MsgApp).setFrom(2).setTo(1).setTerm(2)
-                .setIndex(index).setLogTerm(logTerm).build());
-        List<Message> resp = ofType(n.drain(), MessageType.MsgAppResp);
-        assertThat(resp).hasSize(1);
-        assertThat(resp.get(0).getReject()).isEqualTo(reject);
+        Message resp = onlyReply(n, Message.newBuilder().setType(MessageType.MsgApp).setFrom(2).setTerm(2)
+                .setIndex(index).setLogTerm(logTerm), MessageType.MsgAppResp);
+        assertThat(resp.getReject()).isEqualTo(reject);
     }
 
     @Test
@@ -339,11 +344,9 @@ class RaftPaperTest {
         "3, 1, false"}) // newer last term wins whatever its length
     void voterRejectsCandidateWhoseLogIsLessUpToDate(long lastTerm, long lastIndex, boolean reject) {
         TestNode n = TestNode.withLog(1, 2, new long[] {1, 2}, 1, 2, 3);
-        n.node.step(Message.newBuilder().setType(MessageType.MsgVote).setFrom(2).setTo(1).setTerm(3)
-                .setLogTerm(lastTerm).setIndex(lastIndex).build());
-        List<Message> resp = ofType(n.drain(), MessageType.MsgVoteResp);
-        assertThat(resp).hasSize(1);
-        assertThat(resp.get(0).getReject()).isEqualTo(reject);
+        Message resp = onlyReply(n, Message.newBuilder().setType(MessageType.MsgVote).setFrom(2).setTerm(3)
+                .setLogTerm(lastTerm).setIndex(lastIndex), MessageType.MsgVoteResp);
+        assertThat(resp.getReject()).isEqualTo(reject);
     }
 
     @Test
