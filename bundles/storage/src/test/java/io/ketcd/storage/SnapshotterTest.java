@@ -169,6 +169,31 @@ class SnapshotterTest {
     }
 
     /**
+     * Pins the snapshot file format. Run with {@code -Drewrite=true} to regenerate after a
+     * deliberate format change, and review the diff like code.
+     */
+    @Test
+    void goldenSnapshotIsStable() throws IOException {
+        Snapshotter snapshotter = new Snapshotter(tmp);
+        snapshotter.save(snapshot(2, 20));
+        String name = Snapshotter.snapName(2, 20);
+        byte[] written = Files.readAllBytes(tmp.resolve(name));
+        if (Boolean.getBoolean("rewrite")) {
+            Files.createDirectories(Path.of("src/test/resources/snap"));
+            Files.write(Path.of("src/test/resources/snap/" + name), written);
+        }
+        byte[] golden;
+        try (var in = SnapshotterTest.class.getResourceAsStream("/snap/" + name)) {
+            assertThat(in).as("src/test/resources/snap/" + name).isNotNull();
+            golden = in.readAllBytes();
+        }
+        assertThat(written).isEqualTo(golden);
+        Path copy = Files.createDirectories(tmp.resolve("copy"));
+        Files.write(copy.resolve(name), golden);
+        assertThat(new Snapshotter(copy).loadNewest()).contains(snapshot(2, 20));
+    }
+
+    /**
      * etcd's restart recipe: the newest snapshot with a marker at or below the commit index,
      * then the WAL from that snapshot; after release, the older segments are gone.
      */

@@ -317,6 +317,76 @@ class WalSegmentTest {
         }
     }
 
+    @Test
+    void aTornMarkerIsNotThere() throws IOException {
+        Path source = tmp.resolve("source");
+        Path segment;
+        long before;
+        try (Wal wal = Wal.create(source, METADATA, SEGMENT_BYTES)) {
+            wal.save(state(1, 1, 3), entries(1, 3, 1));
+            segment = wal.segmentFiles().get(0);
+            before = Files.size(segment);
+            wal.saveSnapshotMarker(marker(3, 1));
+        }
+        byte[] bytes = Files.readAllBytes(segment);
+        for (long cut = before; cut < bytes.length; cut++) {
+            Path dir = Files.createDirectories(tmp.resolve("cut-" + cut));
+            Files.write(dir.resolve(segment.getFileName()), Arrays.copyOf(bytes, (int) cut));
+            try (Wal wal = Wal.open(dir, SEGMENT_BYTES)) {
+                assertThat(wal.validSnapshots()).as("cut at %d", cut).containsExactly(WalSnapshot.getDefaultInstance());
+                assertThatThrownBy(() -> wal.readAll(marker(3, 1))).isInstanceOf(WalSnapshotException.class);
+                assertThat(wal.readAll(0).entries()).isEqualTo(entries(1, 3, 1));
+            }
+        }
+    }
+
+    /**
+     * Pins the segmented format: a fixed history with cuts, an overwrite across segments and a
+     * snapshot marker must produce exactly the checked-in segments, which must read back. Run
+     * with {@code -Drewrite=true} to regenerate after a deliberate format change, and review the
+     * diff like code.
+     */
+    @Test
+    void goldenSegmentsAreStable() throws IOException {
+        Path dir = tmp.resolve("golden");
+        try (Wal wal = Wal.create(dir, METADATA, 400)) {
+            wal.save(state(1, 1, 0), entries(1, 4, 1));
+            wal.save(state(1, 1, 4), entries(5, 8, 1));
+            wal.saveSnapshotMarker(marker(4, 1));
+            wal.save(state(2, 2, 6), entries(7, 9, 2));
+            wal.save(state(2, 2, 9), List.of());
+        }
+        Path golden = Path.of("src/test/resources/wal/golden-segments");
+        List<String> names;
+        try (var files = Files.list(dir)) {
+            names = files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        assertThat(names).hasSize(4);
+        if (Boolean.getBoolean("rewrite")) {
+            Files.createDirectories(golden);
+            for (String name : names) {
+                Files.copy(dir.resolve(name), golden.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Path copy = Files.createDirectories(tmp.resolve("copy"));
+        for (String name : names) {
+            byte[] expected;
+            try (var in = WalSegmentTest.class.getResourceAsStream("/wal/golden-segments/" + name)) {
+                assertThat(in).as("src/test/resources/wal/golden-segments/" + name).isNotNull();
+                expected = in.readAllBytes();
+            }
+            assertThat(Files.readAllBytes(dir.resolve(name))).as(name).isEqualTo(expected);
+            Files.write(copy.resolve(name), expected);
+        }
+        try (Wal wal = Wal.open(copy, 400)) {
+            WalContents contents = wal.readAll(marker(4, 1));
+            assertThat(contents.entries().subList(0, 2)).isEqualTo(entries(5, 6, 1));
+            assertThat(contents.entries().subList(2, 5)).isEqualTo(entries(7, 9, 2));
+            assertThat(contents.hardState()).isEqualTo(state(2, 2, 9));
+            assertThat(wal.validSnapshots()).containsExactly(WalSnapshot.getDefaultInstance(), marker(4, 1));
+        }
+    }
+
     /** Start offset of the last frame of a segment. */
     static long lastFrameStart(byte[] segment) {
         long at = 0;
