@@ -32,7 +32,7 @@ final class Follower implements Raft.RoleStep {
                 }
                 // every message we emit names us as sender; the leader does not care who
                 // proposed an entry
-                r.send(m.toBuilder().setTo(r.lead).setFrom(r.id));
+                r.send(m.toBuilder().setTo(r.lead).setFrom(r.id).setTerm(0));
             }
             case MsgApp -> {
                 heardFromLeader(m);
@@ -76,7 +76,8 @@ final class Follower implements Raft.RoleStep {
                     r.logger.info("{} dropping index reading msg from {}: not the leader", r.id, m.getFrom());
                     return;
                 }
-                r.send(m.toBuilder().setTo(r.lead));
+                // term 0: a read request is local to the leader, whatever term we are at
+                r.send(m.toBuilder().setTo(r.lead).setTerm(0));
             }
             case MsgReadIndexResp -> {
                 if (m.getEntriesCount() != 1) {

@@ -1,6 +1,7 @@
 package io.ketcd.api.raft;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.TextFormat;
 
 /**
  * A confirmed read point: once the owner has applied entries up to {@code index}, a read for
@@ -10,4 +11,14 @@ import com.google.protobuf.ByteString;
  * @param requestContext the context passed to {@link RaftNode#readIndex(ByteString)}
  */
 public record ReadState(long index, ByteString requestContext) {
+
+    /**
+     * Renders the context as escaped text: {@code ByteString.toString()} carries an identity
+     * hash, which would make traces of the same run differ.
+     */
+    @Override
+    public String toString() {
+        return "ReadState[index=" + index + ", requestContext=\""
+                + TextFormat.escapeBytes(requestContext) + "\"]";
+    }
 }

@@ -1,0 +1,172 @@
+package io.ketcd.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ketcd.api.raft.RaftLogger;
+import io.ketcd.api.raft.RaftNodeConfig;
+import io.ketcd.api.raft.RaftRole;
+import io.ketcd.api.raft.RaftStatus;
+import io.ketcd.api.raft.ReadOnlyOption;
+import io.ketcd.api.raft.Ready;
+import io.ketcd.api.raft.SoftState;
+import io.ketcd.proto.raftpb.HardState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The Ready/advance protocol of RawNode, its status, logging and configuration checks. */
+class RawNodeTest {
+
+    /** Formats "{}" placeholders like SLF4J so tests can assert on whole lines. */
+    static final class CapturingLogger implements RaftLogger {
+        final List<String> lines = new ArrayList<>();
+
+        private void add(String level, String msg, Object... args) {
+            StringBuilder sb = new StringBuilder(level).append(' ');
+            int arg = 0;
+            for (int i = 0; i < msg.length(); i++) {
+                if (msg.startsWith("{}", i) && arg < args.length) {
+                    sb.append(args[arg++]);
+                    i++;
+                } else {
+                    sb.append(msg.charAt(i));
+                }
+            }
+            lines.add(sb.toString());
+        }
+
+        @Override
+        public void debug(String msg, Object... args) {
+            add("DEBUG", msg, args);
+        }
+
+        @Override
+        public void info(String msg, Object... args) {
+            add("INFO", msg, args);
+        }
+
+        @Override
+        public void warn(String msg, Object... args) {
+            add("WARN", msg, args);
+        }
+    }
+
+    @Test
+    void readyCarriesStateChangesOnceAndMustSyncOnlyForTermVoteOrEntries() {
+        TestNode n = TestNode.create(1, 1);
+        assertThat(n.node.hasReady()).isFalse();
+
+        n.node.campaign();
+        Ready rd = n.node.ready();
+        assertThat(rd.softState()).isEqualTo(new SoftState(1, RaftRole.LEADER));
+        assertThat(rd.hardState()).isEqualTo(HardState.newBuilder().setTerm(1).setVote(1).setCommit(1).build());
+        assertThat(rd.entries()).hasSize(1);
+        assertThat(rd.committedEntries()).as("a single voter commits at once").hasSize(1);
+        assertThat(rd.mustSync()).isTrue();
+        n.storage.append(rd.entries());
+        n.storage.setHardState(rd.hardState());
+        n.node.advance(rd);
+        assertThat(n.node.hasReady()).isFalse();
+
+        n.propose("x");
+        Ready next = n.node.ready();
+        assertThat(next.softState()).as("unchanged").isNull();
+        assertThat(next.hardState().getCommit()).isEqualTo(2);
+        assertThat(next.mustSync()).as("new entries").isTrue();
+        n.storage.append(next.entries());
+        n.node.advance(next);
+        assertThat(n.node.status().applied()).isEqualTo(2);
+    }
+
+    @Test
+    void commitOnlyChangeNeedsNoSync() {
+        TestNetwork net = TestNetwork.of(3);
+        net.elect(1);
+        net.node(1).propose("x");
+        // the follower gets the entry, then only a commit index in a heartbeat
+        net.isolate(3);
+        net.stabilize();
+        net.node(2).node.step(io.ketcd.proto.raftpb.Message.newBuilder()
+                .setType(io.ketcd.proto.raftpb.MessageType.MsgHeartbeat).setFrom(1).setTo(2)
+                .setTerm(1).setCommit(2).build());
+        Ready rd = net.node(2).node.ready();
+        assertThat(rd.entries()).isEmpty();
+        assertThat(rd.mustSync()).isFalse();
+    }
+
+    @Test
+    void readyMustBeAdvancedBeforeTheNextOne() {
+        TestNode n = TestNode.create(1, 1);
+        n.node.campaign();
+        Ready rd = n.node.ready();
+        assertThatThrownBy(n.node::ready).isInstanceOf(IllegalStateException.class);
+        Ready other = new Ready(null, null, List.of(), List.of(), null, List.of(), List.of(), false);
+        assertThatThrownBy(() -> n.node.advance(other)).isInstanceOf(IllegalArgumentException.class);
+        n.node.advance(rd);
+    }
+
+    @Test
+    void statusShowsProgressOnlyOnTheLeader() {
+        TestNetwork net = TestNetwork.of(3);
+        net.elect(1);
+        RaftStatus leader = net.node(1).node.status();
+        assertThat(leader.role()).isEqualTo(RaftRole.LEADER);
+        assertThat(leader.progress()).containsOnlyKeys(1L, 2L, 3L);
+        assertThat(leader.progress().get(2L).state()).isEqualTo("replicate");
+        assertThat(leader.progress().get(2L).match()).isEqualTo(1);
+        RaftStatus follower = net.node(2).node.status();
+        assertThat(follower.progress()).isEmpty();
+        assertThat(follower.lead()).isEqualTo(1);
+        assertThat(follower.vote()).isEqualTo(1);
+    }
+
+    @Test
+    void logLinesGoToTheInjectedLogger() {
+        CapturingLogger log = new CapturingLogger();
+        RaftNodeConfig cfg = new RaftNodeConfig(1, 10, 1, 0, Long.MAX_VALUE, 256, 0, false, false,
+                ReadOnlyOption.SAFE, false, new SplittableRandom(1), log);
+        RawNode n = new RawNode(cfg, MemoryStorage.withVoters(1));
+        n.campaign();
+        assertThat(log.lines).contains(
+                "INFO 1 became candidate at term 1",
+                "INFO 1 became leader at term 1");
+    }
+
+    @Test
+    void sameSeedSameElectionTimeouts() {
+        TestNode a = TestNode.create(1, 1, 2, 3);
+        TestNode b = TestNode.create(1, 1, 2, 3);
+        for (int i = 0; i < 50; i++) {
+            a.node.tick();
+            b.node.tick();
+            assertThat(a.drain()).isEqualTo(b.drain());
+        }
+        assertThat(a.raft().randomizedElectionTimeout).isEqualTo(b.raft().randomizedElectionTimeout);
+    }
+
+    @Test
+    void configIsValidated() {
+        SplittableRandom r = new SplittableRandom(1);
+        assertThatThrownBy(() -> new RaftNodeConfig(0, 10, 1, 0, 0, 1, 0, false, false,
+                ReadOnlyOption.SAFE, false, r, RaftLogger.NOOP)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new RaftNodeConfig(1, 1, 1, 0, 0, 1, 0, false, false,
+                ReadOnlyOption.SAFE, false, r, RaftLogger.NOOP)).as("election <= heartbeat")
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new RaftNodeConfig(1, 10, 1, 0, 0, 0, 0, false, false,
+                ReadOnlyOption.SAFE, false, r, RaftLogger.NOOP)).as("no inflight window")
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new RaftNodeConfig(1, 10, 1, 0, 0, 1, 0, false, false,
+                ReadOnlyOption.LEASE_BASED, false, r, RaftLogger.NOOP)).as("lease without check-quorum")
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(RaftNodeConfig.defaults(7, r, RaftLogger.NOOP).electionTick()).isEqualTo(10);
+    }
+
+    @Test
+    void hardStateCommitBeyondTheLogIsRefusedAtStart() {
+        MemoryStorage ms = MemoryStorage.withVoters(1);
+        ms.setHardState(HardState.newBuilder().setTerm(1).setCommit(5).build());
+        assertThatThrownBy(() -> new RawNode(TestNode.config(1), ms)).isInstanceOf(IllegalStateException.class);
+    }
+}

@@ -1,0 +1,26 @@
+package io.ketcd.raft.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ketcd.api.raft.RaftLogger;
+import io.ketcd.api.raft.RaftNode;
+import io.ketcd.api.raft.RaftNodeConfig;
+import io.ketcd.api.raft.RaftRole;
+import io.ketcd.raft.MemoryStorage;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class RaftCoreComponentTest {
+
+    @Test
+    void createsIndependentNodesFromStorage() {
+        RaftCoreComponent core = new RaftCoreComponent();
+        RaftNode a = core.create(RaftNodeConfig.defaults(1, new SplittableRandom(1), RaftLogger.NOOP),
+                MemoryStorage.withVoters(1));
+        RaftNode b = core.create(RaftNodeConfig.defaults(1, new SplittableRandom(1), RaftLogger.NOOP),
+                MemoryStorage.withVoters(1));
+        a.campaign();
+        assertThat(a.status().role()).isEqualTo(RaftRole.LEADER);
+        assertThat(b.status().role()).isEqualTo(RaftRole.FOLLOWER);
+    }
+}
