@@ -31,6 +31,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -60,7 +62,16 @@ public final class Wal implements Closeable {
     private static final Pattern SEGMENT_NAME = Pattern.compile("[0-9a-f]{16}-[0-9a-f]{16}\\.wal");
     private static final Pattern TMP_NAME = Pattern.compile("[0-9a-f]{16}-[0-9a-f]{16}\\.wal\\.tmp");
 
+    /**
+     * Real paths of the WAL directories open in this process. A second open in the same process
+     * must fail before it opens any segment file: closing any descriptor of a file drops all of
+     * the process's POSIX locks on it, the first owner's included.
+     */
+    private static final Set<Path> OPEN = ConcurrentHashMap.newKeySet();
+
     private final Path dir;
+    /** This WAL's entry in {@link #OPEN}, removed on close. */
+    private final Path openKey;
     private final long segmentBytes;
     private final ByteString metadata;
     /** Open segments, oldest first, each holding its file's lock; only the last is written. */
@@ -73,11 +84,13 @@ public final class Wal implements Closeable {
     private long lastIndex;
     /** Last hard state saved, or the default instance. */
     private HardState lastState;
+    private boolean closed;
     /** Set when a write failed: a file may end in a partial record, only reopening repairs it. */
     private boolean failed;
 
-    private Wal(Path dir, long segmentBytes, List<Segment> segments, Scan scan) {
+    private Wal(Path dir, Path openKey, long segmentBytes, List<Segment> segments, Scan scan) {
         this.dir = dir;
+        this.openKey = openKey;
         this.segmentBytes = segmentBytes;
         this.metadata = scan.metadata;
         this.segments = segments;
@@ -111,6 +124,7 @@ public final class Wal implements Closeable {
      * @throws FileAlreadyExistsException if {@code dir} already holds a WAL
      */
     public static Wal create(Path dir, byte[] metadata, long segmentBytes) throws IOException {
+        checkSegmentBytes(segmentBytes);
         if (exists(dir)) {
             throw new FileAlreadyExistsException(dir.toString(), null, "a WAL already exists");
         }
@@ -142,16 +156,14 @@ public final class Wal implements Closeable {
      * @throws IOException if the WAL is locked by another owner or cannot be read
      */
     public static Wal open(Path dir, long segmentBytes) throws IOException {
-        if (segmentBytes <= 0) {
-            throw new IllegalArgumentException("segment size must be positive: " + segmentBytes);
-        }
+        checkSegmentBytes(segmentBytes);
         List<Path> paths = list(dir, SEGMENT_NAME);
         if (paths.isEmpty()) {
             throw new NoSuchFileException(dir.toString(), null, "no WAL segment");
         }
-        for (Path tmp : list(dir, TMP_NAME)) {
-            LOG.warn("WAL {}: deleting {}, left by an interrupted create or cut", dir, tmp.getFileName());
-            Files.delete(tmp);
+        Path openKey = dir.toRealPath();
+        if (!OPEN.add(openKey)) {
+            throw new IOException("WAL " + dir + " is locked: already open in this process");
         }
         List<Segment> segments = new ArrayList<>();
         try {
@@ -163,6 +175,11 @@ public final class Wal implements Closeable {
                     throw new WalCorruptException(path, 0, "segment sequence breaks: expected seq "
                             + (previous + 1) + " after " + previous + ", a segment is missing");
                 }
+            }
+            // only now that every segment is locked by us can no other owner be cutting one
+            for (Path tmp : list(dir, TMP_NAME)) {
+                LOG.warn("WAL {}: deleting {}, left by an interrupted create or cut", dir, tmp.getFileName());
+                Files.delete(tmp);
             }
             Scan scan = new Scan(segments.get(0), Long.MAX_VALUE);
             for (int i = 0; i < segments.size(); i++) {
@@ -190,11 +207,12 @@ public final class Wal implements Closeable {
                             segment.path, size - scan.end, scan.end, torn.reason);
                 }
             }
-            return new Wal(dir, segmentBytes, segments, scan);
+            return new Wal(dir, openKey, segmentBytes, segments, scan);
         } catch (IOException | RuntimeException e) {
             for (Segment segment : segments) {
                 segment.close();
             }
+            OPEN.remove(openKey);
             throw e;
         }
     }
@@ -379,8 +397,16 @@ public final class Wal implements Closeable {
     /** Releases the files and their locks. Everything saved is already durable. */
     @Override
     public void close() throws IOException {
-        for (Segment segment : segments) {
-            segment.close();
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            for (Segment segment : segments) {
+                segment.close();
+            }
+        } finally {
+            OPEN.remove(openKey);
         }
     }
 
@@ -446,6 +472,12 @@ public final class Wal implements Closeable {
     static void syncDir(Path dir) throws IOException {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true); // makes renames and deletes durable
+        }
+    }
+
+    private static void checkSegmentBytes(long segmentBytes) {
+        if (segmentBytes <= 0) {
+            throw new IllegalArgumentException("segment size must be positive: " + segmentBytes);
         }
     }
 

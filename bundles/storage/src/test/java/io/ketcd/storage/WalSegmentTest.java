@@ -309,8 +309,14 @@ class WalSegmentTest {
     void segmentsStayLockedUntilClose() throws IOException {
         Path dir = walOf100(tmp.resolve("wal"));
         try (Wal wal = Wal.open(dir, SEGMENT_BYTES)) {
-            assertThatThrownBy(() -> Wal.open(dir, SEGMENT_BYTES)).hasMessageContaining("locked");
+            List<String> locks = posixLocks(wal.segmentFiles().get(0));
+            assertThatThrownBy(() -> Wal.open(dir, SEGMENT_BYTES))
+                    .hasMessageContaining("locked: already open in this process");
+            // the failed open touched no file: closing a descriptor would have dropped the locks
+            assertThat(posixLocks(wal.segmentFiles().get(0))).isEqualTo(locks);
             wal.save(null, entries(101, 110, 1));
+            wal.close();
+            wal.close();
         }
         try (Wal wal = Wal.open(dir, SEGMENT_BYTES)) {
             assertThat(wal.lastIndex()).isEqualTo(110);
@@ -385,6 +391,20 @@ class WalSegmentTest {
             assertThat(contents.hardState()).isEqualTo(state(2, 2, 9));
             assertThat(wal.validSnapshots()).containsExactly(WalSnapshot.getDefaultInstance(), marker(4, 1));
         }
+    }
+
+    /** The kernel's POSIX locks on {@code file} (Linux' /proc/locks), or an empty list elsewhere. */
+    private static List<String> posixLocks(Path file) throws IOException {
+        Path procLocks = Path.of("/proc/locks");
+        if (!Files.isReadable(procLocks)) {
+            return List.of();
+        }
+        Object inode = Files.getAttribute(file, "unix:ino");
+        List<String> locks = Files.readAllLines(procLocks).stream()
+                .filter(line -> line.contains("POSIX") && line.contains(":" + inode + " "))
+                .toList();
+        assertThat(locks).as("lock on " + file).hasSize(1);
+        return locks;
     }
 
     /** Start offset of the last frame of a segment. */
