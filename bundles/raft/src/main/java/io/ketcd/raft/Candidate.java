@@ -25,6 +25,7 @@ final class Candidate implements Raft.RoleStep {
         MessageType myVoteResp = r.role == RaftRole.PRE_CANDIDATE
                 ? MessageType.MsgPreVoteResp : MessageType.MsgVoteResp;
         switch (m.getType()) {
+            // no leader during an election: the owner retries once one is known
             case MsgProp -> throw new ProposalDroppedException(
                     "no leader at term " + r.term + "; dropping proposal");
             case MsgApp -> {
@@ -39,6 +40,7 @@ final class Candidate implements Raft.RoleStep {
                 r.becomeFollower(m.getTerm(), m.getFrom());
                 r.follower.handleSnapshot(m);
             }
+            // already campaigning: a transfer request adds nothing
             case MsgTimeoutNow -> r.logger.debug("{} [term {} state {}] ignored MsgTimeoutNow from {}",
                     r.id, r.term, r.role, m.getFrom());
             default -> {

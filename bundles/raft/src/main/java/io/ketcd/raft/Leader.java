@@ -124,6 +124,11 @@ final class Leader implements Raft.RoleStep {
 
     // ---- proposals ----
 
+    /**
+     * Appends the proposed entries and replicates them. Throws {@link ProposalDroppedException}
+     * when refused; the caller (RawNode.propose) passes it on to the owner, or swallows it for a
+     * peer's forwarded proposal.
+     */
     private void propose(Message m) {
         if (m.getEntriesCount() == 0) {
             throw new IllegalArgumentException("stepped empty MsgProp");
@@ -224,6 +229,8 @@ final class Leader implements Raft.RoleStep {
      */
     boolean maybeSendAppend(long to, boolean sendIfEmpty) {
         Progress pr = r.tracker.progress.get(to);
+        // paused: a probe is outstanding, the inflight window is full, or a snapshot is on its
+        // way; sending more would only duplicate work the follower will reject or ignore
         if (pr == null || pr.isPaused()) {
             return false;
         }
@@ -234,6 +241,7 @@ final class Leader implements Raft.RoleStep {
             prevTerm = r.log.term(pr.next - 1);
             ents = r.log.entries(pr.next, r.maxMsgSize);
         } catch (CompactedException e) {
+            // the entries the follower needs are gone from our log: only a snapshot helps
             return sendSnapshot(to, pr, m);
         }
         if (ents.isEmpty() && !sendIfEmpty) {
@@ -243,6 +251,8 @@ final class Leader implements Raft.RoleStep {
                 .addAllEntries(ents).setCommit(r.log.committed());
         if (!ents.isEmpty()) {
             long last = ents.get(ents.size() - 1).getIndex();
+            // replicate: assume success and move on (pipelining), counting the message against
+            // the window; probe: one message at a time until the follower answers
             switch (pr.state) {
                 case REPLICATE -> {
                     pr.optimisticUpdate(last);
@@ -301,6 +311,7 @@ final class Leader implements Raft.RoleStep {
         }
         boolean oldPaused = pr.isPaused();
         if (!pr.maybeUpdate(m.getIndex())) {
+            // a duplicate or reordered ack for something already acknowledged
             return;
         }
         switch (pr.state) {
@@ -352,6 +363,10 @@ final class Leader implements Raft.RoleStep {
         });
     }
 
+    /**
+     * A heartbeat answer proves the follower alive (check-quorum, probing) and, with a read
+     * context, acknowledges our leadership for the reads queued up to that context.
+     */
     private void handleHeartbeatResponse(Message m, Progress pr) {
         pr.recentActive = true;
         pr.probeSent = false;
@@ -378,6 +393,7 @@ final class Leader implements Raft.RoleStep {
 
     // ---- read index ----
 
+    /** Serves a read request, from our owner (From 0) or forwarded by a follower. */
     private void readIndex(Message m) {
         if (r.tracker.isSingleton()) {
             // a single voter is the quorum: its commit index is linearizable as is

@@ -190,11 +190,13 @@ public final class MemoryStorage implements RaftStorage {
             return;
         }
         List<Entry> toAdd = entries;
+        // entries below our first index are already covered by the snapshot
         if (first > entries.get(0).getIndex()) {
             toAdd = entries.subList((int) (first - entries.get(0).getIndex()), entries.size());
         }
         long offset = toAdd.get(0).getIndex() - ents.get(0).getIndex();
         if (ents.size() > offset) {
+            // the new entries overwrite a tail raft found to conflict: truncate, then append
             ents = new ArrayList<>(ents.subList(0, (int) offset));
             ents.addAll(toAdd);
         } else if (ents.size() == offset) {

@@ -131,6 +131,10 @@ final class Raft {
                 log.lastIndex(), log.lastTerm());
     }
 
+    /**
+     * Restores term, vote and commit from storage. A commit index beyond the stored log means
+     * the storage lost entries it had acknowledged: refuse to start rather than diverge.
+     */
     private void loadState(HardState hs) {
         if (hs.getCommit() < log.committed() || hs.getCommit() > log.lastIndex()) {
             throw new IllegalStateException("hard state commit " + hs.getCommit() + " is out of range ["
@@ -181,6 +185,11 @@ final class Raft {
 
     // ---- role transitions ----
 
+    /**
+     * Clears all per-term and per-role state. The vote is kept within a term (one vote per
+     * term, §5.2) and forgotten only when the term changes. Progress restarts pessimistically:
+     * nothing known matched, next = our last index + 1 (probe from the end).
+     */
     private void reset(long newTerm) {
         if (term != newTerm) {
             term = newTerm;
@@ -309,6 +318,10 @@ final class Raft {
         return false;
     }
 
+    /**
+     * Becomes (pre-)candidate and asks every other voter for its vote. Only voters are asked:
+     * learners have no say. Our own vote is counted first, so a single voter wins at once.
+     */
     void campaign(CampaignType t) {
         MessageType voteMsg;
         long voteTerm;
@@ -353,6 +366,8 @@ final class Raft {
      * vote requests, and passes everything else to the role's handler.
      */
     void step(Message m) {
+        // term 0 marks a local message (our owner's proposal or read, or one forwarded to us
+        // as leader): no term rules apply to it
         if (m.getTerm() > term) {
             if (m.getType() == MessageType.MsgVote || m.getType() == MessageType.MsgPreVote) {
                 boolean force = CAMPAIGN_TRANSFER.equals(m.getContext());

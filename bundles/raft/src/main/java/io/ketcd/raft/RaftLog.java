@@ -109,6 +109,7 @@ final class RaftLog {
      * @return the last index of the appended range, or -1 if the log does not match
      */
     long maybeAppend(long index, long logTerm, long leaderCommit, List<Entry> ents) {
+        // log matching (§5.3): if we hold (index, logTerm), our logs agree up to index
         if (!matchTerm(index, logTerm)) {
             return -1;
         }
@@ -121,6 +122,8 @@ final class RaftLog {
             }
             append(ents.subList((int) (conflict - (index + 1)), ents.size()));
         }
+        // only what this message proved to match may be committed: entries of ours beyond
+        // lastNew may still be a stale tail the leader has not overwritten yet
         commitTo(Math.min(leaderCommit, lastNew));
         return lastNew;
     }

@@ -94,6 +94,9 @@ public final class RawNode implements RaftNode {
         if (LOCAL_TYPES.contains(m.getType())) {
             throw new IllegalArgumentException("cannot step raft local message " + m.getType());
         }
+        // answers from a node we no longer track (removed, or never added) carry nothing we
+        // could use; requests from unknown nodes still go through, e.g. a new leader's appends
+        // to a node that has not yet learned its own membership
         if (RESPONSE_TYPES.contains(m.getType()) && !raft.tracker.progress.containsKey(m.getFrom())) {
             raft.logger.debug("{} ignored {} from unknown peer {}", raft.id, m.getType(), m.getFrom());
             return;
@@ -117,6 +120,11 @@ public final class RawNode implements RaftNode {
                 .addEntries(Entry.newBuilder().setData(requestContext)).build());
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Encoded as etcd does: a MsgTransferLeader whose sender is the transferee.
+     */
     @Override
     public void transferLeader(long transferee) {
         raft.step(Message.newBuilder().setType(MessageType.MsgTransferLeader).setFrom(transferee).build());
@@ -140,12 +148,19 @@ public final class RawNode implements RaftNode {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Mirrors {@link #ready()} field by field without building anything: the driver polls
+     * it after every input.
+     */
     @Override
     public boolean hasReady() {
         if (!softState().equals(prevSoftState)) {
             return true;
         }
         HardState hs = raft.hardState();
+        // an all-zero hard state is a new node's: nothing worth persisting yet
         if (!hs.equals(HardState.getDefaultInstance()) && !hs.equals(prevHardState)) {
             return true;
         }
@@ -194,12 +209,16 @@ public final class RawNode implements RaftNode {
             throw new IllegalArgumentException("advance() with a Ready that is not the last one handed out");
         }
         pending = null;
+        // the hard state is remembered only now that the owner has persisted it; a Ready that
+        // was taken but never advanced is offered again in full
         if (rd.hardState() != null) {
             prevHardState = rd.hardState();
         }
         if (raft.role == RaftRole.LEADER) {
             raft.leader.reduceUncommittedSize(rd.committedEntries());
         }
+        // what the owner applied: the last committed entry, or the snapshot if it only
+        // installed one; the next Ready starts after it
         long newApplied = 0;
         if (!rd.committedEntries().isEmpty()) {
             newApplied = rd.committedEntries().get(rd.committedEntries().size() - 1).getIndex();
@@ -209,6 +228,8 @@ public final class RawNode implements RaftNode {
         if (newApplied > 0) {
             raft.log.appliedTo(newApplied);
         }
+        // persisted entries leave the unstable tail (unless overwritten in the meantime, which
+        // UnstableLog.stableTo detects by the term)
         if (!rd.entries().isEmpty()) {
             Entry last = rd.entries().get(rd.entries().size() - 1);
             raft.log.stableTo(last.getIndex(), last.getTerm());
