@@ -142,17 +142,19 @@ final class Leader implements Raft.RoleStep {
                     "leader " + r.id + " is transferring leadership to " + r.leadTransferee);
         }
         List<Entry.Builder> ents = new ArrayList<>(m.getEntriesCount());
+        // taken over only if the entries are appended: a refused proposal leaves no trace
+        long newPendingConfIndex = r.pendingConfIndex;
         for (int i = 0; i < m.getEntriesCount(); i++) {
             Entry e = m.getEntries(i);
             if (e.getType() == EntryType.EntryConfChange || e.getType() == EntryType.EntryConfChangeV2) {
-                if (r.pendingConfIndex > r.log.applied()) {
+                if (newPendingConfIndex > r.log.applied()) {
                     // one change at a time: the earlier one is not applied yet; the entry keeps
                     // its place in the log but carries nothing (the proposer times out)
                     r.logger.info("{} ignoring conf change {} at index {}: pending change at {} not applied",
-                            r.id, i, r.log.lastIndex() + i + 1, r.pendingConfIndex);
+                            r.id, i, r.log.lastIndex() + i + 1, newPendingConfIndex);
                     e = Entry.getDefaultInstance();
                 } else {
-                    r.pendingConfIndex = r.log.lastIndex() + i + 1;
+                    newPendingConfIndex = r.log.lastIndex() + i + 1;
                 }
             }
             ents.add(e.toBuilder());
@@ -160,6 +162,7 @@ final class Leader implements Raft.RoleStep {
         if (!appendEntry(ents)) {
             throw new ProposalDroppedException("leader " + r.id + " has too many uncommitted entries");
         }
+        r.pendingConfIndex = newPendingConfIndex;
         bcastAppend();
     }
 

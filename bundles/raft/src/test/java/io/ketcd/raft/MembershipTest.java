@@ -132,6 +132,27 @@ class MembershipTest {
     }
 
     @Test
+    void confChangeRefusedForSizeDoesNotBlockTheNextOne() {
+        TestNetwork net = TestNetwork.of(3, id -> TestNode.create(id, c -> {
+            c.maxUncommitted = 4;
+            return c;
+        }, 1, 2, 3));
+        net.nodes.put(4L, new TestNode(TestNode.config(4), new MemoryStorage()));
+        net.elect(1);
+        net.isolate(2);
+        net.isolate(3);
+        net.node(1).node.propose(com.google.protobuf.ByteString.copyFromUtf8("fill"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                net.node(1).node.proposeConfChange(cc(ConfChangeType.ConfChangeAddLearnerNode, 4)))
+                .isInstanceOf(io.ketcd.api.raft.ProposalDroppedException.class);
+        net.heal();
+        net.stabilize();
+        net.node(1).node.proposeConfChange(cc(ConfChangeType.ConfChangeAddLearnerNode, 4));
+        net.stabilize();
+        assertThat(net.node(1).confState.getLearnersList()).containsExactly(4L);
+    }
+
+    @Test
     void removedLeaderStepsDownAndOthersElectANewOne() {
         TestNetwork net = TestNetwork.of(3);
         net.elect(1);
