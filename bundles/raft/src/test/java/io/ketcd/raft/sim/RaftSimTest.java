@@ -8,6 +8,8 @@ import io.ketcd.raft.RawNode;
 
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,7 +35,7 @@ import java.util.stream.LongStream;
  */
 class RaftSimTest {
     static final int DEFAULT_SEEDS = 500;
-    static final int DEFAULT_STEPS = 400;
+    static final int DEFAULT_STEPS = 500;
 
     static final RaftCore CORE = RawNode::new;
     static final Supplier<SimStorage> STORAGE = MemoryStorageAdapter::new;
@@ -62,12 +64,16 @@ class RaftSimTest {
         AtomicLong snaps = new AtomicLong();
         AtomicLong confs = new AtomicLong();
         AtomicLong readsChecked = new AtomicLong();
+        AtomicLong cpuNanos = new AtomicLong();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         List<AssertionError> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         LongStream.range(0, seeds).parallel().forEach(i -> {
             long seed = base + i;
+            long cpu0 = threads.getCurrentThreadCpuTime();
             try {
                 SimCluster c = cluster(seed, nodes, (int) steps(), confChanges, false);
                 c.run();
+                cpuNanos.addAndGet(threads.getCurrentThreadCpuTime() - cpu0);
                 commits.addAndGet(c.committed());
                 snaps.addAndGet(c.snapshotsInstalled());
                 confs.addAndGet(c.confChangesApplied());
@@ -79,10 +85,10 @@ class RaftSimTest {
             }
         });
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        System.out.printf("[sim] %d nodes, confChanges=%s: %d seeds x %d steps in %d ms; %d failed; "
+        System.out.printf("[sim] %d nodes, confChanges=%s: %d seeds x %d steps in %d ms (%d ms CPU); %d failed; "
                         + "avg commit %.1f, snapshots installed %d, conf changes applied %d, reads checked %d%n",
-                nodes, confChanges, seeds, steps(), ms, failures.size(), commits.get() / (double) seeds, snaps.get(),
-                confs.get(), readsChecked.get());
+                nodes, confChanges, seeds, steps(), ms, cpuNanos.get() / 1_000_000, failures.size(),
+                commits.get() / (double) seeds, snaps.get(), confs.get(), readsChecked.get());
         if (!failures.isEmpty()) {
             throw failures.get(0);
         }
@@ -116,7 +122,12 @@ class RaftSimTest {
             SimCluster b = cluster(seed, 5, 300, true, true);
             a.run();
             b.run();
-            assertEquals(a.trace.all(), b.trace.all(), "seed " + seed);
+            List<String> ta = a.trace.all();
+            List<String> tb = b.trace.all();
+            for (int i = 0; i < Math.min(ta.size(), tb.size()); i++) {
+                assertEquals(ta.get(i), tb.get(i), "seed " + seed + ": the runs diverge at event " + i);
+            }
+            assertEquals(ta.size(), tb.size(), "seed " + seed + ": event count");
             assertEquals(a.trace.fingerprint(), b.trace.fingerprint());
             assertTrue(a.trace.count() > 300, "a run records its events");
         }

@@ -155,8 +155,10 @@ final class SimCluster {
             partitionRandom();
         } else if (r < 854) {
             isolateRandom();
-        } else if (r < 860) {
+        } else if (r < 858) {
             cutRandomLink();
+        } else if (r < 860) {
+            ignoreRandomType();
         } else if (r < 885) {
             heal();
         } else if (r < 910) {
@@ -344,7 +346,6 @@ final class SimCluster {
         for (SimNode n : List.copyOf(nodes.values())) {
             if (n.up()) {
                 n.raft.tick();
-                afterInput(n);
             }
         }
     }
@@ -355,7 +356,6 @@ final class SimCluster {
         }
         trace.add("n" + n.id + " tick");
         n.raft.tick();
-        afterInput(n);
     }
 
     private void deliver() {
@@ -367,27 +367,26 @@ final class SimCluster {
         SimNode from = nodes.get(m.getFrom());
         SimNode to = nodes.get(m.getTo());
         if (!d.delivered()) {
-            trace.add("drop(" + d.fate() + ") " + Describe.message(m));
+            trace.add(() -> "drop(" + d.fate() + ") " + Describe.message(m));
             if (from != null && from.up()) {
                 if (m.getType() == MessageType.MsgSnap) {
                     from.raft.reportSnapshot(m.getTo(), true);
-                    afterInput(from);
                 } else if (d.fate() == SimNetwork.Fate.DROP_CUT) {
                     from.raft.reportUnreachable(m.getTo());
-                    afterInput(from);
                 }
             }
             return;
         }
         if (to == null || !to.up()) {
-            trace.add("lost(" + (to == null ? "unknown" : to.removed ? "removed" : "down") + ") " + Describe.message(m));
+            String why = to == null ? "unknown" : to.removed ? "removed" : "down";
+            trace.add(() -> "lost(" + why + ") " + Describe.message(m));
             if (m.getType() == MessageType.MsgSnap && from != null && from.up()) {
                 from.raft.reportSnapshot(m.getTo(), true);
-                afterInput(from);
             }
             return;
         }
-        trace.add((d.fate() == SimNetwork.Fate.DUPLICATE ? "deliver(dup) " : "deliver ") + Describe.message(m));
+        boolean dup = d.fate() == SimNetwork.Fate.DUPLICATE;
+        trace.add(() -> (dup ? "deliver(dup) " : "deliver ") + Describe.message(m));
         try {
             to.raft.step(m);
         } catch (ProposalDroppedException e) {
@@ -398,10 +397,8 @@ final class SimCluster {
             }
             trace.add("n" + to.id + " dropped the forwarded proposal: " + e.getMessage());
         }
-        afterInput(to);
         if (m.getType() == MessageType.MsgSnap && from != null && from.up()) {
             from.raft.reportSnapshot(m.getTo(), false);
-            afterInput(from);
         }
     }
 
@@ -413,11 +410,10 @@ final class SimCluster {
         ByteString data = ByteString.copyFrom("p" + proposals, StandardCharsets.US_ASCII);
         try {
             n.raft.propose(data);
-            trace.add("n" + n.id + " propose " + Describe.data(data));
+            trace.add(() -> "n" + n.id + " propose " + Describe.data(data));
         } catch (ProposalDroppedException e) {
             trace.add("n" + n.id + " propose " + Describe.data(data) + " dropped: " + e.getMessage());
         }
-        afterInput(n);
     }
 
     private void readIndex(SimNode n) {
@@ -433,7 +429,6 @@ final class SimCluster {
         } catch (ProposalDroppedException e) {
             trace.add("n" + n.id + " readIndex " + Describe.data(ctx) + " dropped: " + e.getMessage());
         }
-        afterInput(n);
     }
 
     private void campaign(SimNode n) {
@@ -452,7 +447,6 @@ final class SimCluster {
         long to = n.conf.getVoters(random.nextInt(n.conf.getVotersCount()));
         trace.add("n" + n.id + " transferLeader to " + to);
         n.raft.transferLeader(to);
-        afterInput(n);
     }
 
     private void crash(SimNode n) {
@@ -529,6 +523,29 @@ final class SimCluster {
             trace.add("heal (was cut: " + network.describeCuts() + ")");
             network.heal();
         }
+        if (!ignoredTypes.isEmpty()) {
+            trace.add("recover " + ignoredTypes);
+            for (MessageType t : ignoredTypes) {
+                network.recover(t);
+            }
+            ignoredTypes.clear();
+        }
+    }
+
+    private static final MessageType[] IGNORABLE = {MessageType.MsgApp, MessageType.MsgAppResp,
+        MessageType.MsgHeartbeat, MessageType.MsgHeartbeatResp, MessageType.MsgVote, MessageType.MsgVoteResp,
+        MessageType.MsgPreVote, MessageType.MsgPreVoteResp, MessageType.MsgSnap, MessageType.MsgReadIndex,
+        MessageType.MsgReadIndexResp, MessageType.MsgProp, MessageType.MsgTimeoutNow};
+    private final List<MessageType> ignoredTypes = new ArrayList<>();
+
+    /** Drops every message of one type until the next heal (a one-sided protocol failure). */
+    private void ignoreRandomType() {
+        MessageType t = IGNORABLE[random.nextInt(IGNORABLE.length)];
+        if (!ignoredTypes.contains(t)) {
+            ignoredTypes.add(t);
+            network.ignore(t);
+            trace.add("ignore " + t);
+        }
     }
 
     /** Snapshots the node's state machine at its applied index and compacts its log, keeping a random tail. */
@@ -591,7 +608,6 @@ final class SimCluster {
             trace.add("n" + n.id + " proposeConfChange " + cc.getType().name() + " " + cc.getNodeId() + " dropped: "
                     + e.getMessage());
         }
-        afterInput(n);
     }
 
     private ConfChange cc(ConfChangeType type, long id) {
@@ -600,6 +616,10 @@ final class SimCluster {
 
     // --- the Ready loop -------------------------------------------------------------------------------------
 
+    /**
+     * Election safety is checked on the status after each Ready (a new leader always has one: its
+     * SoftState and empty entry) rather than after every input, which keeps status() off the hot path.
+     */
     private void afterInput(SimNode n) {
         if (n.up()) {
             checker.onStatus(n, n.raft.status());
@@ -613,30 +633,7 @@ final class SimCluster {
      */
     void handleReady(SimNode n) {
         Ready rd = n.raft.ready();
-        StringBuilder sb = new StringBuilder("n").append(n.id).append(" ready");
-        if (rd.softState() != null) {
-            sb.append(" soft{lead ").append(rd.softState().lead()).append(' ').append(rd.softState().role()).append('}');
-        }
-        if (rd.hardState() != null) {
-            sb.append(" hs{").append(Describe.hardState(rd.hardState())).append('}');
-        }
-        if (rd.snapshot() != null && rd.snapshot().getMetadata().getIndex() > 0) {
-            sb.append(" snap ").append(rd.snapshot().getMetadata().getTerm()).append('/')
-                    .append(rd.snapshot().getMetadata().getIndex());
-        }
-        if (!rd.entries().isEmpty()) {
-            sb.append(" ents ").append(Describe.entries(rd.entries()));
-        }
-        if (!rd.committedEntries().isEmpty()) {
-            sb.append(" commit ").append(Describe.entries(rd.committedEntries()));
-        }
-        if (!rd.messages().isEmpty()) {
-            sb.append(" msgs ").append(rd.messages().size());
-        }
-        if (!rd.readStates().isEmpty()) {
-            sb.append(" reads ").append(rd.readStates().size());
-        }
-        trace.add(sb.toString());
+        trace.add(() -> describeReady(n.id, rd));
 
         // 1. persist: snapshot, entries, HardState (one atomic, synced write, like etcd's WAL save)
         Snapshot snap = rd.snapshot();
@@ -690,6 +687,39 @@ final class SimCluster {
         }
         n.raft.advance(rd);
         afterInput(n);
+    }
+
+    private static String describeReady(long id, Ready rd) {
+        StringBuilder sb = new StringBuilder("n").append(id).append(" ready");
+        if (rd.softState() != null) {
+            sb.append(" soft{lead ").append(rd.softState().lead()).append(' ').append(rd.softState().role()).append('}');
+        }
+        if (rd.hardState() != null) {
+            sb.append(" hs{").append(Describe.hardState(rd.hardState())).append('}');
+        }
+        if (rd.snapshot() != null && rd.snapshot().getMetadata().getIndex() > 0) {
+            sb.append(" snap ").append(rd.snapshot().getMetadata().getTerm()).append('/')
+                    .append(rd.snapshot().getMetadata().getIndex());
+        }
+        if (!rd.entries().isEmpty()) {
+            sb.append(" ents ").append(Describe.entries(rd.entries()));
+        }
+        if (!rd.committedEntries().isEmpty()) {
+            sb.append(" commit ").append(Describe.entries(rd.committedEntries()));
+        }
+        if (!rd.messages().isEmpty()) {
+            sb.append(" msgs ").append(rd.messages().size());
+            for (Message m : rd.messages()) {
+                sb.append("\n      > ").append(Describe.message(m));
+            }
+        }
+        if (!rd.readStates().isEmpty()) {
+            sb.append(" reads");
+            for (ReadState rs : rd.readStates()) {
+                sb.append(' ').append(Describe.data(rs.requestContext())).append('@').append(rs.index());
+            }
+        }
+        return sb.toString();
     }
 
     private void apply(SimNode n, Entry e) {
@@ -757,7 +787,7 @@ final class SimCluster {
 
             @Override
             public void info(String msg, Object... args) {
-                trace.add(prefix + format(msg, args));
+                trace.add(() -> prefix + format(msg, args));
             }
 
             @Override

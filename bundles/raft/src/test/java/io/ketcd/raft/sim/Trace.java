@@ -2,16 +2,19 @@ package io.ketcd.raft.sim;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * The event trace of one simulation run: a ring of the last {@code capacity} events for failure reports,
- * a running 64-bit fingerprint of every event (so two runs can be compared without keeping all events),
- * and, when asked, the full list.
+ * The event trace of one simulation run: a ring of the last {@code capacity} events for failure reports
+ * and, when asked, the full list with a running fingerprint (determinism tests).
  *
- * <p>Not thread-safe; a simulation runs on one thread.
+ * <p>Events on hot paths are added as {@link Supplier}s and formatted only when a report prints them
+ * (they capture immutable values: protobuf messages, Ready records); a trace that keeps every event
+ * formats each one at once. Not thread-safe; a simulation runs on one thread.
  */
 final class Trace {
-    private final String[] ring;
+    private final Object[] ring;
+    private final long[] steps;
     private final List<String> all;
     private long count;
     private long fingerprint = 0x9E3779B97F4A7C15L;
@@ -22,7 +25,8 @@ final class Trace {
      * @param keepAll  whether to keep every event (determinism tests), not only the ring
      */
     Trace(int capacity, boolean keepAll) {
-        this.ring = new String[capacity];
+        this.ring = new Object[capacity];
+        this.steps = new long[capacity];
         this.all = keepAll ? new ArrayList<>() : null;
     }
 
@@ -31,11 +35,22 @@ final class Trace {
     }
 
     void add(String event) {
-        String line = step + ": " + event;
-        ring[(int) (count % ring.length)] = line;
+        record(event);
+    }
+
+    /** An event formatted only if it is ever printed. */
+    void add(Supplier<String> event) {
+        record(all != null ? event.get() : event);
+    }
+
+    private void record(Object event) {
+        int slot = (int) (count % ring.length);
+        ring[slot] = event;
+        steps[slot] = step;
         count++;
-        fingerprint = Hashes.mix(fingerprint ^ line.hashCode()) + count;
         if (all != null) {
+            String line = step + ": " + event;
+            fingerprint = Hashes.mix(fingerprint ^ line.hashCode()) + count;
             all.add(line);
         }
     }
@@ -44,7 +59,9 @@ final class Trace {
         return count;
     }
 
+    /** A fingerprint of every event; only for traces that keep them all. */
     long fingerprint() {
+        all();
         return fingerprint;
     }
 
@@ -64,7 +81,10 @@ final class Trace {
             sb.append("  ... ").append(from).append(" earlier events omitted\n");
         }
         for (long i = from; i < count; i++) {
-            sb.append("  ").append(ring[(int) (i % ring.length)]).append('\n');
+            int slot = (int) (i % ring.length);
+            Object e = ring[slot];
+            String text = e instanceof Supplier<?> s ? String.valueOf(s.get()) : String.valueOf(e);
+            sb.append("  ").append(steps[slot]).append(": ").append(text).append('\n');
         }
         return sb.toString();
     }
