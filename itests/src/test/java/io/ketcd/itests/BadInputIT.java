@@ -22,12 +22,9 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
 
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KV;
 import io.grpc.Status;
 
 /**
@@ -40,34 +37,13 @@ public class BadInputIT {
     /** etcd's default max-request-bytes (1.5 MiB). */
     private static final int MAX_REQUEST_BYTES = 1536 * 1024;
 
-    private static KetcdNode node;
-    private static Client client;
-    private static KV kv;
+    @ClassRule
+    public static final RunningNode RUNNING = new RunningNode();
 
-    @BeforeClass
-    public static void startNode() {
-        node = KetcdNode.unpack();
-        node.start();
-        client = Jetcd.connect(node);
-        kv = client.getKVClient();
-    }
-
-    @AfterClass
-    public static void removeNode() {
-        try {
-            if (client != null) {
-                client.close();
-            }
-        } finally {
-            if (node != null) {
-                node.close();
-            }
-        }
-    }
 
     @Test
     public void garbageOnTheGrpcPortIsDroppedAndTheNodeServesOn() throws Exception {
-        byte[] response = exchange(node.clientPort(), randomBytes(4096));
+        byte[] response = exchange(RUNNING.node().clientPort(), randomBytes(4096));
         // HTTP/2 wants its connection preface first: the server may say GOAWAY, then it hangs up
         assertTrue("at most a GOAWAY frame before the close, got " + response.length + " bytes", response.length < 1024);
         assertServing("bad/grpc");
@@ -76,19 +52,19 @@ public class BadInputIT {
     @Test
     public void garbageOnTheHttpPortIsABadRequestAndTheNodeServesOn() throws Exception {
         // a request line of binary garbage, and more garbage than any request head may be
-        assertEquals("HTTP/1.1 400 Bad Request", statusLine(exchange(node.httpPort(),
+        assertEquals("HTTP/1.1 400 Bad Request", statusLine(exchange(RUNNING.node().httpPort(),
                 "\0\1\2 / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1))));
         // (Grizzly answers 400 once the head passes its limit and closes; the rest of our write may
         // then meet a reset, which loses the answer: a close is a fine answer to garbage too)
-        String oversized = statusLine(exchange(node.httpPort(), randomBytes(16 * 1024)));
+        String oversized = statusLine(exchange(RUNNING.node().httpPort(), randomBytes(16 * 1024)));
         assertTrue("400 or closed, got: " + oversized, oversized.isEmpty() || oversized.equals("HTTP/1.1 400 Bad Request"));
         // a request head that never ends occupies its own connection only
         try (Socket unfinished = new Socket()) {
-            unfinished.connect(new InetSocketAddress("127.0.0.1", node.httpPort()), 5000);
+            unfinished.connect(new InetSocketAddress("127.0.0.1", RUNNING.node().httpPort()), 5000);
             unfinished.getOutputStream().write("GARBAGE\r\n".getBytes(StandardCharsets.ISO_8859_1));
             unfinished.getOutputStream().flush();
             HttpResponse<String> health = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/health"))
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + RUNNING.node().httpPort() + "/health"))
                             .timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(health.body(), 200, health.statusCode());
@@ -102,18 +78,18 @@ public class BadInputIT {
         // 1.6 MiB: under gRPC's receive limit (max-request-bytes + 512 KiB), over etcd's own limit.
         // (A 2 MiB value never leaves etcdctl: its own 2 MiB send limit refuses it.)
         byte[] value = filled(1_677_722);
-        Exec.Result r = node.etcdctl(value, "put", "bad/too-large");
+        Exec.Result r = RUNNING.node().etcdctl(value, "put", "bad/too-large");
         assertEquals(r.toString(), 1, r.exitCode());
         assertTrue(r.toString(), r.stderr().endsWith("Error: etcdserver: request is too large\n"));
-        assertEquals("", node.etcdctl(null, "get", "bad/too-large").assertSuccess().stdout());
+        assertEquals("", RUNNING.node().etcdctl(null, "get", "bad/too-large").assertSuccess().stdout());
         assertServing("bad/too-large-after");
     }
 
     @Test
     public void valueJustUnderMaxRequestBytesIsStoredWhole() {
         byte[] value = filled(MAX_REQUEST_BYTES - 1024);
-        assertEquals("OK\n", node.etcdctl(value, "put", "bad/just-fits").assertSuccess().stdout());
-        String stored = node.etcdctl(null, "get", "--print-value-only", "bad/just-fits").assertSuccess().stdout();
+        assertEquals("OK\n", RUNNING.node().etcdctl(value, "put", "bad/just-fits").assertSuccess().stdout());
+        String stored = RUNNING.node().etcdctl(null, "get", "--print-value-only", "bad/just-fits").assertSuccess().stdout();
         assertEquals(new String(value, StandardCharsets.UTF_8) + "\n", stored);
     }
 
@@ -122,7 +98,7 @@ public class BadInputIT {
         // gRPC's receive limit is max-request-bytes + 512 KiB = 2 MiB, as in etcd. The text is the
         // transport's own (grpc-java: "gRPC message exceeds maximum size 2097152: N"; etcd's
         // grpc-go: "grpc: received message larger than max (N vs. 2097152)").
-        ExecutionException e = JetcdIT.expectFailure(() -> await(kv.put(bs("bad/3mib"), bs(new String(filled(3 << 20), StandardCharsets.UTF_8)))));
+        ExecutionException e = JetcdIT.expectFailure(() -> await(RUNNING.kv().put(bs("bad/3mib"), bs(new String(filled(3 << 20), StandardCharsets.UTF_8)))));
         Status status = Status.fromThrowable(e.getCause());
         assertEquals(String.valueOf(status), Status.Code.RESOURCE_EXHAUSTED, status.getCode());
         assertTrue(String.valueOf(status), status.getDescription().contains("2097152"));
@@ -132,11 +108,11 @@ public class BadInputIT {
     @Test
     public void emptyKeyIsRefusedAsEtcdDoes() throws Exception {
         for (String[] args : new String[][] {{"put", "", "v"}, {"get", ""}, {"del", ""}}) {
-            Exec.Result r = node.etcdctl(null, args);
+            Exec.Result r = RUNNING.node().etcdctl(null, args);
             assertEquals(r.toString(), 1, r.exitCode());
             assertTrue(r.toString(), r.stderr().endsWith("Error: etcdserver: key is not provided\n"));
         }
-        ExecutionException e = JetcdIT.expectFailure(() -> await(kv.put(bs(""), bs("v"))));
+        ExecutionException e = JetcdIT.expectFailure(() -> await(RUNNING.kv().put(bs(""), bs("v"))));
         Status status = Status.fromThrowable(e.getCause());
         assertEquals(String.valueOf(status), Status.Code.INVALID_ARGUMENT, status.getCode());
         assertEquals("etcdserver: key is not provided", status.getDescription());
@@ -145,8 +121,8 @@ public class BadInputIT {
 
     /** A put and a get through both clients still work. */
     private static void assertServing(String key) throws Exception {
-        assertEquals("OK\n", node.etcdctl(null, "put", key, "still-serving").assertSuccess().stdout());
-        assertEquals("still-serving", str(await(kv.get(bs(key))).getKvs().get(0).getValue()));
+        assertEquals("OK\n", RUNNING.node().etcdctl(null, "put", key, "still-serving").assertSuccess().stdout());
+        assertEquals("still-serving", str(await(RUNNING.kv().get(bs(key))).getKvs().get(0).getValue()));
     }
 
     /**

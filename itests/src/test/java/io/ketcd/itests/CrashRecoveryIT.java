@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.junit.After;
 import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
 
 import io.etcd.jetcd.Client;
@@ -35,19 +35,14 @@ public class CrashRecoveryIT {
     private static final int KEYS = 600;
     private static final int WRITERS = 16;
 
+    @Rule
+    public final RunningNode running = new RunningNode();
+
     private KetcdNode node;
 
     @Before
-    public void startNode() {
-        node = KetcdNode.unpack();
-        node.start();
-    }
-
-    @After
-    public void removeNode() {
-        if (node != null) {
-            node.close();
-        }
+    public void node() {
+        node = running.node();
     }
 
     @Test

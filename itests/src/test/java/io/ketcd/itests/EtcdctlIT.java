@@ -7,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.AfterClass;
 import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
 
 /**
@@ -18,19 +18,14 @@ import org.junit.Test;
  */
 public class EtcdctlIT {
 
+    @ClassRule
+    public static final RunningNode RUNNING = new RunningNode();
+
     private static KetcdNode node;
 
     @BeforeClass
     public static void startNode() {
-        node = KetcdNode.unpack();
-        node.start();
-    }
-
-    @AfterClass
-    public static void removeNode() {
-        if (node != null) {
-            node.close();
-        }
+        node = RUNNING.node();
     }
 
     @Test
@@ -81,8 +76,7 @@ public class EtcdctlIT {
         String script = "value(\"ctl/txn/flag\") = \"on\"\n\n"
                 + "put ctl/txn/result yes\nget ctl/txn/flag\n\n"
                 + "put ctl/txn/result no\n\n";
-        assertEquals(PROMPTS + "SUCCESS\n\nOK\n\nctl/txn/flag\non\n",
-                node.etcdctl(bytes(script), "txn", "-i").assertSuccess().stdout());
+        assertTxn(script, "SUCCESS\n\nOK\n\nctl/txn/flag\non\n");
         assertOut("ctl/txn/result\nyes\n", "get", "ctl/txn/result");
     }
 
@@ -92,8 +86,7 @@ public class EtcdctlIT {
         String script = "value(\"ctl/txnf/flag\") = \"off\"\n\n"
                 + "put ctl/txnf/result yes\n\n"
                 + "put ctl/txnf/result no\n\n";
-        assertEquals(PROMPTS + "FAILURE\n\nOK\n",
-                node.etcdctl(bytes(script), "txn", "-i").assertSuccess().stdout());
+        assertTxn(script, "FAILURE\n\nOK\n");
         assertOut("ctl/txnf/result\nno\n", "get", "ctl/txnf/result");
     }
 
@@ -130,6 +123,12 @@ public class EtcdctlIT {
 
     /** What {@code etcdctl txn -i} prints before it reads each section of its input. */
     private static final String PROMPTS = "compares:\nsuccess requests (get, put, del):\nfailure requests (get, put, del):\n";
+
+    /** Runs {@code etcdctl txn -i} with {@code script} as its input. */
+    private static void assertTxn(String script, String expectedAfterPrompts) {
+        Exec.Result r = node.etcdctl(bytes(script), "txn", "-i").assertSuccess();
+        assertEquals(r.toString(), PROMPTS + expectedAfterPrompts, r.stdout());
+    }
 
     private static long revisionOfPut(String key, String value) {
         String fields = node.etcdctl(null, "put", key, value, "-w", "fields").assertSuccess().stdout();

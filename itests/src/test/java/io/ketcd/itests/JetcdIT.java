@@ -11,12 +11,9 @@ import static org.junit.Assert.assertTrue;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
 
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.DeleteResponse;
 import io.etcd.jetcd.kv.GetResponse;
@@ -32,40 +29,19 @@ import io.etcd.jetcd.options.PutOption;
 /** jetcd 0.8.7 (KV and Txn) from the test JVM against the distribution running as its own process. */
 public class JetcdIT {
 
-    private static KetcdNode node;
-    private static Client client;
-    private static KV kv;
+    @ClassRule
+    public static final RunningNode RUNNING = new RunningNode();
 
-    @BeforeClass
-    public static void startNode() {
-        node = KetcdNode.unpack();
-        node.start();
-        client = Jetcd.connect(node);
-        kv = client.getKVClient();
-    }
-
-    @AfterClass
-    public static void removeNode() {
-        try {
-            if (client != null) {
-                client.close();
-            }
-        } finally {
-            if (node != null) {
-                node.close();
-            }
-        }
-    }
 
     @Test
     public void putGetDeleteKeepEtcdsBookkeeping() throws Exception {
-        PutResponse first = await(kv.put(bs("jetcd/kv/k"), bs("v1")));
-        PutResponse second = await(kv.put(bs("jetcd/kv/k"), bs("v2"), PutOption.builder().withPrevKV().build()));
+        PutResponse first = await(RUNNING.kv().put(bs("jetcd/kv/k"), bs("v1")));
+        PutResponse second = await(RUNNING.kv().put(bs("jetcd/kv/k"), bs("v2"), PutOption.builder().withPrevKV().build()));
         assertEquals(first.getHeader().getRevision() + 1, second.getHeader().getRevision());
         assertTrue(second.hasPrevKv());
         assertEquals("v1", str(second.getPrevKv().getValue()));
 
-        GetResponse get = await(kv.get(bs("jetcd/kv/k")));
+        GetResponse get = await(RUNNING.kv().get(bs("jetcd/kv/k")));
         assertEquals(1, get.getCount());
         KeyValue kvs = get.getKvs().get(0);
         assertEquals("jetcd/kv/k", str(kvs.getKey()));
@@ -74,16 +50,16 @@ public class JetcdIT {
         assertEquals(second.getHeader().getRevision(), kvs.getModRevision());
         assertEquals(2, kvs.getVersion());
 
-        DeleteResponse del = await(kv.delete(bs("jetcd/kv/k"), DeleteOption.builder().withPrevKV(true).build()));
+        DeleteResponse del = await(RUNNING.kv().delete(bs("jetcd/kv/k"), DeleteOption.builder().withPrevKV(true).build()));
         assertEquals(1, del.getDeleted());
         assertEquals("v2", str(del.getPrevKvs().get(0).getValue()));
-        assertEquals(0, await(kv.get(bs("jetcd/kv/k"))).getCount());
+        assertEquals(0, await(RUNNING.kv().get(bs("jetcd/kv/k"))).getCount());
     }
 
     @Test
     public void headersNameTheClusterAndMember() throws Exception {
-        PutResponse put = await(kv.put(bs("jetcd/header/k"), bs("v")));
-        GetResponse get = await(kv.get(bs("jetcd/header/k")));
+        PutResponse put = await(RUNNING.kv().put(bs("jetcd/header/k"), bs("v")));
+        GetResponse get = await(RUNNING.kv().get(bs("jetcd/header/k")));
         assertNotEquals(0, put.getHeader().getClusterId());
         assertNotEquals(0, put.getHeader().getMemberId());
         assertTrue(put.getHeader().getRaftTerm() > 0);
@@ -95,9 +71,9 @@ public class JetcdIT {
     @Test
     public void rangeWithPrefixLimitAndSortOrder() throws Exception {
         for (String k : List.of("c", "a", "d", "b")) {
-            await(kv.put(bs("jetcd/range/" + k), bs(k.toUpperCase())));
+            await(RUNNING.kv().put(bs("jetcd/range/" + k), bs(k.toUpperCase())));
         }
-        GetResponse limited = await(kv.get(bs("jetcd/range/"), GetOption.builder()
+        GetResponse limited = await(RUNNING.kv().get(bs("jetcd/range/"), GetOption.builder()
                 .isPrefix(true)
                 .withLimit(2)
                 .withSortField(GetOption.SortTarget.KEY)
@@ -108,16 +84,16 @@ public class JetcdIT {
         assertEquals(List.of("jetcd/range/d", "jetcd/range/c"), limited.getKvs().stream().map(kv -> str(kv.getKey())).toList());
         assertEquals(List.of("D", "C"), limited.getKvs().stream().map(kv -> str(kv.getValue())).toList());
 
-        GetResponse counted = await(kv.get(bs("jetcd/range/"), GetOption.builder().isPrefix(true).withCountOnly(true).build()));
+        GetResponse counted = await(RUNNING.kv().get(bs("jetcd/range/"), GetOption.builder().isPrefix(true).withCountOnly(true).build()));
         assertEquals(4, counted.getCount());
         assertTrue(counted.getKvs().isEmpty());
     }
 
     @Test
     public void txnRunsTheBranchItsComparesChoose() throws Exception {
-        PutResponse put = await(kv.put(bs("jetcd/txn/k"), bs("v1")));
+        PutResponse put = await(RUNNING.kv().put(bs("jetcd/txn/k"), bs("v1")));
 
-        TxnResponse success = await(kv.txn()
+        TxnResponse success = await(RUNNING.kv().txn()
                 .If(new Cmp(bs("jetcd/txn/k"), Cmp.Op.EQUAL, CmpTarget.value(bs("v1"))),
                         new Cmp(bs("jetcd/txn/k"), Cmp.Op.EQUAL, CmpTarget.modRevision(put.getHeader().getRevision())))
                 .Then(Op.put(bs("jetcd/txn/k"), bs("v2"), PutOption.DEFAULT),
@@ -130,7 +106,7 @@ public class JetcdIT {
         // one revision for the whole txn
         assertEquals(put.getHeader().getRevision() + 1, success.getHeader().getRevision());
 
-        TxnResponse failure = await(kv.txn()
+        TxnResponse failure = await(RUNNING.kv().txn()
                 .If(new Cmp(bs("jetcd/txn/k"), Cmp.Op.EQUAL, CmpTarget.version(1)))
                 .Then(Op.put(bs("jetcd/txn/k"), bs("then"), PutOption.DEFAULT))
                 .Else(Op.put(bs("jetcd/txn/other"), bs("else"), PutOption.DEFAULT),
@@ -138,18 +114,18 @@ public class JetcdIT {
                 .commit());
         assertFalse(failure.isSucceeded());
         assertEquals(1, failure.getDeleteResponses().get(0).getDeleted());
-        assertEquals("else", str(await(kv.get(bs("jetcd/txn/other"))).getKvs().get(0).getValue()));
-        assertEquals(0, await(kv.get(bs("jetcd/txn/k"))).getCount());
+        assertEquals("else", str(await(RUNNING.kv().get(bs("jetcd/txn/other"))).getKvs().get(0).getValue()));
+        assertEquals(0, await(RUNNING.kv().get(bs("jetcd/txn/k"))).getCount());
     }
 
     @Test
     public void compactedRevisionsAreRefused() throws Exception {
-        long old = await(kv.put(bs("jetcd/compact/k"), bs("old"))).getHeader().getRevision();
-        long current = await(kv.put(bs("jetcd/compact/k"), bs("new"))).getHeader().getRevision();
-        await(kv.compact(current));
-        ExecutionException e = expectFailure(() -> await(kv.get(bs("jetcd/compact/k"), GetOption.builder().withRevision(old).build())));
+        long old = await(RUNNING.kv().put(bs("jetcd/compact/k"), bs("old"))).getHeader().getRevision();
+        long current = await(RUNNING.kv().put(bs("jetcd/compact/k"), bs("new"))).getHeader().getRevision();
+        await(RUNNING.kv().compact(current));
+        ExecutionException e = expectFailure(() -> await(RUNNING.kv().get(bs("jetcd/compact/k"), GetOption.builder().withRevision(old).build())));
         assertTrue(e.getCause().getMessage(), e.getCause().getMessage().contains("etcdserver: mvcc: required revision has been compacted"));
-        assertEquals("new", str(await(kv.get(bs("jetcd/compact/k"))).getKvs().get(0).getValue()));
+        assertEquals("new", str(await(RUNNING.kv().get(bs("jetcd/compact/k"))).getKvs().get(0).getValue()));
     }
 
     interface Call {

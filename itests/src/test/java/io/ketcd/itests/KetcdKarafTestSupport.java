@@ -1,5 +1,6 @@
 package io.ketcd.itests;
 
+import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configureConsole;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.karafDistributionConfiguration;
@@ -66,6 +67,8 @@ public abstract class KetcdKarafTestSupport {
                         .unpackDirectory(new File("target/exam"))
                         .useDeployFolder(false),
                 configureConsole().ignoreLocalConsole(),
+                // the container's boot, on a loaded 2-core machine (Pax Exam's default is 180 s)
+                systemTimeout(300_000),
                 logLevel(LogLevel.INFO),
                 editConfigurationFilePut(server, "listen-client-urls", client),
                 editConfigurationFilePut(server, "advertise-client-urls", client),

@@ -27,8 +27,8 @@ import java.util.stream.Stream;
  */
 public final class KetcdNode implements AutoCloseable {
 
-    /** Bound for a boot, generous for a loaded 2-core machine (a boot takes 10 to 30 s there). */
-    public static final Duration BOOT_TIMEOUT = Duration.ofMinutes(3);
+    /** Bound for a boot, generous for a loaded 2-core machine (a boot takes 10 to 40 s there). */
+    public static final Duration BOOT_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
     private final Path home;
@@ -68,7 +68,11 @@ public final class KetcdNode implements AutoCloseable {
         }
     }
 
-    /** Starts {@code bin/karaf server} and waits until the gRPC port accepts connections. */
+    /**
+     * Starts {@code bin/karaf server} and waits until the gRPC port accepts connections and Karaf
+     * has finished its boot (every boot feature installed, so nothing of Karaf's own start-up is
+     * still being written when a test kills the node).
+     */
     public KetcdNode start() {
         if (launcher != null && launcher.isAlive()) {
             throw new IllegalStateException("already running");
@@ -92,12 +96,21 @@ public final class KetcdNode implements AutoCloseable {
                     return Await.listening(clientPort);
                 },
                 this::diagnostics);
+        awaitSsh();
+        Await.until("Karaf's BootFinished service", BOOT_TIMEOUT,
+                () -> client("service:list org.apache.karaf.features.BootFinished").stdout().contains("BootFinished"),
+                this::diagnostics);
         return this;
     }
 
     /** Waits until Karaf's ssh port accepts connections (it opens independently of ketcd's). */
     public void awaitSsh() {
-        Await.until("Karaf's ssh port " + sshPort, BOOT_TIMEOUT, () -> Await.listening(sshPort), this::diagnostics);
+        awaitListening("Karaf's ssh port", sshPort);
+    }
+
+    /** Waits until something of this node accepts connections on {@code port}. */
+    public void awaitListening(String what, int port) {
+        Await.until(what + " " + port, BOOT_TIMEOUT, () -> Await.listening(port), this::diagnostics);
     }
 
     /**
@@ -147,13 +160,15 @@ public final class KetcdNode implements AutoCloseable {
         launcher = null;
     }
 
-    /** Stops the node and deletes its directory. */
+    /** Stops the node and deletes its directory (kept with -Dketcd.itest.keep=true, for a post-mortem). */
     @Override
     public void close() {
         try {
             stop();
         } finally {
-            deleteTree(home);
+            if (!Boolean.getBoolean("ketcd.itest.keep")) {
+                deleteTree(home);
+            }
         }
     }
 
@@ -237,14 +252,37 @@ public final class KetcdNode implements AutoCloseable {
         return httpPort;
     }
 
+    public int sshPort() {
+        return sshPort;
+    }
+
+    public int rmiRegistryPort() {
+        return rmiRegistryPort;
+    }
+
+    public int rmiServerPort() {
+        return rmiServerPort;
+    }
+
     public Path home() {
         return home;
     }
 
-    /** The end of the node's console and log, for failure messages. */
+    /** The end of the node's console and log, and the Karaf JVM's threads, for failure messages. */
     public String diagnostics() {
         return "--- " + home.resolve("console.log") + " (tail)\n" + tail(home.resolve("console.log"), 40)
-                + "--- data/log/karaf.log (tail)\n" + tail(home.resolve("data/log/karaf.log"), 80);
+                + "--- data/log/karaf.log (tail)\n" + tail(home.resolve("data/log/karaf.log"), 80)
+                + karafJvm().map(this::threadDump).orElse("--- no Karaf JVM running\n");
+    }
+
+    private String threadDump(ProcessHandle jvm) {
+        Path jcmd = Paths.get(System.getProperty("java.home"), "bin", "jcmd");
+        if (!Files.isExecutable(jcmd)) {
+            return "--- no thread dump (no " + jcmd + ")\n";
+        }
+        Exec.Result r = Exec.run(List.of(jcmd.toString(), Long.toString(jvm.pid()), "Thread.print"),
+                baseEnvironment(), home, null, Duration.ofSeconds(60));
+        return "--- threads of the Karaf JVM " + jvm.pid() + "\n" + r.stdout() + r.stderr();
     }
 
     private static String tail(Path file, int lines) {

@@ -3,8 +3,8 @@ package io.ketcd.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import org.junit.AfterClass;
 import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
 
 /**
@@ -14,24 +14,18 @@ import org.junit.Test;
  */
 public class ShellClientIT {
 
+    @ClassRule
+    public static final RunningNode RUNNING = new RunningNode();
+
     private static KetcdNode node;
 
     @BeforeClass
-    public static void startNode() {
-        node = KetcdNode.unpack();
-        node.start();
-        node.awaitSsh();
+    public static void awaitCommands() {
+        node = RUNNING.node();
         // the commands register once the EtcdServer service is there, a moment after the boot
         Await.until("etcd:get in bin/client", KetcdNode.BOOT_TIMEOUT,
                 () -> !node.client("etcd:get --help").stdout().contains("Command not found"),
                 node::diagnostics);
-    }
-
-    @AfterClass
-    public static void removeNode() {
-        if (node != null) {
-            node.close();
-        }
     }
 
     @Test
