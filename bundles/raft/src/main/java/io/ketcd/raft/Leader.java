@@ -313,15 +313,20 @@ final class Leader implements Raft.RoleStep {
             return;
         }
         boolean oldPaused = pr.isPaused();
-        if (!pr.maybeUpdate(m.getIndex())) {
+        boolean updated = pr.maybeUpdate(m.getIndex());
+        // An ack at exactly match still answers a probe (an empty one, sent after the follower
+        // was reported unreachable): the logs agree there, so replication can resume.
+        boolean probeAnswered = pr.state == Progress.State.PROBE && pr.match == m.getIndex();
+        if (!updated && !probeAnswered) {
             // a duplicate or reordered ack for something already acknowledged
             return;
         }
         switch (pr.state) {
             case PROBE -> pr.becomeReplicate();
             case SNAPSHOT -> {
-                if (pr.match >= pr.pendingSnapshot) {
-                    // the snapshot (or equivalent appends) arrived: resume normal replication
+                if (pr.match + 1 >= r.log.firstIndex()) {
+                    // the follower holds everything up to our first entry (the snapshot, or
+                    // appends that made it unnecessary): plain appends work again
                     pr.becomeProbe();
                     pr.becomeReplicate();
                 }

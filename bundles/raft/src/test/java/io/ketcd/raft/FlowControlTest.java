@@ -76,10 +76,16 @@ class FlowControlTest {
     }
 
     @Test
-    void unreachableFollowerFallsBackToProbe() {
+    void unreachableFollowerFallsBackToProbeAndAnAckAtMatchResumesReplication() {
         TestNode n = replicatingLeader(256);
         n.node.reportUnreachable(2);
-        assertThat(n.raft().tracker.progress.get(2L).state).isEqualTo(Progress.State.PROBE);
+        Progress pr = n.raft().tracker.progress.get(2L);
+        assertThat(pr.state).isEqualTo(Progress.State.PROBE);
+
+        // the next heartbeat round triggers an empty probe at match; its ack is at match too
+        n.node.step(Message.newBuilder().setType(MessageType.MsgAppResp).setFrom(2).setTo(1).setTerm(1)
+                .setIndex(pr.match).build());
+        assertThat(pr.state).isEqualTo(Progress.State.REPLICATE);
     }
 
     @Test
