@@ -315,8 +315,12 @@ final class Leader implements Raft.RoleStep {
         boolean oldPaused = pr.isPaused();
         boolean updated = pr.maybeUpdate(m.getIndex());
         // An ack at exactly match still answers a probe (an empty one, sent after the follower
-        // was reported unreachable): the logs agree there, so replication can resume.
-        boolean probeAnswered = pr.state == Progress.State.PROBE && pr.match == m.getIndex();
+        // was reported unreachable): the logs agree there, so replication can resume. Not if
+        // match is below our log, though: that needs a snapshot, and a follower that refused
+        // one (e.g. it is not in its ConfState) would otherwise bounce snapshot and ack back
+        // and forth without pause; it waits for the next heartbeat instead.
+        boolean probeAnswered = pr.state == Progress.State.PROBE && pr.match == m.getIndex()
+                && pr.match + 1 >= r.log.firstIndex();
         if (!updated && !probeAnswered) {
             // a duplicate or reordered ack for something already acknowledged
             return;

@@ -82,6 +82,31 @@ class SnapshotTest {
     }
 
     @Test
+    void followerRefusingTheSnapshotIsRetriedOnlyAfterAHeartbeat() {
+        // node 4 joins after the only snapshot was taken, so it is not in its ConfState and
+        // refuses it; the leader must not bounce snapshot and ack back and forth without pause
+        TestNetwork net = TestNetwork.of(3);
+        net.nodes.put(4L, new TestNode(TestNode.config(4), new MemoryStorage()));
+        net.elect(1);
+        TestNode leader = net.node(1);
+        leader.propose("a");
+        net.stabilize();
+        leader.storage.createSnapshot(2, leader.confState, ByteString.EMPTY);
+        leader.storage.compact(2);
+        leader.node.proposeConfChange(io.ketcd.proto.raftpb.ConfChange.newBuilder()
+                .setType(io.ketcd.proto.raftpb.ConfChangeType.ConfChangeAddLearnerNode).setNodeId(4).build());
+        net.stabilize();
+        int snaps = net.traced(MessageType.MsgSnap).size();
+        // the transport reports the snapshot delivered, then node 4's answer (at index 0) arrives
+        leader.node.reportSnapshot(4, false);
+        net.send(Message.newBuilder().setType(MessageType.MsgAppResp).setFrom(4).setTo(1)
+                .setTerm(leader.raft().term).build());
+        assertThat(net.traced(MessageType.MsgSnap)).as("no retry without a tick").hasSize(snaps);
+        net.tickAll(1);
+        assertThat(net.traced(MessageType.MsgSnap)).as("retried at the heartbeat").hasSize(snaps + 1);
+    }
+
+    @Test
     void nodeRestartsFromSnapshotAndLogTail() {
         TestNetwork net = TestNetwork.of(3);
         net.elect(1);
