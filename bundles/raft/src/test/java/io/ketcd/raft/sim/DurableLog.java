@@ -82,7 +82,7 @@ final class DurableLog {
             first = baseIndex + 1;
         }
         if (first > lastIndex() + 1) {
-            throw new AssertionError("gap in the log: appending at " + first + " after last index " + lastIndex());
+            throw new IllegalStateException("gap in the log: appending at " + first + " after last index " + lastIndex());
         }
         List<Entry> removed = List.of();
         int keep = (int) (first - baseIndex - 1);
@@ -93,7 +93,7 @@ final class DurableLog {
         long prev = keep == 0 ? baseHash : hashes[keep - 1];
         for (Entry e : es) {
             if (e.getIndex() != baseIndex + entries.size() + 1) {
-                throw new AssertionError("non-contiguous entries in one append: " + e.getIndex());
+                throw new IllegalStateException("non-contiguous entries in one append: " + e.getIndex());
             }
             prev = Hashes.chain(prev, e);
             if (entries.size() == hashes.length) {

@@ -49,7 +49,7 @@ final class Hashes {
 
     static long fromBytes(ByteString b) {
         if (b.size() != 8) {
-            throw new AssertionError("snapshot data is not an 8-byte digest: " + b.size() + " bytes");
+            throw new IllegalStateException("snapshot data is not an 8-byte digest: " + b.size() + " bytes");
         }
         long h = 0;
         for (int i = 0; i < 8; i++) {

@@ -266,6 +266,53 @@ final class SafetyChecker {
         }
     }
 
+    /**
+     * What a message may only say once it is durable (Raft's persistence rules, which a Ready-based core
+     * meets by putting the state in the same Ready as the message): a granted vote is in the voter's
+     * HardState; an append carries, and a successful append response acknowledges, only durable entries.
+     */
+    void onSend(SimNode node, io.ketcd.proto.raftpb.Message m) {
+        checks++;
+        DurableLog log = node.durable;
+        switch (m.getType()) {
+            case MsgVoteResp -> {
+                // the durable state must keep the voter from voting again in that term: the vote itself,
+                // or a later term (it may have moved on within the same Ready)
+                long t = log.hardState.getTerm();
+                if (!m.getReject() && (t < m.getTerm() || (t == m.getTerm() && log.hardState.getVote() != m.getTo()))) {
+                    throw failer.fail("persistence: node " + node.id + " grants its vote to " + m.getTo() + " in term "
+                            + m.getTerm() + " but its durable HardState is " + Describe.hardState(log.hardState));
+                }
+            }
+            case MsgApp -> {
+                if (m.getTerm() != log.hardState.getTerm()) {
+                    // sent as leader of an older term, before this Ready moved the node on: receivers answer
+                    // to a term that no longer leads, so nothing can be committed from it
+                    return;
+                }
+                for (Entry e : m.getEntriesList()) {
+                    long i = e.getIndex();
+                    if (i > log.baseIndex && !(log.covers(i) && log.termAt(i) == e.getTerm())) {
+                        throw failer.fail("persistence: node " + node.id + " sends " + Describe.message(m)
+                                + " with entry " + Describe.entry(e) + " that is not in its durable log " + log.describe());
+                    }
+                }
+            }
+            case MsgAppResp -> {
+                // the ack says "my log matches the leader of m.term up to m.index": still true once durable
+                // only if the entry there is at most that term (a later leader may have overwritten it
+                // within the same Ready, and the old leader could then count an ack for an entry we lost)
+                long i = m.getIndex();
+                if (!m.getReject() && i > log.baseIndex && (i > log.lastIndex() || log.termAt(i) > m.getTerm())) {
+                    throw failer.fail("persistence: node " + node.id + " acknowledges index " + m.getIndex()
+                            + " beyond its durable log " + log.describe());
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
     // --- state machine --------------------------------------------------------------------------------------
 
     void onApply(SimNode node, Entry e, long digest) {

@@ -19,10 +19,13 @@ import java.util.Random;
  * @param maxSizePerMsg     raft's MaxSizePerMsg
  * @param maxInflight       raft's MaxInflightMsgs
  * @param maxUncommitted    raft's MaxUncommittedEntriesSize (0 = unlimited)
+ * @param mergedSnapshots   whether the driver replaces the snapshot in an outgoing MsgSnap by one of the
+ *                          sender's current state (as etcd's server does in createMergedSnapshotMessage),
+ *                          rather than sending raft's (possibly older) storage snapshot as is
  */
 record SimConfig(long seed, int nodes, int steps, boolean confChanges, boolean preVote, boolean checkQuorum,
                  double drop, double duplicate, double readyProbability, long maxSizePerMsg, int maxInflight,
-                 long maxUncommitted) {
+                 long maxUncommitted, boolean mergedSnapshots) {
 
     static final int ELECTION_TICK = 10;
     static final int HEARTBEAT_TICK = 1;
@@ -36,6 +39,6 @@ record SimConfig(long seed, int nodes, int steps, boolean confChanges, boolean p
         return new SimConfig(seed, nodes, steps, confChanges, r.nextBoolean(), r.nextBoolean(),
                 drops[r.nextInt(drops.length)], dups[r.nextInt(dups.length)], 0.3 + 0.7 * r.nextDouble(),
                 sizes[r.nextInt(sizes.length)], inflights[r.nextInt(inflights.length)],
-                uncommitted[r.nextInt(uncommitted.length)]);
+                uncommitted[r.nextInt(uncommitted.length)], r.nextBoolean());
     }
 }
