@@ -11,11 +11,10 @@ import org.junit.jupiter.api.Test;
 class ElectionFeaturesTest {
 
     private static TestNetwork cluster(boolean preVote, boolean checkQuorum) {
-        return TestNetwork.of(3, id -> TestNode.create(id, c -> {
+        return TestNetwork.configured(3, c -> {
             c.preVote = preVote;
             c.checkQuorum = checkQuorum;
-            return c;
-        }, 1, 2, 3));
+        });
     }
 
     @Test
@@ -63,7 +62,6 @@ class ElectionFeaturesTest {
     void preVoteIsAskedForTheNextTermWithoutChangingTermOrVote() {
         TestNode n = TestNode.create(1, c -> {
             c.preVote = true;
-            return c;
         }, 1, 2, 3);
         n.node.campaign();
         assertThat(n.raft().role).isEqualTo(RaftRole.PRE_CANDIDATE);
@@ -83,7 +81,6 @@ class ElectionFeaturesTest {
     void preCandidateFallsBackToFollowerWhenRejectedByMajority() {
         TestNode n = TestNode.create(1, c -> {
             c.preVote = true;
-            return c;
         }, 1, 2, 3);
         n.node.campaign();
         n.node.step(Message.newBuilder().setType(MessageType.MsgPreVoteResp).setFrom(2).setTo(1).setTerm(0)
@@ -168,7 +165,6 @@ class ElectionFeaturesTest {
     void singleNodeBecomesLeaderAlone() {
         TestNode n = TestNode.create(1, c -> {
             c.preVote = true;
-            return c;
         }, 1);
         n.node.campaign();
         assertThat(n.raft().role).isEqualTo(RaftRole.LEADER);

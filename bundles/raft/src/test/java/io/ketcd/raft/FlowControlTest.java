@@ -15,7 +15,6 @@ class FlowControlTest {
         TestNode n = TestNode.create(1, c -> {
             c.maxInflight = maxInflight;
             c.maxSizePerMsg = 0;
-            return c;
         }, 1, 2);
         n.node.campaign();
         n.node.step(Message.newBuilder().setType(MessageType.MsgVoteResp).setFrom(2).setTo(1).setTerm(1).build());

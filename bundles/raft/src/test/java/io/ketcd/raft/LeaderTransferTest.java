@@ -12,11 +12,10 @@ import org.junit.jupiter.api.Test;
 class LeaderTransferTest {
 
     private static TestNetwork cluster() {
-        return TestNetwork.of(3, id -> TestNode.create(id, c -> {
+        return TestNetwork.configured(3, c -> {
             c.checkQuorum = true;
             c.preVote = true;
-            return c;
-        }, 1, 2, 3));
+        });
     }
 
     @Test

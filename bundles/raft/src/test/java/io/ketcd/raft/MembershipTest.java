@@ -133,10 +133,9 @@ class MembershipTest {
 
     @Test
     void confChangeRefusedForSizeDoesNotBlockTheNextOne() {
-        TestNetwork net = TestNetwork.of(3, id -> TestNode.create(id, c -> {
+        TestNetwork net = TestNetwork.configured(3, c -> {
             c.maxUncommitted = 4;
-            return c;
-        }, 1, 2, 3));
+        });
         net.nodes.put(4L, new TestNode(TestNode.config(4), new MemoryStorage()));
         net.elect(1);
         net.isolate(2);

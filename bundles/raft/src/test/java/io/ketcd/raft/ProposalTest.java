@@ -36,10 +36,9 @@ class ProposalTest {
 
     @Test
     void disabledForwardingDropsProposalsOnFollowers() {
-        TestNetwork net = TestNetwork.of(3, id -> TestNode.create(id, c -> {
+        TestNetwork net = TestNetwork.configured(3, c -> {
             c.disableForwarding = true;
-            return c;
-        }, 1, 2, 3));
+        });
         net.elect(1);
         assertThatThrownBy(() -> net.node(2).propose("x")).isInstanceOf(ProposalDroppedException.class);
         net.node(1).propose("ok");
@@ -49,10 +48,9 @@ class ProposalTest {
 
     @Test
     void uncommittedSizeLimitDropsProposalsUntilEntriesCommit() {
-        TestNetwork net = TestNetwork.of(3, id -> TestNode.create(id, c -> {
+        TestNetwork net = TestNetwork.configured(3, c -> {
             c.maxUncommitted = 10;
-            return c;
-        }, 1, 2, 3));
+        });
         net.elect(1);
         net.isolate(2);
         net.isolate(3);
@@ -76,7 +74,6 @@ class ProposalTest {
     void aSingleProposalOverTheLimitIsAdmittedWhenNothingIsUncommitted() {
         TestNode n = TestNode.create(1, c -> {
             c.maxUncommitted = 4;
-            return c;
         }, 1, 2, 3);
         n.node.campaign();
         n.node.step(Message.newBuilder().setType(MessageType.MsgVoteResp).setFrom(2).setTo(1).setTerm(1).build());

@@ -18,11 +18,10 @@ class ReadIndexTest {
     }
 
     private static TestNetwork cluster(ReadOnlyOption option) {
-        return TestNetwork.of(3, id -> TestNode.create(id, c -> {
+        return TestNetwork.configured(3, c -> {
             c.readOnly = option;
             c.checkQuorum = true;
-            return c;
-        }, 1, 2, 3));
+        });
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.LongFunction;
 import java.util.function.Predicate;
 
@@ -31,6 +32,11 @@ final class TestNetwork {
 
     static TestNetwork of(int n) {
         return of(n, id -> TestNode.create(id, ids(n)));
+    }
+
+    /** {@code n} voters whose configs are adjusted by {@code tweak}. */
+    static TestNetwork configured(int n, Consumer<TestNode.Cfg> tweak) {
+        return of(n, id -> TestNode.create(id, tweak, ids(n)));
     }
 
     static TestNetwork of(int n, LongFunction<TestNode> factory) {

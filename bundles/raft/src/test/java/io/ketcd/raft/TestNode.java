@@ -14,7 +14,7 @@ import io.ketcd.proto.raftpb.Message;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.function.UnaryOperator;
+import java.util.function.Consumer;
 
 /**
  * A RawNode with its MemoryStorage and a trivial driver: {@link #drain()} handles one Ready as
@@ -42,11 +42,13 @@ final class TestNode {
     }
 
     static TestNode create(long id, long... voters) {
-        return create(id, UnaryOperator.identity(), voters);
+        return create(id, c -> { }, voters);
     }
 
-    static TestNode create(long id, UnaryOperator<Cfg> tweak, long... voters) {
-        return new TestNode(tweak.apply(new Cfg(id)).build(), MemoryStorage.withVoters(voters));
+    static TestNode create(long id, Consumer<Cfg> tweak, long... voters) {
+        Cfg cfg = new Cfg(id);
+        tweak.accept(cfg);
+        return new TestNode(cfg.build(), MemoryStorage.withVoters(voters));
     }
 
     /** A node at {@code term} whose log holds entries of the given terms at indexes 1, 2, ... */
