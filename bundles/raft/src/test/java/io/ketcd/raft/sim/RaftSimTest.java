@@ -48,17 +48,20 @@ class RaftSimTest {
         return Long.getLong("sim.steps", DEFAULT_STEPS);
     }
 
-    /** Runs seeds [0, count) in parallel; rethrows the failure of the lowest failing seed. */
     private static void runSeeds(int nodes, boolean confChanges) {
+        long base = (nodes * 1_000_003L) + (confChanges ? 500_000_000_000L : 0);
+        runSeeds(nodes, confChanges, base, Integer.getInteger("sim.seeds", DEFAULT_SEEDS), (int) steps());
+    }
+
+    /** Runs seeds [base, base + seeds) in parallel; rethrows the first failure. */
+    private static void runSeeds(int nodes, boolean confChanges, long base, int seeds, int steps) {
         Long only = Long.getLong("sim.seed");
         if (only != null) {
-            SimCluster c = cluster(only, nodes, (int) steps(), confChanges, false);
+            SimCluster c = cluster(only, nodes, Integer.getInteger("sim.steps", steps), confChanges, false);
             c.run();
             System.out.println("[sim] " + nodes + " nodes, confChanges=" + confChanges + ": " + c.summary());
             return;
         }
-        int seeds = Integer.getInteger("sim.seeds", DEFAULT_SEEDS);
-        long base = (nodes * 1_000_003L) + (confChanges ? 500_000_000_000L : 0);
         long t0 = System.nanoTime();
         AtomicLong commits = new AtomicLong();
         AtomicLong snaps = new AtomicLong();
@@ -71,7 +74,7 @@ class RaftSimTest {
             long seed = base + i;
             long cpu0 = threads.getCurrentThreadCpuTime();
             try {
-                SimCluster c = cluster(seed, nodes, (int) steps(), confChanges, false);
+                SimCluster c = cluster(seed, nodes, steps, confChanges, false);
                 c.run();
                 cpuNanos.addAndGet(threads.getCurrentThreadCpuTime() - cpu0);
                 commits.addAndGet(c.committed());
@@ -87,8 +90,12 @@ class RaftSimTest {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.printf("[sim] %d nodes, confChanges=%s: %d seeds x %d steps in %d ms (%d ms CPU); %d failed; "
                         + "avg commit %.1f, snapshots installed %d, conf changes applied %d, reads checked %d%n",
-                nodes, confChanges, seeds, steps(), ms, cpuNanos.get() / 1_000_000, failures.size(),
+                nodes, confChanges, seeds, steps, ms, cpuNanos.get() / 1_000_000, failures.size(),
                 commits.get() / (double) seeds, snaps.get(), confs.get(), readsChecked.get());
+        for (AssertionError f : failures) {
+            String[] lines = String.valueOf(f.getMessage()).split("\n", 3);
+            System.out.println("[sim]   FAILED " + lines[0] + (lines.length > 1 ? " | " + lines[1].trim() : ""));
+        }
         if (!failures.isEmpty()) {
             throw failures.get(0);
         }
@@ -112,6 +119,13 @@ class RaftSimTest {
     @Test
     void fiveNodesWithMembershipChanges() {
         runSeeds(5, true);
+    }
+
+    /** Few seeds, long histories: many elections, snapshots, compactions and membership changes per run. */
+    @Test
+    void longRunsWithMembershipChanges() {
+        runSeeds(3, true, 900_000_000_000L, 30, 5_000);
+        runSeeds(5, true, 910_000_000_000L, 30, 5_000);
     }
 
     /** The same seed gives the same trace, event for event. */

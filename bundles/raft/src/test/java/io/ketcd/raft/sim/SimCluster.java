@@ -289,9 +289,10 @@ final class SimCluster {
                 }
             }
         }
-        // the leader must be current: no up member has a higher term
+        // the leader must be current: no up member of its configuration has a higher term (a removed node
+        // that missed its removal may campaign at ever higher terms; it is stopped once a leader is known)
         for (SimNode n : nodes.values()) {
-            if (best != null && n.up() && n.raft.status().term() > bestTerm) {
+            if (best != null && n.up() && n.isMember(best.conf) && n.raft.status().term() > bestTerm) {
                 return null;
             }
         }
