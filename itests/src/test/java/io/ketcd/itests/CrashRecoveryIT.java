@@ -32,7 +32,10 @@ import io.etcd.jetcd.options.GetOption;
  */
 public class CrashRecoveryIT {
 
-    private static final int KEYS = 600;
+    /** More keys than can be written between the kill's trigger and the kill, however fast the node is. */
+    private static final int KEYS = 3000;
+    /** Acknowledged writes before the kill. */
+    private static final int BEFORE_KILL = 300;
     private static final int WRITERS = 16;
 
     @Rule
@@ -68,8 +71,8 @@ public class CrashRecoveryIT {
                     }
                 });
             }
-            Await.until("a third of the writes to be acknowledged", Duration.ofMinutes(2),
-                    () -> acknowledged.size() >= KEYS / 3, node::diagnostics);
+            Await.until(BEFORE_KILL + " writes to be acknowledged", Duration.ofMinutes(2),
+                    () -> acknowledged.size() >= BEFORE_KILL, node::diagnostics);
             node.killHard();
             writers.shutdown();
             assertTrue("writers stopped after the kill", writers.awaitTermination(2, TimeUnit.MINUTES));
