@@ -80,9 +80,13 @@ server_pgid=""
 
 stop_server() {
   if [ -n "$server_pgid" ]; then
-    kill -TERM -- "-$server_pgid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 -- "-$server_pgid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL -- "-$server_pgid" 2>/dev/null || true
+    # the group, and the pid itself in case it had not yet become a session leader
+    kill -TERM -- "-$server_pgid" 2>/dev/null || kill -TERM "$server_pgid" 2>/dev/null || true
+    for _ in $(seq 50); do
+      kill -0 -- "-$server_pgid" 2>/dev/null || kill -0 "$server_pgid" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -KILL -- "-$server_pgid" 2>/dev/null || kill -KILL "$server_pgid" 2>/dev/null || true
     server_pgid=""
   fi
 }
