@@ -28,6 +28,7 @@ import java.util.stream.LongStream;
  *       its summary: a failure report says which to replay.</li>
  *   <li>{@code -Dsim.seeds=N}: seeds per size and mode (default {@value #DEFAULT_SEEDS}).</li>
  *   <li>{@code -Dsim.steps=N}: steps per run (default {@value #DEFAULT_STEPS}).</li>
+ *   <li>{@code -Dsim.longSeeds=N}: seeds per size of the 5,000-step runs (default 30).</li>
  * </ul>
  *
  * Seeds run on all cores: each run is single-threaded and owns all its state, so parallelism changes
@@ -121,11 +122,14 @@ class RaftSimTest {
         runSeeds(5, true);
     }
 
-    /** Few seeds, long histories: many elections, snapshots, compactions and membership changes per run. */
+    /** Few seeds, long histories: many elections, snapshots, compactions (and membership changes) per run. */
     @Test
-    void longRunsWithMembershipChanges() {
-        runSeeds(3, true, 900_000_000_000L, 30, 5_000);
-        runSeeds(5, true, 910_000_000_000L, 30, 5_000);
+    void longRuns() {
+        int seeds = Integer.getInteger("sim.longSeeds", 30);
+        runSeeds(3, false, 800_000_000_000L, seeds, 5_000);
+        runSeeds(5, false, 810_000_000_000L, seeds, 5_000);
+        runSeeds(3, true, 900_000_000_000L, seeds, 5_000);
+        runSeeds(5, true, 910_000_000_000L, seeds, 5_000);
     }
 
     /** The same seed gives the same trace, event for event. */
