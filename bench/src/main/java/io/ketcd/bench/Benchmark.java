@@ -106,11 +106,10 @@ public final class Benchmark {
                 }
             }
             double client = CpuTime.self();
-            double server = o.serverPid() == 0 ? Double.NaN : CpuTime.ofProcess(o.serverPid());
+            double server = serverCpu(o);
             LoadRunner.Phase phase = LoadRunner.run(channels, o.clients(), o.total(), o.duration(), sender,
                     o.timeout());
-            Report.Cpu cpu = new Report.Cpu(CpuTime.self() - client,
-                    o.serverPid() == 0 ? Double.NaN : CpuTime.ofProcess(o.serverPid()) - server);
+            Report.Cpu cpu = new Report.Cpu(CpuTime.self() - client, serverCpu(o) - server);
             return Report.of(label, o.conns(), o.clients(), phase, cpu);
         } finally {
             for (ManagedChannel c : channels) {
@@ -120,5 +119,10 @@ public final class Benchmark {
                 c.awaitTermination(5, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /** The server's CPU seconds so far, or NaN when no server process was named. */
+    private static double serverCpu(Options o) {
+        return o.serverPid() == 0 ? Double.NaN : CpuTime.ofProcess(o.serverPid());
     }
 }

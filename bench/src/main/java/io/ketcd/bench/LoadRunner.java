@@ -9,6 +9,7 @@ import io.grpc.Channel;
 import io.grpc.Status;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +47,28 @@ final class LoadRunner {
     record ErrorCount(long count, String example) {
     }
 
-    private LoadRunner() {
+    private final int total;
+    /** {@link System#nanoTime()} after which no request is sent. */
+    private final long stopAt;
+    private final KvCalls.Sender sender;
+    private final Duration timeout;
+    private final long[] latencies;
+    private final AtomicInteger nextTicket = new AtomicInteger();
+    private final CountDownLatch finished;
+    /** By gRPC status code: how many failed, and the description of the first. */
+    private final Map<String, Tally> errors = new ConcurrentHashMap<>();
+
+    private record Tally(LongAdder count, String example) {
+    }
+
+    private LoadRunner(int clients, int total, long stopAt, KvCalls.Sender sender, Duration timeout) {
+        this.total = total;
+        this.stopAt = stopAt;
+        this.sender = sender;
+        this.timeout = timeout;
+        this.latencies = new long[total];
+        Arrays.fill(latencies, FAILED);
+        this.finished = new CountDownLatch(clients);
     }
 
     /**
@@ -55,64 +77,34 @@ final class LoadRunner {
      */
     static Phase run(List<? extends Channel> channels, int clients, int total, Duration duration,
             KvCalls.Sender sender, Duration timeout) throws InterruptedException {
-        long[] latencies = new long[total];
-        Arrays.fill(latencies, FAILED);
-        AtomicInteger nextTicket = new AtomicInteger();
-        CountDownLatch finished = new CountDownLatch(clients);
-        Map<String, LongAdder> errorCounts = new ConcurrentHashMap<>();
-        Map<String, String> examples = new ConcurrentHashMap<>();
-
         long start = System.nanoTime();
         // unbounded: a century, still safe for the overflow-proof comparison nanoTime() - stopAt > 0
         long stopAt = start + (duration.isZero() ? Long.MAX_VALUE / 3 : duration.toNanos());
-        Client[] all = new Client[clients];
+        LoadRunner phase = new LoadRunner(clients, total, stopAt, sender, timeout);
+        List<Client> all = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
-            all[i] = new Client(channels.get(i % channels.size()), sender, timeout, total, stopAt, nextTicket,
-                    latencies, finished, errorCounts, examples);
+            all.add(phase.new Client(channels.get(i % channels.size())));
         }
-        for (Client c : all) {
-            c.kick();
-        }
-        finished.await();
+        all.forEach(Client::kick);
+        phase.finished.await();
         long wall = System.nanoTime() - start;
-        int sent = Math.min(nextTicket.get(), total);
+        int sent = Math.min(phase.nextTicket.get(), total);
 
         Map<String, ErrorCount> errors = new TreeMap<>();
-        errorCounts.forEach((code, n) -> errors.put(code, new ErrorCount(n.sum(), examples.get(code))));
-        return new Phase(Arrays.copyOf(latencies, sent), errors, wall);
+        phase.errors.forEach((code, t) -> errors.put(code, new ErrorCount(t.count().sum(), t.example())));
+        return new Phase(Arrays.copyOf(phase.latencies, sent), errors, wall);
     }
 
-    private static final class Client implements FutureCallback<Object> {
+    private final class Client implements FutureCallback<Object> {
         private final Channel channel;
-        private final KvCalls.Sender sender;
-        private final Duration timeout;
-        private final int total;
-        /** {@link System#nanoTime()} after which no request is sent. */
-        private final long stopAt;
-        private final AtomicInteger nextTicket;
-        private final long[] latencies;
-        private final CountDownLatch finished;
-        private final Map<String, LongAdder> errorCounts;
-        private final Map<String, String> examples;
         /** Completions not yet acted on; the thread that raises it from 0 runs the send loop (no recursion). */
         private final AtomicInteger pending = new AtomicInteger();
         // written before the send and read in its completion: ordered by the future's happens-before
         private int ticket;
         private long sentAt;
 
-        Client(Channel channel, KvCalls.Sender sender, Duration timeout, int total, long stopAt,
-                AtomicInteger nextTicket, long[] latencies, CountDownLatch finished, Map<String, LongAdder> errorCounts,
-                Map<String, String> examples) {
+        Client(Channel channel) {
             this.channel = channel;
-            this.sender = sender;
-            this.timeout = timeout;
-            this.total = total;
-            this.stopAt = stopAt;
-            this.nextTicket = nextTicket;
-            this.latencies = latencies;
-            this.finished = finished;
-            this.errorCounts = errorCounts;
-            this.examples = examples;
         }
 
         void kick() {
@@ -151,9 +143,8 @@ final class LoadRunner {
         @Override
         public void onFailure(Throwable t) {
             Status status = Status.fromThrowable(t);
-            String code = status.getCode().name();
-            errorCounts.computeIfAbsent(code, c -> new LongAdder()).increment();
-            examples.putIfAbsent(code, String.valueOf(status.getDescription()));
+            errors.computeIfAbsent(status.getCode().name(),
+                    code -> new Tally(new LongAdder(), String.valueOf(status.getDescription()))).count().increment();
             kick();
         }
     }
