@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +32,13 @@ import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.PutResponse;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RangeResponse;
+import io.ketcd.api.raft.RaftCore;
+import io.ketcd.api.raft.RaftLogger;
+import io.ketcd.api.raft.RaftNode;
+import io.ketcd.api.raft.RaftNodeConfig;
+import io.ketcd.api.raft.RaftRole;
+import io.ketcd.api.raft.Ready;
+import io.ketcd.raft.MemoryStorage;
 import io.ketcd.server.EtcdServer;
 
 /**
@@ -42,9 +50,10 @@ import io.ketcd.server.EtcdServer;
 @ExamReactorStrategy(PerClass.class)
 public class KetcdFeaturesIT extends KetcdKarafTestSupport {
 
-    private static final Set<String> FEATURES = Set.of("ketcd", "ketcd-api", "ketcd-server", "ketcd-grpc", "ketcd-http", "ketcd-shell");
+    private static final Set<String> FEATURES = Set.of("ketcd", "ketcd-api", "ketcd-server", "ketcd-grpc", "ketcd-http", "ketcd-shell",
+            "ketcd-raft");
     private static final Set<String> BUNDLES = Set.of("io.ketcd.proto", "io.ketcd.api", "io.ketcd.storage", "io.ketcd.mvcc",
-            "io.ketcd.server", "io.ketcd.grpc", "io.ketcd.http", "io.ketcd.shell");
+            "io.ketcd.server", "io.ketcd.grpc", "io.ketcd.http", "io.ketcd.shell", "io.ketcd.raft");
 
     @Inject
     private FeaturesService features;
@@ -113,6 +122,22 @@ public class KetcdFeaturesIT extends KetcdKarafTestSupport {
         assertEquals(put.getHeader().getRevision(), range.getKvs(0).getModRevision());
         assertEquals(server.memberId(), range.getHeader().getMemberId());
         assertEquals(server.clusterId(), range.getHeader().getClusterId());
+    }
+
+    @Test
+    public void raftCoreServiceCreatesNodesThatElectAndCommit() throws Exception {
+        RaftNode node = awaitService(RaftCore.class).create(
+                RaftNodeConfig.defaults(1, new SplittableRandom(7), RaftLogger.NOOP), MemoryStorage.withVoters(1));
+        node.campaign();
+        assertEquals(RaftRole.LEADER, node.status().role());
+        node.propose(ByteString.copyFromUtf8("entry"));
+        List<String> committed = new ArrayList<>();
+        while (node.hasReady()) {
+            Ready ready = node.ready();
+            ready.committedEntries().forEach(e -> committed.add(e.getData().toStringUtf8()));
+            node.advance(ready);
+        }
+        assertTrue("the proposal is committed by the single voter: " + committed, committed.contains("entry"));
     }
 
     @Test
