@@ -188,6 +188,15 @@ public final class KvStore {
     }
 
     /**
+     * True when a txn only reads: ranges in both branches and no nested txn. etcd serves such a
+     * txn like a range (from the local store, after a read index for a linearizable one)
+     * instead of through the log; {@link #txn(TxnRequest)} runs it from any thread.
+     */
+    public static boolean isReadOnly(TxnRequest req) {
+        return Applier.isReadOnly(req);
+    }
+
+    /**
      * Runs a txn without recording a consistent index. A read-only txn (only ranges in both
      * branches, no nested txn) is served like a {@link #range}, from any thread; any other txn
      * is for the writer thread.

@@ -29,6 +29,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * One etcd member started from plain Java: {@code KetcdServer.start(config)} opens (or
@@ -70,10 +72,18 @@ public final class KetcdServer implements EtcdServer, Closeable {
         } catch (EtcdException e) {
             return CompletableFuture.failedFuture(e);
         }
-        if (request.getSerializable()) {
-            return call(() -> withHeader(core.range(request)));
+        return read(request.getSerializable(), () -> withHeader(core.range(request)));
+    }
+
+    /**
+     * Serves a read from the local store: at once when serializable, otherwise once everything
+     * committed before the call is applied.
+     */
+    private <T> CompletableFuture<T> read(boolean serializable, Supplier<T> read) {
+        if (serializable) {
+            return call(read);
         }
-        return core.linearizableRead(() -> withHeader(core.range(request)))
+        return core.linearizableRead(read)
                 .orTimeout(requestTimeoutMillis, TimeUnit.MILLISECONDS)
                 .exceptionally(KetcdServer::timeoutToEtcd);
     }
@@ -90,8 +100,20 @@ public final class KetcdServer implements EtcdServer, Closeable {
                 .thenApply(this::withHeader);
     }
 
+    /**
+     * A txn that only reads is served like a range, as etcd does: no log entry, serializable
+     * when every range in it is; any other txn goes through the log.
+     */
     @Override
     public CompletableFuture<TxnResponse> txn(TxnRequest request) {
+        if (core.isReadOnly(request)) {
+            try {
+                core.validateReadOnlyTxn(request);
+            } catch (EtcdException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return read(isSerializable(request), () -> withHeader(core.readOnlyTxn(request)));
+        }
         return propose(InternalRaftRequest.newBuilder().setTxn(request), TxnResponse.class)
                 .thenApply(this::withHeader);
     }
@@ -172,6 +194,11 @@ public final class KetcdServer implements EtcdServer, Closeable {
                 .thenApply(type::cast);
     }
 
+    private static boolean isSerializable(TxnRequest request) {
+        return Stream.concat(request.getSuccessList().stream(), request.getFailureList().stream())
+                .allMatch(op -> op.getRequestRange().getSerializable());
+    }
+
     private static <T> T timeoutToEtcd(Throwable t) {
         Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
         if (cause instanceof TimeoutException) {
@@ -183,7 +210,7 @@ public final class KetcdServer implements EtcdServer, Closeable {
         throw new CompletionException(cause);
     }
 
-    private static <T> CompletableFuture<T> call(java.util.function.Supplier<T> work) {
+    private static <T> CompletableFuture<T> call(Supplier<T> work) {
         try {
             return CompletableFuture.completedFuture(work.get());
         } catch (RuntimeException e) {

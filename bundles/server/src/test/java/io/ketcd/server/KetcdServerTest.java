@@ -194,6 +194,38 @@ class KetcdServerTest {
     }
 
     @Test
+    void readOnlyTxnsAreServedWithoutALogEntry() throws Exception {
+        try (KetcdServer s = start()) {
+            await(s.put(put("a", "1")));
+            long index = await(s.status()).getRaftIndex();
+            TxnRequest readOnly = TxnRequest.newBuilder()
+                    .addCompare(Compare.newBuilder().setKey(b("a")).setTarget(Compare.CompareTarget.VALUE)
+                            .setResult(Compare.CompareResult.EQUAL).setValue(b("1")))
+                    .addSuccess(RequestOp.newBuilder().setRequestRange(get("a")))
+                    .addFailure(RequestOp.newBuilder().setRequestRange(get("b"))).build();
+            TxnResponse r = await(s.txn(readOnly));
+            assertThat(r.getSucceeded()).isTrue();
+            assertThat(r.getResponses(0).getResponseRange().getKvs(0).getValue().toStringUtf8()).isEqualTo("1");
+            assertThat(r.getHeader().getRevision()).isEqualTo(2);
+            assertThat(r.getHeader().getMemberId()).isEqualTo(s.memberId());
+            TxnRequest serializable = readOnly.toBuilder().clearSuccess().clearFailure()
+                    .addSuccess(RequestOp.newBuilder().setRequestRange(get("a").toBuilder().setSerializable(true))).build();
+            assertThat(await(s.txn(serializable)).getResponses(0).getResponseRange().getCount()).isEqualTo(1);
+            assertThat(await(s.status()).getRaftIndex()).as("no log entry for reads").isEqualTo(index);
+
+            TxnRequest.Builder tooMany = TxnRequest.newBuilder();
+            for (int i = 0; i < 129; i++) {
+                tooMany.addSuccess(RequestOp.newBuilder().setRequestRange(get("k" + i)));
+            }
+            assertThat(errorOf(s.txn(tooMany.build()))).isEqualTo(EtcdError.TOO_MANY_OPS);
+
+            TxnRequest writes = TxnRequest.newBuilder().addSuccess(RequestOp.newBuilder().setRequestPut(put("c", "3"))).build();
+            assertThat(await(s.txn(writes)).getHeader().getRevision()).isEqualTo(3);
+            assertThat(await(s.status()).getRaftIndex()).isEqualTo(index + 1);
+        }
+    }
+
+    @Test
     void closedServerRefusesRequests() throws Exception {
         KetcdServer s = start();
         s.close();

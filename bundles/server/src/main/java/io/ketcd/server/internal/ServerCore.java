@@ -10,6 +10,8 @@ import io.ketcd.mvcc.RequestValidator;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RangeResponse;
+import io.ketcd.proto.etcdserverpb.TxnRequest;
+import io.ketcd.proto.etcdserverpb.TxnResponse;
 import io.ketcd.proto.raftpb.ConfChange;
 import io.ketcd.proto.raftpb.ConfChangeType;
 import io.ketcd.proto.raftpb.Entry;
@@ -208,6 +210,21 @@ public final class ServerCore implements AutoCloseable {
 
     public RangeResponse range(RangeRequest request) {
         return kv.range(request);
+    }
+
+    /** True when {@code request} only reads, so it is served like a range, not through the log. */
+    public boolean isReadOnly(TxnRequest request) {
+        return KvStore.isReadOnly(request);
+    }
+
+    /** etcd's checks of a read-only txn, including the {@code max-txn-ops} limit. */
+    public void validateReadOnlyTxn(TxnRequest request) {
+        RequestValidator.checkTxn(request, config.maxTxnOps());
+    }
+
+    /** Runs a read-only txn against the local store; see {@link #isReadOnly}. */
+    public TxnResponse readOnlyTxn(TxnRequest request) {
+        return kv.txn(request);
     }
 
     /**
