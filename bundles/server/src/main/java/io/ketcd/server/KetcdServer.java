@@ -1,7 +1,5 @@
 package io.ketcd.server;
 
-import com.google.protobuf.ByteString;
-
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
 import io.ketcd.proto.etcdserverpb.CompactionRequest;

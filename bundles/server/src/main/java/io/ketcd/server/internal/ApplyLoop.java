@@ -87,7 +87,7 @@ final class ApplyLoop implements Runnable {
             case EntryConfChange -> {
                 ConfChange cc = parse(entry, ConfChange.parser());
                 backend.write(() -> {
-                    membership.put(ServerCore.parseMember(cc.getContext()));
+                    membership.put(Membership.parse(cc.getContext(), "the configuration change at index " + index));
                     backend.setConsistentIndex(index);
                     return null;
                 });

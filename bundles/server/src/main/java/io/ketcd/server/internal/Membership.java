@@ -1,5 +1,6 @@
 package io.ketcd.server.internal;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 
 import io.ketcd.proto.etcdserverpb.Member;
@@ -27,14 +28,19 @@ final class Membership {
     Membership(Backend backend) {
         this.bucket = backend.bucket(BUCKET);
         bucket.scan(new byte[0], null, (k, v) -> {
-            try {
-                Member m = Member.parseFrom(v);
-                members.put(m.getID(), m);
-            } catch (InvalidProtocolBufferException e) {
-                throw new IllegalStateException("corrupt member record in backend bucket " + BUCKET, e);
-            }
+            Member m = parse(ByteString.copyFrom(v), "backend bucket " + BUCKET);
+            members.put(m.getID(), m);
             return true;
         });
+    }
+
+    /** Decodes a member record, from the backend or from a configuration change's context. */
+    static Member parse(ByteString record, String source) {
+        try {
+            return Member.parseFrom(record);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("corrupt member record in " + source, e);
+        }
     }
 
     /** Adds or replaces a member; call from the apply loop inside a backend write. */

@@ -1,7 +1,6 @@
 package io.ketcd.server.internal;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
@@ -374,14 +373,6 @@ public final class ServerCore implements AutoCloseable {
                         .setNodeId(m.getID()).setContext(m.toByteString()).build().toByteString());
             }
             return new Bootstrap(memberId, clusterId, entries);
-        }
-    }
-
-    static Member parseMember(ByteString context) {
-        try {
-            return Member.parseFrom(context);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("corrupt member in configuration change entry", e);
         }
     }
 }
