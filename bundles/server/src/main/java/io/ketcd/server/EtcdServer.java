@@ -4,7 +4,15 @@ import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.CompactionResponse;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
+import io.ketcd.proto.etcdserverpb.MemberAddRequest;
+import io.ketcd.proto.etcdserverpb.MemberAddResponse;
 import io.ketcd.proto.etcdserverpb.MemberListResponse;
+import io.ketcd.proto.etcdserverpb.MemberPromoteRequest;
+import io.ketcd.proto.etcdserverpb.MemberPromoteResponse;
+import io.ketcd.proto.etcdserverpb.MemberRemoveRequest;
+import io.ketcd.proto.etcdserverpb.MemberRemoveResponse;
+import io.ketcd.proto.etcdserverpb.MemberUpdateRequest;
+import io.ketcd.proto.etcdserverpb.MemberUpdateResponse;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.PutResponse;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
@@ -46,6 +54,21 @@ public interface EtcdServer {
 
     /** The cluster's members (etcd's Cluster.MemberList). */
     CompletableFuture<MemberListResponse> memberList();
+
+    /**
+     * Adds a member (etcd's Cluster.MemberAdd): a voter, or a learner when {@code is_learner}.
+     * Completes once the change is committed and applied on this member.
+     */
+    CompletableFuture<MemberAddResponse> memberAdd(MemberAddRequest request);
+
+    /** Removes a member (etcd's Cluster.MemberRemove). */
+    CompletableFuture<MemberRemoveResponse> memberRemove(MemberRemoveRequest request);
+
+    /** Changes a member's peer URLs (etcd's Cluster.MemberUpdate). */
+    CompletableFuture<MemberUpdateResponse> memberUpdate(MemberUpdateRequest request);
+
+    /** Promotes a learner that has caught up to a voter (etcd's Cluster.MemberPromote). */
+    CompletableFuture<MemberPromoteResponse> memberPromote(MemberPromoteRequest request);
 
     /** The configuration this member runs with. */
     ServerConfig config();

@@ -7,6 +7,14 @@ import io.ketcd.proto.etcdserverpb.CompactionResponse;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
 import io.ketcd.proto.etcdserverpb.Member;
+import io.ketcd.proto.etcdserverpb.MemberAddRequest;
+import io.ketcd.proto.etcdserverpb.MemberAddResponse;
+import io.ketcd.proto.etcdserverpb.MemberPromoteRequest;
+import io.ketcd.proto.etcdserverpb.MemberPromoteResponse;
+import io.ketcd.proto.etcdserverpb.MemberRemoveRequest;
+import io.ketcd.proto.etcdserverpb.MemberRemoveResponse;
+import io.ketcd.proto.etcdserverpb.MemberUpdateRequest;
+import io.ketcd.proto.etcdserverpb.MemberUpdateResponse;
 import io.ketcd.proto.etcdserverpb.MemberListResponse;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.PutResponse;
@@ -154,6 +162,26 @@ public final class KetcdServer implements EtcdServer, Closeable {
             }
             return b.build();
         });
+    }
+
+    @Override
+    public CompletableFuture<MemberAddResponse> memberAdd(MemberAddRequest request) {
+        return CompletableFuture.failedFuture(EtcdError.NOT_SUPPORTED.exception()); // until the server runs on raft
+    }
+
+    @Override
+    public CompletableFuture<MemberRemoveResponse> memberRemove(MemberRemoveRequest request) {
+        return CompletableFuture.failedFuture(EtcdError.NOT_SUPPORTED.exception()); // until the server runs on raft
+    }
+
+    @Override
+    public CompletableFuture<MemberUpdateResponse> memberUpdate(MemberUpdateRequest request) {
+        return CompletableFuture.failedFuture(EtcdError.NOT_SUPPORTED.exception()); // until the server runs on raft
+    }
+
+    @Override
+    public CompletableFuture<MemberPromoteResponse> memberPromote(MemberPromoteRequest request) {
+        return CompletableFuture.failedFuture(EtcdError.NOT_SUPPORTED.exception()); // until the server runs on raft
     }
 
     @Override

@@ -4,6 +4,14 @@ import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.CompactionResponse;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
+import io.ketcd.proto.etcdserverpb.MemberAddRequest;
+import io.ketcd.proto.etcdserverpb.MemberAddResponse;
+import io.ketcd.proto.etcdserverpb.MemberPromoteRequest;
+import io.ketcd.proto.etcdserverpb.MemberPromoteResponse;
+import io.ketcd.proto.etcdserverpb.MemberRemoveRequest;
+import io.ketcd.proto.etcdserverpb.MemberRemoveResponse;
+import io.ketcd.proto.etcdserverpb.MemberUpdateRequest;
+import io.ketcd.proto.etcdserverpb.MemberUpdateResponse;
 import io.ketcd.proto.etcdserverpb.MemberListResponse;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.PutResponse;
@@ -79,6 +87,26 @@ public final class EtcdServerComponent implements EtcdServer {
     @Override
     public CompletableFuture<MemberListResponse> memberList() {
         return server.memberList();
+    }
+
+    @Override
+    public CompletableFuture<MemberAddResponse> memberAdd(MemberAddRequest request) {
+        return server.memberAdd(request);
+    }
+
+    @Override
+    public CompletableFuture<MemberRemoveResponse> memberRemove(MemberRemoveRequest request) {
+        return server.memberRemove(request);
+    }
+
+    @Override
+    public CompletableFuture<MemberUpdateResponse> memberUpdate(MemberUpdateRequest request) {
+        return server.memberUpdate(request);
+    }
+
+    @Override
+    public CompletableFuture<MemberPromoteResponse> memberPromote(MemberPromoteRequest request) {
+        return server.memberPromote(request);
     }
 
     @Override

@@ -4,6 +4,14 @@ import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.CompactionResponse;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
+import io.ketcd.proto.etcdserverpb.MemberAddRequest;
+import io.ketcd.proto.etcdserverpb.MemberAddResponse;
+import io.ketcd.proto.etcdserverpb.MemberPromoteRequest;
+import io.ketcd.proto.etcdserverpb.MemberPromoteResponse;
+import io.ketcd.proto.etcdserverpb.MemberRemoveRequest;
+import io.ketcd.proto.etcdserverpb.MemberRemoveResponse;
+import io.ketcd.proto.etcdserverpb.MemberUpdateRequest;
+import io.ketcd.proto.etcdserverpb.MemberUpdateResponse;
 import io.ketcd.proto.etcdserverpb.MemberListResponse;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.PutResponse;
@@ -77,6 +85,26 @@ final class FakeEtcdServer implements EtcdServer {
 
     @Override
     public CompletableFuture<MemberListResponse> memberList() {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public CompletableFuture<MemberAddResponse> memberAdd(MemberAddRequest request) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public CompletableFuture<MemberRemoveResponse> memberRemove(MemberRemoveRequest request) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public CompletableFuture<MemberUpdateResponse> memberUpdate(MemberUpdateRequest request) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public CompletableFuture<MemberPromoteResponse> memberPromote(MemberPromoteRequest request) {
         throw new UnsupportedOperationException();
     }
 

@@ -1,0 +1,55 @@
+package io.ketcd.api.peer;
+
+import io.ketcd.proto.raftpb.Message;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Sends raft messages to the other members and serves their requests (etcd's rafthttp
+ * Transport). Thread-safe; no method blocks on the network.
+ */
+@ProviderType
+public interface PeerTransport extends AutoCloseable {
+
+    /**
+     * Queues messages for their recipients ({@link Message#getTo()}). A message to an unknown
+     * member is dropped. When a peer's queue is full the message is dropped and, as in etcd,
+     * {@link RaftReceiver#reportUnreachable} is called (a dropped snapshot also gets
+     * {@link RaftReceiver#reportSnapshot} with failure). Never blocks.
+     *
+     * <p>Messages of type {@code MsgSnap} must go through {@link #sendSnapshot} instead.
+     */
+    void send(List<Message> messages);
+
+    /**
+     * Streams a snapshot to {@code message.getTo()}: the {@code MsgSnap} message followed by
+     * the backend's contents from {@code payload}. The outcome is reported through {@link
+     * RaftReceiver#reportSnapshot}; the payload is closed when the send ends either way.
+     */
+    void sendSnapshot(Message message, SnapshotPayload payload);
+
+    /** Starts talking to a member (no-op if known). */
+    void addPeer(long memberId, List<URI> peerUrls);
+
+    /** Changes where a member is reached. */
+    void updatePeer(long memberId, List<URI> peerUrls);
+
+    /** Stops talking to a member and closes its connections. */
+    void removePeer(long memberId);
+
+    /** Since when the peer has had a working connection, empty while it is inactive or unknown. */
+    Optional<Instant> activeSince(long memberId);
+
+    /** The addresses the peer listeners are bound to, in {@code listen-peer-urls} order. */
+    List<InetSocketAddress> boundAddresses();
+
+    /** Stops every stream and listener; idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,51 @@
+package io.ketcd.api.peer;
+
+import io.ketcd.proto.etcdserverpb.Member;
+import io.ketcd.proto.raftpb.Message;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * The local member as its transport sees it (etcd's rafthttp.Raft). Implemented by the
+ * server; every method is thread-safe and returns quickly.
+ */
+@ConsumerType
+public interface RaftReceiver {
+
+    /**
+     * Delivers a message from a peer to the local raft node.
+     *
+     * @return false if the member could not take it (stopping, or its inbox is full); the
+     *     transport answers such a pipeline POST with 503 and drops a stream message
+     */
+    boolean process(Message message);
+
+    /**
+     * Receives a snapshot: {@code message} is the {@code MsgSnap}, {@code payload} the backend
+     * dump that followed it. The receiver stores and verifies the dump, then processes the
+     * message. Nothing is applied if the dump is truncated or corrupt.
+     *
+     * @throws IOException if the dump is truncated or corrupt, or cannot be stored; the
+     *     transport answers 400 (corrupt) or 500 (storage) and the sender reports failure
+     */
+    void receiveSnapshot(Message message, InputStream payload) throws IOException;
+
+    /** Whether {@code memberId} was removed from the cluster (its requests get 410 Gone). */
+    boolean isRemoved(long memberId);
+
+    /** Whether {@code memberId} is a current member (unknown senders get 404). */
+    boolean isMember(long memberId);
+
+    /** The last message to {@code memberId} could not be delivered. */
+    void reportUnreachable(long memberId);
+
+    /** A snapshot send to {@code memberId} finished ({@code failed} or not). */
+    void reportSnapshot(long memberId, boolean failed);
+
+    /** The current members, served on the peer {@code /members} endpoint. */
+    List<Member> members();
+}
