@@ -1,0 +1,49 @@
+package io.ketcd.peer;
+
+import io.ketcd.api.peer.PeerTransport;
+import io.ketcd.api.peer.PeerTransportConfig;
+import io.ketcd.api.peer.PeerTransportFactory;
+import io.ketcd.api.peer.RaftReceiver;
+import io.ketcd.api.peer.RemoteCluster;
+import io.ketcd.peer.internal.ClusterFetcher;
+import io.ketcd.peer.internal.PeerTransportImpl;
+import io.ketcd.peer.internal.Timeouts;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+
+/**
+ * etcd's rafthttp in Java: peer endpoints served by Grizzly on {@code listen-peer-urls}, outgoing
+ * streams, pipeline and snapshots on the JDK's {@code java.net.http} client. Stateless and
+ * thread-safe; every {@link #start} returns an independent transport.
+ */
+public final class GrizzlyPeerTransportFactory implements PeerTransportFactory {
+    private final OptionalLong seed;
+
+    /** Reconnect jitter seeded from each member's id (reproducible per member, distinct between members). */
+    public GrizzlyPeerTransportFactory() {
+        this.seed = OptionalLong.empty();
+    }
+
+    /** Reconnect jitter seeded with {@code seed}; for tests and simulations. */
+    public GrizzlyPeerTransportFactory(long seed) {
+        this.seed = OptionalLong.of(seed);
+    }
+
+    @Override
+    public PeerTransport start(PeerTransportConfig config, RaftReceiver receiver) throws IOException {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(receiver, "receiver");
+        return PeerTransportImpl.start(config, receiver, Timeouts.from(config.heartbeatInterval()),
+                seed.orElse(config.memberId()));
+    }
+
+    @Override
+    public RemoteCluster fetchCluster(List<URI> peerUrls, Duration timeout) throws IOException {
+        return ClusterFetcher.fetch(peerUrls, timeout);
+    }
+}

@@ -1,0 +1,130 @@
+package io.ketcd.peer.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+
+/**
+ * A byte pipe with a fixed buffer between a snapshot's writer (the payload) and the HTTP client
+ * that sends it: the writer blocks while the buffer is full, so the payload is never held in
+ * memory beyond the buffer. Either side may fail the pipe; the other then gets an IOException.
+ * Unlike {@code java.io.PipedInputStream} it does not care which threads read.
+ */
+final class BoundedPipe {
+    private final byte[] buf;
+    private int head;
+    private int count;
+    private boolean writerClosed;
+    private IOException failure;
+
+    BoundedPipe(int capacity) {
+        this.buf = new byte[capacity];
+    }
+
+    private boolean failedByReader;
+
+    /** Whether the reading side (the HTTP client) gave up. */
+    synchronized boolean failedByReader() {
+        return failedByReader;
+    }
+
+    /** Fails the pipe: pending and later reads and writes throw {@code cause}. */
+    synchronized void fail(IOException cause) {
+        if (failure == null) {
+            failure = cause;
+        }
+        notifyAll();
+    }
+
+    final OutputStream sink = new OutputStream() {
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            synchronized (BoundedPipe.this) {
+                while (len > 0) {
+                    while (count == buf.length && failure == null) {
+                        await();
+                    }
+                    if (failure != null) {
+                        throw new IOException("snapshot send aborted: " + failure.getMessage(), failure);
+                    }
+                    if (writerClosed) {
+                        throw new IOException("pipe closed");
+                    }
+                    int tail = (head + count) % buf.length;
+                    int k = Math.min(len, Math.min(buf.length - count, buf.length - tail));
+                    System.arraycopy(b, off, buf, tail, k);
+                    count += k;
+                    off += k;
+                    len -= k;
+                    BoundedPipe.this.notifyAll();
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            synchronized (BoundedPipe.this) {
+                writerClosed = true;
+                BoundedPipe.this.notifyAll();
+            }
+        }
+    };
+
+    final InputStream source = new InputStream() {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int r = read(one, 0, 1);
+            return r < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            synchronized (BoundedPipe.this) {
+                while (count == 0 && !writerClosed && failure == null) {
+                    await();
+                }
+                if (failure != null) {
+                    throw failure;
+                }
+                if (count == 0) {
+                    return -1;
+                }
+                int k = Math.min(len, Math.min(count, buf.length - head));
+                System.arraycopy(buf, head, b, off, k);
+                head = (head + k) % buf.length;
+                count -= k;
+                BoundedPipe.this.notifyAll();
+                return k;
+            }
+        }
+
+        @Override
+        public void close() {
+            synchronized (BoundedPipe.this) {
+                if (!writerClosed || count > 0) {
+                    failedByReader = true;
+                }
+            }
+            fail(new IOException("the HTTP client stopped reading the snapshot"));
+        }
+    };
+
+    private void await() throws InterruptedIOException {
+        try {
+            wait();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted");
+        }
+    }
+}

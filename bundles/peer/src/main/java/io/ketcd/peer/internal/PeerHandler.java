@@ -1,0 +1,266 @@
+package io.ketcd.peer.internal;
+
+import io.ketcd.api.peer.PeerTransportConfig;
+import io.ketcd.api.peer.RaftReceiver;
+import io.ketcd.proto.raftpb.Message;
+import io.ketcd.proto.raftpb.MessageType;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StreamCorruptedException;
+import java.io.EOFException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+
+import org.glassfish.grizzly.http.Method;
+import org.glassfish.grizzly.http.server.HttpHandler;
+import org.glassfish.grizzly.http.server.Request;
+import org.glassfish.grizzly.http.server.Response;
+import org.glassfish.grizzly.http.util.HttpStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * etcd's peer handler: {@code /raft} (pipeline), {@code /raft/stream/}, {@code /raft/snapshot},
+ * {@code /raft/probing}, {@code /version} and {@code /members}, with etcd's checks, status codes
+ * and error texts (Go's {@code http.Error}: text/plain, the text and a newline). Every rejected
+ * request is logged once at WARN with the remote address and the reason; nothing of it reaches
+ * the receiver. Runs on Grizzly's worker threads; a stream request keeps its thread for the
+ * stream's lifetime, writing the peer's messages.
+ */
+final class PeerHandler extends HttpHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(PeerHandler.class);
+    private static final String TEXT_PLAIN = "text/plain; charset=utf-8";
+    private static final String JSON = "application/json";
+    private static final String STREAM_PREFIX = "/raft/stream/";
+
+    private final PeerTransportConfig config;
+    private final RaftReceiver receiver;
+    private final PeerTransportImpl transport;
+    private final Clock clock;
+
+    PeerHandler(PeerTransportConfig config, RaftReceiver receiver, PeerTransportImpl transport, Clock clock) {
+        this.config = config;
+        this.receiver = receiver;
+        this.transport = transport;
+        this.clock = clock;
+    }
+
+    @Override
+    public void service(Request request, Response response) throws Exception {
+        String path = request.getRequestURI();
+        if (path.equals("/raft")) {
+            pipeline(request, response);
+        } else if (path.equals("/raft/snapshot")) {
+            snapshot(request, response);
+        } else if (path.startsWith(STREAM_PREFIX)) {
+            stream(request, response, path.substring(STREAM_PREFIX.length()));
+        } else if (path.equals("/raft/probing")) {
+            // etcd's probing handler: any method; Go sniffs the JSON as text/plain
+            write(response, HttpStatus.OK_200, TEXT_PLAIN, "{\"OK\":true,\"Now\":\"" + clock.instant() + "\"}\n");
+        } else if (path.equals("/version")) {
+            if (allow(request, response, Method.GET)) {
+                write(response, HttpStatus.OK_200, JSON,
+                        "{\"etcdserver\":\"" + config.serverVersion() + "\",\"etcdcluster\":\"" + config.clusterVersion() + "\"}");
+            }
+        } else if (path.equals("/members")) {
+            if (allow(request, response, Method.GET)) {
+                response.setHeader(PeerHeaders.CLUSTER_ID, Ids.hex(config.clusterId()));
+                write(response, HttpStatus.OK_200, JSON, MembersJson.write(receiver.members()));
+            }
+        } else {
+            reject(request, response, HttpStatus.NOT_FOUND_404, "404 page not found", "no such path");
+        }
+    }
+
+    // ---- POST /raft
+
+    private void pipeline(Request request, Response response) throws IOException {
+        if (!allow(request, response, Method.POST) || !compatible(request, response) || !knownSender(request, response)) {
+            return;
+        }
+        long length = request.getContentLengthLong();
+        if (length > Frames.MAX_FRAME_BYTES) {
+            reject(request, response, HttpStatus.BAD_REQUEST_400, "error reading raft message",
+                    "body of " + length + " bytes exceeds the limit of " + Frames.MAX_FRAME_BYTES);
+            return;
+        }
+        byte[] body;
+        try {
+            body = request.getInputStream().readNBytes(Frames.MAX_FRAME_BYTES + 1);
+        } catch (IOException e) {
+            reject(request, response, HttpStatus.BAD_REQUEST_400, "error reading raft message", "reading the body: " + e.getMessage());
+            return;
+        }
+        if (body.length > Frames.MAX_FRAME_BYTES) {
+            reject(request, response, HttpStatus.BAD_REQUEST_400, "error reading raft message",
+                    "body exceeds the limit of " + Frames.MAX_FRAME_BYTES + " bytes");
+            return;
+        }
+        Message m;
+        try {
+            m = Frames.parse(body);
+        } catch (Frames.BadFrameException e) {
+            reject(request, response, HttpStatus.BAD_REQUEST_400, "error unmarshalling raft message", e.getMessage());
+            return;
+        }
+        if (!receiver.process(m)) {
+            reject(request, response, HttpStatus.SERVICE_UNAVAILABLE_503, "error processing raft message", "the receiver did not take a " + m.getType());
+            return;
+        }
+        transport.counted(transport.received, Path.PIPELINE, 1);
+        response.setStatus(HttpStatus.NO_CONTENT_204);
+    }
+
+    // ---- POST /raft/snapshot
+
+    private void snapshot(Request request, Response response) throws IOException {
+        if (!allow(request, response, Method.POST) || !compatible(request, response) || !knownSender(request, response)) {
+            return;
+        }
+        InputStream body = request.getInputStream();
+        Message m;
+        try {
+            m = Frames.read(body);
+            if (m == null) {
+                throw new EOFException("empty body");
+            }
+        } catch (IOException e) {
+            reject(request, response, HttpStatus.BAD_REQUEST_400, "failed to decode raft message (" + e.getMessage() + ")", e.getMessage());
+            return;
+        }
+        if (m.getType() != MessageType.MsgSnap) {
+            reject(request, response, HttpStatus.BAD_REQUEST_400, "wrong raft message type", "a " + m.getType() + " on the snapshot path");
+            return;
+        }
+        LOG.info("{}: receiving snapshot [index {}] from {}", Ids.hex(config.memberId()),
+                m.getSnapshot().getMetadata().getIndex(), Ids.hex(m.getFrom()));
+        SnapshotChunks.Reader payload = new SnapshotChunks.Reader(body);
+        try {
+            receiver.receiveSnapshot(m, payload);
+        } catch (IOException | RuntimeException e) {
+            // corrupt or truncated input is the sender's fault (400); anything else is local storage (500)
+            boolean corrupt = payload.broken() || e instanceof EOFException || e instanceof StreamCorruptedException;
+            reject(request, response, corrupt ? HttpStatus.BAD_REQUEST_400 : HttpStatus.INTERNAL_SERVER_ERROR_500,
+                    "failed to save KV snapshot (" + e.getMessage() + ")", "snapshot not received: " + e);
+            return;
+        }
+        if (!payload.complete()) {
+            // the receiver stopped reading early; the rest of the payload is unverified
+            reject(request, response, HttpStatus.BAD_REQUEST_400, "failed to save KV snapshot (payload not read to its end)",
+                    "the receiver did not read the whole payload");
+            return;
+        }
+        transport.counted(transport.received, Path.SNAPSHOT, 1);
+        LOG.info("{}: received snapshot [index {}] from {}", Ids.hex(config.memberId()),
+                m.getSnapshot().getMetadata().getIndex(), Ids.hex(m.getFrom()));
+        response.setStatus(HttpStatus.NO_CONTENT_204);
+    }
+
+    // ---- GET /raft/stream/{type}/{from}
+
+    private void stream(Request request, Response response, String rest) throws IOException {
+        if (!allow(request, response, Method.GET)) {
+            return;
+        }
+        response.setHeader(PeerHeaders.SERVER_VERSION, config.serverVersion());
+        if (!compatible(request, response)) {
+            return;
+        }
+        int slash = rest.indexOf('/');
+        Path type = slash < 0 ? null : switch (rest.substring(0, slash)) {
+            case "message" -> Path.STREAM_MESSAGE;
+            case "msgappv2" -> Path.STREAM_MSGAPP;
+            default -> null;
+        };
+        if (type == null) {
+            reject(request, response, HttpStatus.NOT_FOUND_404, "invalid path", "unknown stream " + rest);
+            return;
+        }
+        long from;
+        try {
+            from = Ids.parseHex(rest.substring(slash + 1));
+        } catch (NumberFormatException e) {
+            reject(request, response, HttpStatus.NOT_FOUND_404, "invalid from", "bad member id in " + rest);
+            return;
+        }
+        if (receiver.isRemoved(from)) {
+            reject(request, response, HttpStatus.GONE_410, "removed member", "member " + Ids.hex(from) + " was removed");
+            return;
+        }
+        Peer peer = transport.peer(from);
+        if (peer == null) {
+            reject(request, response, HttpStatus.NOT_FOUND_404, "error sender not found", "member " + Ids.hex(from) + " is not a peer");
+            return;
+        }
+        String to = request.getHeader(PeerHeaders.RAFT_TO);
+        if (!Ids.hex(config.memberId()).equals(to)) {
+            reject(request, response, HttpStatus.PRECONDITION_FAILED_412, "to field mismatch",
+                    "stream addressed to " + to + ", this member is " + Ids.hex(config.memberId()));
+            return;
+        }
+        response.setStatus(HttpStatus.OK_200);
+        response.flush();
+        peer.writer(type).serve(response.getOutputStream());
+    }
+
+    // ---- checks
+
+    private boolean allow(Request request, Response response, Method method) throws IOException {
+        if (request.getMethod() == method) {
+            return true;
+        }
+        response.setHeader("Allow", method.getMethodString());
+        reject(request, response, HttpStatus.METHOD_NOT_ALLOWED_405, "Method Not Allowed", request.getMethod() + " not allowed");
+        return false;
+    }
+
+    /** Sets the cluster id header and checks the version and cluster id headers (412 if they do not fit). */
+    private boolean compatible(Request request, Response response) throws IOException {
+        response.setHeader(PeerHeaders.CLUSTER_ID, Ids.hex(config.clusterId()));
+        String why = PeerHeaders.incompatibility(request.getHeader(PeerHeaders.SERVER_VERSION),
+                request.getHeader(PeerHeaders.MIN_CLUSTER_VERSION), request.getHeader(PeerHeaders.CLUSTER_ID), config);
+        if (why == null) {
+            return true;
+        }
+        reject(request, response, HttpStatus.PRECONDITION_FAILED_412, why,
+                why + " (cluster " + request.getHeader(PeerHeaders.CLUSTER_ID) + ", version " + request.getHeader(PeerHeaders.SERVER_VERSION) + ")");
+        return false;
+    }
+
+    /** {@code X-Server-From} must name a member: 410 if it was removed, 404 if it is unknown. */
+    private boolean knownSender(Request request, Response response) throws IOException {
+        String header = request.getHeader(PeerHeaders.FROM);
+        long from;
+        try {
+            from = Ids.parseHex(header);
+        } catch (NumberFormatException e) {
+            reject(request, response, HttpStatus.NOT_FOUND_404, "error sender not found", "bad " + PeerHeaders.FROM + ": " + header);
+            return false;
+        }
+        if (receiver.isRemoved(from)) {
+            reject(request, response, HttpStatus.GONE_410, "removed member", "member " + header + " was removed");
+            return false;
+        }
+        if (transport.peer(from) == null && !receiver.isMember(from)) {
+            reject(request, response, HttpStatus.NOT_FOUND_404, "error sender not found", "member " + header + " is unknown");
+            return false;
+        }
+        return true;
+    }
+
+    private void reject(Request request, Response response, HttpStatus status, String text, String reason) throws IOException {
+        LOG.warn("{}: rejected peer request from {}:{}: {} {} -> {} ({})", Ids.hex(config.memberId()), request.getRemoteAddr(),
+                request.getRemotePort(), request.getMethod(), request.getRequestURI(), status.getStatusCode(), reason);
+        response.setHeader("X-Content-Type-Options", "nosniff");
+        write(response, status, TEXT_PLAIN, text + "\n");
+    }
+
+    private static void write(Response response, HttpStatus status, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        response.setStatus(status);
+        response.setContentType(contentType);
+        response.setContentLength(bytes.length);
+        response.getOutputStream().write(bytes);
+    }
+}

@@ -1,0 +1,136 @@
+package io.ketcd.peer.internal;
+
+import io.ketcd.api.peer.PeerTransportConfig;
+import io.ketcd.api.peer.RaftReceiver;
+import io.ketcd.proto.raftpb.Message;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The receiving end of one stream from one peer (etcd's streamReader): dials the peer's {@code
+ * GET /raft/stream/<type>/<localIdHex>}, hands every message the peer writes to the receiver,
+ * and redials with backoff when the stream fails or stays silent for {@link
+ * Timeouts#connReadTimeout()}. Runs on one thread of its {@link Peer}.
+ */
+final class StreamReader implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamReader.class);
+
+    private final Path path;
+    private final long peerId;
+    private final PeerTransportConfig config;
+    private final RaftReceiver receiver;
+    private final HttpClient client;
+    private final Timeouts timeouts;
+    private final UrlPicker picker;
+    private final PeerStatus status;
+    private final Backoff backoff;
+    private final CountDownLatch stopped;
+    private final PeerTransportImpl transport;
+    private volatile TimedBodyStream body;
+
+    StreamReader(Path path, long peerId, PeerTransportConfig config, RaftReceiver receiver, HttpClient client, Timeouts timeouts,
+            UrlPicker picker, PeerStatus status, Backoff backoff, CountDownLatch stopped, PeerTransportImpl transport) {
+        this.path = path;
+        this.peerId = peerId;
+        this.config = config;
+        this.receiver = receiver;
+        this.client = client;
+        this.timeouts = timeouts;
+        this.picker = picker;
+        this.status = status;
+        this.backoff = backoff;
+        this.stopped = stopped;
+        this.transport = transport;
+    }
+
+    @Override
+    public void run() {
+        String source = path.streamType() + " stream reader";
+        try {
+            while (stopped.getCount() > 0) {
+                URI url = picker.pick();
+                try {
+                    readFrom(url);
+                } catch (InterruptedIOException e) {
+                    if (stopped.getCount() == 0) {
+                        return;
+                    }
+                    picker.unreachable(url);
+                    status.deactivate(source, String.valueOf(e.getMessage()));
+                } catch (IOException e) {
+                    picker.unreachable(url);
+                    status.deactivate(source, e.getMessage() == null ? e.toString() : e.getMessage());
+                }
+                if (stopped.await(backoff.next(), TimeUnit.NANOSECONDS)) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void readFrom(URI url) throws IOException, InterruptedException {
+        HttpRequest request = PeerHeaders.common(HttpRequest.newBuilder(url.resolve("/raft/stream/" + path.streamType() + "/"
+                + Ids.hex(config.memberId()))), config)
+                .header(PeerHeaders.RAFT_TO, Ids.hex(peerId))
+                .timeout(timeouts.dialTimeout())
+                .GET()
+                .build();
+        TimedBodyStream stream = new TimedBodyStream(timeouts.connReadTimeout());
+        body = stream;
+        try {
+            if (stopped.getCount() == 0) {
+                return;
+            }
+            HttpResponse<TimedBodyStream> response = client.send(request, info -> stream);
+            int code = response.statusCode();
+            if (code != 200) {
+                String text = new String(stream.readNBytes(256), java.nio.charset.StandardCharsets.UTF_8).trim();
+                if (code == 410) {
+                    LOG.error("{}: peer {} says this member was removed from the cluster ({})", Ids.hex(config.memberId()),
+                            Ids.hex(peerId), text);
+                }
+                throw new IOException("peer answered " + code + " " + text + " to " + request.uri());
+            }
+            backoff.reset();
+            status.activate();
+            LOG.debug("{}: {} stream from peer {} open", Ids.hex(config.memberId()), path.streamType(), Ids.hex(peerId));
+            while (stopped.getCount() > 0) {
+                Message m = Frames.read(stream);
+                if (m == null) {
+                    throw new IOException("the peer closed the stream");
+                }
+                if (Frames.isLinkHeartbeat(m)) {
+                    continue;
+                }
+                if (receiver.process(m)) {
+                    transport.counted(transport.received, path, 1);
+                } else {
+                    LOG.debug("{}: dropped a {} from {}: the receiver is busy", Ids.hex(config.memberId()), m.getType(), Ids.hex(peerId));
+                }
+            }
+        } finally {
+            stream.close();
+            body = null;
+        }
+    }
+
+    /** Breaks the current stream (the thread notices the stop latch). */
+    void abort() {
+        TimedBodyStream b = body;
+        if (b != null) {
+            b.close();
+        }
+    }
+}
