@@ -35,6 +35,23 @@ public interface Backend extends Closeable {
     /** Commits everything written so far to disk now and waits for it. */
     void commit();
 
+    /**
+     * Takes a point-in-time copy of every bucket, to stream to another member (see
+     * {@link BackendSnapshot}). Commits pending writes first (as etcd does before snapshotting)
+     * and captures between two write sections, so the data and
+     * {@link BackendSnapshot#consistentIndex()} always match. Waits only for a running write
+     * section or commit, never for the streaming: later writes proceed while the snapshot is open.
+     * The caller owns the snapshot and must close it.
+     *
+     * <p>The default throws, for backends that cannot snapshot (test doubles in other bundles).
+     *
+     * @throws IllegalStateException if the backend is closed or has failed
+     * @throws UnsupportedOperationException if this backend cannot take snapshots
+     */
+    default BackendSnapshot snapshot() {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot take snapshots");
+    }
+
     /** Size of the backend file in bytes (etcd's db size). */
     long sizeBytes();
 

@@ -1,22 +1,35 @@
 package io.ketcd.storage;
 
+import io.ketcd.storage.internal.BackendDump;
 import io.ketcd.storage.internal.MvStoreBucket;
 import io.ketcd.storage.internal.UnsignedBytesType;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import org.h2.mvstore.Cursor;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreException;
+import org.h2.mvstore.RootReference;
 import org.h2.mvstore.type.ByteArrayDataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +64,8 @@ public final class MvStoreBackend implements Backend {
     /** Name of the bucket holding the backend's own bookkeeping (as etcd's "meta" bucket). */
     public static final String META_BUCKET = "meta";
     private static final byte[] CONSISTENT_INDEX_KEY = "consistent_index".getBytes();
+    /** How much data {@link #restore} puts into the store between two commits. */
+    private static final int RESTORE_COMMIT_BYTES = 32 * 1024 * 1024;
 
     private final Path file;
     private final BackendOptions options;
@@ -105,19 +120,7 @@ public final class MvStoreBackend implements Backend {
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        MVStore store;
-        try {
-            // both triggers off: autoCommitDisabled() only stops the timer (H2 2.3); without a
-            // zero buffer size MVStore still stores by itself once ~19 MiB are unsaved
-            store = new MVStore.Builder()
-                    .fileName(file.toString())
-                    .autoCommitDisabled()
-                    .autoCommitBufferSize(0)
-                    .open();
-        } catch (MVStoreException | IllegalStateException e) {
-            throw new IOException("cannot open backend file " + file
-                    + " (not an MVStore file, corrupt, or in use): " + e.getMessage(), e);
-        }
+        MVStore store = openStore(file);
         try {
             return new MvStoreBackend(file, options, store);
         } catch (RuntimeException e) {
@@ -128,12 +131,30 @@ public final class MvStoreBackend implements Backend {
 
     @Override
     public Bucket bucket(String name) {
-        return buckets.computeIfAbsent(name, n -> {
-            MVMap<byte[], byte[]> map = store.openMap(n, new MVMap.Builder<byte[], byte[]>()
-                    .keyType(UnsignedBytesType.INSTANCE)
-                    .valueType(ByteArrayDataType.INSTANCE));
-            return new MvStoreBucket(map, mutations::incrementAndGet);
-        });
+        return buckets.computeIfAbsent(name,
+                n -> new MvStoreBucket(openMap(store, n), mutations::incrementAndGet));
+    }
+
+    private static MVStore openStore(Path file) throws IOException {
+        try {
+            // both triggers off: autoCommitDisabled() only stops the timer (H2 2.3); without a
+            // zero buffer size MVStore still stores by itself once ~19 MiB are unsaved
+            return new MVStore.Builder()
+                    .fileName(file.toString())
+                    .autoCommitDisabled()
+                    .autoCommitBufferSize(0)
+                    .open();
+        } catch (MVStoreException | IllegalStateException e) {
+            throw new IOException("cannot open backend file " + file
+                    + " (not an MVStore file, corrupt, or in use): " + e.getMessage(), e);
+        }
+    }
+
+    /** The map of one bucket; the only place that says how buckets are typed on disk. */
+    private static MVMap<byte[], byte[]> openMap(MVStore store, String name) {
+        return store.openMap(name, new MVMap.Builder<byte[], byte[]>()
+                .keyType(UnsignedBytesType.INSTANCE)
+                .valueType(ByteArrayDataType.INSTANCE));
     }
 
     @Override
@@ -188,6 +209,47 @@ public final class MvStoreBackend implements Backend {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>How the view is pinned: under the write lock, pending writes are committed, the store's
+     * current version is registered as in use ({@link MVStore#registerVersionUsage}, the same
+     * hold H2's own transactions take on a version they read), and each bucket's root is
+     * captured. MVMaps are copy-on-write trees, so a captured root never changes; the pages it
+     * reaches are either in memory or in chunks on disk, and the registration keeps MVStore from
+     * freeing or overwriting any chunk that stops being live from this version on, i.e. every
+     * chunk the captured roots reach. Relying on {@code setVersionsToKeep} or the retention time
+     * instead would bound the view by a count of commits or by seconds, and a slow stream outlasts
+     * both. Closing the snapshot deregisters the version, after which MVStore reclaims the space.
+     *
+     * <p>The dump holds every map of the store ({@link MVStore#getMapNames}), which are exactly
+     * the buckets, {@value #META_BUCKET} included, ordered by name.
+     */
+    @Override
+    public BackendSnapshot snapshot() {
+        writeLock.lock();
+        try {
+            checkUsable();
+            commitLocked();
+            List<String> names = new ArrayList<>(store.getMapNames());
+            Collections.sort(names);
+            MVStore.TxCounter pin = store.registerVersionUsage();
+            try {
+                List<CapturedBucket> captured = new ArrayList<>(names.size());
+                for (String name : names) {
+                    MVMap<byte[], byte[]> map = ((MvStoreBucket) bucket(name)).map();
+                    captured.add(new CapturedBucket(name, map, map.getRoot()));
+                }
+                return new MvStoreSnapshot(pin, consistentIndex, List.copyOf(captured));
+            } catch (RuntimeException | Error e) {
+                store.deregisterVersionUsage(pin);
+                throw e;
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     /** Number of batches committed to the file since open; for metrics and tests. */
     public long commits() {
         return commits.get();
@@ -227,6 +289,180 @@ public final class MvStoreBackend implements Backend {
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /**
+     * Writes a new backend file at {@code target} from a dump made by
+     * {@link BackendSnapshot#writeTo}, replacing any file there; the dump must be the whole of
+     * {@code dump} (it is read to its end, not closed). The file is built under
+     * {@code <target>.restore.tmp} (a leftover from an interrupted restore is discarded first),
+     * committed every {@value #RESTORE_COMMIT_BYTES} bytes of data so memory stays bounded, and
+     * renamed over {@code target} only after the trailer checked out and the file was fsynced;
+     * the directory is fsynced after the rename. So {@code target} is either untouched or the
+     * complete restored backend, even across a crash.
+     *
+     * <p>No backend may have {@code target} open: close it first, restore, then
+     * {@link #open} the result.
+     *
+     * @return the consistent index of the restored backend (the dump's)
+     * @throws BackendDumpCorruptException if the dump is cut short or damaged, or its trailer's
+     *     consistent index differs from the one in its {@value #META_BUCKET} bucket; no
+     *     temporary file is left and {@code target} is untouched
+     * @throws IOException if reading the dump or writing the file fails; the temporary file is
+     *     removed and {@code target} is untouched
+     */
+    public static long restore(Path target, InputStream dump) throws IOException {
+        Path parent = target.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = parent.resolve(target.getFileName() + ".restore.tmp");
+        // MVStore would open a leftover file and add to it
+        Files.deleteIfExists(tmp);
+        MVStore store = openStore(tmp);
+        try {
+            RestoreSink sink = new RestoreSink(store);
+            BackendDump.Trailer trailer = BackendDump.read(dump, sink);
+            // the writer takes both under one lock, so only a broken writer makes them differ
+            byte[] metaIndex = sink.metaIndex;
+            if (metaIndex.length != Long.BYTES
+                    || ByteBuffer.wrap(metaIndex).getLong() != trailer.consistentIndex()) {
+                throw new BackendDumpCorruptException(trailer.offset(), "trailer says consistent index "
+                        + trailer.consistentIndex() + ", bucket " + META_BUCKET + " holds "
+                        + (metaIndex.length == Long.BYTES ? ByteBuffer.wrap(metaIndex).getLong()
+                                : metaIndex.length + " bytes"));
+            }
+            store.commit();
+            store.sync();
+            store.close();
+            try (FileChannel file = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                file.force(true); // close() may have written after the sync
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Wal.syncDir(parent);
+            LOG.info("restored backend {} at consistent index {} ({} records)", target,
+                    trailer.consistentIndex(), trailer.records());
+            return trailer.consistentIndex();
+        } catch (IOException | RuntimeException | Error e) {
+            if (!store.isClosed()) {
+                store.closeImmediately();
+            }
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            if (e instanceof MVStoreException) {
+                throw new IOException("cannot write restored backend " + tmp + ": " + e.getMessage(), e);
+            }
+            throw e;
+        }
+    }
+
+    /** Puts each record of a dump into a fresh store. */
+    private static final class RestoreSink implements BackendDump.Sink {
+
+        private final MVStore store;
+        private MVMap<byte[], byte[]> map;
+        private boolean inMeta;
+        private long bytesSinceCommit;
+        /** The consistent index in the dump's meta bucket; 0 if none, as for a new backend. */
+        private byte[] metaIndex = new byte[Long.BYTES];
+
+        RestoreSink(MVStore store) {
+            this.store = store;
+        }
+
+        @Override
+        public void bucket(String name) {
+            map = openMap(store, name);
+            inMeta = META_BUCKET.equals(name);
+        }
+
+        @Override
+        public void entry(byte[] key, byte[] value) {
+            if (inMeta && Arrays.equals(key, CONSISTENT_INDEX_KEY)) {
+                metaIndex = value;
+            }
+            map.put(key, value);
+            bytesSinceCommit += key.length + value.length;
+            if (bytesSinceCommit >= RESTORE_COMMIT_BYTES) {
+                // auto-commit is off (as for a live backend), so without this a GB dump would sit
+                // in memory; the file is not the target yet, so partial commits are harmless
+                store.commit();
+                bytesSinceCommit = 0;
+            }
+        }
+    }
+
+    /** One bucket as captured by {@link #snapshot}: its map and the root to read it at. */
+    private record CapturedBucket(String name, MVMap<byte[], byte[]> map,
+            RootReference<byte[], byte[]> root) {
+    }
+
+    /** See {@link #snapshot} for how the view stays valid while it is open. */
+    private final class MvStoreSnapshot implements BackendSnapshot {
+
+        private final MVStore.TxCounter pin;
+        private final long consistentIndex;
+        private final List<CapturedBucket> captured;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        MvStoreSnapshot(MVStore.TxCounter pin, long consistentIndex, List<CapturedBucket> captured) {
+            this.pin = pin;
+            this.consistentIndex = consistentIndex;
+            this.captured = captured;
+        }
+
+        @Override
+        public long consistentIndex() {
+            return consistentIndex;
+        }
+
+        @Override
+        public void writeTo(OutputStream out) throws IOException {
+            checkReadable();
+            BackendDump.Writer writer = new BackendDump.Writer(out);
+            try {
+                for (CapturedBucket bucket : captured) {
+                    writer.bucket(bucket.name());
+                    Cursor<byte[], byte[]> cursor = bucket.map().cursor(bucket.root(), null, null, false);
+                    while (cursor.hasNext()) {
+                        byte[] key = cursor.next();
+                        writer.entry(key, cursor.getValue());
+                        // once released, pages may be read from a reused chunk: stop first
+                        checkReadable();
+                    }
+                }
+            } catch (MVStoreException | IllegalStateException e) {
+                throw new IOException("cannot read snapshot of backend " + file + ": " + e.getMessage(), e);
+            }
+            writer.finish(consistentIndex);
+        }
+
+        private void checkReadable() throws IOException {
+            if (released.get()) {
+                throw new IOException("snapshot of backend " + file + " at consistent index "
+                        + consistentIndex + " is closed");
+            }
+            if (closed) {
+                throw new IOException("backend " + file + " was closed under its snapshot");
+            }
+        }
+
+        @Override
+        public void close() {
+            if (released.compareAndSet(false, true) && !store.isClosed()) {
+                store.deregisterVersionUsage(pin);
+            }
+        }
+    }
+
+    /**
+     * For tests: how long MVStore keeps chunks that no longer hold live data before reusing their
+     * space (45 s by default). Zero makes reuse immediate, so a test can show that an open
+     * snapshot's chunks survive it.
+     */
+    void setRetentionTime(int millis) {
+        store.setRetentionTime(millis);
     }
 
     /**

@@ -12,6 +12,38 @@
  * of the last applied raft entry as 8 bytes big-endian, committed in the same batch as that
  * entry's effects.
  *
+ * <h3>Backend dump</h3>
+ *
+ * {@link io.ketcd.storage.BackendSnapshot#writeTo} streams a point-in-time copy of the whole
+ * backend to another member (etcd's merged snapshot, the db sent after the MsgSnap), and
+ * {@link io.ketcd.storage.MvStoreBackend#restore} rebuilds a backend file from it. Integers are
+ * big-endian; a CRC is CRC32C (Castagnoli). The dump is the whole stream:
+ * <ul>
+ *   <li><b>Header</b> (12 bytes): the magic {@code "ketcddb"} and a NUL byte, then the format
+ *       version, 4 bytes, now 1.
+ *   <li><b>Chunks.</b> Then any number of data chunks and one trailer chunk, each: payload length
+ *       {@code n} (4 bytes), kind (1 byte: {@code 'D'} data, {@code 'T'} trailer), {@code n}
+ *       payload bytes, and the CRC of the length, kind and payload (4 bytes). A data chunk holds
+ *       1 to 65,536 payload bytes, so a reader never buffers more than that per chunk.
+ *   <li><b>Records.</b> The data chunks' payloads, concatenated, are a sequence of records that
+ *       may span chunk boundaries: a bucket record ({@code 0x01}, name length (4 bytes, at most
+ *       4,096), UTF-8 name) starts a bucket; a key/value record ({@code 0x02}, key length (4
+ *       bytes), key, value length (4 bytes), value) belongs to the bucket before it. Every bucket
+ *       of the backend has a record, empty ones and {@code meta} included; buckets come in
+ *       {@code String} order of their names, keys within a bucket in unsigned byte order, each
+ *       exactly once, so a given backend state has exactly one dump.
+ *   <li><b>Trailer</b> payload (20 bytes): the number of records (8 bytes), the consistent index
+ *       (8 bytes, equal to {@code meta}/{@code consistent_index}, or 0 if absent), and the CRC of
+ *       every dump byte before the trailer chunk (4 bytes). Nothing may follow the trailer.
+ * </ul>
+ *
+ * <p>So damage anywhere is caught before anything is trusted: a cut at any byte leaves a chunk,
+ * a record or the trailer incomplete, and a changed byte fails the header check, a chunk's
+ * length or kind bounds, or its CRC.
+ * The reader also rejects records out of order, a record cut off by the trailer, a record count
+ * or CRC in the trailer that does not match, and bytes after the trailer, each as a
+ * {@link io.ketcd.storage.BackendDumpCorruptException} naming the byte offset.
+ *
  * <h2>Write-ahead log</h2>
  *
  * {@link io.ketcd.storage.Wal} follows etcd's {@code wal} package; the byte format is ketcd's own.
@@ -73,7 +105,7 @@
  * the WAL holds its marker at or below the commit index ({@code Wal.validSnapshots()}).
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package io.ketcd.storage;
 
 import org.osgi.annotation.bundle.Export;

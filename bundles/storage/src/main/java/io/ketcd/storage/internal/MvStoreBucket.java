@@ -21,6 +21,11 @@ public final class MvStoreBucket implements Bucket {
         this.beforeMutation = beforeMutation;
     }
 
+    /** The map under this bucket, for the backend's snapshots; mutate only through the bucket. */
+    public MVMap<byte[], byte[]> map() {
+        return map;
+    }
+
     @Override
     public byte[] get(byte[] key) {
         return map.get(Objects.requireNonNull(key, "key"));
