@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Real etcdctl (etcd 3.4's, from Debian's etcd-client) against GrpcServer over
  * {@link FakeEtcdServer}. The expected texts are what etcdctl prints against a real etcd 3.4.23
- * for the same answers.
+ * for the same answers (the member commands' texts were taken from a one-member etcd 3.4.23 with
+ * a learner added, updated, promoted and removed).
  */
 class EtcdctlTest {
     private static final Path ETCDCTL = Path.of("/usr/bin/etcdctl");
@@ -43,6 +44,7 @@ class EtcdctlTest {
 
     @BeforeEach
     void needsEtcdctl() {
+        fake.resetMembers();
         assumeTrue(Files.isExecutable(ETCDCTL),
                 "etcdctl is not installed at /usr/bin/etcdctl (apt-get install etcd-client); skipping");
     }
@@ -68,6 +70,59 @@ class EtcdctlTest {
     void memberList() throws Exception {
         assertThat(etcdctl("member", "list").out())
                 .isEqualTo("bdae9bbc11dd390d, started, fake, http://127.0.0.1:2380, http://127.0.0.1:2379, false\n");
+    }
+
+    @Test
+    void memberAddUpdatePromoteRemove() throws Exception {
+        assertThat(etcdctl("member", "add", "m2", "--learner", "--peer-urls=http://127.0.0.1:22380"))
+                .isEqualTo(new Result(0, """
+                        Member 6076c3f3e76e2044 added to cluster 1c2d3e4f5a6b7c8d
+
+                        ETCD_NAME="m2"
+                        ETCD_INITIAL_CLUSTER="m2=http://127.0.0.1:22380,fake=http://127.0.0.1:2380"
+                        ETCD_INITIAL_ADVERTISE_PEER_URLS="http://127.0.0.1:22380"
+                        ETCD_INITIAL_CLUSTER_STATE="existing"
+                        """, ""));
+        assertThat(etcdctl("member", "list").out()).isEqualTo("""
+                6076c3f3e76e2044, unstarted, , http://127.0.0.1:22380, , true
+                bdae9bbc11dd390d, started, fake, http://127.0.0.1:2380, http://127.0.0.1:2379, false
+                """);
+
+        assertThat(etcdctl("member", "update", "6076c3f3e76e2044",
+                "--peer-urls=http://127.0.0.1:22381,http://127.0.0.1:22382"))
+                .isEqualTo(new Result(0, "Member 6076c3f3e76e2044 updated in cluster 1c2d3e4f5a6b7c8d\n", ""));
+        assertThat(etcdctl("member", "promote", "6076c3f3e76e2044"))
+                .isEqualTo(new Result(0, "Member 6076c3f3e76e2044 promoted in cluster 1c2d3e4f5a6b7c8d\n", ""));
+        assertThat(etcdctl("member", "list").out()).isEqualTo("""
+                6076c3f3e76e2044, unstarted, , http://127.0.0.1:22381,http://127.0.0.1:22382, , false
+                bdae9bbc11dd390d, started, fake, http://127.0.0.1:2380, http://127.0.0.1:2379, false
+                """);
+
+        assertThat(etcdctl("member", "remove", "6076c3f3e76e2044"))
+                .isEqualTo(new Result(0, "Member 6076c3f3e76e2044 removed from cluster 1c2d3e4f5a6b7c8d\n", ""));
+        assertThat(etcdctl("member", "list").out())
+                .isEqualTo("bdae9bbc11dd390d, started, fake, http://127.0.0.1:2380, http://127.0.0.1:2379, false\n");
+    }
+
+    @Test
+    void memberErrorsPrintAsEtcdPrintsThem() throws Exception {
+        for (String[] args : List.of(
+                new String[] {"member", "remove", "1234"},
+                new String[] {"member", "update", "1234", "--peer-urls=http://127.0.0.1:22380"},
+                new String[] {"member", "promote", "1234"})) {
+            Result notFound = etcdctl(args);
+            assertThat(notFound.exit()).isEqualTo(1);
+            assertThat(notFound.out()).isEmpty();
+            assertThat(lastLine(notFound.err())).isEqualTo("Error: etcdserver: member not found");
+        }
+
+        Result voter = etcdctl("member", "promote", "bdae9bbc11dd390d");
+        assertThat(voter.exit()).isEqualTo(1);
+        assertThat(lastLine(voter.err())).isEqualTo("Error: etcdserver: can only promote a learner member");
+
+        Result used = etcdctl("member", "add", "m2", "--peer-urls=http://127.0.0.1:2380");
+        assertThat(used.exit()).isEqualTo(1);
+        assertThat(lastLine(used.err())).isEqualTo("Error: etcdserver: Peer URLs already exists");
     }
 
     @Test

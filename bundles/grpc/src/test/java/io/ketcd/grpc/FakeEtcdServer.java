@@ -9,7 +9,15 @@ import io.ketcd.proto.etcdserverpb.Compare;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
 import io.ketcd.proto.etcdserverpb.Member;
+import io.ketcd.proto.etcdserverpb.MemberAddRequest;
+import io.ketcd.proto.etcdserverpb.MemberAddResponse;
 import io.ketcd.proto.etcdserverpb.MemberListResponse;
+import io.ketcd.proto.etcdserverpb.MemberPromoteRequest;
+import io.ketcd.proto.etcdserverpb.MemberPromoteResponse;
+import io.ketcd.proto.etcdserverpb.MemberRemoveRequest;
+import io.ketcd.proto.etcdserverpb.MemberRemoveResponse;
+import io.ketcd.proto.etcdserverpb.MemberUpdateRequest;
+import io.ketcd.proto.etcdserverpb.MemberUpdateResponse;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.PutResponse;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
@@ -34,9 +42,11 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Supplier;
 
 /**
- * A hand-written {@link EtcdServer} for the gRPC layer's tests: a single-member, in-memory key
- * space with etcd's revision rules for put and delete, enough for jetcd and etcdctl to work
- * against. It records every request it receives, and fails every call on demand.
+ * A hand-written {@link EtcdServer} for the gRPC layer's tests: an in-memory key space with
+ * etcd's revision rules for put and delete, and an in-memory member list with etcd's rules for
+ * member changes (without raft: a change applies at once), enough for jetcd and etcdctl to work
+ * against. It records every request it receives (Status and MemberList record their method
+ * name), and fails every call on demand.
  */
 final class FakeEtcdServer implements EtcdServer {
     static final long CLUSTER_ID = 0x1c2d_3e4f_5a6b_7c8dL;
@@ -45,11 +55,23 @@ final class FakeEtcdServer implements EtcdServer {
     static final String VERSION = "3.4.23";
     static final long DB_SIZE = 24_576;
 
+    /** The ids {@link #memberAdd} hands out, in order: this one, then the next ones. */
+    static final long ADDED_IDS = 0x6076_c3f3_e76e_2044L;
+    static final Member SELF = Member.newBuilder()
+            .setID(MEMBER_ID)
+            .setName("fake")
+            .addPeerURLs("http://127.0.0.1:2380")
+            .addClientURLs("http://127.0.0.1:2379")
+            .build();
+
     private final ServerConfig config;
+    /** The cluster's members by id, in etcd's order (ids as unsigned). */
+    private final NavigableMap<Long, Member> members = new TreeMap<>(Long::compareUnsigned);
+    private long added;
     private final NavigableMap<ByteString, KeyValue> store = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
     private long revision = 1;
 
-    /** Every request received, in order (Status and MemberList record their method name). */
+    /** Every request received, in order. */
     final BlockingQueue<Object> requests = new LinkedBlockingQueue<>();
 
     private volatile CompletableFuture<? extends Message> held;
@@ -58,6 +80,7 @@ final class FakeEtcdServer implements EtcdServer {
 
     FakeEtcdServer(Map<String, String> config) {
         this.config = ServerConfig.from(config, Map.of());
+        resetMembers();
     }
 
     /** Every following call completes exceptionally with {@code t}; null restores normal service. */
@@ -188,12 +211,87 @@ final class FakeEtcdServer implements EtcdServer {
     public CompletableFuture<MemberListResponse> memberList() {
         return answer("memberList", () -> MemberListResponse.newBuilder()
                 .setHeader(header())
-                .addMembers(Member.newBuilder()
-                        .setID(MEMBER_ID)
-                        .setName("fake")
-                        .addPeerURLs("http://127.0.0.1:2380")
-                        .addClientURLs("http://127.0.0.1:2379"))
+                .addAllMembers(members.values())
                 .build());
+    }
+
+    /**
+     * Adds a member with the next id of {@link #ADDED_IDS}, no name and no client URLs, as etcd
+     * does until the new member starts; its response member carries only id, peer URLs and the
+     * learner flag, as etcd's does.
+     */
+    @Override
+    public CompletableFuture<MemberAddResponse> memberAdd(MemberAddRequest request) {
+        return answer(request, () -> {
+            refuseUsedPeerUrls(request.getPeerURLsList(), 0);
+            if (request.getIsLearner() && members.values().stream().filter(Member::getIsLearner).count() >= 1) {
+                throw EtcdError.TOO_MANY_LEARNERS.exception(); // etcd 3.4's default --max-learners
+            }
+            Member member = Member.newBuilder()
+                    .setID(ADDED_IDS + added++)
+                    .addAllPeerURLs(request.getPeerURLsList())
+                    .setIsLearner(request.getIsLearner())
+                    .build();
+            members.put(member.getID(), member);
+            return MemberAddResponse.newBuilder().setHeader(header()).setMember(member)
+                    .addAllMembers(members.values()).build();
+        });
+    }
+
+    @Override
+    public CompletableFuture<MemberRemoveResponse> memberRemove(MemberRemoveRequest request) {
+        return answer(request, () -> {
+            member(request.getID());
+            members.remove(request.getID());
+            return MemberRemoveResponse.newBuilder().setHeader(header()).addAllMembers(members.values()).build();
+        });
+    }
+
+    @Override
+    public CompletableFuture<MemberUpdateResponse> memberUpdate(MemberUpdateRequest request) {
+        return answer(request, () -> {
+            Member old = member(request.getID());
+            refuseUsedPeerUrls(request.getPeerURLsList(), request.getID());
+            members.put(old.getID(), old.toBuilder().clearPeerURLs().addAllPeerURLs(request.getPeerURLsList()).build());
+            return MemberUpdateResponse.newBuilder().setHeader(header()).addAllMembers(members.values()).build();
+        });
+    }
+
+    /** Every learner counts as in sync with the leader. */
+    @Override
+    public CompletableFuture<MemberPromoteResponse> memberPromote(MemberPromoteRequest request) {
+        return answer(request, () -> {
+            Member learner = member(request.getID());
+            if (!learner.getIsLearner()) {
+                throw EtcdError.MEMBER_NOT_LEARNER.exception();
+            }
+            members.put(learner.getID(), learner.toBuilder().setIsLearner(false).build());
+            return MemberPromoteResponse.newBuilder().setHeader(header()).addAllMembers(members.values()).build();
+        });
+    }
+
+    /** Back to the one member this fake starts with. */
+    synchronized void resetMembers() {
+        members.clear();
+        members.put(MEMBER_ID, SELF);
+        added = 0;
+    }
+
+    private Member member(long id) {
+        Member m = members.get(id);
+        if (m == null) {
+            throw EtcdError.MEMBER_NOT_FOUND.exception();
+        }
+        return m;
+    }
+
+    /** etcd's ValidateConfigurationChange: no peer URL may be another member's. */
+    private void refuseUsedPeerUrls(List<String> urls, long except) {
+        for (Member m : members.values()) {
+            if (m.getID() != except && m.getPeerURLsList().stream().anyMatch(urls::contains)) {
+                throw EtcdError.PEER_URL_EXIST.exception();
+            }
+        }
     }
 
     private synchronized <T extends Message> CompletableFuture<T> answer(Object request, Supplier<T> body) {

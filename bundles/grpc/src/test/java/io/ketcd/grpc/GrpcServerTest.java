@@ -25,7 +25,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.ketcd.api.EtcdError;
-import io.ketcd.grpc.internal.stub.ClusterGrpc;
 import io.ketcd.grpc.internal.stub.KVGrpc;
 import io.ketcd.grpc.internal.stub.LeaseGrpc;
 import io.ketcd.grpc.internal.stub.LockGrpc;
@@ -34,9 +33,9 @@ import io.ketcd.grpc.internal.stub.WatchGrpc;
 import io.ketcd.proto.etcdserverpb.AlarmRequest;
 import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.Compare;
+import io.ketcd.proto.etcdserverpb.DefragmentRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.LeaseGrantRequest;
-import io.ketcd.proto.etcdserverpb.MemberAddRequest;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RequestOp;
@@ -240,8 +239,8 @@ class GrpcServerTest {
                 .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(10).build())), "etcdserverpb.Lease/LeaseGrant");
         assertUnsupported(statusOf(() -> MaintenanceGrpc.newBlockingStub(channel)
                 .alarm(AlarmRequest.getDefaultInstance())), "etcdserverpb.Maintenance/Alarm");
-        assertUnsupported(statusOf(() -> ClusterGrpc.newBlockingStub(channel)
-                .memberAdd(MemberAddRequest.getDefaultInstance())), "etcdserverpb.Cluster/MemberAdd");
+        assertUnsupported(statusOf(() -> MaintenanceGrpc.newBlockingStub(channel)
+                .defragment(DefragmentRequest.getDefaultInstance())), "etcdserverpb.Maintenance/Defragment");
         assertUnsupported(statusOf(() -> LockGrpc.newBlockingStub(channel)
                 .lock(LockRequest.getDefaultInstance())), "v3lockpb.Lock/Lock");
         assertThat(fake.requests).isEmpty();

@@ -21,8 +21,16 @@ import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.CompactionResponse;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
+import io.ketcd.proto.etcdserverpb.MemberAddRequest;
+import io.ketcd.proto.etcdserverpb.MemberAddResponse;
 import io.ketcd.proto.etcdserverpb.MemberListRequest;
 import io.ketcd.proto.etcdserverpb.MemberListResponse;
+import io.ketcd.proto.etcdserverpb.MemberPromoteRequest;
+import io.ketcd.proto.etcdserverpb.MemberPromoteResponse;
+import io.ketcd.proto.etcdserverpb.MemberRemoveRequest;
+import io.ketcd.proto.etcdserverpb.MemberRemoveResponse;
+import io.ketcd.proto.etcdserverpb.MemberUpdateRequest;
+import io.ketcd.proto.etcdserverpb.MemberUpdateResponse;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.PutResponse;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
@@ -64,12 +72,7 @@ public final class EtcdServices {
                         replies.reply("Maintenance/Status", server::status, observer);
                     }
                 }, MaintenanceGrpc.getStatusMethod()),
-                partly(new ClusterGrpc.ClusterImplBase() {
-                    @Override
-                    public void memberList(MemberListRequest request, StreamObserver<MemberListResponse> observer) {
-                        replies.reply("Cluster/MemberList", server::memberList, observer);
-                    }
-                }, ClusterGrpc.getMemberListMethod()),
+                ClusterGrpc.bindService(new Cluster(server, replies)),
                 unsupported(WatchGrpc.getServiceDescriptor()),
                 unsupported(LeaseGrpc.getServiceDescriptor()),
                 unsupported(AuthGrpc.getServiceDescriptor()),
@@ -102,6 +105,44 @@ public final class EtcdServices {
         @Override
         public void compact(CompactionRequest request, StreamObserver<CompactionResponse> observer) {
             replies.reply("KV/Compact", () -> server.compact(request), observer);
+        }
+    }
+
+    /**
+     * Cluster: every method is the server's. As etcd's v3rpc does, the peer URLs of a MemberAdd
+     * are checked and normalised ({@link PeerUrls}) before the server sees them; ketcd checks
+     * those of a MemberUpdate too, where etcd 3.4 checks them only in etcdctl: its server stores
+     * any strings there, and the other members' rafthttp then panics on them.
+     */
+    private record Cluster(EtcdServer server, UnaryReplies replies) implements ClusterGrpc.AsyncService {
+        @Override
+        public void memberAdd(MemberAddRequest request, StreamObserver<MemberAddResponse> observer) {
+            replies.reply("Cluster/MemberAdd", () -> server.memberAdd(request.toBuilder()
+                    .clearPeerURLs().addAllPeerURLs(PeerUrls.normalize(request.getPeerURLsList())).build()),
+                    observer);
+        }
+
+        @Override
+        public void memberRemove(MemberRemoveRequest request, StreamObserver<MemberRemoveResponse> observer) {
+            replies.reply("Cluster/MemberRemove", () -> server.memberRemove(request), observer);
+        }
+
+        @Override
+        public void memberUpdate(MemberUpdateRequest request, StreamObserver<MemberUpdateResponse> observer) {
+            replies.reply("Cluster/MemberUpdate", () -> {
+                PeerUrls.check(request.getPeerURLsList());
+                return server.memberUpdate(request);
+            }, observer);
+        }
+
+        @Override
+        public void memberList(MemberListRequest request, StreamObserver<MemberListResponse> observer) {
+            replies.reply("Cluster/MemberList", server::memberList, observer);
+        }
+
+        @Override
+        public void memberPromote(MemberPromoteRequest request, StreamObserver<MemberPromoteResponse> observer) {
+            replies.reply("Cluster/MemberPromote", () -> server.memberPromote(request), observer);
         }
     }
 
