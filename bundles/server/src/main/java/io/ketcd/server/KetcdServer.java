@@ -2,6 +2,8 @@ package io.ketcd.server;
 
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
+import io.ketcd.api.peer.PeerTransportFactory;
+import io.ketcd.api.raft.RaftCore;
 import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.CompactionResponse;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
@@ -26,6 +28,7 @@ import io.ketcd.proto.etcdserverpb.TxnRequest;
 import io.ketcd.proto.etcdserverpb.TxnResponse;
 import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.proto.serverpb.RequestHeader;
+import io.ketcd.server.internal.MemberChanges;
 import io.ketcd.server.internal.ServerCore;
 
 import java.io.Closeable;
@@ -52,11 +55,13 @@ public final class KetcdServer implements EtcdServer, Closeable {
 
     private final ServerConfig config;
     private final ServerCore core;
+    private final MemberChanges memberChanges;
     private final long requestTimeoutMillis;
 
     private KetcdServer(ServerConfig config, ServerCore core) {
         this.config = config;
         this.core = core;
+        this.memberChanges = new MemberChanges(core, config.initialClusterToken());
         // etcd: 5 s plus two election timeouts, for a request to be proposed, committed and applied.
         this.requestTimeoutMillis = 5000 + 2 * config.electionTimeout().toMillis();
     }
@@ -67,8 +72,9 @@ public final class KetcdServer implements EtcdServer, Closeable {
      * @throws IOException when the data directory cannot be opened or is corrupt
      * @throws IllegalArgumentException when the configuration is inconsistent
      */
-    public static KetcdServer start(ServerConfig config) throws IOException {
-        return new KetcdServer(config, ServerCore.open(config));
+    public static KetcdServer start(ServerConfig config, RaftCore raftCore, PeerTransportFactory transports)
+            throws IOException {
+        return new KetcdServer(config, ServerCore.open(config, raftCore, transports));
     }
 
     @Override
@@ -137,7 +143,11 @@ public final class KetcdServer implements EtcdServer, Closeable {
                 .setVersion(ETCD_VERSION)
                 .setDbSize(core.dbSize())
                 .setDbSizeInUse(core.dbSizeInUse())
-                .setLeader(core.memberId())
+                .setLeader(core.leader())
+                .setRaftIndex(core.committedIndex())
+                .setRaftTerm(core.term())
+                .setRaftAppliedIndex(core.appliedIndex())
+                .setIsLearner(core.isLearner())
                 .setRaftIndex(core.committedIndex())
                 .setRaftTerm(core.term())
                 .setRaftAppliedIndex(core.appliedIndex())
@@ -166,22 +176,43 @@ public final class KetcdServer implements EtcdServer, Closeable {
 
     @Override
     public CompletableFuture<MemberAddResponse> memberAdd(MemberAddRequest request) {
-        return CompletableFuture.failedFuture(EtcdError.NOT_SUPPORTED.exception()); // until the server runs on raft
+        return memberChange(() -> memberChanges.add(request.getPeerURLsList(), request.getIsLearner()),
+                r -> MemberAddResponse.newBuilder().setHeader(header(core.currentRevision()))
+                        .setMember(r.member()).addAllMembers(r.members()).build());
     }
 
     @Override
     public CompletableFuture<MemberRemoveResponse> memberRemove(MemberRemoveRequest request) {
-        return CompletableFuture.failedFuture(EtcdError.NOT_SUPPORTED.exception()); // until the server runs on raft
+        return memberChange(() -> memberChanges.remove(request.getID()),
+                r -> MemberRemoveResponse.newBuilder().setHeader(header(core.currentRevision()))
+                        .addAllMembers(r.members()).build());
     }
 
     @Override
     public CompletableFuture<MemberUpdateResponse> memberUpdate(MemberUpdateRequest request) {
-        return CompletableFuture.failedFuture(EtcdError.NOT_SUPPORTED.exception()); // until the server runs on raft
+        return memberChange(() -> memberChanges.update(request.getID(), request.getPeerURLsList()),
+                r -> MemberUpdateResponse.newBuilder().setHeader(header(core.currentRevision()))
+                        .addAllMembers(r.members()).build());
     }
 
     @Override
     public CompletableFuture<MemberPromoteResponse> memberPromote(MemberPromoteRequest request) {
-        return CompletableFuture.failedFuture(EtcdError.NOT_SUPPORTED.exception()); // until the server runs on raft
+        return memberChange(() -> memberChanges.promote(request.getID()),
+                r -> MemberPromoteResponse.newBuilder().setHeader(header(core.currentRevision()))
+                        .addAllMembers(r.members()).build());
+    }
+
+    private <T> CompletableFuture<T> memberChange(Supplier<CompletableFuture<MemberChanges.Result>> change,
+                                                  java.util.function.Function<MemberChanges.Result, T> response) {
+        CompletableFuture<MemberChanges.Result> result;
+        try {
+            result = change.get();
+        } catch (EtcdException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return result.orTimeout(requestTimeoutMillis, TimeUnit.MILLISECONDS)
+                .exceptionally(KetcdServer::timeoutToEtcd)
+                .thenApply(response);
     }
 
     @Override

@@ -32,6 +32,7 @@ public record ServerConfig(
         Duration heartbeatInterval,
         Duration electionTimeout,
         long snapshotCount,
+        long snapshotCatchUpEntries,
         long quotaBackendBytes,
         int maxRequestBytes,
         int maxTxnOps,
@@ -56,6 +57,8 @@ public record ServerConfig(
         k.put("heartbeat-interval", "100");          // milliseconds
         k.put("election-timeout", "1000");           // milliseconds
         k.put("snapshot-count", "100000");
+        // entries kept in memory after a snapshot for slow followers (etcd 3.6's flag of this name)
+        k.put("experimental-snapshot-catchup-entries", "5000");
         k.put("quota-backend-bytes", "0");           // 0 = etcd's default of 2 GiB
         k.put("max-request-bytes", "1572864");       // 1.5 MiB
         k.put("max-txn-ops", "128");
@@ -120,6 +123,7 @@ public record ServerConfig(
                 Duration.ofMillis(number(v, "heartbeat-interval")),
                 Duration.ofMillis(number(v, "election-timeout")),
                 number(v, "snapshot-count"),
+                number(v, "experimental-snapshot-catchup-entries"),
                 quota <= 0 ? DEFAULT_QUOTA_BYTES : quota,
                 Math.toIntExact(number(v, "max-request-bytes")),
                 Math.toIntExact(number(v, "max-txn-ops")),

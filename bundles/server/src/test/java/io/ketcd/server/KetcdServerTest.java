@@ -16,6 +16,7 @@ import io.ketcd.proto.etcdserverpb.RequestOp;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
 import io.ketcd.proto.etcdserverpb.TxnRequest;
 import io.ketcd.proto.etcdserverpb.TxnResponse;
+import io.ketcd.raft.RawNode;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +37,8 @@ class KetcdServerTest {
     Path dir;
 
     private KetcdServer start() throws Exception {
-        return KetcdServer.start(ServerConfig.from(Map.of("data-dir", dir.resolve("m").toString()), Map.of()));
+        return KetcdServer.start(ServerConfig.from(Map.of("data-dir", dir.resolve("m").toString()), Map.of()),
+                RawNode::new, new InMemoryNetwork());
     }
 
     private static ByteString b(String s) {
@@ -83,11 +85,17 @@ class KetcdServerTest {
             assertThat(r.getHeader().getMemberId()).isEqualTo(s.memberId());
 
             StatusResponse st = await(s.status());
+            for (long deadline = System.nanoTime() + 10_000_000_000L;
+                 st.getRaftAppliedIndex() < 4 && System.nanoTime() < deadline; ) {
+                Thread.onSpinWait();
+                st = await(s.status()); // the member publishes its attributes right after it starts
+            }
             assertThat(st.getLeader()).isEqualTo(s.memberId());
             assertThat(st.getRaftTerm()).isEqualTo(2);
-            // index 1: the bootstrap member, 2: the leader's empty entry, 3: the put
-            assertThat(st.getRaftIndex()).isEqualTo(3);
-            assertThat(st.getRaftAppliedIndex()).isEqualTo(3);
+            // index 1: the bootstrap member, 2: the leader's empty entry, 3 and 4: the put and the
+            // member publishing its name and client URLs, in either order
+            assertThat(st.getRaftIndex()).isEqualTo(4);
+            assertThat(st.getRaftAppliedIndex()).isEqualTo(4);
             assertThat(st.getDbSize()).isPositive();
             assertThat(st.getVersion()).isEqualTo("3.4.23");
 

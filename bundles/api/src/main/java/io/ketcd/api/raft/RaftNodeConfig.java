@@ -6,7 +6,8 @@ import java.util.random.RandomGenerator;
 /**
  * The identity and tuning of one raft node. Validated on construction.
  *
- * @param id this node's id, {@code > 0} (0 means "none" in raft messages)
+ * @param id this node's id, any value but 0 (0 means "none" in raft messages); etcd's member
+ *     ids are unsigned 64-bit, so half of them are negative as a Java {@code long}
  * @param electionTick ticks without hearing from a leader before a follower campaigns; the
  *     actual timeout is drawn from {@code [electionTick, 2 * electionTick)}; must be {@code >
  *     heartbeatTick}
@@ -46,8 +47,8 @@ public record RaftNodeConfig(
         RaftLogger logger) {
 
     public RaftNodeConfig {
-        if (id <= 0) {
-            throw new IllegalArgumentException("id must be > 0: " + id);
+        if (id == 0) {
+            throw new IllegalArgumentException("id must not be 0");
         }
         if (heartbeatTick < 1) {
             throw new IllegalArgumentException("heartbeatTick must be >= 1: " + heartbeatTick);

@@ -6,10 +6,14 @@ import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
 import io.ketcd.mvcc.KvStore;
 import io.ketcd.proto.raftpb.ConfChange;
+import io.ketcd.proto.raftpb.ConfChangeType;
 import io.ketcd.proto.raftpb.Entry;
+import io.ketcd.proto.raftpb.Snapshot;
 import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.storage.Backend;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -21,57 +25,110 @@ import org.slf4j.LoggerFactory;
 /**
  * Applies committed entries, strictly in log order, to the key-value store and the membership,
  * recording each entry's index as the backend's consistent index in the same backend write, and
- * completes the waiter of each request it applies.
+ * completes the waiter of each request it applies (etcd's apply goroutine).
+ *
+ * <p>Entries at or below the backend's consistent index are already in the backend (a restart
+ * replays the log from the last snapshot); of those, only configuration changes are applied
+ * again, to the raft node, which restarts knowing only the snapshot's configuration. Every
+ * {@code snapshot-count} entries it asks the raft loop to take a snapshot, after committing the
+ * backend so that the snapshot never gets ahead of the durable state.
  */
 final class ApplyLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(ApplyLoop.class);
-    private static final List<Entry> STOP = List.of();
+    private static final Object STOP = new Object();
 
-    private final Backend backend;
-    private final KvStore kv;
-    private final Membership membership;
+    /** What the apply loop needs from the rest of the member. */
+    interface Effects {
+        /** Applies a configuration change to the raft node and waits for it. */
+        void applyToRaft(ConfChange cc);
+
+        /** Takes a raft snapshot at {@code index}; the backend is durable there. */
+        void snapshot(long index, io.ketcd.proto.raftpb.ConfState confState);
+
+        /**
+         * Tells the transport about a member added, removed or moved by {@code cc}, or about a
+         * whole new membership when {@code cc} is null (a snapshot was installed).
+         */
+        void membershipChanged(ConfChange cc, Membership membership);
+
+        /**
+         * Closes {@code current} and opens in its place the backend received with the snapshot at
+         * {@code index}.
+         */
+        Backend installSnapshotBackend(long index, Backend current) throws IOException;
+
+        /** This member was removed from the cluster. */
+        void removedSelf();
+    }
+
+    private final long memberId;
+    private final CurrentState state;
     private final Waiters waiters;
     private final AppliedIndex appliedIndex;
+    private final long snapshotCount;
     private final Consumer<Throwable> onFatal;
-    private final BlockingQueue<List<Entry>> committed = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private volatile Effects effects;
+    private long snapshotIndex;
 
-    ApplyLoop(Backend backend, KvStore kv, Membership membership, Waiters waiters,
-              AppliedIndex appliedIndex, Consumer<Throwable> onFatal) {
-        this.backend = backend;
-        this.kv = kv;
-        this.membership = membership;
+    ApplyLoop(long memberId, CurrentState state, Waiters waiters, AppliedIndex appliedIndex,
+              long snapshotIndex, long snapshotCount, Consumer<Throwable> onFatal) {
+        this.memberId = memberId;
+        this.state = state;
         this.waiters = waiters;
         this.appliedIndex = appliedIndex;
+        this.snapshotIndex = snapshotIndex;
+        this.snapshotCount = snapshotCount;
         this.onFatal = onFatal;
+    }
+
+    /** Sets the loop's collaborators; before entries are enqueued. */
+    void attach(Effects effects) {
+        this.effects = effects;
     }
 
     /** Hands over committed entries, in log order. */
     void enqueue(List<Entry> entries) {
-        committed.add(entries);
+        queue.add(entries);
+    }
+
+    /** Hands over a snapshot from the leader, in log order with the entries. */
+    void enqueueSnapshot(Snapshot snapshot) {
+        queue.add(snapshot);
     }
 
     /** Lets the loop finish what is queued and then return. */
     void stop() {
-        committed.add(STOP);
+        queue.add(STOP);
     }
 
     @Override
     public void run() {
         try {
             while (true) {
-                List<Entry> entries = committed.take();
-                if (entries == STOP) {
+                Object item = queue.take();
+                if (item == STOP) {
                     return;
                 }
+                if (item instanceof Snapshot snap) {
+                    install(snap);
+                    continue;
+                }
+                @SuppressWarnings("unchecked")
+                List<Entry> entries = (List<Entry>) item;
                 long last = appliedIndex.get();
                 for (Entry e : entries) {
                     if (e.getIndex() <= last) {
-                        continue; // already in the backend: replayed from before its consistent index
+                        if (e.getType() == io.ketcd.proto.raftpb.EntryType.EntryConfChange) {
+                            effects.applyToRaft(parse(e, ConfChange.parser()));
+                        }
+                        continue;
                     }
                     apply(e);
                     last = e.getIndex();
                 }
                 appliedIndex.advance(last);
+                maybeSnapshot(last);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -81,29 +138,52 @@ final class ApplyLoop implements Runnable {
         }
     }
 
+    private void maybeSnapshot(long applied) {
+        if (applied - snapshotIndex <= snapshotCount) {
+            return;
+        }
+        AppliedState s = state.get();
+        s.backend().commit();
+        effects.snapshot(applied, s.membership().confState());
+        snapshotIndex = applied;
+    }
+
+    private void install(Snapshot snap) {
+        long index = snap.getMetadata().getIndex();
+        if (index <= appliedIndex.get()) {
+            LOG.info("ignoring a snapshot at index {}: already applied up to {}", index, appliedIndex.get());
+            return;
+        }
+        try {
+            AppliedState installed = state.replace(
+                    previous -> AppliedState.on(effects.installSnapshotBackend(index, previous.backend())));
+            Backend next = installed.backend();
+            snapshotIndex = index;
+            appliedIndex.advance(next.consistentIndex());
+            effects.membershipChanged(null, installed.membership());
+            LOG.info("installed the snapshot at index {} (backend at {})", index, next.consistentIndex());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot install the snapshot at index " + index, e);
+        }
+    }
+
     private void apply(Entry entry) {
         long index = entry.getIndex();
+        AppliedState s = state.get();
         switch (entry.getType()) {
-            case EntryConfChange -> {
-                ConfChange cc = parse(entry, ConfChange.parser());
-                backend.write(() -> {
-                    membership.put(Membership.parse(cc.getContext(), "the configuration change at index " + index));
-                    backend.setConsistentIndex(index);
-                    return null;
-                });
-            }
+            case EntryConfChange -> applyConfChange(s, parse(entry, ConfChange.parser()), index);
             case EntryNormal -> {
                 if (entry.getData().isEmpty()) {
-                    markApplied(index); // a new leader's empty entry
+                    markApplied(s.backend(), index); // a new leader's empty entry
                     return;
                 }
                 InternalRaftRequest request = parse(entry, InternalRaftRequest.parser());
                 long id = request.getHeader().getId();
                 try {
-                    waiters.complete(id, applyRequest(request, index));
+                    waiters.complete(id, applyRequest(s, request, index));
                 } catch (EtcdException e) {
                     // the request failed as a whole and changed nothing; the entry is still applied
-                    markApplied(index);
+                    markApplied(s.backend(), index);
                     waiters.fail(id, e);
                 }
             }
@@ -111,17 +191,45 @@ final class ApplyLoop implements Runnable {
         }
     }
 
-    private Object applyRequest(InternalRaftRequest r, long index) {
+    private void applyConfChange(AppliedState s, ConfChange cc, long index) {
+        EtcdError invalid = s.membership().validate(cc);
+        s.backend().write(() -> {
+            if (invalid == null) {
+                s.membership().apply(cc);
+            }
+            s.backend().setConsistentIndex(index);
+            return null;
+        });
+        // raft must still see the entry applied, or it would refuse every later change
+        effects.applyToRaft(invalid == null ? cc : cc.toBuilder().setNodeId(0).build());
+        if (invalid != null) {
+            waiters.fail(cc.getId(), invalid.exception());
+            return;
+        }
+        effects.membershipChanged(cc, s.membership());
+        waiters.complete(cc.getId(), s.membership().list());
+        if (cc.getType() == ConfChangeType.ConfChangeRemoveNode && cc.getNodeId() == memberId) {
+            effects.removedSelf();
+        }
+    }
+
+    private static Object applyRequest(AppliedState s, InternalRaftRequest r, long index) {
+        KvStore kv = s.kv();
         return switch (r.getRequestCase()) {
             case PUT -> kv.put(r.getPut(), index);
             case DELETE_RANGE -> kv.deleteRange(r.getDeleteRange(), index);
             case TXN -> kv.txn(r.getTxn(), index);
             case COMPACTION -> kv.compact(r.getCompaction(), index);
+            case MEMBER_ATTRIBUTES -> s.backend().write(() -> {
+                s.membership().setAttributes(r.getMemberAttributes());
+                s.backend().setConsistentIndex(index);
+                return r.getMemberAttributes();
+            });
             default -> throw EtcdError.NOT_SUPPORTED.exception();
         };
     }
 
-    private void markApplied(long index) {
+    private static void markApplied(Backend backend, long index) {
         backend.write(() -> {
             backend.setConsistentIndex(index);
             return null;

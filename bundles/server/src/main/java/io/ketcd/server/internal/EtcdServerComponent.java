@@ -20,6 +20,8 @@ import io.ketcd.proto.etcdserverpb.RangeResponse;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
 import io.ketcd.proto.etcdserverpb.TxnRequest;
 import io.ketcd.proto.etcdserverpb.TxnResponse;
+import io.ketcd.api.peer.PeerTransportFactory;
+import io.ketcd.api.raft.RaftCore;
 import io.ketcd.server.EtcdServer;
 import io.ketcd.server.KetcdServer;
 import io.ketcd.server.ServerConfig;
@@ -32,6 +34,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
 
 /**
  * Runs one member from the {@code io.ketcd.server} configuration (etc/io.ketcd.server.cfg in
@@ -45,8 +48,9 @@ public final class EtcdServerComponent implements EtcdServer {
     private final KetcdServer server;
 
     @Activate
-    public EtcdServerComponent(Map<String, Object> properties) throws IOException {
-        this.server = KetcdServer.start(ServerConfig.from(properties, System.getenv()));
+    public EtcdServerComponent(Map<String, Object> properties, @Reference RaftCore raftCore,
+                               @Reference PeerTransportFactory transports) throws IOException {
+        this.server = KetcdServer.start(ServerConfig.from(properties, System.getenv()), raftCore, transports);
     }
 
     @Deactivate

@@ -2,94 +2,393 @@ package io.ketcd.server.internal;
 
 import com.google.protobuf.ByteString;
 
-import io.ketcd.proto.raftpb.Entry;
+import io.ketcd.api.EtcdError;
+import io.ketcd.api.peer.PeerTransport;
+import io.ketcd.api.peer.SnapshotPayload;
+import io.ketcd.api.raft.CompactedException;
+import io.ketcd.api.raft.ProposalDroppedException;
+import io.ketcd.api.raft.RaftNode;
+import io.ketcd.api.raft.RaftRole;
+import io.ketcd.api.raft.RaftStatus;
+import io.ketcd.api.raft.ReadState;
+import io.ketcd.api.raft.Ready;
+import io.ketcd.api.raft.SoftState;
+import io.ketcd.proto.raftpb.ConfChange;
+import io.ketcd.proto.raftpb.ConfState;
+import io.ketcd.proto.raftpb.Message;
+import io.ketcd.proto.raftpb.MessageType;
+import io.ketcd.proto.raftpb.Snapshot;
+import io.ketcd.proto.walpb.WalSnapshot;
+import io.ketcd.raft.MemoryStorage;
+import io.ketcd.storage.BackendSnapshot;
+import io.ketcd.storage.Snapshotter;
 import io.ketcd.storage.Wal;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one thread that owns the log: it takes every proposal that arrived since its last round,
- * appends them as entries, persists the batch to the WAL with a single fsync, and hands the
- * now-committed entries to the apply loop. Batching is what makes durability cheap: one fsync
- * covers all requests that queued up while the previous one ran.
+ * The one thread that owns the raft node (etcd's raftNode goroutine): it feeds the node its
+ * inputs (ticks, proposals, peer messages, read requests, membership changes) and handles each
+ * {@link Ready} in raft's order: persist the snapshot, entries and hard state to the WAL with one
+ * fsync, then send the messages, then hand committed entries to the apply loop, then advance.
+ * Everything queued since the last round goes into the same Ready, so one fsync covers them all.
+ *
+ * <p>Other threads talk to the node only through {@link #submit}, which queues work for this
+ * thread; the queue is bounded, and a full queue is reported to the caller.
  */
 final class RaftLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(RaftLoop.class);
-    /** Upper bound of entries per fsync, so one round never holds an unbounded batch. */
-    static final int MAX_BATCH = 4096;
+    /** Tasks run per round before the Ready is handled: bounds a round's latency. */
+    static final int MAX_TASKS_PER_ROUND = 4096;
+    /** etcd re-sends a read index request that got no answer after this long (readIndexRetryTime). */
+    private static final long READ_INDEX_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
-    private final SingleMemberLog log;
+    private final RaftNode node;
+    private final MemoryStorage storage;
     private final Wal wal;
-    private final BlockingQueue<ByteString> proposals;
-    private final Consumer<List<Entry>> committed;
+    private final Snapshotter snapshotter;
+    private final BlockingQueue<Consumer<RaftNode>> inbox;
+    private final long tickNanos;
+    private final long catchUpEntries;
+    private final ApplyLoop applyLoop;
+    private final Supplier<BackendSnapshot> backendSnapshot;
     private final Consumer<Throwable> onFatal;
-    private volatile long committedIndex;
+    private volatile PeerTransport transport;
+
+    // read index batching; touched on the loop thread only
+    private List<CompletableFuture<Long>> pendingReads = new ArrayList<>();
+    private List<CompletableFuture<Long>> inflightReads = new ArrayList<>();
+    private ByteString inflightReadContext;
+    private long inflightReadSince;
+    private long readContextSeq;
+
+    private volatile long lead;
+    private volatile RaftRole role = RaftRole.FOLLOWER;
     private volatile long term;
+    private volatile long committedIndex;
+    private volatile long snapshotIndex;
 
-    RaftLoop(SingleMemberLog log, Wal wal, int maxPendingProposals,
-             Consumer<List<Entry>> committed, Consumer<Throwable> onFatal) {
-        this.log = log;
+    RaftLoop(RaftNode node, MemoryStorage storage, Wal wal, Snapshotter snapshotter, int inboxCapacity,
+             long tickMillis, long catchUpEntries, ApplyLoop applyLoop,
+             Supplier<BackendSnapshot> backendSnapshot, Consumer<Throwable> onFatal) {
+        this.node = node;
+        this.storage = storage;
         this.wal = wal;
-        this.proposals = new LinkedBlockingQueue<>(maxPendingProposals);
-        this.committed = committed;
+        this.snapshotter = snapshotter;
+        this.inbox = new LinkedBlockingQueue<>(inboxCapacity);
+        this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMillis);
+        this.catchUpEntries = catchUpEntries;
+        this.applyLoop = applyLoop;
+        this.backendSnapshot = backendSnapshot;
         this.onFatal = onFatal;
-        this.committedIndex = log.lastIndex();
-        this.term = log.term();
+        RaftStatus s = node.status();
+        this.term = s.term();
+        this.committedIndex = s.commit();
+        this.snapshotIndex = storage.snapshot().getMetadata().getIndex();
     }
 
-    /** Queues a proposal; false when too many are pending (the caller answers "too many requests"). */
-    boolean propose(ByteString request) {
-        return proposals.offer(request);
+    /** Sets where messages go; before {@link #run()} starts. */
+    void attach(PeerTransport transport) {
+        this.transport = transport;
     }
 
-    /** The index up to which entries are durable and therefore committed: a read index. */
-    long committedIndex() {
-        return committedIndex;
+    /** Queues work for the loop thread; false when the inbox is full. */
+    boolean submit(Consumer<RaftNode> task) {
+        return inbox.offer(task);
+    }
+
+    /**
+     * Proposes {@code data}; {@code dropped} gets the error if raft refuses it (no leader, a
+     * leader transfer) so the proposer's waiter fails at once instead of timing out.
+     *
+     * @return false when the inbox is full
+     */
+    boolean propose(ByteString data, Consumer<RuntimeException> dropped) {
+        return submit(n -> {
+            try {
+                n.propose(data);
+            } catch (ProposalDroppedException e) {
+                dropped.accept(dropError());
+            }
+        });
+    }
+
+    boolean proposeConfChange(ConfChange cc, Consumer<RuntimeException> dropped) {
+        return submit(n -> {
+            try {
+                n.proposeConfChange(cc);
+            } catch (ProposalDroppedException e) {
+                dropped.accept(dropError());
+            }
+        });
+    }
+
+    private RuntimeException dropError() {
+        return lead == 0 ? EtcdError.NO_LEADER.exception() : EtcdError.LEADER_CHANGED.exception();
+    }
+
+    /**
+     * A read index: completes with the commit index a linearizable read must wait to have
+     * applied, once the leader has confirmed it still leads. Reads that arrive while a request
+     * is in flight share the next one (etcd's linearizableReadLoop).
+     */
+    CompletableFuture<Long> readIndex() {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        if (!submit(n -> pendingReads.add(f))) {
+            f.completeExceptionally(EtcdError.TOO_MANY_REQUESTS.exception());
+        }
+        return f;
+    }
+
+    /** Applies a committed membership change to the node; completes with the new configuration. */
+    CompletableFuture<ConfState> applyConfChange(ConfChange cc) {
+        CompletableFuture<ConfState> f = new CompletableFuture<>();
+        Consumer<RaftNode> task = n -> {
+            ConfState cs = n.applyConfChange(cc);
+            // a member that finds itself the only voter needs no election timeout to lead
+            if (cs.getVotersCount() == 1 && cs.getVoters(0) == n.status().id()
+                    && n.status().role() != RaftRole.LEADER) {
+                n.campaign();
+            }
+            f.complete(cs);
+        };
+        putBlocking(task, f);
+        return f;
+    }
+
+    /**
+     * Records a snapshot of the applied state at {@code index} (the backend is already durable
+     * there): saves it, compacts the in-memory log to keep {@code catchUpEntries} for slow
+     * followers, and releases the WAL segments before it.
+     */
+    void snapshot(long index, ConfState confState) {
+        putBlocking(n -> takeSnapshot(index, confState), null);
+    }
+
+    private void putBlocking(Consumer<RaftNode> task, CompletableFuture<?> f) {
+        try {
+            inbox.put(task);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            if (f != null) {
+                f.completeExceptionally(EtcdError.STOPPED.exception());
+            }
+        }
+    }
+
+    long lead() {
+        return lead;
+    }
+
+    RaftRole role() {
+        return role;
     }
 
     long term() {
         return term;
     }
 
-    /** Persists entries built before the loop starts (bootstrap, election) on the caller's thread. */
-    void persistAndCommit(List<Entry> entries) {
-        try {
-            wal.save(log.hardState(), entries);
-        } catch (IOException e) {
-            throw new UncheckedIOException("failed to persist to the WAL", e);
+    long committedIndex() {
+        return committedIndex;
+    }
+
+    /** The node's status, read on the loop thread. */
+    CompletableFuture<RaftStatus> status() {
+        CompletableFuture<RaftStatus> f = new CompletableFuture<>();
+        if (!submit(n -> f.complete(n.status()))) {
+            f.completeExceptionally(EtcdError.TOO_MANY_REQUESTS.exception());
         }
-        committedIndex = log.lastIndex();
-        term = log.term();
-        if (!entries.isEmpty()) {
-            committed.accept(entries);
-        }
+        return f;
     }
 
     @Override
     public void run() {
-        List<ByteString> batch = new ArrayList<>();
+        long nextTick = System.nanoTime() + tickNanos;
         try {
             while (!Thread.currentThread().isInterrupted()) {
-                batch.add(proposals.take());
-                proposals.drainTo(batch, MAX_BATCH - 1);
-                persistAndCommit(log.append(batch));
-                batch.clear();
+                long wait = nextTick - System.nanoTime();
+                Consumer<RaftNode> task = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : inbox.poll();
+                for (int n = 0; task != null; n++) {
+                    task.accept(node);
+                    task = n < MAX_TASKS_PER_ROUND ? inbox.poll() : null;
+                }
+                long now = System.nanoTime();
+                if (now - nextTick >= 0) {
+                    node.tick();
+                    // after a stall, tick once and resume the cadence rather than fire a burst
+                    nextTick = Math.max(nextTick + tickNanos, now);
+                }
+                requestReadIndex(now);
+                while (node.hasReady()) {
+                    handle(node.ready());
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            // etcd panics when the WAL cannot be written: nothing later may be acknowledged.
-            LOG.error("raft loop stopped: cannot persist entries", e);
+            // etcd panics when raft's state cannot be persisted: nothing later may be acknowledged
+            LOG.error("raft loop stopped", e);
             onFatal.accept(e);
+        }
+    }
+
+    private void requestReadIndex(long now) {
+        if (inflightReadContext != null && now - inflightReadSince < READ_INDEX_RETRY_NANOS) {
+            return;
+        }
+        if (inflightReadContext == null) {
+            if (pendingReads.isEmpty()) {
+                return;
+            }
+            List<CompletableFuture<Long>> batch = inflightReads;
+            inflightReads = pendingReads;
+            pendingReads = batch;
+        }
+        // a new context each time, so a late answer to an abandoned request is not taken for this one
+        inflightReadContext = ByteString.copyFrom(ByteBuffer.allocate(8).putLong(++readContextSeq).array());
+        inflightReadSince = now;
+        node.readIndex(inflightReadContext);
+    }
+
+    private void handle(Ready rd) {
+        if (rd.softState() != null) {
+            updateSoftState(rd.softState());
+        }
+        try {
+            if (rd.snapshot() != null) {
+                saveSnapshot(rd.snapshot());
+            }
+            wal.save(rd.hardState(), rd.entries());
+        } catch (IOException e) {
+            throw new UncheckedIOException("failed to persist raft state to the WAL", e);
+        }
+        if (rd.snapshot() != null) {
+            storage.applySnapshot(rd.snapshot());
+            snapshotIndex = rd.snapshot().getMetadata().getIndex();
+            applyLoop.enqueueSnapshot(rd.snapshot());
+        }
+        storage.append(rd.entries());
+        if (rd.hardState() != null) {
+            storage.setHardState(rd.hardState());
+            term = rd.hardState().getTerm();
+            committedIndex = rd.hardState().getCommit();
+        }
+        send(rd.messages());
+        for (ReadState rs : rd.readStates()) {
+            if (rs.requestContext().equals(inflightReadContext)) {
+                inflightReads.forEach(f -> f.complete(rs.index()));
+                inflightReads.clear();
+                inflightReadContext = null;
+            }
+        }
+        if (!rd.committedEntries().isEmpty()) {
+            applyLoop.enqueue(rd.committedEntries());
+        }
+        node.advance(rd);
+    }
+
+    private void updateSoftState(SoftState s) {
+        if (s.lead() != lead) {
+            if (s.lead() == 0) {
+                LOG.info("member {} lost leader {} at term {}", MemberIds.hex(node.status().id()),
+                        MemberIds.hex(lead), node.status().term());
+            } else {
+                LOG.info("member {} elected leader {} at term {}", MemberIds.hex(node.status().id()),
+                        MemberIds.hex(s.lead()), node.status().term());
+            }
+        }
+        lead = s.lead();
+        role = s.role();
+    }
+
+    private void send(List<Message> messages) {
+        PeerTransport t = transport;
+        if (messages.isEmpty() || t == null) {
+            return;
+        }
+        List<Message> plain = new ArrayList<>(messages.size());
+        for (Message m : messages) {
+            if (m.getType() == MessageType.MsgSnap) {
+                sendMergedSnapshot(t, m);
+            } else {
+                plain.add(m);
+            }
+        }
+        t.send(plain);
+    }
+
+    /**
+     * Sends the whole applied state instead of raft's snapshot, as etcd does: the backend is at
+     * or after raft's snapshot index, so the follower gets everything up to the backend's
+     * consistent index and needs only the entries after it. The message is rewritten to name that
+     * index; the follower derives the configuration from the members in the backend it receives.
+     */
+    private void sendMergedSnapshot(PeerTransport t, Message m) {
+        BackendSnapshot db = backendSnapshot.get();
+        long index = db.consistentIndex();
+        long snapTerm;
+        try {
+            snapTerm = storage.term(index);
+        } catch (CompactedException e) {
+            db.close();
+            node.reportSnapshot(m.getTo(), true);
+            return;
+        }
+        Snapshot.Builder snap = m.getSnapshot().toBuilder();
+        snap.getMetadataBuilder().setIndex(index).setTerm(snapTerm);
+        Message merged = m.toBuilder().setSnapshot(snap).build();
+        LOG.info("sending a snapshot at index {} to member {}", index, MemberIds.hex(m.getTo()));
+        t.sendSnapshot(merged, new SnapshotPayload() {
+            @Override
+            public void writeTo(OutputStream out) throws IOException {
+                db.writeTo(out);
+            }
+
+            @Override
+            public void close() {
+                db.close();
+            }
+        });
+    }
+
+    /** A snapshot from the leader: its WAL marker, then its file (see {@link Wal#saveSnapshotMarker}). */
+    private void saveSnapshot(Snapshot snap) throws IOException {
+        wal.saveSnapshotMarker(WalSnapshot.newBuilder().setIndex(snap.getMetadata().getIndex())
+                .setTerm(snap.getMetadata().getTerm()).build());
+        snapshotter.save(snap);
+    }
+
+    private void takeSnapshot(long index, ConfState confState) {
+        if (index <= snapshotIndex) {
+            return;
+        }
+        try {
+            Snapshot snap = storage.createSnapshot(index, confState, ByteString.EMPTY);
+            saveSnapshot(snap);
+            snapshotIndex = index;
+            long compactTo = index - catchUpEntries;
+            if (compactTo > storage.firstIndex()) {
+                storage.compact(compactTo);
+            }
+            wal.releaseTo(index);
+            snapshotter.purge(Snapshotter.DEFAULT_KEEP);
+            LOG.info("member {} saved a snapshot at index {}", MemberIds.hex(node.status().id()), index);
+        } catch (IOException e) {
+            throw new UncheckedIOException("failed to save a snapshot at index " + index, e);
         }
     }
 }

@@ -4,6 +4,17 @@ import com.google.protobuf.ByteString;
 
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
+import io.ketcd.api.peer.PeerTransport;
+import io.ketcd.api.peer.PeerTransportConfig;
+import io.ketcd.api.peer.PeerTransportFactory;
+import io.ketcd.api.peer.RaftReceiver;
+import io.ketcd.api.peer.RemoteCluster;
+import io.ketcd.api.raft.RaftCore;
+import io.ketcd.api.raft.RaftNode;
+import io.ketcd.api.raft.RaftNodeConfig;
+import io.ketcd.api.raft.RaftRole;
+import io.ketcd.api.raft.RaftStatus;
+import io.ketcd.api.raft.ReadOnlyOption;
 import io.ketcd.mvcc.KvStore;
 import io.ketcd.mvcc.RequestValidator;
 import io.ketcd.proto.etcdserverpb.Member;
@@ -13,56 +24,76 @@ import io.ketcd.proto.etcdserverpb.TxnRequest;
 import io.ketcd.proto.etcdserverpb.TxnResponse;
 import io.ketcd.proto.raftpb.ConfChange;
 import io.ketcd.proto.raftpb.ConfChangeType;
+import io.ketcd.proto.raftpb.ConfState;
 import io.ketcd.proto.raftpb.Entry;
+import io.ketcd.proto.raftpb.EntryType;
 import io.ketcd.proto.raftpb.HardState;
+import io.ketcd.proto.raftpb.Message;
+import io.ketcd.proto.raftpb.Snapshot;
 import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.proto.serverpb.Metadata;
+import io.ketcd.proto.serverpb.RequestHeader;
+import io.ketcd.proto.walpb.WalSnapshot;
+import io.ketcd.raft.MemoryStorage;
+import io.ketcd.server.KetcdServer;
 import io.ketcd.server.ServerConfig;
 import io.ketcd.storage.Backend;
 import io.ketcd.storage.BackendOptions;
 import io.ketcd.storage.MvStoreBackend;
+import io.ketcd.storage.Snapshotter;
 import io.ketcd.storage.Wal;
 import io.ketcd.storage.WalContents;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The member's engine room: the data directory (WAL + backend), the log, the raft and apply
- * loops, and the stores they feed. {@link io.ketcd.server.KetcdServer} puts etcd's request and
- * response rules on top.
+ * The member's engine room: the data directory (WAL, snapshots, backend), the raft node and its
+ * loop, the apply loop, the peer transport, and the stores they feed.
+ * {@link io.ketcd.server.KetcdServer} puts etcd's request and response rules on top.
  *
- * <p>Data directory layout, as etcd's: {@code <data-dir>/member/wal/} and
- * {@code <data-dir>/member/snap/db}.
+ * <p>Data directory layout, as etcd's: {@code <data-dir>/member/wal/},
+ * {@code <data-dir>/member/snap/*.snap} and {@code <data-dir>/member/snap/db}; a backend
+ * received from the leader waits in {@code snap/<index>.snap.db} until its snapshot is applied.
  */
 public final class ServerCore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServerCore.class);
     /** etcd refuses new proposals when this many committed entries wait to be applied. */
     static final long MAX_GAP_BETWEEN_APPLY_AND_COMMIT = 5000;
-    private static final int MAX_PENDING_PROPOSALS = 64 * 1024;
+    private static final int INBOX_CAPACITY = 64 * 1024;
+    private static final Duration FETCH_CLUSTER_TIMEOUT = Duration.ofSeconds(10);
 
     private final ServerConfig config;
     private final long memberId;
     private final long clusterId;
-    private final Backend backend;
+    private final Path snapDir;
     private final Wal wal;
-    private final KvStore kv;
-    private final Membership membership;
+    private final CurrentState state;
     private final Waiters waiters = new Waiters();
     private final AppliedIndex appliedIndex;
     private final RequestIds requestIds;
@@ -71,86 +102,161 @@ public final class ServerCore implements AutoCloseable {
     private final ExecutorService raftThread;
     private final ExecutorService applyThread;
     private final ExecutorService readers;
+    private final ScheduledExecutorService publisher;
+    /** Peers the transport knows, besides the members applied so far (a joining member's view). */
+    private final Set<Long> peers = ConcurrentHashMap.newKeySet();
+    private volatile PeerTransport transport;
     private volatile boolean stopped;
 
-    private ServerCore(ServerConfig config, Backend backend, Wal wal, WalContents recovered,
-                       long memberId, long clusterId, List<ByteString> bootstrap) {
+    private ServerCore(ServerConfig config, Identity id, Path snapDir, Backend backend, Wal wal,
+                       Snapshotter snapshotter, MemoryStorage storage, long applied, RaftCore raftCore) {
         this.config = config;
-        this.backend = backend;
+        this.memberId = id.memberId();
+        this.clusterId = id.clusterId();
+        this.snapDir = snapDir;
         this.wal = wal;
-        this.memberId = memberId;
-        this.clusterId = clusterId;
-        this.kv = new KvStore(backend);
-        this.membership = new Membership(backend);
+        this.state = new CurrentState(AppliedState.on(backend));
         this.appliedIndex = new AppliedIndex(backend.consistentIndex());
         this.requestIds = new RequestIds(memberId, System.currentTimeMillis());
-        this.applyLoop = new ApplyLoop(backend, kv, membership, waiters, appliedIndex, this::fatal);
-        long lastIndex = recovered.entries().isEmpty()
-                ? Math.max(backend.consistentIndex(), recovered.hardState().getCommit())
-                : recovered.entries().get(recovered.entries().size() - 1).getIndex();
-        // a new cluster's configuration entries are at term 1, as etcd's bootstrap writes them
-        HardState start = bootstrap.isEmpty() ? recovered.hardState() : HardState.newBuilder().setTerm(1).build();
-        SingleMemberLog log = new SingleMemberLog(memberId, start, lastIndex);
-        this.raftLoop = new RaftLoop(log, wal, MAX_PENDING_PROPOSALS, applyLoop::enqueue, this::fatal);
+        long heartbeat = config.heartbeatInterval().toMillis();
+        long electionTicks = config.electionTimeout().toMillis() / heartbeat;
+        RaftNode node = raftCore.create(new RaftNodeConfig(memberId, Math.toIntExact(electionTicks), 1, applied,
+                1024 * 1024, 256, 0, true, true, ReadOnlyOption.SAFE, false,
+                new SplittableRandom(memberId ^ System.nanoTime()), new Slf4jRaftLogger()), storage);
+        this.applyLoop = new ApplyLoop(memberId, state, waiters, appliedIndex,
+                storage.snapshot().getMetadata().getIndex(), config.snapshotCount(), this::fatal);
+        this.raftLoop = new RaftLoop(node, storage, wal, snapshotter, INBOX_CAPACITY, heartbeat,
+                config.snapshotCatchUpEntries(), applyLoop, () -> state.get().backend().snapshot(), this::fatal);
+        applyLoop.attach(new Effects());
         this.applyThread = Executors.newSingleThreadExecutor(named("ketcd-apply"));
         this.raftThread = Executors.newSingleThreadExecutor(named("ketcd-raft"));
         this.readers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 named("ketcd-read"));
-        applyThread.execute(applyLoop);
-        // Replay what the WAL holds beyond the backend's consistent index, then bootstrap a new
-        // cluster's membership, then take leadership of a new term, as a single member's election would.
-        if (!recovered.entries().isEmpty()) {
-            applyLoop.enqueue(recovered.entries());
-        }
-        if (!bootstrap.isEmpty()) {
-            raftLoop.persistAndCommit(log.appendConfChanges(bootstrap));
-        }
-        raftLoop.persistAndCommit(log.becomeLeader());
-        raftThread.execute(raftLoop);
+        this.publisher = Executors.newSingleThreadScheduledExecutor(named("ketcd-publish"));
     }
 
-    /** Opens the member's data directory, bootstrapping it on first start. */
-    public static ServerCore open(ServerConfig config) throws IOException {
+    /**
+     * Opens the member's data directory (bootstrapping it on first start), starts its peer
+     * transport and its loops, and returns once the log it had committed is applied again.
+     */
+    public static ServerCore open(ServerConfig config, RaftCore raftCore, PeerTransportFactory transports)
+            throws IOException {
+        checkTiming(config);
         Path member = config.dataDir().resolve("member");
         Path walDir = member.resolve("wal");
         Path snapDir = member.resolve("snap");
         createPrivateDirs(config.dataDir(), member, walDir, snapDir);
-        Backend backend = MvStoreBackend.open(snapDir.resolve("db"),
-                new BackendOptions(config.backendBatchInterval(), config.backendBatchLimit()));
+        Backend backend = openBackend(config, snapDir);
         Wal wal = null;
+        ServerCore core = null;
         try {
+            Snapshotter snapshotter = new Snapshotter(snapDir);
+            MemoryStorage storage = new MemoryStorage();
+            Identity id;
+            List<Member> knownPeers;
+            long applied = 0;
             if (Wal.exists(walDir)) {
                 wal = Wal.open(walDir);
-                WalContents recovered = wal.readAll(backend.consistentIndex());
+                Optional<Snapshot> snap = snapshotter.loadNewestAvailable(wal.validSnapshots());
+                WalSnapshot from = WalSnapshot.getDefaultInstance();
+                if (snap.isPresent()) {
+                    long index = snap.get().getMetadata().getIndex();
+                    from = WalSnapshot.newBuilder().setIndex(index).setTerm(snap.get().getMetadata().getTerm()).build();
+                    if (backend.consistentIndex() < index) {
+                        backend = installReceivedBackend(config, snapDir, index, backend);
+                    }
+                    storage.applySnapshot(snap.get());
+                    applied = index;
+                }
+                WalContents recovered = wal.readAll(from);
                 Metadata meta = Metadata.parseFrom(recovered.metadata());
-                LOG.info("restarting member {} in cluster {} from {} (commit index {}, {} entries to replay)",
-                        MemberIds.hex(meta.getNodeId()), MemberIds.hex(meta.getClusterId()), config.dataDir(),
-                        recovered.hardState().getCommit(), recovered.entries().size());
-                ServerCore core = new ServerCore(config, backend, wal, recovered, meta.getNodeId(), meta.getClusterId(), List.of());
-                core.awaitReplay();
-                return core;
+                id = new Identity(meta.getNodeId(), meta.getClusterId());
+                storage.setHardState(recovered.hardState());
+                storage.append(recovered.entries());
+                knownPeers = new Membership(backend).list();
+                LOG.info("restarting member {} in cluster {} from {} (commit index {}, snapshot index {})",
+                        MemberIds.hex(id.memberId()), MemberIds.hex(id.clusterId()), config.dataDir(),
+                        recovered.hardState().getCommit(), applied);
+            } else if (config.initialClusterState().equals("existing")) {
+                RemoteCluster remote = transports.fetchCluster(otherPeerUrls(config), FETCH_CLUSTER_TIMEOUT);
+                id = joiningIdentity(config, remote);
+                wal = Wal.create(walDir, id.metadata());
+                knownPeers = remote.members();
+                LOG.info("joining cluster {} as member {}", MemberIds.hex(id.clusterId()), MemberIds.hex(id.memberId()));
+            } else {
+                Bootstrap boot = Bootstrap.newCluster(config);
+                id = new Identity(boot.memberId(), boot.clusterId());
+                wal = Wal.create(walDir, id.metadata());
+                // a new cluster's configuration entries are committed at term 1, as etcd's bootstrap writes them
+                HardState hs = HardState.newBuilder().setTerm(1).setCommit(boot.entries().size()).build();
+                wal.save(hs, boot.entries());
+                storage.append(boot.entries());
+                storage.setHardState(hs);
+                knownPeers = boot.members();
+                LOG.info("starting member {} in new cluster {} at {}", MemberIds.hex(id.memberId()),
+                        MemberIds.hex(id.clusterId()), config.dataDir());
             }
-            Bootstrap boot = Bootstrap.newCluster(config);
-            wal = Wal.create(walDir, Metadata.newBuilder().setNodeId(boot.memberId()).setClusterId(boot.clusterId())
-                    .build().toByteArray());
-            LOG.info("starting member {} in new cluster {} at {}", MemberIds.hex(boot.memberId()),
-                    MemberIds.hex(boot.clusterId()), config.dataDir());
-            WalContents empty = new WalContents(new byte[0], HardState.getDefaultInstance(), List.of());
-            return new ServerCore(config, backend, wal, empty, boot.memberId(), boot.clusterId(), boot.entries());
+            deleteStaleReceivedBackends(snapDir, backend.consistentIndex());
+            core = new ServerCore(config, id, snapDir, backend, wal, snapshotter, storage, applied, raftCore);
+            core.start(transports, knownPeers);
+            return core;
         } catch (RuntimeException | IOException e) {
-            closeQuietly(wal);
-            backend.close();
+            if (core != null) {
+                core.close();
+            } else {
+                closeQuietly(wal);
+                backend.close();
+            }
             throw e;
         }
     }
 
-    private void awaitReplay() throws IOException {
-        try {
-            appliedIndex.await(raftLoop.committedIndex()).get(5, TimeUnit.MINUTES);
-        } catch (Exception e) {
-            close();
-            throw new IOException("replaying the WAL failed", e);
+    private void start(PeerTransportFactory transports, List<Member> knownPeers) throws IOException {
+        long committed = raftLoop.committedIndex();
+        applyThread.execute(applyLoop);
+        transport = transports.start(new PeerTransportConfig(memberId, clusterId, config.listenPeerUrls(),
+                KetcdServer.ETCD_VERSION, KetcdServer.ETCD_CLUSTER_VERSION, config.heartbeatInterval()),
+                new Receiver());
+        raftLoop.attach(transport);
+        for (Member m : knownPeers) {
+            addPeer(m);
         }
+        raftThread.execute(raftLoop);
+        try {
+            appliedIndex.await(committed).get(5, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            throw new IOException("replaying the log up to index " + committed + " failed", e);
+        }
+        publisher.execute(this::publish);
+    }
+
+    /**
+     * Publishes this member's name and client URLs to the cluster through the log (etcd's
+     * publish), retrying until it is applied: other members list them from then on.
+     */
+    private void publish() {
+        if (stopped) {
+            return;
+        }
+        Member.Builder attrs = Member.newBuilder().setID(memberId).setName(config.name());
+        config.advertiseClientUrls().forEach(u -> attrs.addClientURLs(u.toString()));
+        long id = nextRequestId();
+        InternalRaftRequest request = InternalRaftRequest.newBuilder()
+                .setHeader(RequestHeader.newBuilder().setId(id)).setMemberAttributes(attrs).build();
+        CompletableFuture<Object> f;
+        try {
+            f = propose(id, request.toByteString());
+        } catch (EtcdException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        f.orTimeout(config.electionTimeout().toMillis() * 2, TimeUnit.MILLISECONDS).whenComplete((r, t) -> {
+            if (t == null) {
+                LOG.info("member {} published its name {} and client URLs {}", MemberIds.hex(memberId),
+                        config.name(), config.advertiseClientUrls());
+            } else if (!stopped) {
+                publisher.schedule(this::publish, config.heartbeatInterval().toMillis() * 5, TimeUnit.MILLISECONDS);
+            }
+        });
     }
 
     public long memberId() {
@@ -173,20 +279,46 @@ public final class ServerCore implements AutoCloseable {
         return appliedIndex.get();
     }
 
+    /** The known leader, 0 if none. */
+    public long leader() {
+        return raftLoop.lead();
+    }
+
+    public boolean isLeader() {
+        return raftLoop.role() == RaftRole.LEADER;
+    }
+
+    public boolean isLearner() {
+        Member self = state.read(s -> s.membership().get(memberId));
+        return self != null && self.getIsLearner();
+    }
+
     public long currentRevision() {
-        return kv.currentRevision();
+        return state.read(s -> s.kv().currentRevision());
     }
 
     public long dbSize() {
-        return backend.sizeBytes();
+        return state.read(s -> s.backend().sizeBytes());
     }
 
     public long dbSizeInUse() {
-        return backend.sizeInUseBytes();
+        return state.read(s -> s.backend().sizeInUseBytes());
     }
 
     public List<Member> members() {
-        return membership.list();
+        return state.read(s -> s.membership().list());
+    }
+
+    /** The raft node's status (leader's progress of each member), read on the raft thread. */
+    public CompletableFuture<RaftStatus> raftStatus() {
+        return raftLoop.status();
+    }
+
+    /** Whether a peer has had a working connection for at least {@code d}. */
+    public boolean activeFor(long peer, Duration d) {
+        PeerTransport t = transport;
+        return t != null && t.activeSince(peer).map(since -> !since.plus(d).isAfter(java.time.Instant.now()))
+                .orElse(false);
     }
 
     public long nextRequestId() {
@@ -208,7 +340,7 @@ public final class ServerCore implements AutoCloseable {
     }
 
     public RangeResponse range(RangeRequest request) {
-        return kv.range(request);
+        return state.read(s -> s.kv().range(request));
     }
 
     /** True when {@code request} only reads, so it is served like a range, not through the log. */
@@ -223,7 +355,7 @@ public final class ServerCore implements AutoCloseable {
 
     /** Runs a read-only txn against the local store; see {@link #isReadOnly}. */
     public TxnResponse readOnlyTxn(TxnRequest request) {
-        return kv.txn(request);
+        return state.read(s -> s.kv().txn(request));
     }
 
     /**
@@ -231,20 +363,41 @@ public final class ServerCore implements AutoCloseable {
      * message) or fails with an {@link EtcdException}.
      */
     public CompletableFuture<Object> propose(long id, ByteString data) {
-        if (stopped) {
-            throw EtcdError.STOPPED.exception();
-        }
+        checkAccepting();
         if (data.size() > config.maxRequestBytes()) {
             throw EtcdError.REQUEST_TOO_LARGE.exception();
+        }
+        CompletableFuture<Object> f = waiters.register(id);
+        if (!raftLoop.propose(data, e -> waiters.fail(id, e))) {
+            waiters.fail(id, EtcdError.TOO_MANY_REQUESTS.exception());
+        }
+        return cleanUpOnFailure(id, f);
+    }
+
+    /**
+     * Proposes a membership change; the future completes with the members after it is applied.
+     */
+    @SuppressWarnings("unchecked")
+    public CompletableFuture<List<Member>> proposeConfChange(ConfChange cc) {
+        checkAccepting();
+        CompletableFuture<Object> f = waiters.register(cc.getId());
+        if (!raftLoop.proposeConfChange(cc, e -> waiters.fail(cc.getId(), e))) {
+            waiters.fail(cc.getId(), EtcdError.TOO_MANY_REQUESTS.exception());
+        }
+        return cleanUpOnFailure(cc.getId(), f).thenApply(r -> (List<Member>) r);
+    }
+
+    private void checkAccepting() {
+        if (stopped) {
+            throw EtcdError.STOPPED.exception();
         }
         if (raftLoop.committedIndex() - appliedIndex.get() > MAX_GAP_BETWEEN_APPLY_AND_COMMIT) {
             throw EtcdError.TOO_MANY_REQUESTS.exception();
         }
-        CompletableFuture<Object> f = waiters.register(id);
-        if (!raftLoop.propose(data)) {
-            waiters.fail(id, EtcdError.TOO_MANY_REQUESTS.exception());
-        }
-        // a request that times out must not leave its waiter behind
+    }
+
+    /** A request that times out must not leave its waiter behind. */
+    private CompletableFuture<Object> cleanUpOnFailure(long id, CompletableFuture<Object> f) {
         f.whenComplete((r, t) -> {
             if (t != null) {
                 waiters.fail(id, t);
@@ -254,23 +407,18 @@ public final class ServerCore implements AutoCloseable {
     }
 
     /**
-     * Runs {@code read} once everything committed before this call is applied (the read index
-     * of a single member is its commit index), so it observes every write acknowledged before.
+     * Runs {@code read} once everything committed before this call is applied: the read index
+     * comes from the leader (batched ReadIndex), so the read observes every write acknowledged
+     * anywhere in the cluster before it.
      */
     public <T> CompletableFuture<T> linearizableRead(Supplier<T> read) {
         if (stopped) {
             return CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
         }
-        CompletableFuture<Void> applied = appliedIndex.await(raftLoop.committedIndex());
-        if (applied.isDone()) {
-            try {
-                return CompletableFuture.completedFuture(read.get());
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-        }
-        // do not run reads on the apply thread that completes the wait
-        return applied.thenApplyAsync(v -> read.get(), readers);
+        return raftLoop.readIndex()
+                .thenCompose(appliedIndex::await)
+                // not on the apply thread that completes the wait: reads would delay applying
+                .thenApplyAsync(v -> read.get(), readers);
     }
 
     private void fatal(Throwable error) {
@@ -283,6 +431,11 @@ public final class ServerCore implements AutoCloseable {
     @Override
     public void close() {
         stopped = true;
+        publisher.shutdownNow();
+        PeerTransport t = transport;
+        if (t != null) {
+            t.close();
+        }
         raftThread.shutdownNow();
         awaitTermination(raftThread, "raft");
         applyLoop.stop();
@@ -291,9 +444,209 @@ public final class ServerCore implements AutoCloseable {
         readers.shutdownNow();
         waiters.failAll(EtcdError.STOPPED.exception());
         appliedIndex.failAll(EtcdError.STOPPED.exception());
-        backend.close();
+        state.get().backend().close();
         closeQuietly(wal);
         LOG.info("member {} stopped", MemberIds.hex(memberId));
+    }
+
+    private void addPeer(Member m) {
+        PeerTransport t = transport;
+        if (m.getID() == memberId || t == null) {
+            return;
+        }
+        if (peers.add(m.getID())) {
+            t.addPeer(m.getID(), urls(m));
+        }
+    }
+
+    private static List<URI> urls(Member m) {
+        return m.getPeerURLsList().stream().map(URI::create).toList();
+    }
+
+    /** The apply loop's hooks into the raft loop, the transport and the data directory. */
+    private final class Effects implements ApplyLoop.Effects {
+
+        @Override
+        public void applyToRaft(ConfChange cc) {
+            raftLoop.applyConfChange(cc).join();
+        }
+
+        @Override
+        public void snapshot(long index, ConfState confState) {
+            raftLoop.snapshot(index, confState);
+        }
+
+        @Override
+        public void membershipChanged(ConfChange cc, Membership membership) {
+            PeerTransport t = transport;
+            if (t == null) {
+                return;
+            }
+            if (cc != null && cc.getType() == ConfChangeType.ConfChangeUpdateNode && cc.getNodeId() != memberId) {
+                t.updatePeer(cc.getNodeId(), urls(membership.get(cc.getNodeId())));
+            }
+            for (Member m : membership.list()) {
+                addPeer(m);
+            }
+            for (Long id : List.copyOf(peers)) {
+                if (membership.isRemoved(id)) {
+                    peers.remove(id);
+                    t.removePeer(id);
+                }
+            }
+        }
+
+        @Override
+        public Backend installSnapshotBackend(long index, Backend current) throws IOException {
+            return installReceivedBackend(config, snapDir, index, current);
+        }
+
+        @Override
+        public void removedSelf() {
+            fatal(new IllegalStateException("the member has been permanently removed from the cluster"));
+        }
+    }
+
+    /** The member as its peers reach it through the transport. */
+    private final class Receiver implements RaftReceiver {
+
+        @Override
+        public boolean process(Message message) {
+            return !stopped && raftLoop.submit(n -> n.step(message));
+        }
+
+        @Override
+        public void receiveSnapshot(Message message, InputStream payload) throws IOException {
+            long index = message.getSnapshot().getMetadata().getIndex();
+            Path target = receivedBackendPath(snapDir, index);
+            long restored = MvStoreBackend.restore(target, payload);
+            ConfState confState;
+            try {
+                if (restored != index) {
+                    throw new IOException("the backend received with the snapshot at index " + index
+                            + " is at index " + restored);
+                }
+                try (Backend b = openBackendFile(config, target)) {
+                    confState = new Membership(b).confState();
+                }
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(target);
+                throw e;
+            }
+            Snapshot.Builder snap = message.getSnapshot().toBuilder();
+            snap.getMetadataBuilder().setConfState(confState);
+            if (!process(message.toBuilder().setSnapshot(snap).build())) {
+                throw new IOException("member " + MemberIds.hex(memberId) + " cannot take the snapshot now");
+            }
+        }
+
+        @Override
+        public boolean isRemoved(long id) {
+            return state.read(s -> s.membership().isRemoved(id));
+        }
+
+        @Override
+        public boolean isMember(long id) {
+            return peers.contains(id) || state.read(s -> s.membership().get(id) != null);
+        }
+
+        @Override
+        public void reportUnreachable(long id) {
+            raftLoop.submit(n -> n.reportUnreachable(id));
+        }
+
+        @Override
+        public void reportSnapshot(long id, boolean failed) {
+            raftLoop.submit(n -> n.reportSnapshot(id, failed));
+        }
+
+        @Override
+        public List<Member> members() {
+            return ServerCore.this.members();
+        }
+    }
+
+    // ---- data directory ----
+
+    private static Backend openBackend(ServerConfig config, Path snapDir) throws IOException {
+        return openBackendFile(config, snapDir.resolve("db"));
+    }
+
+    private static Backend openBackendFile(ServerConfig config, Path file) throws IOException {
+        return MvStoreBackend.open(file, new BackendOptions(config.backendBatchInterval(), config.backendBatchLimit()));
+    }
+
+    static Path receivedBackendPath(Path snapDir, long index) {
+        return snapDir.resolve(String.format("%016x.snap.db", index));
+    }
+
+    /** Closes {@code current} and moves the backend received with the snapshot at {@code index} in its place. */
+    private static Backend installReceivedBackend(ServerConfig config, Path snapDir, long index, Backend current)
+            throws IOException {
+        Path received = receivedBackendPath(snapDir, index);
+        if (!Files.exists(received)) {
+            throw new IOException("the backend is at index " + current.consistentIndex()
+                    + ", behind the snapshot at index " + index + ", and the backend received with it ("
+                    + received + ") is missing");
+        }
+        current.close();
+        Files.move(received, snapDir.resolve("db"), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+        return openBackend(config, snapDir);
+    }
+
+    private static void deleteStaleReceivedBackends(Path snapDir, long applied) throws IOException {
+        try (var files = Files.list(snapDir)) {
+            for (Path p : files.filter(f -> f.getFileName().toString().endsWith(".snap.db")).toList()) {
+                String hex = p.getFileName().toString().replace(".snap.db", "");
+                if (Long.parseUnsignedLong(hex, 16) <= applied) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (NumberFormatException e) {
+            LOG.warn("unexpected file in {}: {}", snapDir, e.getMessage());
+        }
+    }
+
+    private static void checkTiming(ServerConfig config) {
+        long heartbeat = config.heartbeatInterval().toMillis();
+        long election = config.electionTimeout().toMillis();
+        if (heartbeat <= 0 || 5 * heartbeat > election) {
+            throw new IllegalArgumentException("--election-timeout[" + election
+                    + "ms] should be at least as 5 times as --heartbeat-interval[" + heartbeat + "ms]");
+        }
+    }
+
+    private static List<URI> otherPeerUrls(ServerConfig config) {
+        List<URI> urls = new ArrayList<>();
+        InitialCluster.parse(config.initialCluster()).members().forEach((name, u) -> {
+            if (!name.equals(config.name())) {
+                urls.addAll(u);
+            }
+        });
+        if (urls.isEmpty()) {
+            throw new IllegalArgumentException("initial-cluster-state=existing needs the other members' peer URLs in "
+                    + "--initial-cluster; it lists only " + config.name());
+        }
+        return urls;
+    }
+
+    /** A joining member is the one the cluster added with this member's peer URLs (etcdctl member add). */
+    private static Identity joiningIdentity(ServerConfig config, RemoteCluster remote) {
+        Set<String> own = new HashSet<>();
+        config.initialAdvertisePeerUrls().forEach(u -> own.add(u.toString()));
+        for (Member m : remote.members()) {
+            if (new HashSet<>(m.getPeerURLsList()).equals(own)) {
+                if (!m.getName().isEmpty() && !m.getName().equals(config.name())) {
+                    throw new IllegalArgumentException("member with peer URLs " + own + " is already started as "
+                            + m.getName() + " in cluster " + MemberIds.hex(remote.clusterId()));
+                }
+                return new Identity(m.getID(), remote.clusterId());
+            }
+        }
+        throw new IllegalArgumentException("cluster " + MemberIds.hex(remote.clusterId())
+                + " has no member with peer URLs " + own + "; add it first (etcdctl member add " + config.name()
+                + " --peer-urls=" + String.join(",", own) + ")");
     }
 
     private static void awaitTermination(ExecutorService executor, String what) {
@@ -331,7 +684,7 @@ public final class ServerCore implements AutoCloseable {
     }
 
     private static java.util.concurrent.ThreadFactory named(String name) {
-        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, name + "-" + n.incrementAndGet());
             t.setDaemon(true);
@@ -339,22 +692,24 @@ public final class ServerCore implements AutoCloseable {
         };
     }
 
+    /** Who this member is: its id and its cluster's, as recorded in the WAL's metadata. */
+    record Identity(long memberId, long clusterId) {
+        byte[] metadata() {
+            return Metadata.newBuilder().setNodeId(memberId).setClusterId(clusterId).build().toByteArray();
+        }
+    }
+
     /** A new cluster's identity and the configuration entries that add its initial members. */
-    record Bootstrap(long memberId, long clusterId, List<ByteString> entries) {
+    record Bootstrap(long memberId, long clusterId, List<Member> members, List<Entry> entries) {
 
         static Bootstrap newCluster(ServerConfig config) {
-            if (config.initialClusterState().equals("existing")) {
-                throw new IllegalArgumentException("initial-cluster-state=existing needs a cluster to join; "
-                        + "joining an existing cluster is not supported by this ketcd version (member "
-                        + config.name() + ")");
-            }
             InitialCluster cluster = InitialCluster.parse(config.initialCluster());
             List<URI> own = cluster.members().get(config.name());
             if (own == null) {
                 throw new IllegalArgumentException("couldn't find local name \"" + config.name()
                         + "\" in the initial cluster configuration");
             }
-            if (!new java.util.HashSet<>(own).equals(new java.util.HashSet<>(config.initialAdvertisePeerUrls()))) {
+            if (!new HashSet<>(own).equals(new HashSet<>(config.initialAdvertisePeerUrls()))) {
                 throw new IllegalArgumentException("--initial-cluster has " + config.name() + "=" + own
                         + " but missing from --initial-advertise-peer-urls=" + config.initialAdvertisePeerUrls());
             }
@@ -363,16 +718,20 @@ public final class ServerCore implements AutoCloseable {
                 long id = MemberIds.memberId(m.getValue(), config.initialClusterToken());
                 Member.Builder b = Member.newBuilder().setID(id).setName(m.getKey());
                 m.getValue().forEach(u -> b.addPeerURLs(u.toString()));
-                members.put(id, b.build());
+                if (members.put(id, b.build()) != null) {
+                    throw new IllegalArgumentException("--initial-cluster has duplicate peer URLs: " + m.getValue());
+                }
             }
             long memberId = MemberIds.memberId(own, config.initialClusterToken());
             long clusterId = MemberIds.clusterId(members.keySet());
-            List<ByteString> entries = new ArrayList<>();
+            List<Entry> entries = new ArrayList<>();
             for (Member m : members.values()) {
-                entries.add(ConfChange.newBuilder().setType(ConfChangeType.ConfChangeAddNode)
-                        .setNodeId(m.getID()).setContext(m.toByteString()).build().toByteString());
+                ConfChange cc = ConfChange.newBuilder().setType(ConfChangeType.ConfChangeAddNode)
+                        .setNodeId(m.getID()).setContext(m.toByteString()).build();
+                entries.add(Entry.newBuilder().setTerm(1).setIndex(entries.size() + 1)
+                        .setType(EntryType.EntryConfChange).setData(cc.toByteString()).build());
             }
-            return new Bootstrap(memberId, clusterId, entries);
+            return new Bootstrap(memberId, clusterId, List.copyOf(members.values()), entries);
         }
     }
 }

@@ -1,0 +1,144 @@
+package io.ketcd.server;
+
+import io.ketcd.api.peer.PeerTransport;
+import io.ketcd.api.peer.PeerTransportConfig;
+import io.ketcd.api.peer.PeerTransportFactory;
+import io.ketcd.api.peer.RaftReceiver;
+import io.ketcd.api.peer.RemoteCluster;
+import io.ketcd.api.peer.SnapshotPayload;
+import io.ketcd.proto.raftpb.Message;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Members of one test cluster connected in memory instead of over the peer transport, so the
+ * server's cluster logic is tested on its own; links can be cut to partition the cluster. Each
+ * member gets its messages on one delivery thread, in the order they were sent.
+ */
+final class InMemoryNetwork implements PeerTransportFactory, AutoCloseable {
+    private final Map<Long, Node> nodes = new ConcurrentHashMap<>();
+    private final Set<Long> isolated = ConcurrentHashMap.newKeySet();
+    final AtomicLong snapshotsDelivered = new AtomicLong();
+
+    private record Node(PeerTransportConfig config, RaftReceiver receiver, ExecutorService inbox) {
+    }
+
+    /** Cuts every link of {@code memberId} in both directions. */
+    void isolate(long memberId) {
+        isolated.add(memberId);
+    }
+
+    void heal() {
+        isolated.clear();
+    }
+
+    private boolean linked(long from, long to) {
+        return !isolated.contains(from) && !isolated.contains(to) && nodes.containsKey(to);
+    }
+
+    @Override
+    public PeerTransport start(PeerTransportConfig config, RaftReceiver receiver) {
+        long self = config.memberId();
+        ExecutorService inbox = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "in-memory-peer-" + Long.toHexString(self));
+            t.setDaemon(true);
+            return t;
+        });
+        nodes.put(self, new Node(config, receiver, inbox));
+        return new PeerTransport() {
+            @Override
+            public void send(List<Message> messages) {
+                for (Message m : messages) {
+                    Node to = nodes.get(m.getTo());
+                    if (linked(self, m.getTo()) && !to.receiver().isRemoved(self)) {
+                        to.inbox().execute(() -> to.receiver().process(m));
+                    } else {
+                        receiver.reportUnreachable(m.getTo());
+                    }
+                }
+            }
+
+            @Override
+            public void sendSnapshot(Message message, SnapshotPayload payload) {
+                Node to = nodes.get(message.getTo());
+                if (!linked(self, message.getTo())) {
+                    payload.close();
+                    receiver.reportSnapshot(message.getTo(), true);
+                    return;
+                }
+                to.inbox().execute(() -> {
+                    boolean failed = false;
+                    try (payload) {
+                        ByteArrayOutputStream out = new ByteArrayOutputStream();
+                        payload.writeTo(out);
+                        to.receiver().receiveSnapshot(message, new ByteArrayInputStream(out.toByteArray()));
+                        snapshotsDelivered.incrementAndGet();
+                    } catch (IOException e) {
+                        failed = true;
+                    }
+                    receiver.reportSnapshot(message.getTo(), failed);
+                });
+            }
+
+            @Override
+            public void addPeer(long memberId, List<URI> peerUrls) {
+            }
+
+            @Override
+            public void updatePeer(long memberId, List<URI> peerUrls) {
+            }
+
+            @Override
+            public void removePeer(long memberId) {
+            }
+
+            @Override
+            public Optional<Instant> activeSince(long memberId) {
+                return linked(self, memberId) ? Optional.of(Instant.EPOCH) : Optional.empty();
+            }
+
+            @Override
+            public List<InetSocketAddress> boundAddresses() {
+                return List.of();
+            }
+
+            @Override
+            public void close() {
+                nodes.remove(self, nodes.get(self));
+                inbox.shutdownNow();
+            }
+        };
+    }
+
+    @Override
+    public RemoteCluster fetchCluster(List<URI> peerUrls, Duration timeout) throws IOException {
+        Set<String> wanted = new HashSet<>();
+        peerUrls.forEach(u -> wanted.add(u.toString()));
+        for (Node n : nodes.values()) {
+            if (n.config().listenPeerUrls().stream().anyMatch(u -> wanted.contains(u.toString()))) {
+                return new RemoteCluster(n.config().clusterId(), n.receiver().members());
+            }
+        }
+        throw new IOException("no member answers at " + peerUrls);
+    }
+
+    @Override
+    public void close() {
+        nodes.values().forEach(n -> n.inbox().shutdownNow());
+    }
+}
