@@ -49,6 +49,10 @@ final class PeerHandler extends HttpHandler {
     @Override
     public void service(Request request, Response response) throws Exception {
         String path = request.getRequestURI();
+        if (transport.isClosed()) {
+            write(response, HttpStatus.SERVICE_UNAVAILABLE_503, TEXT_PLAIN, "the member is stopping\n");
+            return;
+        }
         if (path.equals("/raft")) {
             pipeline(request, response);
         } else if (path.equals("/raft/snapshot")) {

@@ -137,7 +137,8 @@ public final class PeerTransportImpl implements PeerTransport {
         tcp.setWorkerThreadPoolConfig(ThreadPoolConfig.defaultConfig().copy()
                 .setPoolName(prefix + "-worker").setCorePoolSize(4).setMaxPoolSize(WORKERS).setQueueLimit(WORKER_QUEUE).setDaemon(true)
                 .setThreadFactory(new NamedThreads(prefix + "-worker")));
-        listener.getKeepAlive().setIdleTimeoutInSeconds(30);
+        // etcd reads peer connections with a 5 s deadline (ConnReadTimeout): an idle or half-sent request head is dropped as soon
+        listener.getKeepAlive().setIdleTimeoutInSeconds((int) Math.max(1, timeouts.connReadTimeout().toSeconds()));
         server.addListener(listener);
         server.getServerConfiguration().setName(prefix);
         server.getServerConfiguration().addHttpHandler(new PeerHandler(config, receiver, this, clock));
@@ -187,6 +188,10 @@ public final class PeerTransportImpl implements PeerTransport {
     public boolean streamAttached(long peerId, Path stream) {
         Peer p = peers.get(peerId);
         return p != null && p.writer(stream).attached();
+    }
+
+    boolean isClosed() {
+        return closed.get();
     }
 
     Peer peer(long id) {

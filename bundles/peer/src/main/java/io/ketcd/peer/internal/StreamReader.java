@@ -68,6 +68,9 @@ final class StreamReader implements Runnable {
                     picker.unreachable(url);
                     status.deactivate(source, String.valueOf(e.getMessage()));
                 } catch (IOException e) {
+                    if (stopped.getCount() == 0) {
+                        return;
+                    }
                     picker.unreachable(url);
                     status.deactivate(source, e.getMessage() == null ? e.toString() : e.getMessage());
                 }

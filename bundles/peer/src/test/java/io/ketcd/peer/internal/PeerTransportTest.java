@@ -1,0 +1,250 @@
+package io.ketcd.peer.internal;
+
+import static io.ketcd.peer.internal.TestSupport.await;
+import static io.ketcd.peer.internal.TestSupport.start;
+import static io.ketcd.peer.internal.TestSupport.url;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ketcd.proto.raftpb.Entry;
+import io.ketcd.proto.raftpb.Message;
+import io.ketcd.proto.raftpb.MessageType;
+
+import com.google.protobuf.ByteString;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class PeerTransportTest {
+    private static final long A = 0xa1, B = 0xb2, C = 0xc3;
+    private final List<PeerTransportImpl> transports = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        transports.forEach(PeerTransportImpl::close);
+        await("no ketcd-peer thread left", Duration.ofSeconds(10), () -> TestSupport.peerThreads().isEmpty());
+    }
+
+    private PeerTransportImpl node(long id, RecordingReceiver r) throws Exception {
+        PeerTransportImpl t = start(id, r);
+        transports.add(t);
+        return t;
+    }
+
+    private static void connect(PeerTransportImpl a, long aId, PeerTransportImpl b, long bId) {
+        a.addPeer(bId, List.of(url(b)));
+        b.addPeer(aId, List.of(url(a)));
+    }
+
+    private static void awaitStreams(PeerTransportImpl t, long peer) {
+        await("streams of " + Long.toHexString(peer) + " attached", () -> t.streamAttached(peer, Path.STREAM_MESSAGE)
+                && t.streamAttached(peer, Path.STREAM_MSGAPP));
+    }
+
+    /** Every message type raft sends to a peer (MsgSnap goes through sendSnapshot), with a sequence number in {@code index}. */
+    private static List<Message> everyKind(long from, long to, int count) {
+        List<MessageType> kinds = new ArrayList<>();
+        for (MessageType t : MessageType.values()) {
+            if (t != MessageType.MsgSnap && t != MessageType.UNRECOGNIZED) {
+                kinds.add(t);
+            }
+        }
+        List<Message> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            MessageType type = kinds.get(i % kinds.size());
+            Message.Builder m = Message.newBuilder().setType(type).setFrom(from).setTo(to).setTerm(3).setIndex(i + 1);
+            if (type == MessageType.MsgApp) {
+                m.addEntries(Entry.newBuilder().setTerm(3).setIndex(i + 1).setData(ByteString.copyFromUtf8("entry " + i)));
+            }
+            if (type == MessageType.MsgHeartbeat) {
+                m.setCommit(i); // a raft heartbeat is never mistaken for a link heartbeat
+            }
+            out.add(m.build());
+        }
+        return out;
+    }
+
+    @Test
+    void pipelineCarriesMessagesBeforeStreamsAttach() throws Exception {
+        RecordingReceiver ra = new RecordingReceiver(A, B), rb = new RecordingReceiver(A, B);
+        PeerTransportImpl a = node(A, ra), b = node(B, rb);
+        a.addPeer(B, List.of(url(b))); // b does not know a: no stream reaches a, a's messages to b take the pipeline
+
+        List<Message> sent = everyKind(A, B, 40);
+        a.send(sent);
+
+        await("40 messages at b", () -> rb.processed.size() == 40);
+        assertThat(rb.processed).containsExactlyInAnyOrderElementsOf(sent);
+        assertThat(b.receivedVia(Path.PIPELINE)).isEqualTo(40);
+        await("a counted 40 answered posts", () -> a.sentVia(Path.PIPELINE) == 40);
+        assertThat(b.receivedVia(Path.STREAM_MESSAGE) + b.receivedVia(Path.STREAM_MSGAPP)).isZero();
+        assertThat(a.activeSince(B)).isPresent();
+        assertThat(ra.unreachable).isEmpty();
+    }
+
+    @Test
+    void streamsCarryMsgAppOnMsgAppV2AndTheRestOnTheMessageStreamInOrder() throws Exception {
+        RecordingReceiver ra = new RecordingReceiver(A, B), rb = new RecordingReceiver(A, B);
+        PeerTransportImpl a = node(A, ra), b = node(B, rb);
+        connect(a, A, b, B);
+        awaitStreams(a, B);
+        awaitStreams(b, A);
+        assertThat(a.activeSince(B)).isPresent();
+        assertThat(b.activeSince(A)).isPresent();
+
+        List<Message> sent = everyKind(A, B, 2300);
+        for (int i = 0; i < sent.size(); i += 100) {
+            a.send(sent.subList(i, Math.min(sent.size(), i + 100)));
+        }
+        await("all messages at b", () -> rb.processed.size() == sent.size());
+
+        List<Message> apps = sent.stream().filter(m -> m.getType() == MessageType.MsgApp).toList();
+        List<Message> others = sent.stream().filter(m -> m.getType() != MessageType.MsgApp).toList();
+        assertThat(rb.processedOf(m -> m.getType() == MessageType.MsgApp)).containsExactlyElementsOf(apps);
+        assertThat(rb.processedOf(m -> m.getType() != MessageType.MsgApp)).containsExactlyElementsOf(others);
+        assertThat(b.receivedVia(Path.STREAM_MSGAPP)).isEqualTo(apps.size());
+        assertThat(b.receivedVia(Path.STREAM_MESSAGE)).isEqualTo(others.size());
+        assertThat(b.receivedVia(Path.PIPELINE)).isZero();
+        assertThat(ra.unreachable).isEmpty();
+
+        // and the other way round
+        List<Message> back = everyKind(B, A, 50);
+        b.send(back);
+        await("50 messages at a", () -> ra.processed.size() == 50);
+        assertThat(ra.processedOf(m -> m.getType() == MessageType.MsgApp))
+                .containsExactlyElementsOf(back.stream().filter(m -> m.getType() == MessageType.MsgApp).toList());
+        assertThat(ra.processedOf(m -> m.getType() != MessageType.MsgApp))
+                .containsExactlyElementsOf(back.stream().filter(m -> m.getType() != MessageType.MsgApp).toList());
+    }
+
+    @Test
+    void threeMembersTalkToEachOther() throws Exception {
+        long[] ids = {A, B, C};
+        RecordingReceiver[] rs = new RecordingReceiver[3];
+        PeerTransportImpl[] ts = new PeerTransportImpl[3];
+        for (int i = 0; i < 3; i++) {
+            rs[i] = new RecordingReceiver(ids);
+            ts[i] = node(ids[i], rs[i]);
+        }
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                if (i != j) {
+                    ts[i].addPeer(ids[j], List.of(url(ts[j])));
+                }
+            }
+        }
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                if (i != j) {
+                    awaitStreams(ts[i], ids[j]);
+                }
+            }
+        }
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                if (i != j) {
+                    ts[i].send(everyKind(ids[i], ids[j], 100));
+                }
+            }
+        }
+        for (int j = 0; j < 3; j++) {
+            RecordingReceiver r = rs[j];
+            await("200 messages at " + j, () -> r.processed.size() == 200);
+            for (int i = 0; i < 3; i++) {
+                if (i != j) {
+                    long from = ids[i];
+                    assertThat(r.processedOf(m -> m.getFrom() == from && m.getType() != MessageType.MsgApp))
+                            .containsExactlyElementsOf(everyKind(from, ids[j], 100).stream()
+                                    .filter(m -> m.getType() != MessageType.MsgApp).toList());
+                }
+            }
+            assertThat(ts[j].receivedVia(Path.PIPELINE)).isZero();
+        }
+    }
+
+    @Test
+    void aPeerThatIsDownDropsMessagesAndReportsItUnreachableThenReconnects() throws Exception {
+        RecordingReceiver ra = new RecordingReceiver(A, B), rb = new RecordingReceiver(A, B);
+        PeerTransportImpl a = node(A, ra);
+        int bPort = TestSupport.freePort();
+        URI bUrl = URI.create("http://127.0.0.1:" + bPort);
+        a.addPeer(B, List.of(bUrl));
+
+        a.send(everyKind(A, B, 1000)); // nobody listens: the pipeline queue (64) overflows at once
+        assertThat(ra.unreachable.size()).isGreaterThanOrEqualTo(1000 - Pipeline.QUEUE_BOUND - Pipeline.CONNECTIONS);
+        assertThat(ra.unreachable).containsOnly(B);
+        await("failed posts reported too", () -> ra.unreachable.size() >= 1000 - Pipeline.CONNECTIONS);
+        assertThat(a.activeSince(B)).isEmpty();
+
+        PeerTransportImpl b = PeerTransportImpl.start(TestSupport.config(B, bUrl), rb, TestSupport.FAST, B);
+        transports.add(b);
+        b.addPeer(A, List.of(url(a)));
+        awaitStreams(a, B); // b's readers dialled a
+        await("a's readers reconnected to b", () -> b.streamAttached(A, Path.STREAM_MESSAGE) && b.streamAttached(A, Path.STREAM_MSGAPP));
+        assertThat(a.activeSince(B)).isPresent();
+        assertThat(b.activeSince(A)).isPresent();
+
+        rb.processed.clear();
+        a.send(everyKind(A, B, 30));
+        await("30 messages at b", () -> rb.processed.size() == 30);
+        assertThat(b.receivedVia(Path.STREAM_MSGAPP) + b.receivedVia(Path.STREAM_MESSAGE)).isEqualTo(30);
+    }
+
+    @Test
+    void aDeadStreamIsDetectedByItsMissingHeartbeatsAndRedialled() throws Exception {
+        RecordingReceiver ra = new RecordingReceiver(A, B), rb = new RecordingReceiver(A, B);
+        PeerTransportImpl a = node(A, ra), b = node(B, rb);
+        connect(a, A, b, B);
+        awaitStreams(a, B);
+        awaitStreams(b, A);
+        // idle for longer than the read timeout: link heartbeats keep both streams up
+        long idleUntil = System.nanoTime() + TestSupport.FAST.connReadTimeout().multipliedBy(2).toNanos();
+        await("idle period", Duration.ofSeconds(10), () -> System.nanoTime() > idleUntil);
+        assertThat(a.activeSince(B)).isPresent();
+        assertThat(rb.processed).isEmpty(); // link heartbeats never reach raft
+        a.send(everyKind(A, B, 10));
+        await("10 messages at b", () -> rb.processed.size() == 10);
+        assertThat(b.receivedVia(Path.PIPELINE)).isZero();
+    }
+
+    @Test
+    void removePeerClosesItsConnections() throws Exception {
+        RecordingReceiver ra = new RecordingReceiver(A, B), rb = new RecordingReceiver(A, B);
+        PeerTransportImpl a = node(A, ra), b = node(B, rb);
+        connect(a, A, b, B);
+        awaitStreams(a, B);
+        awaitStreams(b, A);
+
+        a.removePeer(B);
+        ra.members.remove(B);
+
+        assertThat(a.activeSince(B)).isEmpty();
+        assertThat(a.streamAttached(B, Path.STREAM_MESSAGE)).isFalse();
+        await("b's writers lose a's streams", () -> !b.streamAttached(A, Path.STREAM_MESSAGE) && !b.streamAttached(A, Path.STREAM_MSGAPP));
+        await("b sees a inactive (a answers 404 to b's streams)", () -> b.activeSince(A).isEmpty());
+        assertThat(TestSupport.peerThreads()).noneMatch(n -> n.startsWith("ketcd-peer-a1-to-b2"));
+
+        a.send(everyKind(A, B, 5)); // unknown member now: dropped silently
+        b.send(everyKind(B, A, 5)); // a refuses b
+        await("b reports a unreachable", () -> !rb.unreachable.isEmpty());
+        assertThat(ra.processed).isEmpty();
+    }
+
+    @Test
+    void closeStopsEveryThread() throws Exception {
+        RecordingReceiver ra = new RecordingReceiver(A, B), rb = new RecordingReceiver(A, B);
+        PeerTransportImpl a = node(A, ra), b = node(B, rb);
+        connect(a, A, b, B);
+        awaitStreams(a, B);
+        awaitStreams(b, A);
+        assertThat(TestSupport.peerThreads()).isNotEmpty();
+        a.close();
+        b.close();
+        a.close(); // idempotent
+        await("no ketcd-peer thread left", Duration.ofSeconds(10), () -> TestSupport.peerThreads().isEmpty());
+    }
+}

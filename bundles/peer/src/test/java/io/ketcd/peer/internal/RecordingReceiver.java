@@ -1,0 +1,97 @@
+package io.ketcd.peer.internal;
+
+import io.ketcd.api.peer.RaftReceiver;
+import io.ketcd.proto.etcdserverpb.Member;
+import io.ketcd.proto.raftpb.Message;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A RaftReceiver that records everything the transport hands it. */
+final class RecordingReceiver implements RaftReceiver {
+    /** What to do with a snapshot's payload. */
+    interface SnapshotSink {
+        void accept(Message m, InputStream payload) throws IOException;
+    }
+
+    final List<Message> processed = new CopyOnWriteArrayList<>();
+    final List<Long> unreachable = new CopyOnWriteArrayList<>();
+    final List<String> snapshotReports = new CopyOnWriteArrayList<>();
+    final List<Message> snapshots = new CopyOnWriteArrayList<>();
+    final List<Throwable> snapshotErrors = new CopyOnWriteArrayList<>();
+    final AtomicInteger snapshotCalls = new AtomicInteger();
+    final Set<Long> members = ConcurrentHashMap.newKeySet();
+    final Set<Long> removed = ConcurrentHashMap.newKeySet();
+    volatile List<Member> memberList = List.of();
+    volatile boolean accept = true;
+    volatile SnapshotSink snapshotSink = (m, in) -> in.transferTo(java.io.OutputStream.nullOutputStream());
+
+    RecordingReceiver(long... memberIds) {
+        for (long id : memberIds) {
+            members.add(id);
+        }
+    }
+
+    @Override
+    public boolean process(Message message) {
+        if (!accept) {
+            return false;
+        }
+        processed.add(message);
+        return true;
+    }
+
+    @Override
+    public void receiveSnapshot(Message message, InputStream payload) throws IOException {
+        snapshotCalls.incrementAndGet();
+        try {
+            snapshotSink.accept(message, payload);
+        } catch (IOException | RuntimeException e) {
+            snapshotErrors.add(e);
+            throw e;
+        }
+        snapshots.add(message);
+        processed.add(message);
+    }
+
+    @Override
+    public boolean isRemoved(long memberId) {
+        return removed.contains(memberId);
+    }
+
+    @Override
+    public boolean isMember(long memberId) {
+        return members.contains(memberId);
+    }
+
+    @Override
+    public void reportUnreachable(long memberId) {
+        unreachable.add(memberId);
+    }
+
+    @Override
+    public void reportSnapshot(long memberId, boolean failed) {
+        snapshotReports.add(Long.toHexString(memberId) + (failed ? ":failed" : ":ok"));
+    }
+
+    @Override
+    public List<Member> members() {
+        return memberList;
+    }
+
+    List<Message> processedOf(java.util.function.Predicate<Message> filter) {
+        List<Message> out = new ArrayList<>();
+        for (Message m : processed) {
+            if (filter.test(m)) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+}

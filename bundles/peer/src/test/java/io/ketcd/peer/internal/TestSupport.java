@@ -1,0 +1,135 @@
+package io.ketcd.peer.internal;
+
+import io.ketcd.api.peer.PeerTransportConfig;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/** Shared helpers: short timeouts, starting transports on 127.0.0.1:0, bounded waits, raw HTTP. */
+final class TestSupport {
+    static final long CLUSTER_ID = 0x1000;
+    static final Timeouts FAST = new Timeouts(Duration.ofMillis(1500), Duration.ofMillis(300), Duration.ofSeconds(2),
+            Duration.ofSeconds(10), Duration.ofMillis(20), Duration.ofMillis(200));
+
+    private TestSupport() {
+    }
+
+    static PeerTransportConfig config(long id, URI... listen) {
+        return new PeerTransportConfig(id, CLUSTER_ID, List.of(listen), "3.4.23", "3.4.0", Duration.ofMillis(100));
+    }
+
+    static PeerTransportImpl start(long id, RecordingReceiver receiver) throws IOException {
+        return start(id, receiver, URI.create("http://127.0.0.1:0"));
+    }
+
+    static PeerTransportImpl start(long id, RecordingReceiver receiver, URI listen) throws IOException {
+        return PeerTransportImpl.start(config(id, listen), receiver, FAST, id);
+    }
+
+    static URI url(PeerTransportImpl t) {
+        InetSocketAddress a = t.boundAddresses().get(0);
+        return URI.create("http://127.0.0.1:" + a.getPort());
+    }
+
+    static int port(PeerTransportImpl t) {
+        return t.boundAddresses().get(0).getPort();
+    }
+
+    /** Waits for {@code condition}, polling; fails the test when {@code bound} passes. */
+    static void await(String what, Duration bound, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + bound + " waiting for: " + what);
+            }
+            LockSupport.parkNanos(5_000_000);
+        }
+    }
+
+    static void await(String what, BooleanSupplier condition) {
+        await(what, Duration.ofSeconds(15), condition);
+    }
+
+    /** A port nothing listens on (bound and released). */
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    static boolean bindable(int port) {
+        try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return again.getLocalPort() == port;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Threads of any transport that are still alive. */
+    static List<String> peerThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .map(Thread::getName)
+                .filter(n -> n.startsWith("ketcd-peer"))
+                .sorted()
+                .toList();
+    }
+
+    /** Writes {@code request} on a fresh socket and returns everything the server sends until it closes (or 5 s of silence). */
+    static String raw(int port, byte[] request) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            out.write(request);
+            out.flush();
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[8192];
+            try {
+                for (int r; !complete(got) && (r = in.read(buf)) >= 0; ) {
+                    got.write(buf, 0, r);
+                }
+            } catch (java.net.SocketTimeoutException | java.net.SocketException e) {
+                // the server kept the connection open or reset it: what arrived is the answer
+            }
+            return got.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /** Whether {@code got} holds a whole response with a Content-Length body. */
+    private static boolean complete(ByteArrayOutputStream got) {
+        String s = got.toString(StandardCharsets.ISO_8859_1);
+        int end = s.indexOf("\r\n\r\n");
+        if (end < 0) {
+            return false;
+        }
+        for (String line : s.substring(0, end).split("\r\n")) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                return s.length() - end - 4 >= Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        return false;
+    }
+
+    static String raw(int port, String request) throws IOException {
+        return raw(port, request.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** The headers every valid peer request carries, ending with the blank line, from member {@code from}. */
+    static String peerHeaders(long from) {
+        return "Host: 127.0.0.1\r\nX-Server-From: " + Long.toHexString(from) + "\r\nX-Server-Version: 3.4.23\r\n"
+                + "X-Min-Cluster-Version: 3.0.0\r\nX-Etcd-Cluster-ID: " + Long.toHexString(CLUSTER_ID) + "\r\nConnection: close\r\n";
+    }
+}
