@@ -194,6 +194,12 @@ public final class PeerTransportImpl implements PeerTransport {
         return closed.get();
     }
 
+    /** How often {@code peerId} has attached a {@code stream} here (a reconnect attaches again). */
+    public long streamAttachments(long peerId, Path stream) {
+        Peer p = peers.get(peerId);
+        return p == null ? 0 : p.writer(stream).attachments();
+    }
+
     Peer peer(long id) {
         return peers.get(id);
     }

@@ -37,6 +37,7 @@ final class StreamWriter {
     /** The serving request's connection, null while none is attached. */
     private volatile Conn current;
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong attachments = new java.util.concurrent.atomic.AtomicLong();
 
     private static final class Conn {
         volatile boolean stopped;
@@ -57,6 +58,11 @@ final class StreamWriter {
         return current != null;
     }
 
+    /** How many connections have been attached so far. */
+    long attachments() {
+        return attachments.get();
+    }
+
     /** Queues a message for the attached connection; false if the queue is full. */
     boolean offer(Message m) {
         return queue.offer(m);
@@ -75,6 +81,7 @@ final class StreamWriter {
             }
             current = conn;
         }
+        attachments.incrementAndGet();
         LOG.info("{}: established {} stream to peer {}", Ids.hex(localId), path.streamType(), Ids.hex(peerId));
         status.activate();
         long heartbeatNanos = timeouts.linkHeartbeat().toNanos();

@@ -195,7 +195,7 @@ class PeerTransportTest {
     }
 
     @Test
-    void aDeadStreamIsDetectedByItsMissingHeartbeatsAndRedialled() throws Exception {
+    void linkHeartbeatsKeepIdleStreamsUp() throws Exception {
         RecordingReceiver ra = new RecordingReceiver(A, B), rb = new RecordingReceiver(A, B);
         PeerTransportImpl a = node(A, ra), b = node(B, rb);
         connect(a, A, b, B);
@@ -205,6 +205,10 @@ class PeerTransportTest {
         long idleUntil = System.nanoTime() + TestSupport.FAST.connReadTimeout().multipliedBy(2).toNanos();
         await("idle period", Duration.ofSeconds(10), () -> System.nanoTime() > idleUntil);
         assertThat(a.activeSince(B)).isPresent();
+        for (Path stream : List.of(Path.STREAM_MESSAGE, Path.STREAM_MSGAPP)) {
+            assertThat(a.streamAttachments(B, stream)).as("no reconnect of %s at a", stream).isEqualTo(1);
+            assertThat(b.streamAttachments(A, stream)).as("no reconnect of %s at b", stream).isEqualTo(1);
+        }
         assertThat(rb.processed).isEmpty(); // link heartbeats never reach raft
         a.send(everyKind(A, B, 10));
         await("10 messages at b", () -> rb.processed.size() == 10);
