@@ -1,0 +1,226 @@
+# Starting and stopping etcd or ketcd members on 127.0.0.1, shared by scripts/local-cluster.sh
+# and bench/compare.sh. Source it from bash; it sets no options and runs nothing by itself.
+#
+# A member runs in its own session (setsid), so its process id is also its process group id and
+# stopping it kills the whole group: for ketcd the bin/karaf script and its JVM. Each member has
+# a directory holding pid, server.log, data/ and, for ketcd, karaf/ (a copy of the distribution).
+#
+# Both servers get their settings the same way, from etcd's environment variables (ETCD_NAME,
+# ETCD_INITIAL_CLUSTER, ...), which etcd reads like its flags and ketcd like its ConfigAdmin
+# keys; Karaf's own ports come from KETCD_SSH_PORT, KETCD_RMI_REGISTRY_PORT and
+# KETCD_RMI_SERVER_PORT.
+#
+# Settings read by the functions (set them before calling):
+#   ETCD_BIN       the etcd binary (default: etcd)
+#   KETCD_DIST     a built ketcd Karaf distribution, copied per member (kind ketcd)
+#   KETCD_JAR      the bench jar with io.ketcd.bench.EmbeddedMain (kind ketcd-embedded)
+
+: "${ETCD_BIN:=etcd}"
+
+# member_start KIND DIR NAME CLIENT_PORT PEER_PORT HTTP_PORT SSH_PORT RMI_REGISTRY_PORT RMI_SERVER_PORT
+#              INITIAL_CLUSTER [STATE] [TOKEN]
+# Starts one member in the background and returns at once; writes DIR/pid. KIND is etcd, ketcd
+# (the Karaf distribution in $KETCD_DIST) or ketcd-embedded (no OSGi; Karaf ports unused).
+# HTTP_PORT is ketcd's listen-client-http-urls (etcd 3.4 has no such listener and ignores it).
+member_start() {
+  local kind=$1 dir=$2 name=$3 client=$4 peer=$5 http=$6 ssh=$7 rmi_registry=$8 rmi_server=$9
+  local initial_cluster=${10} state=${11:-new} token=${12:-etcd-cluster}
+  local client_url="http://127.0.0.1:$client" peer_url="http://127.0.0.1:$peer"
+  local -a env=(ETCD_NAME="$name" ETCD_DATA_DIR="$dir/data"
+    ETCD_LISTEN_CLIENT_URLS="$client_url" ETCD_ADVERTISE_CLIENT_URLS="$client_url"
+    ETCD_LISTEN_PEER_URLS="$peer_url" ETCD_INITIAL_ADVERTISE_PEER_URLS="$peer_url"
+    ETCD_INITIAL_CLUSTER="$initial_cluster" ETCD_INITIAL_CLUSTER_STATE="$state"
+    ETCD_INITIAL_CLUSTER_TOKEN="$token")
+  mkdir -p "$dir"
+  case "$kind" in
+    etcd)
+      env "${env[@]}" setsid "$ETCD_BIN" >"$dir/server.log" 2>&1 </dev/null &
+      ;;
+    ketcd)
+      [ -x "$KETCD_DIST/bin/karaf" ] || { echo "no ketcd distribution at '$KETCD_DIST'" >&2; return 1; }
+      rm -rf "$dir/karaf"
+      cp -r "$KETCD_DIST" "$dir/karaf"
+      rm -rf "$dir/karaf/data" "$dir/karaf/ketcd-data" # Karaf's cache and any node data of the original
+      env "${env[@]}" ETCD_LISTEN_CLIENT_HTTP_URLS="http://127.0.0.1:$http" \
+        KETCD_SSH_PORT="$ssh" KETCD_RMI_REGISTRY_PORT="$rmi_registry" KETCD_RMI_SERVER_PORT="$rmi_server" \
+        setsid "$dir/karaf/bin/karaf" server >"$dir/server.log" 2>&1 </dev/null &
+      ;;
+    ketcd-embedded)
+      [ -f "$KETCD_JAR" ] || { echo "no bench jar at '$KETCD_JAR'" >&2; return 1; }
+      # the embedded launcher takes flags, not the environment: ETCD_FOO_BAR=v becomes --foo-bar=v
+      # (the defaults of state and token are left out, for launchers that predate those keys)
+      local -a flags=(--listen-client-http-urls="http://127.0.0.1:$http") kv key
+      for kv in "${env[@]}"; do
+        case "$kv" in ETCD_INITIAL_CLUSTER_STATE=new | ETCD_INITIAL_CLUSTER_TOKEN=etcd-cluster) continue ;; esac
+        key=${kv%%=*}; key=${key#ETCD_}; key=${key,,}
+        flags+=("--${key//_/-}=${kv#*=}")
+      done
+      setsid java -cp "$KETCD_JAR" io.ketcd.bench.EmbeddedMain "${flags[@]}" >"$dir/server.log" 2>&1 </dev/null &
+      ;;
+    *) echo "unknown member kind '$kind' (etcd, ketcd or ketcd-embedded)" >&2; return 1 ;;
+  esac
+  echo $! >"$dir/pid"
+}
+
+# member_alive DIR: true while a process of the member's session (or the member's first
+# process, before it became a session leader) runs; zombies, which this machine's init reaps
+# only after a second or two, do not count.
+member_alive() {
+  local pid
+  pid=$(cat "$1/pid" 2>/dev/null) || return 1
+  { ps -o stat= -s "$pid"; ps -o stat= -p "$pid"; } 2>/dev/null | grep -q '^[^Z]'
+}
+
+# member_stop DIR: SIGTERM to the member's process group, SIGKILL after 10 s; removes DIR/pid.
+member_stop() {
+  local dir=$1 pid
+  pid=$(cat "$dir/pid" 2>/dev/null) || return 0
+  # the group, and the pid itself in case it had not yet become a session leader
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do
+    member_alive "$dir" || break
+    sleep 0.2
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  for _ in $(seq 25); do
+    member_alive "$dir" || break
+    sleep 0.2
+  done
+  rm -f "$dir/pid"
+}
+
+# member_log DIR: the member's log: Karaf's own for ketcd (its console output says little), else
+# the process's output.
+member_log() {
+  if [ -f "$1/karaf/data/log/karaf.log" ]; then echo "$1/karaf/data/log/karaf.log"; else echo "$1/server.log"; fi
+}
+
+# member_server_pid DIR: the process doing the work (etcd itself, or ketcd's JVM), for CPU accounting.
+member_server_pid() {
+  local pid java
+  pid=$(cat "$1/pid")
+  java=$(pgrep -s "$pid" -x java | head -n 1 || true)
+  echo "${java:-$pid}"
+}
+
+# port_open PORT: true when something accepts connections on 127.0.0.1:PORT.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# await_ports SECONDS DIR:PORT...: waits until every member's client port accepts connections,
+# failing early when a member dies; on failure says which one and shows its log's tail.
+await_ports() {
+  local deadline=$((SECONDS + $1)) spec dir port
+  shift
+  for spec in "$@"; do
+    dir=${spec%:*} port=${spec##*:}
+    until port_open "$port"; do
+      if ! member_alive "$dir"; then
+        echo "the member in $dir exited before serving on 127.0.0.1:$port; its log:" >&2
+        tail -n 40 "$(member_log "$dir")" >&2
+        return 1
+      fi
+      if [ $SECONDS -ge "$deadline" ]; then
+        echo "the member in $dir did not serve on 127.0.0.1:$port within $1 s; its log:" >&2
+        tail -n 40 "$(member_log "$dir")" >&2
+        return 1
+      fi
+      sleep 0.2
+    done
+  done
+}
+
+# cluster_ready ENDPOINTS: true when 'etcdctl endpoint health --cluster' succeeds and every
+# endpoint reports the same leader (members that each lead a cluster of their own, or that have
+# no leader, are not one cluster even though each of them is healthy). Prints what it saw.
+cluster_ready() {
+  local endpoints=$1 out leaders
+  out=$(ETCDCTL_API=3 etcdctl --endpoints="$endpoints" --dial-timeout=2s --command-timeout=5s \
+      endpoint health --cluster 2>&1) || { echo "$out"; return 1; }
+  out=$(ETCDCTL_API=3 etcdctl --endpoints="$endpoints" --dial-timeout=2s --command-timeout=5s \
+      endpoint status -w json 2>&1) || { echo "$out"; return 1; }
+  leaders=$(grep -o '"leader":[0-9]*' <<<"$out" | sort -u)
+  if [ "$(grep -c . <<<"$leaders")" -ne 1 ] || [ "$(grep -o '"leader":[0-9]*' <<<"$out" | grep -c .)" -ne \
+       "$(tr ',' '\n' <<<"$endpoints" | grep -c .)" ]; then
+    echo "the endpoints do not agree on one leader; member -> leader as each endpoint reports it:"
+    grep -o '"member_id":[0-9]*\|"leader":[0-9]*' <<<"$out" | cut -d: -f2 | paste -d' ' - - |
+      while read -r m l; do printf '  %x -> %x\n' "$m" "$l"; done
+    return 1
+  fi
+}
+
+# await_healthy SECONDS ENDPOINTS DIR...: waits until cluster_ready, failing early when a member
+# dies; on failure prints what etcdctl last said and the tail of every member's log.
+await_healthy() {
+  local seconds=$1 endpoints=$2 deadline=$((SECONDS + $1)) out dir
+  shift 2
+  while :; do
+    out=$(cluster_ready "$endpoints") && return 0
+    for dir in "$@"; do
+      if ! member_alive "$dir"; then
+        echo "the member in $dir exited; its log:" >&2
+        tail -n 40 "$(member_log "$dir")" >&2
+        return 1
+      fi
+    done
+    if [ $SECONDS -ge "$deadline" ]; then
+      echo "the cluster was not ready in time (etcdctl endpoint health --cluster, and one leader for all):" >&2
+      sed 's/^/  /' <<<"$out" >&2
+      for dir in "$@"; do
+        echo "--- last lines of $(member_log "$dir"):" >&2
+        tail -n 12 "$(member_log "$dir")" >&2
+      done
+      return 1
+    fi
+    sleep 1
+  done
+}
+
+# cluster_start KIND DIR TOKEN "CLIENT_PORTS" "PEER_PORTS" "HTTP_PORTS" "SSH_PORTS" "RMI_REGISTRY_PORTS" "RMI_SERVER_PORTS"
+# Starts one member per client port (names infra1, infra2, ..., in DIR/infra1, ...) as a new
+# cluster, waits until every member serves and 'etcdctl endpoint health --cluster' succeeds
+# (bounded by $CLUSTER_START_TIMEOUT seconds, default 60 for etcd and 240 for ketcd, whose three
+# JVMs start at once), and sets CLUSTER_ENDPOINTS (comma-separated host:port) and CLUSTER_DIRS.
+# On failure it stops what it started and returns 1, having printed why and the logs' tails.
+cluster_start() {
+  local kind=$1 dir=$2 token=$3
+  local -a client=($4) peer=($5) http=($6) ssh=($7) rmi_registry=($8) rmi_server=($9)
+  local n=${#client[@]} i initial="" timeout
+  local -a ports=()
+  CLUSTER_DIRS=() CLUSTER_ENDPOINTS=""
+  for i in $(seq "$n"); do
+    initial+="${initial:+,}infra$i=http://127.0.0.1:${peer[$((i - 1))]}"
+    CLUSTER_ENDPOINTS+="${CLUSTER_ENDPOINTS:+,}127.0.0.1:${client[$((i - 1))]}"
+    CLUSTER_DIRS+=("$dir/infra$i")
+  done
+  for i in $(seq "$n"); do
+    local j=$((i - 1))
+    if port_open "${client[$j]}" || port_open "${peer[$j]}"; then
+      echo "127.0.0.1:${client[$j]} or 127.0.0.1:${peer[$j]} is already in use; is a cluster running?" >&2
+      cluster_stop "$dir"
+      return 1
+    fi
+    member_start "$kind" "$dir/infra$i" "infra$i" "${client[$j]}" "${peer[$j]}" "${http[$j]}" "${ssh[$j]}" \
+      "${rmi_registry[$j]}" "${rmi_server[$j]}" "$initial" new "$token" || { cluster_stop "$dir"; return 1; }
+    ports+=("$dir/infra$i:${client[$j]}")
+  done
+  case "$kind" in etcd) timeout=${CLUSTER_START_TIMEOUT:-60} ;; *) timeout=${CLUSTER_START_TIMEOUT:-240} ;; esac
+  local start=$SECONDS
+  if ! await_ports "$timeout" "${ports[@]}" ||
+     ! await_healthy $((timeout - (SECONDS - start))) "$CLUSTER_ENDPOINTS" "${CLUSTER_DIRS[@]}"; then
+    cluster_stop "$dir"
+    return 1
+  fi
+}
+
+# cluster_stop DIR: stops every member under DIR (in parallel, each as member_stop does).
+cluster_stop() {
+  local d
+  local -a stoppers=()
+  for d in "$1"/*/; do
+    if [ -f "$d/pid" ]; then
+      member_stop "${d%/}" &
+      stoppers+=($!)
+    fi
+  done
+  [ ${#stoppers[@]} -eq 0 ] || wait "${stoppers[@]}"
+}
