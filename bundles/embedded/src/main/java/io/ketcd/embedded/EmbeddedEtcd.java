@@ -3,6 +3,8 @@ package io.ketcd.embedded;
 import io.ketcd.grpc.GrpcServer;
 import io.ketcd.http.HttpServer;
 import io.ketcd.server.EtcdServer;
+import io.ketcd.peer.GrizzlyPeerTransportFactory;
+import io.ketcd.raft.RawNode;
 import io.ketcd.server.KetcdServer;
 import io.ketcd.server.ServerConfig;
 
@@ -12,8 +14,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One ketcd member with its client listeners, started the way {@code etcd} starts: server first,
- * then the gRPC and HTTP listeners on {@code listen-client-urls} and
+ * One ketcd member with its peer and client listeners, started the way {@code etcd} starts:
+ * server first (with the peer transport on {@code listen-peer-urls}), then the gRPC and HTTP listeners on {@code listen-client-urls} and
  * {@code listen-client-http-urls}. Port 0 in a URL binds a free port; {@link #grpcEndpoint()}
  * says which.
  *
@@ -43,7 +45,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
     }
 
     public static EmbeddedEtcd start(ServerConfig config) throws IOException {
-        KetcdServer server = KetcdServer.start(config);
+        KetcdServer server = KetcdServer.start(config, RawNode::new, new GrizzlyPeerTransportFactory());
         GrpcServer grpc = null;
         try {
             grpc = GrpcServer.start(server);

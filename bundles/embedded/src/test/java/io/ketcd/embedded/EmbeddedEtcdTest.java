@@ -40,7 +40,8 @@ class EmbeddedEtcdTest {
         return EmbeddedEtcd.start(Map.of(
                 "data-dir", dir.resolve("node").toString(),
                 "listen-client-urls", "http://127.0.0.1:0",
-                "listen-client-http-urls", "http://127.0.0.1:0"));
+                "listen-client-http-urls", "http://127.0.0.1:0",
+                "listen-peer-urls", "http://127.0.0.1:0"));
     }
 
     private static ByteSequence bs(String s) {

@@ -148,10 +148,6 @@ public final class KetcdServer implements EtcdServer, Closeable {
                 .setRaftTerm(core.term())
                 .setRaftAppliedIndex(core.appliedIndex())
                 .setIsLearner(core.isLearner())
-                .setRaftIndex(core.committedIndex())
-                .setRaftTerm(core.term())
-                .setRaftAppliedIndex(core.appliedIndex())
-                .setIsLearner(false)
                 .build());
     }
 
