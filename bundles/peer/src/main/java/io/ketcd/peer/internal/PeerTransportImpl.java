@@ -64,9 +64,10 @@ public final class PeerTransportImpl implements PeerTransport {
     private final List<HttpServer> servers = new ArrayList<>();
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private final ThreadPoolExecutor httpExecutor;
-    private final HttpClient client;
+    /** Set to null by {@link #close()}: Java 17's HttpClient has no close(); its selector thread ends once the client is unreachable. */
+    private volatile HttpClient client;
     private final ThreadPoolExecutor snapshotExecutor;
-    private final SnapshotSender snapshotSender;
+    private volatile SnapshotSender snapshotSender;
     private final Map<Long, Peer> peers = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     final Map<Path, LongAdder> received = counters();
@@ -134,10 +135,13 @@ public final class PeerTransportImpl implements PeerTransport {
                 .setPoolName(prefix + "-selector").setCorePoolSize(1).setMaxPoolSize(1).setDaemon(true)
                 .setThreadFactory(new NamedThreads(prefix + "-selector")));
         tcp.setSelectorRunnersCount(1);
+        // etcd's peer listener: ConnReadTimeout and ConnWriteTimeout (5 s each) bound every blocking read and write
+        tcp.setReadTimeout(timeouts.connReadTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        tcp.setWriteTimeout(timeouts.connReadTimeout().toMillis(), TimeUnit.MILLISECONDS);
         tcp.setWorkerThreadPoolConfig(ThreadPoolConfig.defaultConfig().copy()
                 .setPoolName(prefix + "-worker").setCorePoolSize(4).setMaxPoolSize(WORKERS).setQueueLimit(WORKER_QUEUE).setDaemon(true)
                 .setThreadFactory(new NamedThreads(prefix + "-worker")));
-        // etcd reads peer connections with a 5 s deadline (ConnReadTimeout): an idle or half-sent request head is dropped as soon
+        // a connection idle between requests, or stuck in a half-sent request head, is dropped as soon
         listener.getKeepAlive().setIdleTimeoutInSeconds((int) Math.max(1, timeouts.connReadTimeout().toSeconds()));
         server.addListener(listener);
         server.getServerConfiguration().setName(prefix);
@@ -229,8 +233,13 @@ public final class PeerTransportImpl implements PeerTransport {
             failSnapshot(message, payload, p == null ? "unknown member" : "transport closed");
             return;
         }
+        SnapshotSender sender = snapshotSender;
+        if (sender == null) {
+            failSnapshot(message, payload, "transport closed");
+            return;
+        }
         try {
-            snapshotExecutor.execute(() -> snapshotSender.send(p, message, payload));
+            snapshotExecutor.execute(() -> sender.send(p, message, payload));
         } catch (RejectedExecutionException e) {
             failSnapshot(message, payload, "too many snapshots in flight");
         }
@@ -256,7 +265,11 @@ public final class PeerTransportImpl implements PeerTransport {
                 r = random.split();
             }
             LOG.info("{}: added peer {} at {}", Ids.hex(config.memberId()), Ids.hex(id), peerUrls);
-            return new Peer(id, peerUrls, config, receiver, client, timeouts, r, clock, this);
+            HttpClient c = client;
+            if (c == null) {
+                return null; // closed meanwhile: no mapping
+            }
+            return new Peer(id, peerUrls, config, receiver, c, timeouts, r, clock, this);
         });
         if (closed.get()) {
             removePeer(memberId);
@@ -311,12 +324,14 @@ public final class PeerTransportImpl implements PeerTransport {
         }
         snapshotExecutor.shutdownNow();
         httpExecutor.shutdownNow();
+        client = null;
         try {
             snapshotExecutor.awaitTermination(5, TimeUnit.SECONDS);
             httpExecutor.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        snapshotSender = null;
         LOG.info("{}: peer transport closed", Ids.hex(config.memberId()));
     }
 }

@@ -30,6 +30,7 @@ class DeadPeerTest {
     private final List<Socket> held = new CopyOnWriteArrayList<>();
     private final List<Long> dialNanos = new CopyOnWriteArrayList<>();
     private final List<String> requestLines = new CopyOnWriteArrayList<>();
+    private volatile byte[] afterHeaders = new byte[0];
     private ServerSocket fake;
     private PeerTransportImpl a;
 
@@ -65,6 +66,7 @@ class DeadPeerTest {
             if (line.startsWith("GET /raft/stream/")) {
                 dialNanos.add(System.nanoTime());
                 s.getOutputStream().write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                s.getOutputStream().write(afterHeaders);
                 s.getOutputStream().flush();
             }
         } catch (IOException e) {
@@ -98,6 +100,20 @@ class DeadPeerTest {
         assertThat(Duration.ofNanos(gap)).as("the reader waited for the read timeout before giving up")
                 .isGreaterThanOrEqualTo(TestSupport.FAST.connReadTimeout().minusMillis(50));
         assertThat(requestLines).allMatch(l -> l.matches("GET /raft/stream/(message|msgappv2)/a1 HTTP/1.1"));
+        assertThat(ra.processed).isEmpty();
+    }
+
+    @Test
+    void anOversizedFrameOnAStreamClosesItAtOnce() throws Exception {
+        // one chunk holding a frame header that announces 1 TiB
+        afterHeaders = "8\r\n\u0000\u0000\u0001\u0000\u0000\u0000\u0000\u0000\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        RecordingReceiver ra = new RecordingReceiver(A, F);
+        a = TestSupport.start(A, ra);
+        a.addPeer(F, List.of(URI.create("http://127.0.0.1:" + fake.getLocalPort())));
+
+        await("streams redialled", () -> dialNanos.size() >= 4);
+        assertThat(Duration.ofNanos(dialNanos.get(2) - dialNanos.get(0))).as("no wait for a read timeout")
+                .isLessThan(TestSupport.FAST.connReadTimeout());
         assertThat(ra.processed).isEmpty();
     }
 }
