@@ -4,11 +4,12 @@
 # data dir and stopped afterwards, then prints a Markdown table of the medians over the rounds.
 #
 #   bench/compare.sh [--rounds R] [--quick] [--duration S] [--warmup S] [--round-warmup S]
-#                    [--ketcd dist|embedded] [--etcd-only]
+#                    [--ketcd dist|embedded] [--etcd-only] [--cluster]
 #
-# ketcd runs from the Karaf distribution in karaf-assembly/target/assembly (copied to a temp dir),
-# or, when that is not built, from the embedded launcher in the bench jar (io.ketcd.bench.EmbeddedMain).
-# Build first: mvn -q install -DskipTests (or at least the bench module).
+# --cluster compares a 3-member etcd cluster with a 3-member ketcd cluster, the load spread over
+# the members' endpoints. ketcd runs from the Karaf distribution in karaf-assembly/target/assembly
+# (copied per member), or, when that is not built, from the embedded launcher in the bench jar
+# (io.ketcd.bench.EmbeddedMain). Build first: mvn -q install -DskipTests (or the bench module).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +17,10 @@ top=$(cd "$here/.." && pwd)
 jar="$here/target/ketcd-bench.jar"
 dist="$top/karaf-assembly/target/assembly"
 etcd_bin=${ETCD_BIN:-etcd}
+# member_start, cluster_start, member_stop, cluster_stop, ...: shared with scripts/local-cluster.sh
+# shellcheck source=../scripts/lib/members.sh
+. "$top/scripts/lib/members.sh"
+ETCD_BIN=$etcd_bin KETCD_DIST=$dist KETCD_JAR=$jar
 
 rounds=3
 duration=7
@@ -28,9 +33,10 @@ round_warmup=20
 client_jvm=${BENCH_JAVA_OPTS:--XX:TieredStopAtLevel=1}
 ketcd_mode=auto
 etcd_only=false
+cluster=false
 command_line="bench/compare.sh $*"
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
@@ -40,6 +46,7 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=$2; shift 2 ;;
     --ketcd) ketcd_mode=$2; shift 2 ;;
     --etcd-only) etcd_only=true; shift ;;
+    --cluster) cluster=true; shift ;;
     -h|--help) usage ;;
     *) echo "unknown argument: $1" >&2; usage ;;
   esac
@@ -59,107 +66,99 @@ fi
 
 # workload name | generator arguments (the common ones are added below). Keys and values as in
 # etcd's performance docs: 8-byte sequential keys, 256-byte values; range reads one such key.
-workloads=(
-  "put 1 conn 1 client|--conns 1 --clients 1 put"
-  "put 4 conns 16 clients|--conns 4 --clients 16 put"
-  "put 16 conns 256 clients|--conns 16 --clients 256 put"
-  "range l 4 conns 16 clients|--conns 4 --clients 16 range --consistency l"
-  "range l 16 conns 256 clients|--conns 16 --clients 256 range --consistency l"
-  "range s 4 conns 16 clients|--conns 4 --clients 16 range --consistency s"
-  "range s 16 conns 256 clients|--conns 16 --clients 256 range --consistency s"
-)
+if [ "$cluster" = false ]; then
+  workloads=(
+    "put 1 conn 1 client|--conns 1 --clients 1 put"
+    "put 4 conns 16 clients|--conns 4 --clients 16 put"
+    "put 16 conns 256 clients|--conns 16 --clients 256 put"
+    "range l 4 conns 16 clients|--conns 4 --clients 16 range --consistency l"
+    "range l 16 conns 256 clients|--conns 16 --clients 256 range --consistency l"
+    "range s 4 conns 16 clients|--conns 4 --clients 16 range --consistency s"
+    "range s 16 conns 256 clients|--conns 16 --clients 256 range --consistency s"
+  )
+else
+  # The generator puts connection i on endpoint i mod 3, as etcd's benchmark tool does with
+  # --endpoints, so 6 and 18 connections are 2 and 6 per member; the 1-client put has one
+  # connection, to the first member (leader or not: each round says which member led).
+  workloads=(
+    "put 1 conn 1 client|--conns 1 --clients 1 put"
+    "put 6 conns 16 clients|--conns 6 --clients 16 put"
+    "put 18 conns 256 clients|--conns 18 --clients 256 put"
+    "range l 6 conns 16 clients|--conns 6 --clients 16 range --consistency l"
+    "range l 18 conns 256 clients|--conns 18 --clients 256 range --consistency l"
+  )
+fi
 # the round's warmup: half the time writing, half reading, not reported
-round_warmups=("--conns 4 --clients 16 put" "--conns 4 --clients 16 range --consistency l")
+if [ "$cluster" = false ]; then
+  round_warmups=("--conns 4 --clients 16 put" "--conns 4 --clients 16 range --consistency l")
+else
+  round_warmups=("--conns 6 --clients 16 put" "--conns 6 --clients 16 range --consistency l")
+fi
 common=(--key-size 8 --val-size 256 --key-space-size 1000000 --sequential-keys
         --total 1000000 --warmup 1000000 --duration "$duration" --warmup-duration "$warmup")
 
 work=$(mktemp -d /tmp/ketcd-compare.XXXXXX)
 results="$work/results"
 : >"$results"
-server_pgid=""
+round_dir=""   # the running round's members live in its subdirectories
 
-stop_server() {
-  if [ -n "$server_pgid" ]; then
-    # the group, and the pid itself in case it had not yet become a session leader
-    kill -TERM -- "-$server_pgid" 2>/dev/null || kill -TERM "$server_pgid" 2>/dev/null || true
-    for _ in $(seq 50); do
-      kill -0 -- "-$server_pgid" 2>/dev/null || kill -0 "$server_pgid" 2>/dev/null || break
-      sleep 0.2
-    done
-    kill -KILL -- "-$server_pgid" 2>/dev/null || kill -KILL "$server_pgid" 2>/dev/null || true
-    server_pgid=""
+stop_servers() {
+  if [ -n "$round_dir" ]; then
+    cluster_stop "$round_dir"
+    round_dir=""
   fi
 }
-cleanup() { stop_server; rm -rf "$work"; }
+cleanup() { stop_servers; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A port nothing listens on now (the server binds it a moment later; a clash shows as a failed start).
+# Sets picked to $1 distinct ports nothing listens on now (the servers bind them a moment later;
+# a clash shows as a failed start).
 taken=" "
-free_port() {
+pick_ports() {
   local p
-  while :; do
+  picked=()
+  while [ ${#picked[@]} -lt "$1" ]; do
     p=$((20000 + RANDOM % 40000))
     case "$taken" in *" $p "*) continue ;; esac
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then taken="$taken$p "; echo "$p"; return; fi
+    if ! port_open "$p"; then taken="$taken$p "; picked+=("$p"); fi
   done
 }
 
-# Waits until 127.0.0.1:$1 accepts connections, at most $2 seconds, while the server lives.
-await_port() {
-  local deadline=$((SECONDS + $2))
-  while [ $SECONDS -lt "$deadline" ]; do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    kill -0 "$server_pgid" 2>/dev/null || return 1
-    sleep 0.2
-  done
-  return 1
-}
-
-# Starts server $1 (etcd or ketcd) in its own process group in $2; sets server_pgid and client_port.
-start_server() {
-  local kind=$1 dir=$2 peer http
-  client_port=$(free_port); peer=$(free_port); http=$(free_port)
-  local client_url="http://127.0.0.1:$client_port" peer_url="http://127.0.0.1:$peer"
-  mkdir -p "$dir"
-  case "$kind" in
-    etcd)
-      setsid "$etcd_bin" --name b --data-dir "$dir/data" \
-        --listen-client-urls "$client_url" --advertise-client-urls "$client_url" \
-        --listen-peer-urls "$peer_url" --initial-advertise-peer-urls "$peer_url" \
-        --initial-cluster "b=$peer_url" >"$dir/server.log" 2>&1 &
-      ;;
-    ketcd)
-      local -a env=(ETCD_NAME=b ETCD_DATA_DIR="$dir/data"
-        ETCD_LISTEN_CLIENT_URLS="$client_url" ETCD_ADVERTISE_CLIENT_URLS="$client_url"
-        ETCD_LISTEN_CLIENT_HTTP_URLS="http://127.0.0.1:$http"
-        ETCD_LISTEN_PEER_URLS="$peer_url" ETCD_INITIAL_ADVERTISE_PEER_URLS="$peer_url"
-        ETCD_INITIAL_CLUSTER="b=$peer_url")
-      if [ "$ketcd_mode" = dist ]; then
-        cp -r "$dist" "$dir/karaf"
-        # Karaf's own ports (etc/org.apache.karaf.shell.cfg, etc/org.apache.karaf.management.cfg)
-        env+=(KETCD_SSH_PORT="$(free_port)"
-          KETCD_RMI_REGISTRY_PORT="$(free_port)"
-          KETCD_RMI_SERVER_PORT="$(free_port)")
-        env "${env[@]}" setsid "$dir/karaf/bin/karaf" server >"$dir/server.log" 2>&1 &
-      else
-        setsid java -cp "$jar" io.ketcd.bench.EmbeddedMain --name b --data-dir "$dir/data" \
-          --listen-client-urls "$client_url" --advertise-client-urls "$client_url" \
-          --listen-client-http-urls "http://127.0.0.1:$http" \
-          --listen-peer-urls "$peer_url" --initial-advertise-peer-urls "$peer_url" \
-          --initial-cluster "b=$peer_url" >"$dir/server.log" 2>&1 &
-      fi
-      ;;
+member_kind() {
+  case "$1" in
+    etcd) echo etcd ;;
+    ketcd) if [ "$ketcd_mode" = dist ]; then echo ketcd; else echo ketcd-embedded; fi ;;
   esac
-  server_pgid=$!
-  if ! await_port "$client_port" 120; then
-    echo "$kind did not start serving on $client_url; its log:" >&2
-    tail -n 40 "$dir/server.log" >&2
-    exit 1
+}
+
+# Starts server $1 (etcd or ketcd) in $2: one member, or with --cluster three (scripts/lib/members.sh).
+# Sets round_dir, endpoints (comma-separated host:port) and server_pids (the processes whose CPU
+# time the generator reads: etcd itself, or ketcd's JVM; comma-separated).
+start_servers() {
+  local kind=$1 d
+  round_dir=$2
+  mkdir -p "$round_dir"
+  if [ "$cluster" = false ]; then
+    pick_ports 6
+    member_start "$(member_kind "$kind")" "$round_dir/b" b "${picked[@]:0:6}" "b=http://127.0.0.1:${picked[1]}" ||
+      exit 1
+    if ! await_ports 120 "$round_dir/b:${picked[0]}"; then
+      echo "$kind did not start serving on 127.0.0.1:${picked[0]}" >&2
+      exit 1
+    fi
+    endpoints="127.0.0.1:${picked[0]}"
+    server_pids=$(member_server_pid "$round_dir/b")
+  else
+    pick_ports 18
+    if ! cluster_start "$(member_kind "$kind")" "$round_dir" "bench-$kind" "${picked[*]:0:3}" "${picked[*]:3:3}" \
+        "${picked[*]:6:3}" "${picked[*]:9:3}" "${picked[*]:12:3}" "${picked[*]:15:3}"; then
+      echo "the 3-member $kind cluster did not start" >&2
+      exit 1
+    fi
+    endpoints=$CLUSTER_ENDPOINTS
+    server_pids=$(for d in "${CLUSTER_DIRS[@]}"; do member_server_pid "$d"; done | paste -sd, -)
   fi
-  # the process whose CPU time the generator reads: etcd itself, or the JVM of the session
-  server_pid=$(pgrep -s "$server_pgid" -x java | head -n 1 || true)
-  server_pid=${server_pid:-$server_pgid}
 }
 
 json_field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
@@ -167,9 +166,10 @@ json_field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 # One round against one server: a warmup, then every workload in order, on one fresh server,
 # from one generator JVM (--batch), so the generator's JIT warms up once a round.
 run_round() {
-  local kind=$1 round=$2 dir="$work/$1-$2" i=0 line out json
-  start_server "$kind" "$dir"
-  echo "== round $round: $kind (pid $server_pid, client port $client_port)" >&2
+  local kind=$1 round=$2 dir="$work/$1-$2" i=0 line out json leader=""
+  start_servers "$kind" "$dir"
+  [ "$cluster" = false ] || leader=", leader $(cluster_leader "$endpoints")"
+  echo "== round $round: $kind (pid $server_pids, endpoints $endpoints$leader)" >&2
   local half
   half=$(awk -v w="$round_warmup" 'BEGIN { print w / 2 }')
   {
@@ -177,7 +177,7 @@ run_round() {
     for line in "${workloads[@]}"; do echo "${line#*|}"; done
   } >"$work/batch"
   # shellcheck disable=SC2086 # the options are a list
-  out=$(java $client_jvm -jar "$jar" --endpoints "127.0.0.1:$client_port" --server-pid "$server_pid" \
+  out=$(java $client_jvm -jar "$jar" --endpoints "$endpoints" --server-pid "$server_pids" \
     "${common[@]}" --batch "$work/batch" 2>&1) || true
   grep -v '^{' <<<"$out" | tail -n +$((${#round_warmups[@]} + 1)) | sed 's/^/   /' >&2
   local first=${#round_warmups[@]}
@@ -192,8 +192,8 @@ run_round() {
     i=$((i + 1))
   done < <(grep '^{' <<<"$out")
   [ $i -eq $((first + ${#workloads[@]})) ] || echo "   only $i of $((first + ${#workloads[@]})) results from $kind" >&2
-  stop_server
-  rm -rf "$dir/data" "$dir/karaf"
+  stop_servers
+  rm -rf "$dir"/*/data "$dir"/*/karaf
 }
 
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print ""; else if (NR%2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
@@ -216,6 +216,7 @@ esac
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), $("$etcd_bin" --version | head -n1)"
 echo "ketcd: $ketcd_label"
+[ "$cluster" = false ] || echo "clusters: 3 members each on 127.0.0.1, the load spread over their endpoints; CPU is the 3 members' sum"
 echo "command: $command_line (rounds $rounds; each round ${round_warmup}s warmup, then per workload ${warmup}s warmup + ${duration}s measured; generator JVM options: $client_jvm)"
 echo "load average (1/5/15 min) before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo

@@ -148,6 +148,20 @@ cluster_ready() {
   fi
 }
 
+# cluster_leader ENDPOINTS: the endpoint (host:port) of the member that says it leads, or "none".
+cluster_leader() {
+  local out e ep member leader found=none
+  out=$(ETCDCTL_API=3 etcdctl --endpoints="$1" --dial-timeout=2s --command-timeout=5s \
+      endpoint status -w json 2>/dev/null) || true
+  while read -r e; do
+    ep=$(sed -n 's/.*"Endpoint":"\([^"]*\)".*/\1/p' <<<"$e")
+    member=$(sed -n 's/.*"member_id":\([0-9]*\).*/\1/p' <<<"$e")
+    leader=$(sed -n 's/.*"leader":\([0-9]*\).*/\1/p' <<<"$e")
+    if [ -n "$member" ] && [ "$member" = "$leader" ]; then found=$ep; fi
+  done < <(sed 's/{"Endpoint"/\n{"Endpoint"/g' <<<"$out")
+  echo "$found"
+}
+
 # await_healthy SECONDS ENDPOINTS DIR...: waits until cluster_ready, failing early when a member
 # dies; on failure prints what etcdctl last said and the tail of every member's log.
 await_healthy() {

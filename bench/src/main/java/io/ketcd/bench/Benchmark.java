@@ -121,8 +121,9 @@ public final class Benchmark {
         }
     }
 
-    /** The server's CPU seconds so far, or NaN when no server process was named. */
+    /** The servers' CPU seconds so far, summed, or NaN when no server process was named. */
     private static double serverCpu(Options o) {
-        return o.serverPid() == 0 ? Double.NaN : CpuTime.ofProcess(o.serverPid());
+        return o.serverPids().isEmpty() ? Double.NaN
+                : o.serverPids().stream().mapToDouble(CpuTime::ofProcess).sum();
     }
 }

@@ -22,7 +22,8 @@ import java.util.List;
  * @param timeout deadline of each request, including the wait for the connection to be ready
  * @param duration if not zero, the measured phase sends no request after this time, even short of {@code total}
  * @param warmupDuration the same bound for the warmup phase
- * @param serverPid if not 0, the server's process id, whose CPU time in the measured phase is reported
+ * @param serverPids the server processes (several for a cluster) whose summed CPU time in the measured phase is
+ *     reported; empty for none
  */
 record Options(
         Workload workload,
@@ -41,7 +42,7 @@ record Options(
         Duration timeout,
         Duration duration,
         Duration warmupDuration,
-        long serverPid) {
+        List<Long> serverPids) {
 
     enum Workload {
         PUT, RANGE;
@@ -85,7 +86,7 @@ record Options(
               --warmup-duration S    the same bound for the warmup (default 0: no bound)
               --timeout SECONDS      deadline of each request (default 30)
               --seed X               seed of the key choice and of the value bytes (default 1)
-              --server-pid PID       also report the CPU time this (local, Linux) process uses in the measured phase
+              --server-pid PID[,PID] also report the CPU time these (local, Linux) processes use in the measured phase
             put:
               --key-size B           key length in bytes (default 8)
               --val-size B           value length in bytes (default 8)
@@ -112,7 +113,7 @@ record Options(
         Duration timeout = Duration.ofSeconds(30);
         Duration duration = Duration.ZERO;
         Duration warmupDuration = Duration.ZERO;
-        long serverPid = 0;
+        List<Long> serverPids = List.of();
 
         List<String> rest = new ArrayList<>(Arrays.asList(args));
         while (!rest.isEmpty()) {
@@ -166,7 +167,7 @@ record Options(
                 case "timeout" -> timeout = seconds(name, value);
                 case "duration" -> duration = seconds(name, value);
                 case "warmup-duration" -> warmupDuration = seconds(name, value);
-                case "server-pid" -> serverPid = positive(name, value);
+                case "server-pid" -> serverPids = Arrays.stream(value.split(",")).map(v -> (long) positive("server-pid", v)).toList();
                 default -> throw new IllegalArgumentException("unknown flag --" + name);
             }
         }
@@ -184,7 +185,7 @@ record Options(
         }
         return new Options(workload, endpoints, conns, clients, total, warmup, keySize, valSize, keySpaceSize,
                 sequentialKeys, serializable, rangeKey == null ? "foo" : rangeKey, seed, timeout, duration, warmupDuration,
-                serverPid);
+                serverPids);
     }
 
     private static Duration seconds(String name, String value) {

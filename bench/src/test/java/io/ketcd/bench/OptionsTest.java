@@ -46,6 +46,15 @@ class OptionsTest {
     }
 
     @Test
+    void serverPidsAreOneOrACommaSeparatedList() {
+        assertThat(Options.parse("put").serverPids()).isEmpty();
+        assertThat(Options.parse("put", "--server-pid", "42").serverPids()).containsExactly(42L);
+        assertThat(Options.parse("put", "--server-pid=42,43,44").serverPids()).containsExactly(42L, 43L, 44L);
+        assertThatThrownBy(() -> Options.parse("put", "--server-pid", "42,0"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void batchFileGivesOneWorkloadPerLineWithTheCommonFlags(@TempDir Path dir) throws IOException {
         Path batch = Files.writeString(dir.resolve("batch"), """
                 # put first
