@@ -243,9 +243,14 @@ class PeerTransportTest {
                 .filter(n -> n.matches("HttpClient-\\d+-SelectorManager")).collect(java.util.stream.Collectors.toSet());
     }
 
+    private static java.util.Set<Thread> liveThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).collect(java.util.stream.Collectors.toSet());
+    }
+
     @Test
     void closeStopsEveryThread() throws Exception {
         java.util.Set<String> before = jdkSelectorThreads();
+        java.util.Set<Thread> threadsBefore = liveThreads();
         RecordingReceiver ra = new RecordingReceiver(A, B), rb = new RecordingReceiver(A, B);
         PeerTransportImpl a = node(A, ra), b = node(B, rb);
         connect(a, A, b, B);
@@ -255,6 +260,13 @@ class PeerTransportTest {
         java.util.Set<String> ours = jdkSelectorThreads();
         ours.removeAll(before);
         assertThat(ours).hasSize(2);
+        java.util.Set<Thread> started = liveThreads();
+        started.removeAll(threadsBefore);
+        assertThat(started).as("every thread a transport starts is named and a daemon (except the JDK client's own)")
+                .allSatisfy(t -> {
+                    assertThat(t.getName()).matches("ketcd-peer-(a1|b2)-.*|HttpClient-\\d+-SelectorManager");
+                    assertThat(t.isDaemon()).isTrue();
+                });
         a.close();
         b.close();
         a.close(); // idempotent

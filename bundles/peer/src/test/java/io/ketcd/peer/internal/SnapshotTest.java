@@ -199,6 +199,16 @@ class SnapshotTest {
     }
 
     @Test
+    void aReceiverThatStopsAtTheEndOfItsDumpStillSucceeds() throws Exception {
+        Payload payload = new Payload(3, 100_000, -1);
+        rb.snapshotSink = (m, in) -> assertThat(in.readNBytes(100_000)).hasSize(100_000); // never reads the end marker
+        a.sendSnapshot(snap(4), payload);
+        await("snapshot reported", () -> ra.snapshotReports.size() == 1);
+        assertThat(ra.snapshotReports).containsExactly("b2:ok");
+        assertThat(rb.snapshots).containsExactly(snap(4));
+    }
+
+    @Test
     void aSnapshotToAnUnknownMemberFailsAndClosesThePayload() {
         Payload payload = new Payload(1, 10, -1);
         a.sendSnapshot(snap(1).toBuilder().setTo(0x99).build(), payload);
