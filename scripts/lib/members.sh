@@ -59,22 +59,49 @@ member_start() {
       ;;
     *) echo "unknown member kind '$kind' (etcd, ketcd or ketcd-embedded)" >&2; return 1 ;;
   esac
-  echo $! >"$dir/pid"
+  local pid=$!
+  # until the background shell has exec'd the server, its environment is not yet the member's
+  for _ in $(seq 100); do
+    member_owned "$dir" "$pid" && break
+    sleep 0.05
+  done
+  echo "$pid" >"$dir/pid"
 }
 
 # member_alive DIR: true while a process of the member's session (or the member's first
 # process, before it became a session leader) runs; zombies, which this machine's init reaps
 # only after a second or two, do not count.
 member_alive() {
-  local pid
+  local pid states
   pid=$(cat "$1/pid" 2>/dev/null) || return 1
-  { ps -o stat= -s "$pid"; ps -o stat= -p "$pid"; } 2>/dev/null | grep -q '^[^Z]'
+  member_owned "$1" "$pid" || return 1
+  states=$({ ps -o stat= -s "$pid"; ps -o stat= -p "$pid"; } 2>/dev/null) || true
+  grep -q '^[^Z]' <<<"$states"
+}
+
+# member_owned DIR PID: false when PID is a process that is not this member's (its pid was
+# reused after the member ended): the member's process carries DIR/data in its environment
+# (ETCD_DATA_DIR) or its command line (the embedded launcher's --data-dir). A pid that is gone
+# is the member's still: Linux hands out no pid while a process group or session of that id
+# lives, so what is left in the group is the member's.
+member_owned() {
+  local dir=$1 pid=$2
+  local seen
+  [ -d "/proc/$pid" ] || return 0
+  # read first, then match: 'producer | grep -q' fails under pipefail when grep quits early
+  seen=$({ tr '\0' '\n' <"/proc/$pid/environ"; tr '\0' '\n' <"/proc/$pid/cmdline"; } 2>/dev/null) || true
+  grep -qxF -e "ETCD_DATA_DIR=$dir/data" -e "--data-dir=$dir/data" <<<"$seen"
 }
 
 # member_stop DIR: SIGTERM to the member's process group, SIGKILL after 10 s; removes DIR/pid.
 member_stop() {
   local dir=$1 pid
   pid=$(cat "$dir/pid" 2>/dev/null) || return 0
+  if ! member_owned "$dir" "$pid"; then
+    echo "process $pid is no longer the member in $dir; not stopping it" >&2
+    rm -f "$dir/pid"
+    return 0
+  fi
   # the group, and the pid itself in case it had not yet become a session leader
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 50); do
