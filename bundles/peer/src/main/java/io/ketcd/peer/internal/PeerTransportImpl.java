@@ -132,7 +132,7 @@ public final class PeerTransportImpl implements PeerTransport {
         NetworkListener listener = new NetworkListener(prefix, host(url), url.getPort());
         TCPNIOTransport tcp = listener.getTransport();
         tcp.setKernelThreadPoolConfig(ThreadPoolConfig.defaultConfig().copy()
-                .setPoolName(prefix + "-selector").setCorePoolSize(1).setMaxPoolSize(1).setDaemon(true)
+                .setPoolName(prefix + "-selector").setCorePoolSize(1).setMaxPoolSize(1).setQueueLimit(16).setDaemon(true)
                 .setThreadFactory(new NamedThreads(prefix + "-selector")));
         tcp.setSelectorRunnersCount(1);
         // etcd's peer listener: ConnReadTimeout and ConnWriteTimeout (5 s each) bound every blocking read and write

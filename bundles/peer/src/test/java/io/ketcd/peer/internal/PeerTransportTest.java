@@ -87,6 +87,21 @@ class PeerTransportTest {
     }
 
     @Test
+    void aPipelinePostAfterTheServerDroppedAnIdleConnectionStillArrives() throws Exception {
+        RecordingReceiver ra = new RecordingReceiver(A, B), rb = new RecordingReceiver(A, B);
+        PeerTransportImpl a = node(A, ra), b = node(B, rb);
+        a.addPeer(B, List.of(url(b)));
+        a.send(everyKind(A, B, 4));
+        await("4 messages at b", () -> rb.processed.size() == 4);
+        // b's listener drops keep-alive connections idle for longer than its idle timeout (1 s here)
+        long until = System.nanoTime() + Duration.ofMillis(2500).toNanos();
+        await("idle period", () -> System.nanoTime() > until);
+        a.send(everyKind(A, B, 4));
+        await("4 more messages at b", () -> rb.processed.size() == 8);
+        assertThat(ra.unreachable).isEmpty();
+    }
+
+    @Test
     void streamsCarryMsgAppOnMsgAppV2AndTheRestOnTheMessageStreamInOrder() throws Exception {
         RecordingReceiver ra = new RecordingReceiver(A, B), rb = new RecordingReceiver(A, B);
         PeerTransportImpl a = node(A, ra), b = node(B, rb);
