@@ -141,16 +141,22 @@ public final class PeerTransportImpl implements PeerTransport {
         tcp.setWorkerThreadPoolConfig(ThreadPoolConfig.defaultConfig().copy()
                 .setPoolName(prefix + "-worker").setCorePoolSize(4).setMaxPoolSize(WORKERS).setQueueLimit(WORKER_QUEUE).setDaemon(true)
                 .setThreadFactory(new NamedThreads(prefix + "-worker")));
-        // a connection idle between requests, or stuck in a half-sent request head, is dropped as soon
+        // a connection idle between requests, or stuck in a half-sent request head, is dropped after ConnReadTimeout
         listener.getKeepAlive().setIdleTimeoutInSeconds((int) Math.max(1, timeouts.connReadTimeout().toSeconds()));
-        server.addListener(listener);
         server.getServerConfiguration().setName(prefix);
         server.getServerConfiguration().addHttpHandler(new PeerHandler(config, receiver, this, clock));
         synchronized (servers) {
             servers.add(server);
         }
         try {
+            // Grizzly's start() binds its listeners before it installs the handlers, so a peer that dials in that
+            // moment would get Grizzly's own 404. Start without listeners, then add the listener to the running server:
+            // addListener wires the (installed) handlers into the listener's filter chain before it binds.
             server.start();
+            server.addListener(listener);
+            if (!listener.isStarted()) {
+                listener.start(); // addListener only logs a failed bind: bind again for the exception
+            }
         } catch (IOException | RuntimeException e) {
             throw new IOException("cannot listen for peers on " + url + ": " + e.getMessage(), e);
         }
