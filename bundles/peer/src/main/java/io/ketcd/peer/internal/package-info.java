@@ -37,6 +37,27 @@
  *
  * <h2>Headers</h2> Every request carries {@code X-Server-From} (hex member id), {@code
  * X-Server-Version}, {@code X-Min-Cluster-Version} ({@code 3.0.0}), {@code X-Etcd-Cluster-ID}
- * (hex) and, on streams, {@code X-Raft-To}, as etcd's rafthttp sends them.
+ * (hex) and, on streams, {@code X-Raft-To}, as etcd's rafthttp sends them (checked against etcd
+ * 3.4.23: it answers a ketcd pipeline POST with 204).
+ *
+ * <h2>Answers</h2> As etcd, with Go's {@code http.Error} bodies: 405 + {@code Allow} for a wrong
+ * method; 412 {@code incompatible version} / {@code cluster ID mismatch} (with the local {@code
+ * X-Etcd-Cluster-ID}); 410 {@code removed member} when {@code RaftReceiver.isRemoved(from)}; 404
+ * {@code error sender not found} for a sender that is neither a peer nor a member (a stream needs
+ * a peer); 412 {@code to field mismatch} for a stream whose {@code X-Raft-To} is not this member;
+ * 400 for a body that is too large, truncated or not a message; 503 when {@code
+ * RaftReceiver.process} returns false. A snapshot the receiver refuses is 400 when the payload
+ * was truncated or corrupt (the transport's framing failed, or the receiver threw {@link
+ * java.io.EOFException} or {@link java.io.StreamCorruptedException}) and 500 for any other
+ * IOException (storage). Every refusal is logged once at WARN with the remote address.
+ *
+ * <h2>Threads and queues</h2> Every thread is a daemon named {@code ketcd-peer-<localIdHex>-...}
+ * (the JDK client's own selector thread excepted) and stopped by {@code close()}. Per listener:
+ * one Grizzly selector thread and up to 64 worker threads (a stream a peer reads from us holds one
+ * for its lifetime), worker queue 256. Per peer: 2 stream readers and 4 pipeline senders; queues
+ * of 4096 messages per stream and 64 for the pipeline (etcd's sizes); a full queue drops the
+ * message and reports the peer unreachable. Per transport: up to 64 threads for the JDK HTTP
+ * client, 2 snapshot senders with 4 waiting snapshots (more are refused and reported failed), and
+ * a 256 KiB pipe per snapshot in flight. Nothing is unbounded.
  */
 package io.ketcd.peer.internal;
