@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A byte pipe with a fixed buffer between a snapshot's writer (the payload) and the HTTP client
@@ -13,13 +14,20 @@ import java.io.OutputStream;
  */
 final class BoundedPipe {
     private final byte[] buf;
+    private final long stallNanos;
     private int head;
     private int count;
     private boolean writerClosed;
     private IOException failure;
 
-    BoundedPipe(int capacity) {
+    /**
+     * @param capacity the buffer size in bytes
+     * @param stall how long a writer may wait for space before the pipe fails: the reading side
+     *     (the HTTP client) took nothing for that long, e.g. the peer stopped reading
+     */
+    BoundedPipe(int capacity, java.time.Duration stall) {
         this.buf = new byte[capacity];
+        this.stallNanos = stall.toNanos();
     }
 
     private boolean failedByReader;
@@ -47,8 +55,16 @@ final class BoundedPipe {
         public void write(byte[] b, int off, int len) throws IOException {
             synchronized (BoundedPipe.this) {
                 while (len > 0) {
+                    long deadline = System.nanoTime() + stallNanos;
                     while (count == buf.length && failure == null) {
-                        await();
+                        long left = deadline - System.nanoTime();
+                        if (left <= 0) {
+                            failedByReader = true;
+                            fail(new IOException("stalled: the peer took no snapshot data for "
+                                    + java.time.Duration.ofNanos(stallNanos).toMillis() + " ms"));
+                            break;
+                        }
+                        await(left);
                     }
                     if (failure != null) {
                         throw new IOException("snapshot send aborted: " + failure.getMessage(), failure);
@@ -91,7 +107,7 @@ final class BoundedPipe {
             }
             synchronized (BoundedPipe.this) {
                 while (count == 0 && !writerClosed && failure == null) {
-                    await();
+                    await(0);
                 }
                 if (failure != null) {
                     throw failure;
@@ -119,9 +135,14 @@ final class BoundedPipe {
         }
     };
 
-    private void await() throws InterruptedIOException {
+    /** Waits up to {@code nanos} (0: until notified). */
+    private void await(long nanos) throws InterruptedIOException {
         try {
-            wait();
+            if (nanos > 0) {
+                TimeUnit.NANOSECONDS.timedWait(this, nanos);
+            } else {
+                wait();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted");

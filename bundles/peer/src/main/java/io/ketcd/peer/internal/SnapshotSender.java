@@ -58,7 +58,7 @@ final class SnapshotSender {
         boolean failed = true;
         boolean peerFault = false;
         URI url = peer.picker().pick();
-        BoundedPipe pipe = new BoundedPipe(PIPE_BYTES);
+        BoundedPipe pipe = new BoundedPipe(PIPE_BYTES, timeouts.requestTimeout());
         try {
             HttpRequest request = PeerHeaders.common(HttpRequest.newBuilder(url.resolve("/raft/snapshot")), config)
                     .header("Content-Type", "application/octet-stream")

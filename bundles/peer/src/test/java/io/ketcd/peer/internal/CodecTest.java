@@ -80,7 +80,7 @@ class CodecTest {
 
     @Test
     void aBoundedPipeBlocksTheWriterAndPassesFailuresBothWays() throws Exception {
-        BoundedPipe pipe = new BoundedPipe(16);
+        BoundedPipe pipe = new BoundedPipe(16, Duration.ofSeconds(5));
         pipe.sink.write(new byte[10]);
         byte[] got = new byte[32];
         assertThat(pipe.source.read(got)).isEqualTo(10);
@@ -89,15 +89,22 @@ class CodecTest {
         assertThat(pipe.source.read(got)).isEqualTo(5);
         assertThat(pipe.source.read(got)).isEqualTo(-1);
 
-        BoundedPipe failed = new BoundedPipe(4);
+        BoundedPipe failed = new BoundedPipe(4, Duration.ofSeconds(5));
         failed.sink.write(new byte[4]); // full now: the next write would block
         failed.source.close(); // the reader gives up
         assertThatThrownBy(() -> failed.sink.write(1)).isInstanceOf(IOException.class);
         assertThat(failed.failedByReader()).isTrue();
 
-        BoundedPipe aborted = new BoundedPipe(4);
+        BoundedPipe aborted = new BoundedPipe(4, Duration.ofSeconds(5));
         aborted.fail(new IOException("payload broke"));
         assertThatThrownBy(() -> aborted.source.read()).hasMessage("payload broke");
+
+        BoundedPipe stalled = new BoundedPipe(4, Duration.ofMillis(100));
+        stalled.sink.write(new byte[4]);
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> stalled.sink.write(1)).isInstanceOf(IOException.class).hasMessageContaining("stalled");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(90));
+        assertThat(stalled.failedByReader()).isTrue();
     }
 
     @Test
