@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
  * most that many POSTs are in flight (and they may overtake each other, as in etcd).
  */
 final class Pipeline {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Pipeline.class);
     /** etcd's connPerPipeline. */
     static final int CONNECTIONS = 4;
     /** etcd's pipelineBufSize. */
@@ -85,6 +86,10 @@ final class Pipeline {
                 return;
             }
             failure = "peer answered " + response.statusCode() + " " + response.body().trim();
+            if (response.statusCode() == 410 || response.statusCode() == 403) {
+                LOG.error("{}: peer {} says this member was removed from the cluster ({})", Ids.hex(config.memberId()), Ids.hex(peerId),
+                        response.body().trim());
+            }
             if (response.statusCode() != 503) {
                 picker.unreachable(url);
             }
