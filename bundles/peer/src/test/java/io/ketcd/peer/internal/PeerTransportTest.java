@@ -297,6 +297,21 @@ class PeerTransportTest {
     }
 
     @Test
+    void updatePeerMovesAPeerToItsNewUrls() throws Exception {
+        RecordingReceiver ra = new RecordingReceiver(A, B), rb = new RecordingReceiver(A, B);
+        PeerTransportImpl a = node(A, ra), b = node(B, rb);
+        a.addPeer(B, List.of(URI.create("http://127.0.0.1:" + TestSupport.freePort())));
+        b.addPeer(A, List.of(url(a)));
+        awaitStreams(a, B); // b reaches a, a cannot reach b yet
+        assertThat(b.streamAttached(A, Path.STREAM_MESSAGE)).isFalse();
+
+        a.updatePeer(B, List.of(url(b)));
+        await("a's readers found b at its new URL", () -> b.streamAttached(A, Path.STREAM_MESSAGE) && b.streamAttached(A, Path.STREAM_MSGAPP));
+        b.send(everyKind(B, A, 10));
+        await("10 messages at a", () -> ra.processed.size() == 10);
+    }
+
+    @Test
     void aPeerIsReachedThroughItsOtherUrlWhenOneFails() throws Exception {
         RecordingReceiver ra = new RecordingReceiver(A, B), rb = new RecordingReceiver(A, B);
         PeerTransportImpl a = node(A, ra), b = node(B, rb);
