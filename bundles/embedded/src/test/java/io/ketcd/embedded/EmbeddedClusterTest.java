@@ -175,6 +175,21 @@ class EmbeddedClusterTest {
             assertThat(st.getLeader()).isEqualTo(leader);
             assertThat(st.getRaftIndex()).isPositive();
         }
+        awaitTrue("every member at the same revision with the same hash", () -> {
+            try {
+                return all.stream().map(m -> {
+                    Client mc = client(m);
+                    try {
+                        var h = mc.getMaintenanceClient().hashKV(m.grpcEndpoint(), 0).get(5, TimeUnit.SECONDS);
+                        return h.getHeader().getRevision() + "/" + h.getHash();
+                    } catch (Exception e) {
+                        return e.toString();
+                    }
+                }).distinct().count() == 1;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        });
         Client c = client(all.get(0));
         awaitTrue("every member published its name and client URLs", () -> {
             try {

@@ -9,6 +9,8 @@ import io.ketcd.proto.etcdserverpb.Compare;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
 import io.ketcd.proto.etcdserverpb.Member;
+import io.ketcd.proto.etcdserverpb.HashKVRequest;
+import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.MemberAddRequest;
 import io.ketcd.proto.etcdserverpb.MemberAddResponse;
 import io.ketcd.proto.etcdserverpb.MemberListResponse;
@@ -205,6 +207,11 @@ final class FakeEtcdServer implements EtcdServer {
                 .setRaftAppliedIndex(revision + 3)
                 .setDbSizeInUse(DB_SIZE / 2)
                 .build());
+    }
+
+    @Override
+    public CompletableFuture<HashKVResponse> hashKV(HashKVRequest request) {
+        throw new UnsupportedOperationException();
     }
 
     @Override

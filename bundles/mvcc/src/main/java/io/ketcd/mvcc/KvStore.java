@@ -14,6 +14,8 @@ import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.CompactionResponse;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
+import io.ketcd.proto.etcdserverpb.HashKVRequest;
+import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.PutResponse;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
@@ -23,9 +25,12 @@ import io.ketcd.proto.etcdserverpb.TxnRequest;
 import io.ketcd.proto.etcdserverpb.TxnResponse;
 import io.ketcd.proto.mvccpb.KeyValue;
 import io.ketcd.storage.Backend;
+
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.function.LongPredicate;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -330,6 +335,42 @@ public final class KvStore {
             }
             return value;
         }
+    }
+
+    /**
+     * etcd's HashKV: a CRC-32C over the stored revisions of every key, up to {@code revision} (0
+     * for the current one), so members that applied the same log report the same hash. Unlike
+     * etcd, the revisions at or below the compaction revision are left out altogether (etcd keeps
+     * the ones compaction retains): which of those a member has deleted so far depends on how far
+     * its background compaction got, and the hash must not.
+     *
+     * @throws EtcdException {@code FUTURE_REV} after the current revision; {@code COMPACTED} below
+     *     the compaction revision
+     */
+    public HashKVResponse hashKV(HashKVRequest req) {
+        long current = currentRev;
+        long compacted = compactRev;
+        long rev = req.getRevision();
+        if (rev > current) {
+            throw EtcdError.FUTURE_REV.exception();
+        }
+        if (rev > 0 && rev < compacted) {
+            throw EtcdError.COMPACTED.exception();
+        }
+        long upTo = rev == 0 ? current : rev;
+        CRC32C crc = new CRC32C();
+        crc.update(KeySpace.KEY_BUCKET.getBytes(StandardCharsets.UTF_8));
+        space.keys().scan(new Revision(Math.max(compacted, 0) + 1, 0).toBytes(), new Revision(upTo + 1, 0).toBytes(),
+                (k, v) -> {
+                    crc.update(k);
+                    crc.update(v);
+                    return true;
+                });
+        return HashKVResponse.newBuilder()
+                .setHeader(ResponseHeader.newBuilder().setRevision(current))
+                .setHash((int) crc.getValue())
+                .setCompactRevision(compacted)
+                .build();
     }
 
     /**

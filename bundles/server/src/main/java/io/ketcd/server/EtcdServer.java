@@ -4,6 +4,8 @@ import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.CompactionResponse;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
+import io.ketcd.proto.etcdserverpb.HashKVRequest;
+import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.MemberAddRequest;
 import io.ketcd.proto.etcdserverpb.MemberAddResponse;
 import io.ketcd.proto.etcdserverpb.MemberListResponse;
@@ -48,6 +50,12 @@ public interface EtcdServer {
     CompletableFuture<TxnResponse> txn(TxnRequest request);
 
     CompletableFuture<CompactionResponse> compact(CompactionRequest request);
+
+    /**
+     * A hash of this member's key-value store up to a revision (etcd's Maintenance.HashKV):
+     * members that applied the same log answer the same hash. Served locally.
+     */
+    CompletableFuture<HashKVResponse> hashKV(HashKVRequest request);
 
     /** This member's status (etcd's Maintenance.Status). */
     CompletableFuture<StatusResponse> status();

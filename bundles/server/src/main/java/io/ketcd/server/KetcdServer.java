@@ -9,6 +9,8 @@ import io.ketcd.proto.etcdserverpb.CompactionResponse;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
 import io.ketcd.proto.etcdserverpb.Member;
+import io.ketcd.proto.etcdserverpb.HashKVRequest;
+import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.MemberAddRequest;
 import io.ketcd.proto.etcdserverpb.MemberAddResponse;
 import io.ketcd.proto.etcdserverpb.MemberPromoteRequest;
@@ -149,6 +151,14 @@ public final class KetcdServer implements EtcdServer, Closeable {
                 .setRaftAppliedIndex(core.appliedIndex())
                 .setIsLearner(core.isLearner())
                 .build());
+    }
+
+    @Override
+    public CompletableFuture<HashKVResponse> hashKV(HashKVRequest request) {
+        return call(() -> {
+            HashKVResponse r = core.hashKV(request);
+            return r.toBuilder().setHeader(header(r.getHeader().getRevision())).build();
+        });
     }
 
     @Override

@@ -35,6 +35,8 @@ import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.PutResponse;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RangeResponse;
+import io.ketcd.proto.etcdserverpb.HashKVRequest;
+import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.StatusRequest;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
 import io.ketcd.proto.etcdserverpb.TxnRequest;
@@ -71,7 +73,12 @@ public final class EtcdServices {
                     public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
                         replies.reply("Maintenance/Status", server::status, observer);
                     }
-                }, MaintenanceGrpc.getStatusMethod()),
+
+                    @Override
+                    public void hashKV(HashKVRequest request, StreamObserver<HashKVResponse> observer) {
+                        replies.reply("Maintenance/HashKV", () -> server.hashKV(request), observer);
+                    }
+                }, MaintenanceGrpc.getStatusMethod(), MaintenanceGrpc.getHashKVMethod()),
                 ClusterGrpc.bindService(new Cluster(server, replies)),
                 unsupported(WatchGrpc.getServiceDescriptor()),
                 unsupported(LeaseGrpc.getServiceDescriptor()),

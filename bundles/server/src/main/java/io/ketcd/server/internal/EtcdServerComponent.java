@@ -4,6 +4,8 @@ import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.CompactionResponse;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
+import io.ketcd.proto.etcdserverpb.HashKVRequest;
+import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.MemberAddRequest;
 import io.ketcd.proto.etcdserverpb.MemberAddResponse;
 import io.ketcd.proto.etcdserverpb.MemberPromoteRequest;
@@ -86,6 +88,11 @@ public final class EtcdServerComponent implements EtcdServer {
     @Override
     public CompletableFuture<StatusResponse> status() {
         return server.status();
+    }
+
+    @Override
+    public CompletableFuture<HashKVResponse> hashKV(HashKVRequest request) {
+        return server.hashKV(request);
     }
 
     @Override

@@ -17,6 +17,8 @@ import io.ketcd.api.raft.RaftStatus;
 import io.ketcd.api.raft.ReadOnlyOption;
 import io.ketcd.mvcc.KvStore;
 import io.ketcd.mvcc.RequestValidator;
+import io.ketcd.proto.etcdserverpb.HashKVRequest;
+import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RangeResponse;
@@ -38,6 +40,7 @@ import io.ketcd.raft.MemoryStorage;
 import io.ketcd.server.KetcdServer;
 import io.ketcd.server.ServerConfig;
 import io.ketcd.storage.Backend;
+import io.ketcd.storage.BackendDumpCorruptException;
 import io.ketcd.storage.BackendOptions;
 import io.ketcd.storage.MvStoreBackend;
 import io.ketcd.storage.Snapshotter;
@@ -46,6 +49,7 @@ import io.ketcd.storage.WalContents;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StreamCorruptedException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -339,6 +343,10 @@ public final class ServerCore implements AutoCloseable {
         }
     }
 
+    public HashKVResponse hashKV(HashKVRequest request) {
+        return state.read(s -> s.kv().hashKV(request));
+    }
+
     public RangeResponse range(RangeRequest request) {
         return state.read(s -> s.kv().range(request));
     }
@@ -519,7 +527,13 @@ public final class ServerCore implements AutoCloseable {
         public void receiveSnapshot(Message message, InputStream payload) throws IOException {
             long index = message.getSnapshot().getMetadata().getIndex();
             Path target = receivedBackendPath(snapDir, index);
-            long restored = MvStoreBackend.restore(target, payload);
+            long restored;
+            try {
+                restored = MvStoreBackend.restore(target, payload);
+            } catch (BackendDumpCorruptException e) {
+                // the transport answers a corrupt stream with 400, a failure to store it with 500
+                throw (IOException) new StreamCorruptedException(e.getMessage()).initCause(e);
+            }
             ConfState confState;
             try {
                 if (restored != index) {
