@@ -79,7 +79,7 @@ if [ "$cluster" = false ]; then
 else
   # The generator puts connection i on endpoint i mod 3, as etcd's benchmark tool does with
   # --endpoints, so 6 and 18 connections are 2 and 6 per member; the 1-client put has one
-  # connection, to the first member (leader or not: each round says which member led).
+  # connection, to the leader (listed first; each round says which member led).
   workloads=(
     "put 1 conn 1 client|--conns 1 --clients 1 put"
     "put 6 conns 16 clients|--conns 6 --clients 16 put"
@@ -133,8 +133,9 @@ member_kind() {
 }
 
 # Starts server $1 (etcd or ketcd) in $2: one member, or with --cluster three (scripts/lib/members.sh).
-# Sets round_dir, endpoints (comma-separated host:port) and server_pids (the processes whose CPU
-# time the generator reads: etcd itself, or ketcd's JVM; comma-separated).
+# Sets round_dir, endpoints (comma-separated host:port), server_pids (the processes whose CPU
+# time the generator reads: etcd itself, or ketcd's JVM; comma-separated) and, for a cluster,
+# leader (the leader's endpoint, or "none").
 start_servers() {
   local kind=$1 d
   round_dir=$2
@@ -156,7 +157,13 @@ start_servers() {
       echo "the 3-member $kind cluster did not start" >&2
       exit 1
     fi
-    endpoints=$CLUSTER_ENDPOINTS
+    # the leader first: the 1-client put's one connection goes to it, as in etcd's performance
+    # docs; the other workloads' connections (multiples of 3) spread evenly all the same
+    local e
+    leader=$(cluster_leader "$CLUSTER_ENDPOINTS")
+    endpoints=$leader
+    for e in ${CLUSTER_ENDPOINTS//,/ }; do [ "$e" = "$leader" ] || endpoints+=",$e"; done
+    endpoints=${endpoints#none,}
     server_pids=$(for d in "${CLUSTER_DIRS[@]}"; do member_server_pid "$d"; done | paste -sd, -)
   fi
 }
@@ -166,10 +173,10 @@ json_field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 # One round against one server: a warmup, then every workload in order, on one fresh server,
 # from one generator JVM (--batch), so the generator's JIT warms up once a round.
 run_round() {
-  local kind=$1 round=$2 dir="$work/$1-$2" i=0 line out json leader=""
+  local kind=$1 round=$2 dir="$work/$1-$2" i=0 line out json note=""
   start_servers "$kind" "$dir"
-  [ "$cluster" = false ] || leader=", leader $(cluster_leader "$endpoints")"
-  echo "== round $round: $kind (pid $server_pids, endpoints $endpoints$leader)" >&2
+  [ "$cluster" = false ] || note=", leader at the start: $leader"
+  echo "== round $round: $kind (pid $server_pids, endpoints $endpoints$note)" >&2
   local half
   half=$(awk -v w="$round_warmup" 'BEGIN { print w / 2 }')
   {
