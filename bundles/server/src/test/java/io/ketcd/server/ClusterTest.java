@@ -277,4 +277,42 @@ class ClusterTest {
         putEventually(leader, "k2", "v2");
         assertThat(value(m4, "k2", false)).isEqualTo("v2");
     }
+
+    @Test
+    void aRestartIgnoresTheInitialFlagsAndAnUnaddedMemberCannotJoin() throws Exception {
+        List<KetcdServer> all = startThree(Map.of());
+        awaitLeader(all);
+        long id = running.get("m3").memberId();
+        long cluster = running.get("m3").clusterId();
+        stop("m3");
+        // the data directory decides who m3 is, whatever the flags now say
+        KetcdServer again = start("m3", Map.of("initial-cluster", "m3=http://elsewhere:2380",
+                "initial-advertise-peer-urls", "http://elsewhere:2380", "initial-cluster-token", "other"));
+        assertThat(again.memberId()).isEqualTo(id);
+        assertThat(again.clusterId()).isEqualTo(cluster);
+
+        var refused = org.assertj.core.api.Assertions.catchThrowable(() -> start("m5", Map.of(
+                "initial-cluster-state", "existing", "initial-cluster", CLUSTER + ",m5=http://m5:2380")));
+        assertThat(refused).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("has no member with peer URLs [http://m5:2380]")
+                .hasMessageContaining("etcdctl member add m5");
+    }
+
+    /**
+     * A restart rebuilds the configuration change by change; a member whose own change comes
+     * first was briefly the only voter and used to elect itself and commit alone.
+     */
+    @Test
+    void aRestartedMemberAloneCannotCommitWhileItsConfigurationIsRebuilt() throws Exception {
+        List<KetcdServer> all = startThree(Map.of());
+        awaitLeader(all);
+        putEventually(all.get(0), "k", "v");
+        String first = running.entrySet().stream()
+                .min((a, b) -> Long.compareUnsigned(a.getValue().memberId(), b.getValue().memberId()))
+                .orElseThrow().getKey();
+        List.copyOf(running.keySet()).forEach(this::stop);
+        KetcdServer alone = start(first, Map.of());
+        assertThat(errorOf(alone.put(put("split", "brain")))).isIn(EtcdError.NO_LEADER, EtcdError.TIMEOUT);
+        assertThat(status(alone).getLeader()).isZero();
+    }
 }

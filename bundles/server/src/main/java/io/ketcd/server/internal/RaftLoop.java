@@ -15,6 +15,8 @@ import io.ketcd.api.raft.Ready;
 import io.ketcd.api.raft.SoftState;
 import io.ketcd.proto.raftpb.ConfChange;
 import io.ketcd.proto.raftpb.ConfState;
+import io.ketcd.proto.raftpb.Entry;
+import io.ketcd.proto.raftpb.EntryType;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
 import io.ketcd.proto.raftpb.Snapshot;
@@ -81,6 +83,13 @@ final class RaftLoop implements Runnable {
     private volatile long term;
     private volatile long committedIndex;
     private volatile long snapshotIndex;
+    /**
+     * Configuration changes handed to the apply loop and not yet applied to the node. The clock
+     * stands still meanwhile, as etcd's raft loop waits for them: a node whose configuration is
+     * still being rebuilt (a restart replays it change by change) must not time out and campaign
+     * in a partial configuration, e.g. one where it is the only voter.
+     */
+    private int unappliedConfChanges;
 
     RaftLoop(RaftNode node, MemoryStorage storage, Wal wal, Snapshotter snapshotter, int inboxCapacity,
              long tickMillis, long catchUpEntries, ApplyLoop applyLoop,
@@ -158,16 +167,20 @@ final class RaftLoop implements Runnable {
     CompletableFuture<ConfState> applyConfChange(ConfChange cc) {
         CompletableFuture<ConfState> f = new CompletableFuture<>();
         Consumer<RaftNode> task = n -> {
-            ConfState cs = n.applyConfChange(cc);
-            // a member that finds itself the only voter needs no election timeout to lead
-            if (cs.getVotersCount() == 1 && cs.getVoters(0) == n.status().id()
-                    && n.status().role() != RaftRole.LEADER) {
-                n.campaign();
-            }
-            f.complete(cs);
+            unappliedConfChanges--;
+            f.complete(n.applyConfChange(cc));
         };
         putBlocking(task, f);
         return f;
+    }
+
+    /** Starts an election now rather than after an election timeout (a member that is the only voter). */
+    void campaign() {
+        submit(n -> {
+            if (n.status().role() != RaftRole.LEADER) {
+                n.campaign();
+            }
+        });
     }
 
     /**
@@ -228,7 +241,9 @@ final class RaftLoop implements Runnable {
                 }
                 long now = System.nanoTime();
                 if (now - nextTick >= 0) {
-                    node.tick();
+                    if (unappliedConfChanges == 0) {
+                        node.tick();
+                    }
                     // after a stall, tick once and resume the cadence rather than fire a burst
                     nextTick = Math.max(nextTick + tickNanos, now);
                 }
@@ -296,6 +311,11 @@ final class RaftLoop implements Runnable {
             }
         }
         if (!rd.committedEntries().isEmpty()) {
+            for (Entry e : rd.committedEntries()) {
+                if (e.getType() == EntryType.EntryConfChange) {
+                    unappliedConfChanges++;
+                }
+            }
             applyLoop.enqueue(rd.committedEntries());
         }
         node.advance(rd);

@@ -231,6 +231,11 @@ public final class ServerCore implements AutoCloseable {
         } catch (Exception e) {
             throw new IOException("replaying the log up to index " + committed + " failed", e);
         }
+        // the only voter needs no election timeout to lead (etcd fast-forwards its ticks instead)
+        ConfState voters = state.read(s -> s.membership().confState());
+        if (voters.getVotersCount() == 1 && voters.getVoters(0) == memberId) {
+            raftLoop.campaign();
+        }
         publisher.execute(this::publish);
     }
 
