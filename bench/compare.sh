@@ -125,6 +125,17 @@ pick_ports() {
   done
 }
 
+# Copies the members' logs out of $work, which is removed on exit, and says where they are.
+keep_logs() {
+  local kept d
+  kept=$(mktemp -d /tmp/ketcd-compare-failed.XXXXXX)
+  for d in "$1"/*/; do
+    mkdir -p "$kept/$(basename "$d")"
+    cp "$(member_log "${d%/}")" "$kept/$(basename "$d")/" 2>/dev/null || true
+  done
+  echo "the members' logs are kept in $kept" >&2
+}
+
 member_kind() {
   case "$1" in
     etcd) echo etcd ;;
@@ -145,6 +156,7 @@ start_servers() {
     member_start "$(member_kind "$kind")" "$round_dir/b" b "${picked[@]:0:6}" "b=http://127.0.0.1:${picked[1]}" ||
       exit 1
     if ! await_ports 120 "$round_dir/b:${picked[0]}"; then
+      keep_logs "$round_dir"
       echo "$kind did not start serving on 127.0.0.1:${picked[0]}" >&2
       exit 1
     fi
@@ -154,6 +166,7 @@ start_servers() {
     pick_ports 18
     if ! cluster_start "$(member_kind "$kind")" "$round_dir" "bench-$kind" "${picked[*]:0:3}" "${picked[*]:3:3}" \
         "${picked[*]:6:3}" "${picked[*]:9:3}" "${picked[*]:12:3}" "${picked[*]:15:3}"; then
+      keep_logs "$round_dir"
       echo "the 3-member $kind cluster did not start" >&2
       exit 1
     fi

@@ -122,6 +122,17 @@ member_log() {
   if [ -f "$1/karaf/data/log/karaf.log" ]; then echo "$1/karaf/data/log/karaf.log"; else echo "$1/server.log"; fi
 }
 
+# member_log_summary DIR: to stderr, the first errors and warnings of the member's log (with
+# the line after each, which names an exception's cause), then its last lines.
+member_log_summary() {
+  local log
+  log=$(member_log "$1")
+  echo "--- first errors in $log:" >&2
+  grep -m 5 -A 1 -E '\| (ERROR|WARN) |^[0-9: .-]+ [EWC] \||panic' "$log" >&2 || echo "(none)" >&2
+  echo "--- last lines of $log:" >&2
+  tail -n 12 "$log" >&2
+}
+
 # member_server_pid DIR: the process doing the work (etcd itself, or ketcd's JVM), for CPU accounting.
 member_server_pid() {
   local pid java
@@ -142,13 +153,13 @@ await_ports() {
     dir=${spec%:*} port=${spec##*:}
     until port_open "$port"; do
       if ! member_alive "$dir"; then
-        echo "the member in $dir exited before serving on 127.0.0.1:$port; its log:" >&2
-        tail -n 40 "$(member_log "$dir")" >&2
+        echo "the member in $dir exited before serving on 127.0.0.1:$port" >&2
+        member_log_summary "$dir"
         return 1
       fi
       if [ $SECONDS -ge "$deadline" ]; then
-        echo "the member in $dir did not serve on 127.0.0.1:$port within $1 s; its log:" >&2
-        tail -n 40 "$(member_log "$dir")" >&2
+        echo "the member in $dir did not serve on 127.0.0.1:$port within $1 s" >&2
+        member_log_summary "$dir"
         return 1
       fi
       sleep 0.2
@@ -198,18 +209,16 @@ await_healthy() {
     out=$(cluster_ready "$endpoints") && return 0
     for dir in "$@"; do
       if ! member_alive "$dir"; then
-        echo "the member in $dir exited; its log:" >&2
-        tail -n 40 "$(member_log "$dir")" >&2
+        echo "the member in $dir exited" >&2
+        member_log_summary "$dir"
         return 1
       fi
     done
     if [ $SECONDS -ge "$deadline" ]; then
       echo "the cluster was not ready in time (etcdctl endpoint health --cluster, and one leader for all):" >&2
-      sed 's/^/  /' <<<"$out" >&2
-      for dir in "$@"; do
-        echo "--- last lines of $(member_log "$dir"):" >&2
-        tail -n 12 "$(member_log "$dir")" >&2
-      done
+      # without etcdctl's retry warnings, one JSON line per attempt
+      grep -v '^{"level":' <<<"$out" | tail -n 20 | sed 's/^/  /' >&2
+      for dir in "$@"; do member_log_summary "$dir"; done
       return 1
     fi
     sleep 1
