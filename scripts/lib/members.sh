@@ -128,7 +128,7 @@ member_log_summary() {
   local log
   log=$(member_log "$1")
   echo "--- first errors in $log:" >&2
-  grep -m 5 -A 1 -E '\| (ERROR|WARN) |^[0-9: .-]+ [EWC] \||panic' "$log" >&2 || echo "(none)" >&2
+  grep -m 5 -A 1 -E '\| ERROR |\| WARN .* - io\.ketcd\.|^[0-9: .-]+ [EWC] \||panic' "$log" >&2 || echo "(none)" >&2
   echo "--- last lines of $log:" >&2
   tail -n 12 "$log" >&2
 }
