@@ -132,6 +132,11 @@ final class ApplyLoop implements Runnable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (EtcdException e) {
+            if (e.error() != EtcdError.STOPPED) {
+                LOG.error("apply loop stopped: cannot apply a committed entry", e);
+                onFatal.accept(e);
+            }
         } catch (RuntimeException e) {
             LOG.error("apply loop stopped: cannot apply a committed entry", e);
             onFatal.accept(e);

@@ -481,7 +481,22 @@ public final class ServerCore implements AutoCloseable {
 
         @Override
         public void applyToRaft(ConfChange cc) {
-            raftLoop.applyConfChange(cc).join();
+            CompletableFuture<ConfState> applied = raftLoop.applyConfChange(cc);
+            // the raft loop may stop (close, a fatal error) with the change still queued
+            while (!stopped) {
+                try {
+                    applied.get(100, TimeUnit.MILLISECONDS);
+                    return;
+                } catch (java.util.concurrent.TimeoutException e) {
+                    // still queued: check again
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while the raft loop applied a configuration change", e);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException("the raft loop failed to apply a configuration change", e.getCause());
+                }
+            }
+            throw EtcdError.STOPPED.exception();
         }
 
         @Override
