@@ -24,6 +24,8 @@ import java.util.stream.Stream;
  *
  * <p>The ports are chosen once, so the node comes back on the same ones after {@link #killHard()}
  * and {@link #start()}. {@link #close()} stops the process tree and deletes the directory.
+ * {@link #unpack()} gives a single-member cluster of its own; {@link #unpackCluster(int, Map)}
+ * gives the members of one cluster, each knowing all peers through {@code ETCD_INITIAL_CLUSTER}.
  */
 public final class KetcdNode implements AutoCloseable {
 
@@ -32,26 +34,80 @@ public final class KetcdNode implements AutoCloseable {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
     private final Path home;
+    private final String name;
+    /** ETCD_* settings beyond this node's own URLs (a cluster's membership, timeouts); empty for a single node. */
+    private final Map<String, String> settings;
     private final int clientPort;
     private final int httpPort;
     private final int peerPort;
     private final int sshPort;
     private final int rmiRegistryPort;
     private final int rmiServerPort;
-    private Process launcher;
+    private volatile Process launcher; // started and stopped from a test thread, possibly not the one that reads it
 
-    private KetcdNode(Path home, int[] ports) {
+    /** Ports a node listens on: client, HTTP, peer, ssh, RMI registry, RMI server. */
+    private static final int PORTS_PER_NODE = 6;
+
+    private KetcdNode(Path home, String name, Map<String, String> settings, int[] ports, int offset) {
         this.home = home;
-        this.clientPort = ports[0];
-        this.httpPort = ports[1];
-        this.peerPort = ports[2];
-        this.sshPort = ports[3];
-        this.rmiRegistryPort = ports[4];
-        this.rmiServerPort = ports[5];
+        this.name = name;
+        this.settings = Map.copyOf(settings);
+        this.clientPort = ports[offset];
+        this.httpPort = ports[offset + 1];
+        this.peerPort = ports[offset + 2];
+        this.sshPort = ports[offset + 3];
+        this.rmiRegistryPort = ports[offset + 4];
+        this.rmiServerPort = ports[offset + 5];
     }
 
     /** Unpacks the distribution under test into a new directory below {@code ketcd.itest.dir}. */
     public static KetcdNode unpack() {
+        return new KetcdNode(unpackHome(), "itest", Map.of(), FreePorts.allocate(PORTS_PER_NODE), 0);
+    }
+
+    /**
+     * Unpacks {@code size} copies of the distribution as the members {@code m1..m<size>} of one new
+     * cluster: all ports are chosen together before any member starts, each member gets
+     * {@code ETCD_INITIAL_CLUSTER} with every member's peer URL, {@code ETCD_INITIAL_CLUSTER_STATE=new}
+     * and a token of its own cluster (so members of two test clusters never join each other), plus
+     * {@code settings} (e.g. {@code ETCD_ELECTION_TIMEOUT}). Nothing is started.
+     */
+    public static List<KetcdNode> unpackCluster(int size, Map<String, String> settings) {
+        int[] ports = FreePorts.allocate(PORTS_PER_NODE * size);
+        List<String> initialCluster = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            initialCluster.add(memberName(i) + "=" + peerUrl(ports[PORTS_PER_NODE * i + 2]));
+        }
+        List<Path> homes = new ArrayList<>();
+        try {
+            for (int i = 0; i < size; i++) {
+                homes.add(unpackHome());
+            }
+        } catch (RuntimeException | Error e) {
+            homes.forEach(KetcdNode::deleteTree);
+            throw e;
+        }
+        Map<String, String> env = new HashMap<>(settings);
+        env.put("ETCD_INITIAL_CLUSTER", String.join(",", initialCluster));
+        env.put("ETCD_INITIAL_CLUSTER_STATE", "new");
+        // the first member's directory name is unique below ketcd.itest.dir, so the token is too
+        env.put("ETCD_INITIAL_CLUSTER_TOKEN", "itest-" + homes.get(0).getFileName());
+        List<KetcdNode> members = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            members.add(new KetcdNode(homes.get(i), memberName(i), env, ports, PORTS_PER_NODE * i));
+        }
+        return List.copyOf(members);
+    }
+
+    private static String memberName(int index) {
+        return "m" + (index + 1);
+    }
+
+    private static String peerUrl(int port) {
+        return "http://127.0.0.1:" + port;
+    }
+
+    private static Path unpackHome() {
         Path archive = Paths.get(requiredProperty("ketcd.assembly"));
         if (!Files.isRegularFile(archive)) {
             throw new AssertionError("the distribution archive is missing: " + archive
@@ -62,7 +118,7 @@ public final class KetcdNode implements AutoCloseable {
             Path home = Files.createTempDirectory(parent, "node-");
             Exec.run(List.of("tar", "-xzf", archive.toString(), "-C", home.toString(), "--strip-components=1"),
                     System.getenv(), home, null, Duration.ofMinutes(2)).assertSuccess();
-            return new KetcdNode(home, FreePorts.allocate(6));
+            return home;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -182,12 +238,16 @@ public final class KetcdNode implements AutoCloseable {
         }
     }
 
-    /** The variables the node runs with: this JVM's, less any etcd/Karaf settings, plus the ports. */
+    /**
+     * The variables the node runs with: this JVM's, less any etcd/Karaf settings, plus the ports,
+     * the name and, for a cluster member, the cluster's settings.
+     */
     public Map<String, String> environment() {
         Map<String, String> env = baseEnvironment();
-        String client = "http://127.0.0.1:" + clientPort;
-        String peer = "http://127.0.0.1:" + peerPort;
-        env.put("ETCD_NAME", "itest");
+        env.putAll(settings);
+        String client = clientUrl();
+        String peer = peerUrl(peerPort);
+        env.put("ETCD_NAME", name);
         env.put("ETCD_LISTEN_CLIENT_URLS", client);
         env.put("ETCD_ADVERTISE_CLIENT_URLS", client);
         env.put("ETCD_LISTEN_CLIENT_HTTP_URLS", "http://127.0.0.1:" + httpPort);
@@ -217,15 +277,20 @@ public final class KetcdNode implements AutoCloseable {
 
     /** Runs etcdctl 3.4 against this node's client URL. */
     public Exec.Result etcdctl(byte[] stdin, String... args) {
+        return etcdctl(List.of(this), stdin, args);
+    }
+
+    /** Runs etcdctl 3.4 with {@code --endpoints} listing the client URLs of {@code nodes}, in order. */
+    public static Exec.Result etcdctl(List<KetcdNode> nodes, byte[] stdin, String... args) {
         List<String> command = new ArrayList<>();
         command.add(System.getProperty("ketcd.etcdctl", "/usr/bin/etcdctl"));
-        command.add("--endpoints=127.0.0.1:" + clientPort);
+        command.add("--endpoints=" + String.join(",", nodes.stream().map(n -> "127.0.0.1:" + n.clientPort).toList()));
         command.add("--dial-timeout=10s");
         command.add("--command-timeout=30s");
         command.addAll(List.of(args));
         Map<String, String> env = baseEnvironment();
         env.put("ETCDCTL_API", "3");
-        return Exec.run(command, env, home, stdin, Duration.ofSeconds(90));
+        return Exec.run(command, env, nodes.get(0).home, stdin, Duration.ofSeconds(90));
     }
 
     /**
@@ -242,6 +307,15 @@ public final class KetcdNode implements AutoCloseable {
 
     public String clientUrl() {
         return "http://127.0.0.1:" + clientPort;
+    }
+
+    public String peerUrl() {
+        return peerUrl(peerPort);
+    }
+
+    /** ETCD_NAME: {@code itest} for a single node, {@code m1..} for the members of a cluster. */
+    public String name() {
+        return name;
     }
 
     public int clientPort() {
