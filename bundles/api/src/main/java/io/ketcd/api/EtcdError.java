@@ -66,4 +66,17 @@ public enum EtcdError {
     public EtcdException exception() {
         return new EtcdException(this);
     }
+
+    /**
+     * The error whose message is {@code message}, as one member tells another over the peer
+     * port (etcd sends the error's text there, not its code).
+     */
+    public static java.util.Optional<EtcdError> fromMessage(String message) {
+        for (EtcdError e : values()) {
+            if (e.message.equals(message == null ? null : message.trim())) {
+                return java.util.Optional.of(e);
+            }
+        }
+        return java.util.Optional.empty();
+    }
 }

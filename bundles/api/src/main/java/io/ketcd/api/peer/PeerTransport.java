@@ -1,5 +1,6 @@
 package io.ketcd.api.peer;
 
+import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
 
 import java.net.InetSocketAddress;
@@ -7,6 +8,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -42,6 +44,13 @@ public interface PeerTransport extends AutoCloseable {
 
     /** Stops talking to a member and closes its connections. */
     void removePeer(long memberId);
+
+    /**
+     * Asks the leader {@code leaderId} to promote the learner {@code memberId} (etcd's forwarded
+     * promote). Completes with the members the leader answers, or fails with the {@link
+     * io.ketcd.api.EtcdException} the leader answered, or {@code TIMEOUT} if it did not answer.
+     */
+    CompletableFuture<List<Member>> promoteMember(long leaderId, long memberId);
 
     /** Since when the peer has had a working connection, empty while it is inactive or unknown. */
     Optional<Instant> activeSince(long memberId);

@@ -6,6 +6,7 @@ import io.ketcd.proto.raftpb.Message;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -48,4 +49,12 @@ public interface RaftReceiver {
 
     /** The current members, served on the peer {@code /members} endpoint. */
     List<Member> members();
+
+    /**
+     * Promotes a learner on behalf of a follower that forwarded etcdctl's request (etcd's peer
+     * {@code POST /members/promote/<id>}): only a leader can tell whether the learner has caught
+     * up. Completes with the members after the change, or fails with an {@link
+     * io.ketcd.api.EtcdException} (member not found, not a learner, learner not ready, not leader).
+     */
+    CompletableFuture<List<Member>> promoteMember(long memberId);
 }
