@@ -63,7 +63,7 @@ public final class KetcdServer implements EtcdServer, Closeable {
     private KetcdServer(ServerConfig config, ServerCore core) {
         this.config = config;
         this.core = core;
-        this.memberChanges = new MemberChanges(core, config.initialClusterToken());
+        this.memberChanges = core.memberChanges();
         // etcd: 5 s plus two election timeouts, for a request to be proposed, committed and applied.
         this.requestTimeoutMillis = 5000 + 2 * config.electionTimeout().toMillis();
     }

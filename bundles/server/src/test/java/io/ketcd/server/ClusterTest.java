@@ -243,6 +243,10 @@ class ClusterTest {
         assertThat(added.getMember().getIsLearner()).isTrue();
         assertThat(added.getMembersList()).hasSize(4);
 
+        KetcdServer follower = all.stream().filter(s -> s != leader).findFirst().orElseThrow();
+        // the follower forwards the promotion to the leader, which sees that m4 has nothing yet
+        assertThat(errorOf(follower.memberPromote(MemberPromoteRequest.newBuilder()
+                .setID(added.getMember().getID()).build()))).isEqualTo(EtcdError.LEARNER_NOT_READY);
         KetcdServer m4 = start("m4", Map.of("initial-cluster-state", "existing",
                 "initial-cluster", CLUSTER + ",m4=http://m4:2380"));
         assertThat(m4.memberId()).isEqualTo(added.getMember().getID());
@@ -256,7 +260,7 @@ class ClusterTest {
         awaitTrue("the learner knows it is one", () -> status(m4).getIsLearner());
         awaitTrue("the learner is promoted", () -> {
             try {
-                await(leader.memberPromote(MemberPromoteRequest.newBuilder().setID(m4.memberId()).build()));
+                await(follower.memberPromote(MemberPromoteRequest.newBuilder().setID(m4.memberId()).build()));
                 return true;
             } catch (Exception e) {
                 return false;

@@ -1,11 +1,13 @@
 package io.ketcd.server;
 
+import io.ketcd.api.EtcdError;
 import io.ketcd.api.peer.PeerTransport;
 import io.ketcd.api.peer.PeerTransportConfig;
 import io.ketcd.api.peer.PeerTransportFactory;
 import io.ketcd.api.peer.RaftReceiver;
 import io.ketcd.api.peer.RemoteCluster;
 import io.ketcd.api.peer.SnapshotPayload;
+import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
 
 import java.io.ByteArrayInputStream;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -105,6 +108,15 @@ final class InMemoryNetwork implements PeerTransportFactory, AutoCloseable {
 
             @Override
             public void removePeer(long memberId) {
+            }
+
+            @Override
+            public CompletableFuture<List<Member>> promoteMember(long leaderId, long memberId) {
+                Node leader = nodes.get(leaderId);
+                if (leader == null || !linked(self, leaderId)) {
+                    return CompletableFuture.failedFuture(EtcdError.TIMEOUT.exception());
+                }
+                return leader.receiver().promoteMember(memberId);
             }
 
             @Override

@@ -71,9 +71,8 @@ public final class MemberChanges {
     }
 
     /**
-     * Promotes a learner. The leader checks that the learner has caught up; a follower cannot see
-     * the learner's progress and proposes without that check (etcd forwards the request to the
-     * leader over the peer port instead).
+     * Promotes a learner once it has caught up. Only the leader sees the learner's progress, so a
+     * follower forwards the request to it over the peer port, as etcd does.
      */
     public CompletableFuture<Result> promote(long id) {
         Member m = find(core.members(), id);
@@ -81,7 +80,12 @@ public final class MemberChanges {
             throw EtcdError.MEMBER_NOT_LEARNER.exception();
         }
         if (!core.isLeader()) {
-            return propose(ConfChangeType.ConfChangeAddNode, m.toBuilder().setIsLearner(false).build());
+            long leader = core.leader();
+            if (leader == 0) {
+                throw EtcdError.NO_LEADER.exception();
+            }
+            return core.forwardPromote(leader, id).thenApply(members -> new Result(
+                    members.stream().filter(x -> x.getID() == id).findFirst().orElse(m), members));
         }
         return core.raftStatus().thenCompose(status -> {
             ProgressStatus leader = status.progress().get(status.id());

@@ -107,6 +107,7 @@ public final class ServerCore implements AutoCloseable {
     private final ExecutorService applyThread;
     private final ExecutorService readers;
     private final ScheduledExecutorService publisher;
+    private final MemberChanges memberChanges;
     /** Peers the transport knows, besides the members applied so far (a joining member's view). */
     private final Set<Long> peers = ConcurrentHashMap.newKeySet();
     private volatile PeerTransport transport;
@@ -137,6 +138,7 @@ public final class ServerCore implements AutoCloseable {
         this.readers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 named("ketcd-read"));
         this.publisher = Executors.newSingleThreadScheduledExecutor(named("ketcd-publish"));
+        this.memberChanges = new MemberChanges(this, config.initialClusterToken());
     }
 
     /**
@@ -321,6 +323,20 @@ public final class ServerCore implements AutoCloseable {
     /** The raft node's status (leader's progress of each member), read on the raft thread. */
     public CompletableFuture<RaftStatus> raftStatus() {
         return raftLoop.status();
+    }
+
+    /** The member changes of etcd's Cluster API, on this member. */
+    public MemberChanges memberChanges() {
+        return memberChanges;
+    }
+
+    /** Asks the leader to promote a learner (see {@link MemberChanges#promote}). */
+    CompletableFuture<List<Member>> forwardPromote(long leader, long learner) {
+        PeerTransport t = transport;
+        if (t == null) {
+            return CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
+        }
+        return t.promoteMember(leader, learner);
     }
 
     /** Whether a peer has had a working connection for at least {@code d}. */
@@ -597,6 +613,18 @@ public final class ServerCore implements AutoCloseable {
         @Override
         public List<Member> members() {
             return ServerCore.this.members();
+        }
+
+        @Override
+        public CompletableFuture<List<Member>> promoteMember(long id) {
+            if (!isLeader()) {
+                return CompletableFuture.failedFuture(EtcdError.NOT_LEADER.exception());
+            }
+            try {
+                return memberChanges.promote(id).thenApply(MemberChanges.Result::members);
+            } catch (EtcdException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
     }
 
