@@ -1,7 +1,9 @@
 package io.ketcd.peer.internal;
 
+import io.ketcd.api.EtcdError;
 import io.ketcd.api.peer.PeerTransportConfig;
 import io.ketcd.api.peer.RaftReceiver;
+import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
 
@@ -11,6 +13,8 @@ import java.io.StreamCorruptedException;
 import java.io.EOFException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import org.glassfish.grizzly.http.Method;
 import org.glassfish.grizzly.http.server.HttpHandler;
@@ -22,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * etcd's peer handler: {@code /raft} (pipeline), {@code /raft/stream/}, {@code /raft/snapshot},
- * {@code /raft/probing}, {@code /version} and {@code /members}, with etcd's checks, status codes
+ * {@code /raft/probing}, {@code /version}, {@code /members} and {@code /members/promote/<id>}, with etcd's checks, status codes
  * and error texts (Go's {@code http.Error}: text/plain, the text and a newline). Every rejected
  * request is logged once at WARN with the remote address and the reason; nothing of it reaches
  * the receiver. Runs on Grizzly's worker threads; a stream request keeps its thread for the
@@ -67,6 +71,8 @@ final class PeerHandler extends HttpHandler {
                 write(response, HttpStatus.OK_200, JSON,
                         "{\"etcdserver\":\"" + config.serverVersion() + "\",\"etcdcluster\":\"" + config.clusterVersion() + "\"}");
             }
+        } else if (path.startsWith(MemberPromote.PREFIX)) {
+            promote(request, response, path.substring(MemberPromote.PREFIX.length()));
         } else if (path.equals("/members")) {
             if (allow(request, response, Method.GET)) {
                 response.setHeader(PeerHeaders.CLUSTER_ID, Ids.hex(config.clusterId()));
@@ -213,6 +219,68 @@ final class PeerHandler extends HttpHandler {
         response.setStatus(HttpStatus.OK_200);
         response.flush();
         peer.writer(type).serve(response.getOutputStream());
+    }
+
+    // ---- POST /members/promote/{decimal id}
+
+    /**
+     * etcd's peerMemberPromoteHandler: no cluster or sender checks (etcd's follower sends no peer
+     * headers here). The receiver's future is awaited with the response suspended, bounded by the
+     * request timeout; the answer is written on the transport's promote thread.
+     */
+    private void promote(Request request, Response response, String idText) throws IOException {
+        if (!allow(request, response, Method.POST)) {
+            return;
+        }
+        response.setHeader(PeerHeaders.CLUSTER_ID, Ids.hex(config.clusterId()));
+        long id;
+        try {
+            id = MemberPromote.parseId(idText);
+        } catch (NumberFormatException e) {
+            // etcd: strconv.ParseUint fails -> 404 "member <id> not found in cluster"
+            reject(request, response, HttpStatus.NOT_FOUND_404, "member " + idText + " not found in cluster", "not a decimal member id");
+            return;
+        }
+        MemberPromote promote = transport.promote();
+        if (!promote.acquireServer()) {
+            reject(request, response, HttpStatus.INTERNAL_SERVER_ERROR_500, EtcdError.TOO_MANY_REQUESTS.message(),
+                    MemberPromote.MAX_IN_FLIGHT + " promotes in flight");
+            return;
+        }
+        CompletableFuture<List<Member>> future;
+        try {
+            future = receiver.promoteMember(id);
+            if (future == null) {
+                future = CompletableFuture.failedFuture(new IllegalStateException("the receiver returned no future"));
+            }
+        } catch (RuntimeException e) {
+            future = CompletableFuture.failedFuture(e);
+        }
+        String remote = request.getRemoteAddr() + ":" + request.getRemotePort();
+        response.suspend();
+        promote.bounded(future).whenCompleteAsync((members, failure) -> {
+            try {
+                if (failure == null) {
+                    write(response, HttpStatus.OK_200, JSON, MembersJson.write(members));
+                    LOG.info("{}: promoted member {} for {}", Ids.hex(config.memberId()), Ids.hex(id), remote);
+                } else {
+                    int status = MemberPromote.status(failure);
+                    LOG.warn("{}: failed to promote member {} for {}: {} {}", Ids.hex(config.memberId()), Ids.hex(id), remote, status,
+                            MemberPromote.unwrap(failure).toString());
+                    response.setHeader("X-Content-Type-Options", "nosniff");
+                    write(response, HttpStatus.getHttpStatus(status), TEXT_PLAIN, MemberPromote.text(failure) + "\n");
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("{}: cannot answer the promote of {} to {}: {}", Ids.hex(config.memberId()), Ids.hex(id), remote, e.toString());
+            } finally {
+                promote.releaseServer();
+                try {
+                    response.resume();
+                } catch (RuntimeException e) {
+                    LOG.debug("{}: resuming the promote answer to {}: {}", Ids.hex(config.memberId()), remote, e.toString());
+                }
+            }
+        }, promote.executor());
     }
 
     // ---- checks

@@ -1,9 +1,11 @@
 package io.ketcd.peer.internal;
 
+import io.ketcd.api.EtcdError;
 import io.ketcd.api.peer.PeerTransport;
 import io.ketcd.api.peer.PeerTransportConfig;
 import io.ketcd.api.peer.RaftReceiver;
 import io.ketcd.api.peer.SnapshotPayload;
+import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
 
@@ -20,8 +22,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * #WORKERS}, each stream a peer reads from us holds one); per peer 2 stream readers and {@link
  * Pipeline#CONNECTIONS} pipeline senders; the JDK HTTP client's executor (at most {@link
  * #HTTP_THREADS}); at most {@link #SNAPSHOT_THREADS} snapshot senders with {@link
- * #SNAPSHOT_QUEUE} waiting. Queues: per peer two stream queues of {@link StreamWriter#QUEUE_BOUND}
+ * #SNAPSHOT_QUEUE} waiting; one promote thread (timeouts and answers of forwarded promotes, at most
+ * {@link MemberPromote#MAX_IN_FLIGHT} each way). Queues: per peer two stream queues of {@link StreamWriter#QUEUE_BOUND}
  * and a pipeline queue of {@link Pipeline#QUEUE_BOUND} messages; Grizzly's worker queue {@link
  * #WORKER_QUEUE} tasks.
  */
@@ -68,6 +73,8 @@ public final class PeerTransportImpl implements PeerTransport {
     private volatile HttpClient client;
     private final ThreadPoolExecutor snapshotExecutor;
     private volatile SnapshotSender snapshotSender;
+    private final ScheduledThreadPoolExecutor promoteExecutor;
+    private final MemberPromote promote;
     private final Map<Long, Peer> peers = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     final Map<Path, LongAdder> received = counters();
@@ -87,6 +94,11 @@ public final class PeerTransportImpl implements PeerTransport {
         this.snapshotExecutor = new ThreadPoolExecutor(SNAPSHOT_THREADS, SNAPSHOT_THREADS, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(SNAPSHOT_QUEUE), new NamedThreads(prefix + "-snapshot"));
         this.snapshotSender = new SnapshotSender(config, receiver, client, timeouts);
+        this.promoteExecutor = new ScheduledThreadPoolExecutor(1, new NamedThreads(prefix + "-promote"));
+        this.promoteExecutor.setRemoveOnCancelPolicy(true);
+        this.promoteExecutor.setKeepAliveTime(30, TimeUnit.SECONDS);
+        this.promoteExecutor.allowCoreThreadTimeOut(true);
+        this.promote = new MemberPromote(config, client, timeouts, promoteExecutor);
     }
 
     static HttpClient newClient(ThreadPoolExecutor executor, Timeouts timeouts) {
@@ -214,6 +226,10 @@ public final class PeerTransportImpl implements PeerTransport {
         return peers.get(id);
     }
 
+    MemberPromote promote() {
+        return promote;
+    }
+
     @Override
     public void send(List<Message> messages) {
         for (Message m : messages) {
@@ -300,6 +316,34 @@ public final class PeerTransportImpl implements PeerTransport {
         }
     }
 
+    /**
+     * etcd's forwarded promote: {@code POST /members/promote/<id>} to the leader's current URL
+     * ({@link MemberPromote} has the answers and their errors). A leader that is not a peer (0,
+     * unknown) fails with {@code NO_LEADER}; this member as the leader asks the local receiver.
+     */
+    @Override
+    public CompletableFuture<List<Member>> promoteMember(long leaderId, long memberId) {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
+        }
+        if (leaderId == config.memberId()) {
+            CompletableFuture<List<Member>> local;
+            try {
+                local = receiver.promoteMember(memberId);
+            } catch (RuntimeException e) {
+                local = CompletableFuture.failedFuture(e);
+            }
+            return promote.bounded(local == null ? CompletableFuture.failedFuture(new IllegalStateException("no future")) : local);
+        }
+        Peer leader = peers.get(leaderId);
+        if (leader == null) {
+            LOG.warn("{}: cannot forward the promote of {}: the leader {} is not a known peer", Ids.hex(config.memberId()),
+                    Ids.hex(memberId), Ids.hex(leaderId));
+            return CompletableFuture.failedFuture(EtcdError.NO_LEADER.exception());
+        }
+        return promote.forward(leader, memberId);
+    }
+
     @Override
     public Optional<Instant> activeSince(long memberId) {
         Peer p = peers.get(memberId);
@@ -330,10 +374,13 @@ public final class PeerTransportImpl implements PeerTransport {
         }
         snapshotExecutor.shutdownNow();
         httpExecutor.shutdownNow();
+        promoteExecutor.shutdownNow();
+        promote.close();
         client = null;
         try {
             snapshotExecutor.awaitTermination(5, TimeUnit.SECONDS);
             httpExecutor.awaitTermination(5, TimeUnit.SECONDS);
+            promoteExecutor.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

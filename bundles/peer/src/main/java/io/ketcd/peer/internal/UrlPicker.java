@@ -24,6 +24,11 @@ final class UrlPicker {
         return urls.get(picked);
     }
 
+    /** How many URLs the peer has. */
+    synchronized int size() {
+        return urls.size();
+    }
+
     /** {@code url} failed: the next pick is another URL, unless the picker moved on already. */
     synchronized void unreachable(URI url) {
         if (url.equals(urls.get(picked))) {

@@ -14,6 +14,14 @@
  *   <li>{@code POST /raft/snapshot}: one frame holding the {@code MsgSnap}, then the snapshot
  *       payload in chunks (below).</li>
  *   <li>{@code GET /raft/probing}, {@code GET /version}, {@code GET /members}: as etcd.</li>
+ *   <li>{@code POST /members/promote/<decimal id>}: etcd's forwarded promote, sent by a follower
+ *       to the leader ({@code PeerTransport.promoteMember}) and answered from {@code
+ *       RaftReceiver.promoteMember} with the response suspended, bounded by {@link
+ *       io.ketcd.peer.internal.Timeouts#requestTimeout()}: 200 and the {@code /members} JSON;
+ *       404 member not found (also, as etcd, {@code member <id> not found in cluster} for an id
+ *       that is not decimal); 412 not a learner / learner not ready; 500 with the error's text
+ *       for any other error. No header checks (etcd's follower sends none here). {@link
+ *       io.ketcd.peer.internal.MemberPromote} has the client's mapping back to errors.</li>
  * </ul>
  *
  * <h2>Wire format</h2>
@@ -58,6 +66,7 @@
  * of 4096 messages per stream and 64 for the pipeline (etcd's sizes); a full queue drops the
  * message and reports the peer unreachable. Per transport: up to 64 threads for the JDK HTTP
  * client, 2 snapshot senders with 4 waiting snapshots (more are refused and reported failed), and
- * a 256 KiB pipe per snapshot in flight. Nothing is unbounded.
+ * a 256 KiB pipe per snapshot in flight, one promote thread (timeouts and answers) with at most 16
+ * promotes in flight each way. Nothing is unbounded.
  */
 package io.ketcd.peer.internal;

@@ -1,5 +1,6 @@
 package io.ketcd.peer.internal;
 
+import io.ketcd.api.EtcdError;
 import io.ketcd.api.peer.RaftReceiver;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
@@ -9,6 +10,7 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,6 +32,11 @@ final class RecordingReceiver implements RaftReceiver {
     final Set<Long> removed = ConcurrentHashMap.newKeySet();
     volatile List<Member> memberList = List.of();
     volatile boolean accept = true;
+    /** Ids the transport asked to promote, in order. */
+    final List<Long> promoteRequests = new CopyOnWriteArrayList<>();
+    /** How to answer a promote; by default the member is not found. */
+    volatile java.util.function.LongFunction<CompletableFuture<List<Member>>> promote =
+            id -> CompletableFuture.failedFuture(EtcdError.MEMBER_NOT_FOUND.exception());
     volatile SnapshotSink snapshotSink = (m, in) -> in.transferTo(java.io.OutputStream.nullOutputStream());
 
     RecordingReceiver(long... memberIds) {
@@ -83,6 +90,12 @@ final class RecordingReceiver implements RaftReceiver {
     @Override
     public List<Member> members() {
         return memberList;
+    }
+
+    @Override
+    public CompletableFuture<List<Member>> promoteMember(long memberId) {
+        promoteRequests.add(memberId);
+        return promote.apply(memberId);
     }
 
     List<Message> processedOf(java.util.function.Predicate<Message> filter) {
