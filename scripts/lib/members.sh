@@ -17,6 +17,14 @@
 
 : "${ETCD_BIN:=etcd}"
 
+# flag_of ETCD_FOO_BAR=value: the etcd flag the variable stands for (foo-bar)
+flag_of() {
+  local key=${1%%=*}
+  key=${key#ETCD_}
+  key=${key,,}
+  echo "${key//_/-}"
+}
+
 # member_start KIND DIR NAME CLIENT_PORT PEER_PORT HTTP_PORT SSH_PORT RMI_REGISTRY_PORT RMI_SERVER_PORT
 #              INITIAL_CLUSTER [STATE] [TOKEN]
 # Starts one member in the background and returns at once; writes DIR/pid. KIND is etcd, ketcd
@@ -41,7 +49,17 @@ member_start() {
       rm -rf "$dir/karaf"
       cp -r "$KETCD_DIST" "$dir/karaf"
       rm -rf "$dir/karaf/data" "$dir/karaf/ketcd-data" # Karaf's cache and any node data of the original
-      env "${env[@]}" ETCD_LISTEN_CLIENT_HTTP_URLS="http://127.0.0.1:$http" \
+      # each copy is configured as an operator would: its own etc/io.ketcd.server.cfg
+      local kv
+      {
+        echo "# written by scripts/lib/members.sh for member $name"
+        for kv in "${env[@]}"; do
+          echo "$(flag_of "$kv") = ${kv#*=}"
+        done
+        echo "listen-client-http-urls = http://127.0.0.1:$http"
+      } >"$dir/karaf/etc/io.ketcd.server.cfg"
+      # ETCD_DATA_DIR (the same value as in the file) marks the member's processes for 'stop'
+      env ETCD_DATA_DIR="$dir/data" \
         KETCD_SSH_PORT="$ssh" KETCD_RMI_REGISTRY_PORT="$rmi_registry" KETCD_RMI_SERVER_PORT="$rmi_server" \
         setsid "$dir/karaf/bin/karaf" server >"$dir/server.log" 2>&1 </dev/null &
       ;;
@@ -49,11 +67,10 @@ member_start() {
       [ -f "$KETCD_JAR" ] || { echo "no bench jar at '$KETCD_JAR'" >&2; return 1; }
       # the embedded launcher takes flags, not the environment: ETCD_FOO_BAR=v becomes --foo-bar=v
       # (the defaults of state and token are left out, for launchers that predate those keys)
-      local -a flags=(--listen-client-http-urls="http://127.0.0.1:$http") kv key
+      local -a flags=(--listen-client-http-urls="http://127.0.0.1:$http") kv
       for kv in "${env[@]}"; do
         case "$kv" in ETCD_INITIAL_CLUSTER_STATE=new | ETCD_INITIAL_CLUSTER_TOKEN=etcd-cluster) continue ;; esac
-        key=${kv%%=*}; key=${key#ETCD_}; key=${key,,}
-        flags+=("--${key//_/-}=${kv#*=}")
+        flags+=("--$(flag_of "$kv")=${kv#*=}")
       done
       setsid java -cp "$KETCD_JAR" io.ketcd.bench.EmbeddedMain "${flags[@]}" >"$dir/server.log" 2>&1 </dev/null &
       ;;
