@@ -1,11 +1,12 @@
 package io.ketcd.server;
 
+import static io.ketcd.server.Futures.await;
+import static io.ketcd.server.Futures.errorOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 
 import io.ketcd.api.EtcdError;
-import io.ketcd.api.EtcdException;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.etcdserverpb.MemberAddRequest;
 import io.ketcd.proto.etcdserverpb.MemberPromoteRequest;
@@ -20,8 +21,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -84,9 +83,6 @@ class ClusterTest {
         return RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8(k)).setSerializable(serializable).build();
     }
 
-    private static <T> T await(CompletableFuture<T> f) throws Exception {
-        return f.get(20, TimeUnit.SECONDS);
-    }
 
     private static void awaitTrue(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -136,17 +132,6 @@ class ClusterTest {
         return r.getKvsCount() == 0 ? null : r.getKvs(0).getValue().toStringUtf8();
     }
 
-    private static EtcdError errorOf(CompletableFuture<?> f) {
-        try {
-            f.get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(EtcdException.class);
-            return ((EtcdException) e.getCause()).error();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-        throw new AssertionError("expected the request to fail");
-    }
 
     @Test
     void writesThroughAnyMemberAreReadLinearizablyEverywhere() throws Exception {
@@ -244,6 +229,13 @@ class ClusterTest {
         assertThat(added.getMembersList()).hasSize(4);
 
         KetcdServer follower = all.stream().filter(s -> s != leader).findFirst().orElseThrow();
+        awaitTrue("the follower knows the learner", () -> {
+            try {
+                return await(follower.memberList()).getMembersCount() == 4;
+            } catch (Exception e) {
+                return false;
+            }
+        });
         // the follower forwards the promotion to the leader, which sees that m4 has nothing yet
         assertThat(errorOf(follower.memberPromote(MemberPromoteRequest.newBuilder()
                 .setID(added.getMember().getID()).build()))).isEqualTo(EtcdError.LEARNER_NOT_READY);

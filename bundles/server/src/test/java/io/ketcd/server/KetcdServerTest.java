@@ -1,12 +1,13 @@
 package io.ketcd.server;
 
+import static io.ketcd.server.Futures.await;
+import static io.ketcd.server.Futures.errorOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 
 import io.ketcd.api.EtcdError;
-import io.ketcd.api.EtcdException;
 import io.ketcd.proto.etcdserverpb.Compare;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.PutResponse;
@@ -26,8 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,21 +52,7 @@ class KetcdServerTest {
         return RangeRequest.newBuilder().setKey(b(k)).build();
     }
 
-    private static <T> T await(CompletableFuture<T> f) throws Exception {
-        return f.get(10, TimeUnit.SECONDS);
-    }
 
-    private static EtcdError errorOf(CompletableFuture<?> f) {
-        try {
-            f.get(10, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(EtcdException.class);
-            return ((EtcdException) e.getCause()).error();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-        throw new AssertionError("expected the request to fail");
-    }
 
     @Test
     void newMemberHasEtcdsIdsAndAnsweresWithFullHeaders() throws Exception {

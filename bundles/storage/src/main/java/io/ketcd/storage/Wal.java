@@ -87,6 +87,8 @@ public final class Wal implements Closeable {
     private boolean closed;
     /** Set when a write failed: a file may end in a partial record, only reopening repairs it. */
     private boolean failed;
+    /** Whether the last segment holds bytes written by an unsynced {@link #save(HardState, List, boolean)}. */
+    private boolean unsynced;
 
     private Wal(Path dir, Path openKey, long segmentBytes, List<Segment> segments, Scan scan) {
         this.dir = dir;
@@ -320,6 +322,16 @@ public final class Wal implements Closeable {
      *     and must be reopened (which repairs a partial write)
      */
     public void save(HardState state, List<Entry> entries) throws IOException {
+        save(state, entries, true);
+    }
+
+    /**
+     * As {@link #save(HardState, List)}, but without the fsync when {@code sync} is false: for a
+     * call where nothing must be durable before the caller goes on (etcd's {@code mustSync} is
+     * false when only the commit index moved, which a restart learns again from the leader). The
+     * next synced write, a segment cut or {@link #close()} makes it durable too.
+     */
+    public void save(HardState state, List<Entry> entries, boolean sync) throws IOException {
         checkUsable();
         boolean saveState = state != null && !state.equals(HardState.getDefaultInstance())
                 && (!entries.isEmpty() || !state.equals(lastState));
@@ -333,7 +345,7 @@ public final class Wal implements Closeable {
         if (saveState) {
             encoder.add(STATE, state.toByteString());
         }
-        append();
+        append(sync);
         if (!entries.isEmpty()) {
             lastIndex = entries.get(entries.size() - 1).getIndex();
         }
@@ -402,6 +414,9 @@ public final class Wal implements Closeable {
         }
         closed = true;
         try {
+            if (!failed) {
+                syncTail();
+            }
             for (Segment segment : segments) {
                 segment.close();
             }
@@ -410,19 +425,40 @@ public final class Wal implements Closeable {
         }
     }
 
-    /** Writes what the encoder holds to the last segment and fsyncs it. */
+    /** Writes what the encoder holds to the last segment and fsyncs it (with anything unsynced before). */
     private void append() throws IOException {
+        append(true);
+    }
+
+    private void append(boolean sync) throws IOException {
         ByteBuffer frames = encoder.drain();
         int length = frames.remaining();
         try {
             FileChannel channel = segments.get(segments.size() - 1).channel;
             writeFully(channel, frames, end);
-            channel.force(false);
+            if (sync) {
+                channel.force(false);
+            }
         } catch (IOException | RuntimeException e) {
             failed = true;
             throw e;
         }
         end += length;
+        unsynced = !sync;
+    }
+
+    /** Makes an unsynced tail of the last segment durable. */
+    private void syncTail() throws IOException {
+        if (!unsynced) {
+            return;
+        }
+        try {
+            segments.get(segments.size() - 1).channel.force(false);
+        } catch (IOException | RuntimeException e) {
+            failed = true;
+            throw e;
+        }
+        unsynced = false;
     }
 
     /**
@@ -435,6 +471,7 @@ public final class Wal implements Closeable {
         if (end < segmentBytes) {
             return;
         }
+        syncTail();
         Segment current = segments.get(segments.size() - 1);
         String name = segmentName(current.seq + 1, lastIndex + 1);
         encoder.add(CRC, ByteString.EMPTY);

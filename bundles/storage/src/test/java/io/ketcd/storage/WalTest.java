@@ -111,6 +111,23 @@ class WalTest {
     }
 
     @Test
+    void unsyncedSavesAreWrittenAndKeptAcrossSegmentCutsAndClose() throws IOException {
+        Path dir = tmp.resolve("unsynced");
+        try (Wal wal = Wal.create(dir, METADATA, 4096)) {
+            for (long i = 1; i <= 100; i++) {
+                wal.save(state(1, 1, i - 1), entries(i, i, 1), true);
+                // only the commit index moves: written, synced by the next synced save or cut
+                wal.save(state(1, 1, i), List.of(), false);
+            }
+            assertThat(wal.segmentFiles()).hasSizeGreaterThan(1);
+        }
+        WalContents contents = reopen(dir);
+        assertThat(contents.entries()).extracting(Entry::getIndex).containsExactlyElementsOf(
+                LongStream.rangeClosed(1, 100).boxed().toList());
+        assertThat(contents.hardState()).isEqualTo(state(1, 1, 100));
+    }
+
+    @Test
     void createRefusesAnExistingWalAndOpenNeedsOne() throws IOException {
         Path dir = tmp.resolve("wal");
         assertThatThrownBy(() -> Wal.open(dir)).isInstanceOf(NoSuchFileException.class);

@@ -92,19 +92,9 @@ final class BoundedPipe {
         }
     };
 
-    final InputStream source = new InputStream() {
+    final InputStream source = new BlockInputStream() {
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int r = read(one, 0, 1);
-            return r < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
+        protected int readBlock(byte[] b, int off, int len) throws IOException {
             synchronized (BoundedPipe.this) {
                 while (count == 0 && !writerClosed && failure == null) {
                     await(0);

@@ -84,7 +84,7 @@ final class SnapshotChunks {
      * The payload as the receiver reads it: ends (-1) at the terminator, throws {@link
      * EOFException} if the body ends before it. Does not close the request body.
      */
-    static final class Reader extends InputStream {
+    static final class Reader extends BlockInputStream {
         private final InputStream in;
         private final byte[] head = new byte[4];
         private int remaining;
@@ -106,17 +106,7 @@ final class SnapshotChunks {
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int r = read(one, 0, 1);
-            return r < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
+        protected int readBlock(byte[] b, int off, int len) throws IOException {
             if (ended) {
                 return -1;
             }

@@ -1,7 +1,6 @@
 package io.ketcd.peer.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
 import java.net.http.HttpResponse;
@@ -23,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * one being read and one queued): the peer's writes block in TCP when this reader falls behind.
  * {@link #close()} cancels the exchange, which closes the connection.
  */
-final class TimedBodyStream extends InputStream implements HttpResponse.BodySubscriber<TimedBodyStream> {
+final class TimedBodyStream extends BlockInputStream implements HttpResponse.BodySubscriber<TimedBodyStream> {
     private static final Object END = new Object();
 
     private final long timeoutNanos;
@@ -73,17 +72,7 @@ final class TimedBodyStream extends InputStream implements HttpResponse.BodySubs
     // ---- InputStream: called by the one reader thread
 
     @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int r = read(one, 0, 1);
-        return r < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-        if (len == 0) {
-            return 0;
-        }
+    protected int readBlock(byte[] b, int off, int len) throws IOException {
         while (current == null || !current.hasRemaining()) {
             if (buffers.hasNext()) {
                 current = buffers.next();

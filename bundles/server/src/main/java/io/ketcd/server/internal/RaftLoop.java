@@ -295,7 +295,8 @@ final class RaftLoop implements Runnable {
             if (rd.snapshot() != null) {
                 saveSnapshot(rd.snapshot());
             }
-            wal.save(rd.hardState(), rd.entries());
+            // a commit index that moved alone needs no fsync: a restart learns it again
+            wal.save(rd.hardState(), rd.entries(), rd.mustSync());
         } catch (IOException e) {
             throw new UncheckedIOException("failed to persist raft state to the WAL", e);
         }
