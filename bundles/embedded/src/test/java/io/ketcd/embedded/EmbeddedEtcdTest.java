@@ -133,4 +133,35 @@ class EmbeddedEtcdTest {
             assertThat(version.body()).isEqualTo("{\"etcdserver\":\"3.4.23\",\"etcdcluster\":\"3.4.0\"}");
         }
     }
+
+    /** etcd's startup rule: when a later listener cannot open, the ones already open are closed again. */
+    @Test
+    void aClientPortInUseFailsTheStartAndReleasesThePeerPort() throws Exception {
+        int peerPort;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            peerPort = probe.getLocalPort();
+        }
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            assertThatThrownBy(() -> EmbeddedEtcd.start(Map.of(
+                    "data-dir", dir.resolve("node").toString(),
+                    "listen-client-urls", "http://127.0.0.1:" + taken.getLocalPort(),
+                    "listen-client-http-urls", "http://127.0.0.1:0",
+                    "listen-peer-urls", "http://127.0.0.1:" + peerPort)))
+                    .isInstanceOf(java.io.IOException.class);
+        }
+        // Grizzly closes its server socket on its selector thread, moments after close() returns
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try (java.net.ServerSocket again = new java.net.ServerSocket(peerPort, 50,
+                    java.net.InetAddress.getByName("127.0.0.1"))) {
+                assertThat(again.getLocalPort()).isEqualTo(peerPort);
+                return;
+            } catch (java.net.BindException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the peer port " + peerPort + " stayed bound after the failed start", e);
+                }
+                Thread.onSpinWait();
+            }
+        }
+    }
 }
