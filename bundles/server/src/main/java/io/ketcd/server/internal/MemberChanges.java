@@ -30,6 +30,12 @@ public final class MemberChanges {
 
     /** The member a change concerns and the members after it. */
     public record Result(Member member, List<Member> members) {
+
+        /** {@code member} as {@code members} now list it, or as proposed if they no longer do (removed). */
+        static Result of(Member member, List<Member> members) {
+            return new Result(members.stream().filter(m -> m.getID() == member.getID()).findFirst().orElse(member),
+                    members);
+        }
     }
 
     public MemberChanges(ServerCore core, String clusterToken) {
@@ -84,8 +90,7 @@ public final class MemberChanges {
             if (leader == 0) {
                 throw EtcdError.NO_LEADER.exception();
             }
-            return core.forwardPromote(leader, id).thenApply(members -> new Result(
-                    members.stream().filter(x -> x.getID() == id).findFirst().orElse(m), members));
+            return core.forwardPromote(leader, id).thenApply(members -> Result.of(m, members));
         }
         return core.raftStatus().thenCompose(status -> {
             ProgressStatus leader = status.progress().get(status.id());
@@ -100,8 +105,7 @@ public final class MemberChanges {
     private CompletableFuture<Result> propose(ConfChangeType type, Member member) {
         ConfChange cc = ConfChange.newBuilder().setId(core.nextRequestId()).setType(type)
                 .setNodeId(member.getID()).setContext(member.toByteString()).build();
-        return core.proposeConfChange(cc).thenApply(members -> new Result(
-                members.stream().filter(x -> x.getID() == member.getID()).findFirst().orElse(member), members));
+        return core.proposeConfChange(cc).thenApply(members -> Result.of(member, members));
     }
 
     /** etcd's IsReadyToAddVotingMember: the started voters must still be a quorum of the larger cluster. */

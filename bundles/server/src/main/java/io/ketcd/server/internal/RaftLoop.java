@@ -121,25 +121,16 @@ final class RaftLoop implements Runnable {
     }
 
     /**
-     * Proposes {@code data}; {@code dropped} gets the error if raft refuses it (no leader, a
-     * leader transfer) so the proposer's waiter fails at once instead of timing out.
+     * Runs {@code proposal} (a request or a membership change) on the loop thread; {@code
+     * dropped} gets the error if raft refuses it (no leader, a leader transfer) so the proposer's
+     * waiter fails at once instead of timing out.
      *
      * @return false when the inbox is full
      */
-    boolean propose(ByteString data, Consumer<RuntimeException> dropped) {
+    boolean propose(Consumer<RaftNode> proposal, Consumer<RuntimeException> dropped) {
         return submit(n -> {
             try {
-                n.propose(data);
-            } catch (ProposalDroppedException e) {
-                dropped.accept(dropError());
-            }
-        });
-    }
-
-    boolean proposeConfChange(ConfChange cc, Consumer<RuntimeException> dropped) {
-        return submit(n -> {
-            try {
-                n.proposeConfChange(cc);
+                proposal.accept(n);
             } catch (ProposalDroppedException e) {
                 dropped.accept(dropError());
             }
@@ -157,7 +148,12 @@ final class RaftLoop implements Runnable {
      */
     CompletableFuture<Long> readIndex() {
         CompletableFuture<Long> f = new CompletableFuture<>();
-        if (!submit(n -> pendingReads.add(f))) {
+        return submitFor(f, n -> pendingReads.add(f));
+    }
+
+    /** Queues {@code task}, which completes {@code f}; {@code f} fails at once if the inbox is full. */
+    private <T> CompletableFuture<T> submitFor(CompletableFuture<T> f, Consumer<RaftNode> task) {
+        if (!submit(task)) {
             f.completeExceptionally(EtcdError.TOO_MANY_REQUESTS.exception());
         }
         return f;
@@ -222,10 +218,7 @@ final class RaftLoop implements Runnable {
     /** The node's status, read on the loop thread. */
     CompletableFuture<RaftStatus> status() {
         CompletableFuture<RaftStatus> f = new CompletableFuture<>();
-        if (!submit(n -> f.complete(n.status()))) {
-            f.completeExceptionally(EtcdError.TOO_MANY_REQUESTS.exception());
-        }
-        return f;
+        return submitFor(f, n -> f.complete(n.status()));
     }
 
     @Override

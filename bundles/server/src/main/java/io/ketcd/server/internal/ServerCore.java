@@ -71,6 +71,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -396,11 +397,7 @@ public final class ServerCore implements AutoCloseable {
         if (data.size() > config.maxRequestBytes()) {
             throw EtcdError.REQUEST_TOO_LARGE.exception();
         }
-        CompletableFuture<Object> f = waiters.register(id);
-        if (!raftLoop.propose(data, e -> waiters.fail(id, e))) {
-            waiters.fail(id, EtcdError.TOO_MANY_REQUESTS.exception());
-        }
-        return cleanUpOnFailure(id, f);
+        return submitProposal(id, n -> n.propose(data));
     }
 
     /**
@@ -409,11 +406,24 @@ public final class ServerCore implements AutoCloseable {
     @SuppressWarnings("unchecked")
     public CompletableFuture<List<Member>> proposeConfChange(ConfChange cc) {
         checkAccepting();
-        CompletableFuture<Object> f = waiters.register(cc.getId());
-        if (!raftLoop.proposeConfChange(cc, e -> waiters.fail(cc.getId(), e))) {
-            waiters.fail(cc.getId(), EtcdError.TOO_MANY_REQUESTS.exception());
+        return submitProposal(cc.getId(), n -> n.proposeConfChange(cc)).thenApply(r -> (List<Member>) r);
+    }
+
+    /**
+     * Registers the waiter of request {@code id} and hands {@code proposal} to the raft loop; a
+     * request that fails (refused, timed out) does not leave its waiter behind.
+     */
+    private CompletableFuture<Object> submitProposal(long id, Consumer<RaftNode> proposal) {
+        CompletableFuture<Object> f = waiters.register(id);
+        if (!raftLoop.propose(proposal, e -> waiters.fail(id, e))) {
+            waiters.fail(id, EtcdError.TOO_MANY_REQUESTS.exception());
         }
-        return cleanUpOnFailure(cc.getId(), f).thenApply(r -> (List<Member>) r);
+        f.whenComplete((r, t) -> {
+            if (t != null) {
+                waiters.fail(id, t);
+            }
+        });
+        return f;
     }
 
     private void checkAccepting() {
@@ -425,15 +435,6 @@ public final class ServerCore implements AutoCloseable {
         }
     }
 
-    /** A request that times out must not leave its waiter behind. */
-    private CompletableFuture<Object> cleanUpOnFailure(long id, CompletableFuture<Object> f) {
-        f.whenComplete((r, t) -> {
-            if (t != null) {
-                waiters.fail(id, t);
-            }
-        });
-        return f;
-    }
 
     /**
      * Runs {@code read} once everything committed before this call is applied: the read index
