@@ -9,8 +9,6 @@ import io.ketcd.proto.etcdserverpb.Compare;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
 import io.ketcd.proto.etcdserverpb.Member;
-import io.ketcd.proto.etcdserverpb.HashKVRequest;
-import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.MemberAddRequest;
 import io.ketcd.proto.etcdserverpb.MemberAddResponse;
 import io.ketcd.proto.etcdserverpb.MemberListResponse;
@@ -31,8 +29,8 @@ import io.ketcd.proto.etcdserverpb.StatusResponse;
 import io.ketcd.proto.etcdserverpb.TxnRequest;
 import io.ketcd.proto.etcdserverpb.TxnResponse;
 import io.ketcd.proto.mvccpb.KeyValue;
-import io.ketcd.server.EtcdServer;
 import io.ketcd.server.ServerConfig;
+import io.ketcd.server.UnusedEtcdServer;
 
 import java.util.List;
 import java.util.Map;
@@ -44,13 +42,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Supplier;
 
 /**
- * A hand-written {@link EtcdServer} for the gRPC layer's tests: an in-memory key space with
+ * A hand-written {@link io.ketcd.server.EtcdServer} for the gRPC layer's tests: an in-memory key space with
  * etcd's revision rules for put and delete, and an in-memory member list with etcd's rules for
  * member changes (without raft: a change applies at once), enough for jetcd and etcdctl to work
  * against. It records every request it receives (Status and MemberList record their method
  * name), and fails every call on demand.
  */
-final class FakeEtcdServer implements EtcdServer {
+final class FakeEtcdServer extends UnusedEtcdServer {
     static final long CLUSTER_ID = 0x1c2d_3e4f_5a6b_7c8dL;
     static final long MEMBER_ID = 0xbdae_9bbc_11dd_390dL; // above 2^63: etcd ids are uint64
     static final long RAFT_TERM = 7;
@@ -207,11 +205,6 @@ final class FakeEtcdServer implements EtcdServer {
                 .setRaftAppliedIndex(revision + 3)
                 .setDbSizeInUse(DB_SIZE / 2)
                 .build());
-    }
-
-    @Override
-    public CompletableFuture<HashKVResponse> hashKV(HashKVRequest request) {
-        throw new UnsupportedOperationException();
     }
 
     @Override

@@ -1,29 +1,14 @@
 package io.ketcd.shell.internal;
 
-import io.ketcd.proto.etcdserverpb.CompactionRequest;
-import io.ketcd.proto.etcdserverpb.CompactionResponse;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
-import io.ketcd.proto.etcdserverpb.HashKVRequest;
-import io.ketcd.proto.etcdserverpb.HashKVResponse;
-import io.ketcd.proto.etcdserverpb.MemberAddRequest;
-import io.ketcd.proto.etcdserverpb.MemberAddResponse;
-import io.ketcd.proto.etcdserverpb.MemberPromoteRequest;
-import io.ketcd.proto.etcdserverpb.MemberPromoteResponse;
-import io.ketcd.proto.etcdserverpb.MemberRemoveRequest;
-import io.ketcd.proto.etcdserverpb.MemberRemoveResponse;
-import io.ketcd.proto.etcdserverpb.MemberUpdateRequest;
-import io.ketcd.proto.etcdserverpb.MemberUpdateResponse;
-import io.ketcd.proto.etcdserverpb.MemberListResponse;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.PutResponse;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RangeResponse;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
-import io.ketcd.proto.etcdserverpb.TxnRequest;
-import io.ketcd.proto.etcdserverpb.TxnResponse;
-import io.ketcd.server.EtcdServer;
 import io.ketcd.server.ServerConfig;
+import io.ketcd.server.UnusedEtcdServer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,10 +16,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * An {@link EtcdServer} that answers each call with the future a test put in the matching field
+ * An {@link io.ketcd.server.EtcdServer} that answers each call with the future a test put in the matching field
  * and records every request, so a test checks both what a command sent and what it printed.
  */
-final class FakeEtcdServer implements EtcdServer {
+final class FakeEtcdServer extends UnusedEtcdServer {
     final List<Object> requests = new ArrayList<>();
     CompletableFuture<PutResponse> put = CompletableFuture.completedFuture(PutResponse.getDefaultInstance());
     CompletableFuture<RangeResponse> range = CompletableFuture.completedFuture(RangeResponse.getDefaultInstance());
@@ -73,46 +58,6 @@ final class FakeEtcdServer implements EtcdServer {
     public CompletableFuture<StatusResponse> status() {
         requests.add("status");
         return status;
-    }
-
-    @Override
-    public CompletableFuture<TxnResponse> txn(TxnRequest request) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletableFuture<CompactionResponse> compact(CompactionRequest request) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletableFuture<HashKVResponse> hashKV(HashKVRequest request) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletableFuture<MemberListResponse> memberList() {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletableFuture<MemberAddResponse> memberAdd(MemberAddRequest request) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletableFuture<MemberRemoveResponse> memberRemove(MemberRemoveRequest request) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletableFuture<MemberUpdateResponse> memberUpdate(MemberUpdateRequest request) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletableFuture<MemberPromoteResponse> memberPromote(MemberPromoteRequest request) {
-        throw new UnsupportedOperationException();
     }
 
     @Override
