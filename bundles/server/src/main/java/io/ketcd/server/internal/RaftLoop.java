@@ -90,6 +90,7 @@ final class RaftLoop implements Runnable {
      * in a partial configuration, e.g. one where it is the only voter.
      */
     private int unappliedConfChanges;
+    private volatile boolean stopping;
 
     RaftLoop(RaftNode node, MemoryStorage storage, Wal wal, Snapshotter snapshotter, int inboxCapacity,
              long tickMillis, long catchUpEntries, ApplyLoop applyLoop,
@@ -113,6 +114,15 @@ final class RaftLoop implements Runnable {
     /** Sets where messages go; before {@link #run()} starts. */
     void attach(PeerTransport transport) {
         this.transport = transport;
+    }
+
+    /**
+     * Makes the loop return after its current round. Not by interrupting it: an interrupt
+     * during the WAL's fsync closes the WAL's channel under it.
+     */
+    void stop() {
+        stopping = true;
+        inbox.offer(n -> { }); // wakes a loop waiting for work; a full inbox wakes it anyway
     }
 
     /** Queues work for the loop thread; false when the inbox is full. */
@@ -225,7 +235,7 @@ final class RaftLoop implements Runnable {
     public void run() {
         long nextTick = System.nanoTime() + tickNanos;
         try {
-            while (!Thread.currentThread().isInterrupted()) {
+            while (!stopping) {
                 long wait = nextTick - System.nanoTime();
                 Consumer<RaftNode> task = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : inbox.poll();
                 for (int n = 0; task != null; n++) {

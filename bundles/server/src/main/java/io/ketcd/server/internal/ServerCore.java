@@ -466,7 +466,8 @@ public final class ServerCore implements AutoCloseable {
         if (t != null) {
             t.close();
         }
-        raftThread.shutdownNow();
+        raftLoop.stop();
+        raftThread.shutdown();
         awaitTermination(raftThread, "raft");
         applyLoop.stop();
         applyThread.shutdown();
