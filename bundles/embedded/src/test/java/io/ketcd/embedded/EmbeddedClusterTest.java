@@ -11,6 +11,7 @@ import io.etcd.jetcd.cluster.MemberAddResponse;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.maintenance.StatusResponse;
 import io.etcd.jetcd.options.GetOption;
+import io.ketcd.server.Await;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -105,13 +106,7 @@ class EmbeddedClusterTest {
     }
 
     private static void awaitTrue(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.onSpinWait();
-        }
+        Await.until(what, Duration.ofSeconds(30), condition);
     }
 
     private static boolean succeeds(CompletableFuture<?> f) {

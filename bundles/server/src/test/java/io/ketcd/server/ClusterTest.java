@@ -17,6 +17,7 @@ import io.ketcd.proto.etcdserverpb.StatusResponse;
 import io.ketcd.raft.RawNode;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -85,13 +86,7 @@ class ClusterTest {
 
 
     private static void awaitTrue(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.onSpinWait();
-        }
+        Await.until(what, Duration.ofSeconds(20), condition);
     }
 
     private static StatusResponse status(KetcdServer s) {

@@ -21,6 +21,7 @@ import io.ketcd.raft.RawNode;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -38,6 +39,23 @@ class KetcdServerTest {
     private KetcdServer start() throws Exception {
         return KetcdServer.start(ServerConfig.from(Map.of("data-dir", dir.resolve("m").toString()), Map.of()),
                 RawNode::new, new InMemoryNetwork());
+    }
+
+    /**
+     * The status once the member has applied {@code index}: a new member publishes its name and
+     * client URLs through the log right after it starts, concurrently with a test's first writes.
+     */
+    private static StatusResponse statusOnceApplied(KetcdServer s, long index) throws Exception {
+        StatusResponse[] st = {await(s.status())};
+        Await.until("applied index " + index, Duration.ofSeconds(10), () -> {
+            try {
+                st[0] = await(s.status());
+                return st[0].getRaftAppliedIndex() >= index;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        return st[0];
     }
 
     private static ByteString b(String s) {
@@ -69,12 +87,7 @@ class KetcdServerTest {
             assertThat(r.getHeader().getRevision()).isEqualTo(2);
             assertThat(r.getHeader().getMemberId()).isEqualTo(s.memberId());
 
-            StatusResponse st = await(s.status());
-            for (long deadline = System.nanoTime() + 10_000_000_000L;
-                 st.getRaftAppliedIndex() < 4 && System.nanoTime() < deadline; ) {
-                Thread.onSpinWait();
-                st = await(s.status()); // the member publishes its attributes right after it starts
-            }
+            StatusResponse st = statusOnceApplied(s, 4);
             assertThat(st.getLeader()).isEqualTo(s.memberId());
             assertThat(st.getRaftTerm()).isEqualTo(2);
             // index 1: the bootstrap member, 2: the leader's empty entry, 3 and 4: the put and the
@@ -190,7 +203,7 @@ class KetcdServerTest {
     void readOnlyTxnsAreServedWithoutALogEntry() throws Exception {
         try (KetcdServer s = start()) {
             await(s.put(put("a", "1")));
-            long index = await(s.status()).getRaftIndex();
+            long index = statusOnceApplied(s, 4).getRaftIndex();
             TxnRequest readOnly = TxnRequest.newBuilder()
                     .addCompare(Compare.newBuilder().setKey(b("a")).setTarget(Compare.CompareTarget.VALUE)
                             .setResult(Compare.CompareResult.EQUAL).setValue(b("1")))
