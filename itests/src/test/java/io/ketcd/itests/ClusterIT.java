@@ -104,6 +104,10 @@ public class ClusterIT {
                 load.stop();
             }
             System.out.printf("load: %d writes acknowledged, %d failed%n", load.acknowledgedCount(), load.failures());
+            // jetcd retries a put that failed with UNAVAILABLE on its own, also after our writer gave up
+            // on it; closing the clients ends those retries, so no write can arrive after the settling
+            clients.forEach(Client::close);
+            clients.clear();
 
             long settling = System.nanoTime();
             long revision = awaitSameRevision(members);
@@ -207,8 +211,11 @@ public class ClusterIT {
     /** Waits until every member answers with the same revision and raft applied index; returns the revision. */
     private static long awaitSameRevision(List<KetcdNode> nodes) {
         long[] revision = new long[1];
+        long[] previousAppliedIndex = {-1};
         List<Status> last = new ArrayList<>();
-        Await.until("the same revision on every member", SETTLE, () -> {
+        // the same applied index in two polls in a row: a proposal still in flight when the load
+        // stopped has been applied everywhere, not just on the members polled first
+        Await.until("the same revision on every member, twice in a row", SETTLE, () -> {
             last.clear();
             for (KetcdNode n : nodes) {
                 Optional<Status> s = status(n);
@@ -218,7 +225,11 @@ public class ClusterIT {
                 last.add(s.get());
             }
             revision[0] = last.get(0).revision();
-            return last.stream().allMatch(s -> s.revision() == revision[0] && s.raftAppliedIndex() == last.get(0).raftAppliedIndex());
+            long applied = last.get(0).raftAppliedIndex();
+            boolean same = last.stream().allMatch(s -> s.revision() == revision[0] && s.raftAppliedIndex() == applied);
+            boolean stable = same && applied == previousAppliedIndex[0];
+            previousAppliedIndex[0] = same ? applied : -1;
+            return stable;
         }, () -> "last statuses: " + last + "\n" + CLUSTER.diagnostics());
         return revision[0];
     }
