@@ -104,8 +104,9 @@ public class ClusterIT {
                 load.stop();
             }
             System.out.printf("load: %d writes acknowledged, %d failed%n", load.acknowledgedCount(), load.failures());
-            // jetcd retries a put that failed with UNAVAILABLE on its own, also after our writer gave up
-            // on it; closing the clients ends those retries, so no write can arrive after the settling
+            // a put a writer gave up on (no answer in time) can still be in flight: buffered in its jetcd
+            // channel while that reconnects to a restarted member, or queued on its way to the leader.
+            // Closing the clients cancels the buffered ones (shutdownNow); the settling below waits out the rest
             clients.forEach(Client::close);
             clients.clear();
 
