@@ -1,5 +1,7 @@
 package io.ketcd.server;
 
+import io.ketcd.api.config.Flags;
+
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -91,49 +92,43 @@ public record ServerConfig(
      * @throws IllegalArgumentException naming the key, when a value cannot be parsed
      */
     public static ServerConfig from(Map<String, ?> properties, Map<String, String> environment) {
-        Map<String, String> v = new LinkedHashMap<>();
-        for (Map.Entry<String, String> key : KEYS.entrySet()) {
-            String env = environment.get(envName(key.getKey()));
-            Object prop = properties.get(key.getKey());
-            String value = env != null ? env : prop != null ? String.valueOf(prop).trim() : key.getValue();
-            v.put(key.getKey(), value);
-        }
-        String name = v.get("name");
-        String dataDir = v.get("data-dir").isEmpty() ? name + ".etcd" : v.get("data-dir");
-        List<URI> advertisePeer = urls(v, "initial-advertise-peer-urls");
-        String initialCluster = v.get("initial-cluster").isEmpty()
-                ? defaultInitialCluster(name, advertisePeer) : v.get("initial-cluster");
-        String state = v.get("initial-cluster-state");
+        Flags v = Flags.read(KEYS, properties, environment);
+        String name = v.string("name");
+        String dataDir = v.string("data-dir").isEmpty() ? name + ".etcd" : v.string("data-dir");
+        List<URI> advertisePeer = v.urls("initial-advertise-peer-urls");
+        String initialCluster = v.string("initial-cluster").isEmpty()
+                ? defaultInitialCluster(name, advertisePeer) : v.string("initial-cluster");
+        String state = v.string("initial-cluster-state");
         if (!state.equals("new") && !state.equals("existing")) {
             throw new IllegalArgumentException("invalid value \"" + state
                     + "\" for flag -initial-cluster-state: valid values are \"new\" or \"existing\"");
         }
-        long quota = number(v, "quota-backend-bytes");
+        long quota = v.number("quota-backend-bytes");
         return new ServerConfig(
                 name,
                 Path.of(dataDir),
-                urls(v, "listen-client-urls"),
-                urls(v, "advertise-client-urls"),
-                urls(v, "listen-client-http-urls"),
-                urls(v, "listen-peer-urls"),
+                v.urls("listen-client-urls"),
+                v.urls("advertise-client-urls"),
+                v.urls("listen-client-http-urls"),
+                v.urls("listen-peer-urls"),
                 advertisePeer,
                 initialCluster,
                 state,
-                v.get("initial-cluster-token"),
-                Duration.ofMillis(number(v, "heartbeat-interval")),
-                Duration.ofMillis(number(v, "election-timeout")),
-                number(v, "snapshot-count"),
-                number(v, "experimental-snapshot-catchup-entries"),
+                v.string("initial-cluster-token"),
+                Duration.ofMillis(v.number("heartbeat-interval")),
+                Duration.ofMillis(v.number("election-timeout")),
+                v.number("snapshot-count"),
+                v.number("experimental-snapshot-catchup-entries"),
                 quota <= 0 ? DEFAULT_QUOTA_BYTES : quota,
-                Math.toIntExact(number(v, "max-request-bytes")),
-                Math.toIntExact(number(v, "max-txn-ops")),
-                Duration.ofMillis(number(v, "backend-batch-interval")),
-                Math.toIntExact(number(v, "backend-batch-limit")));
+                Math.toIntExact(v.number("max-request-bytes")),
+                Math.toIntExact(v.number("max-txn-ops")),
+                Duration.ofMillis(v.number("backend-batch-interval")),
+                Math.toIntExact(v.number("backend-batch-limit")));
     }
 
     /** The environment variable etcd reads for a flag: {@code listen-client-urls} → {@code ETCD_LISTEN_CLIENT_URLS}. */
     public static String envName(String key) {
-        return "ETCD_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
+        return Flags.envName(key);
     }
 
     private static String defaultInitialCluster(String name, List<URI> peerUrls) {
@@ -142,37 +137,5 @@ public record ServerConfig(
             parts.add(name + "=" + u);
         }
         return String.join(",", parts);
-    }
-
-    private static long number(Map<String, String> v, String key) {
-        try {
-            return Long.parseLong(v.get(key));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("invalid value \"" + v.get(key) + "\" for flag -" + key
-                    + ": parse error", e);
-        }
-    }
-
-    private static List<URI> urls(Map<String, String> v, String key) {
-        List<URI> out = new ArrayList<>();
-        String raw = v.get(key);
-        if (raw.isEmpty()) {
-            return out;
-        }
-        for (String part : raw.split(",")) {
-            String s = part.trim();
-            URI u;
-            try {
-                u = new URI(s);
-            } catch (Exception e) {
-                throw new IllegalArgumentException("invalid value \"" + raw + "\" for flag -" + key + ": " + e.getMessage(), e);
-            }
-            if (u.getScheme() == null || u.getHost() == null || u.getPort() < 0) {
-                throw new IllegalArgumentException("invalid value \"" + raw + "\" for flag -" + key
-                        + ": URL must be scheme://host:port, got \"" + s + "\"");
-            }
-            out.add(u);
-        }
-        return out;
     }
 }

@@ -3,7 +3,6 @@ package io.ketcd.api.peer;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
@@ -55,10 +54,7 @@ public interface PeerTransport extends AutoCloseable {
     /** Since when the peer has had a working connection, empty while it is inactive or unknown. */
     Optional<Instant> activeSince(long memberId);
 
-    /** The addresses the peer listeners are bound to, in {@code listen-peer-urls} order. */
-    List<InetSocketAddress> boundAddresses();
-
-    /** Stops every stream and listener; idempotent. */
+    /** Stops every stream and closes the listeners it was started with; idempotent. */
     @Override
     void close();
 }
