@@ -2,8 +2,9 @@ package io.ketcd.server;
 
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
-import io.ketcd.api.peer.PeerTransportFactory;
 import io.ketcd.api.raft.RaftCore;
+import io.ketcd.api.transport.ListenerFactory;
+import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.CompactionResponse;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
@@ -74,9 +75,18 @@ public final class KetcdServer implements EtcdServer, Closeable {
      * @throws IOException when the data directory cannot be opened or is corrupt
      * @throws IllegalArgumentException when the configuration is inconsistent
      */
-    public static KetcdServer start(ServerConfig config, RaftCore raftCore, PeerTransportFactory transports)
-            throws IOException {
-        return new KetcdServer(config, ServerCore.open(config, raftCore, transports));
+    public static KetcdServer start(ServerConfig config, RaftCore raftCore, PeerNetwork network) throws IOException {
+        return new KetcdServer(config, ServerCore.open(config, raftCore, network));
+    }
+
+    /**
+     * Re-opens the peer listeners from {@code listeners} and restarts the peer transport with
+     * {@code peerTls}; raft, data and the cluster are untouched (a swapped ListenerFactory or
+     * TLS policy). {@code listeners} may be null while no factory is available: peers then cannot
+     * reach this member until the next call.
+     */
+    public void replacePeerNetwork(ListenerFactory listeners, TlsPolicy peerTls) {
+        core.replacePeerNetwork(listeners, peerTls);
     }
 
     @Override

@@ -79,6 +79,17 @@ public record ServerConfig(
         initialAdvertisePeerUrls = List.copyOf(initialAdvertisePeerUrls);
     }
 
+    /**
+     * This configuration with other client listen URLs: what the member itself does not depend
+     * on, since the gRPC and HTTP servers open those listeners themselves.
+     */
+    public ServerConfig withListenClientUrls(List<URI> grpc, List<URI> http) {
+        return new ServerConfig(name, dataDir, grpc, advertiseClientUrls, http, listenPeerUrls,
+                initialAdvertisePeerUrls, initialCluster, initialClusterState, initialClusterToken, heartbeatInterval,
+                electionTimeout, snapshotCount, snapshotCatchUpEntries, quotaBackendBytes, maxRequestBytes, maxTxnOps,
+                backendBatchInterval, backendBatchLimit);
+    }
+
     /** The configuration with every key at its default, as a plain {@code etcd} would start. */
     public static ServerConfig defaults() {
         return from(Map.of(), Map.of());

@@ -59,7 +59,7 @@ class ClusterTest {
                 "heartbeat-interval", "20",
                 "election-timeout", "200"));
         cfg.putAll(extra);
-        KetcdServer s = KetcdServer.start(ServerConfig.from(cfg, Map.of()), RawNode::new, network);
+        KetcdServer s = KetcdServer.start(ServerConfig.from(cfg, Map.of()), RawNode::new, network.peerNetwork());
         running.put(name, s);
         return s;
     }

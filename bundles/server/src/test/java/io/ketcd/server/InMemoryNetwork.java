@@ -7,6 +7,11 @@ import io.ketcd.api.peer.PeerTransportFactory;
 import io.ketcd.api.peer.RaftReceiver;
 import io.ketcd.api.peer.RemoteCluster;
 import io.ketcd.api.peer.SnapshotPayload;
+import io.ketcd.api.transport.Listener;
+import io.ketcd.api.transport.ListenerFactory;
+import io.ketcd.api.transport.ListenerRole;
+import io.ketcd.api.transport.TlsPolicy;
+import io.ketcd.api.transport.TlsRole;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
 
@@ -14,7 +19,9 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.URI;
+import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -31,14 +38,62 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Members of one test cluster connected in memory instead of over the peer transport, so the
  * server's cluster logic is tested on its own; links can be cut to partition the cluster. Each
- * member gets its messages on one delivery thread, in the order they were sent.
+ * member gets its messages on one delivery thread, in the order they were sent. Its listeners
+ * are names only (no sockets): a member is found by the peer URLs it was started on.
  */
-final class InMemoryNetwork implements PeerTransportFactory, AutoCloseable {
+final class InMemoryNetwork implements PeerTransportFactory, ListenerFactory, AutoCloseable {
     private final Map<Long, Node> nodes = new ConcurrentHashMap<>();
     private final Set<Long> isolated = ConcurrentHashMap.newKeySet();
     final AtomicLong snapshotsDelivered = new AtomicLong();
 
-    private record Node(PeerTransportConfig config, RaftReceiver receiver, ExecutorService inbox) {
+    private record Node(PeerTransportConfig config, List<URI> peerUrls, RaftReceiver receiver, ExecutorService inbox) {
+    }
+
+    /** The peer side of a member started on this network, with TLS off. */
+    PeerNetwork peerNetwork() {
+        return new PeerNetwork(this, this, TlsPolicy.disabled(TlsRole.PEER));
+    }
+
+    @Override
+    public List<Listener> open(ListenerRole role, List<URI> urls) {
+        return urls.stream().<Listener>map(u -> new NamedListener(u, role)).toList();
+    }
+
+    @Override
+    public List<Listener> openListeners() {
+        return List.of();
+    }
+
+    /** A listener that only names its URL; the in-memory network needs no socket. */
+    private record NamedListener(URI url, ListenerRole role) implements Listener {
+        @Override
+        public SocketAddress localAddress() {
+            return InetSocketAddress.createUnresolved(url.getHost(), url.getPort());
+        }
+
+        @Override
+        public ServerSocketChannel channel() {
+            throw new UnsupportedOperationException("an in-memory listener has no socket");
+        }
+
+        @Override
+        public Optional<TlsPolicy> tls() {
+            return Optional.empty();
+        }
+
+        @Override
+        public Duration readTimeout() {
+            return Duration.ZERO;
+        }
+
+        @Override
+        public Duration writeTimeout() {
+            return Duration.ZERO;
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     /** Cuts every link of {@code memberId} in both directions. */
@@ -55,14 +110,14 @@ final class InMemoryNetwork implements PeerTransportFactory, AutoCloseable {
     }
 
     @Override
-    public PeerTransport start(PeerTransportConfig config, RaftReceiver receiver) {
+    public PeerTransport start(PeerTransportConfig config, RaftReceiver receiver, List<Listener> listeners) {
         long self = config.memberId();
         ExecutorService inbox = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "in-memory-peer-" + Long.toHexString(self));
             t.setDaemon(true);
             return t;
         });
-        nodes.put(self, new Node(config, receiver, inbox));
+        nodes.put(self, new Node(config, listeners.stream().map(Listener::url).toList(), receiver, inbox));
         return new PeerTransport() {
             @Override
             public void send(List<Message> messages) {
@@ -125,11 +180,6 @@ final class InMemoryNetwork implements PeerTransportFactory, AutoCloseable {
             }
 
             @Override
-            public List<InetSocketAddress> boundAddresses() {
-                return List.of();
-            }
-
-            @Override
             public void close() {
                 nodes.remove(self, nodes.get(self));
                 inbox.shutdownNow();
@@ -138,11 +188,11 @@ final class InMemoryNetwork implements PeerTransportFactory, AutoCloseable {
     }
 
     @Override
-    public RemoteCluster fetchCluster(List<URI> peerUrls, Duration timeout) throws IOException {
+    public RemoteCluster fetchCluster(List<URI> peerUrls, Duration timeout, TlsPolicy peerTls) throws IOException {
         Set<String> wanted = new HashSet<>();
         peerUrls.forEach(u -> wanted.add(u.toString()));
         for (Node n : nodes.values()) {
-            if (n.config().listenPeerUrls().stream().anyMatch(u -> wanted.contains(u.toString()))) {
+            if (n.peerUrls().stream().anyMatch(u -> wanted.contains(u.toString()))) {
                 return new RemoteCluster(n.config().clusterId(), n.receiver().members());
             }
         }

@@ -38,7 +38,7 @@ class KetcdServerTest {
 
     private KetcdServer start() throws Exception {
         return KetcdServer.start(ServerConfig.from(Map.of("data-dir", dir.resolve("m").toString()), Map.of()),
-                RawNode::new, new InMemoryNetwork());
+                RawNode::new, new InMemoryNetwork().peerNetwork());
     }
 
     /**

@@ -9,6 +9,10 @@ import io.ketcd.api.peer.PeerTransportConfig;
 import io.ketcd.api.peer.PeerTransportFactory;
 import io.ketcd.api.peer.RaftReceiver;
 import io.ketcd.api.peer.RemoteCluster;
+import io.ketcd.api.transport.Listener;
+import io.ketcd.api.transport.ListenerFactory;
+import io.ketcd.api.transport.ListenerRole;
+import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.raft.RaftCore;
 import io.ketcd.api.raft.RaftNode;
 import io.ketcd.api.raft.RaftNodeConfig;
@@ -38,6 +42,7 @@ import io.ketcd.proto.serverpb.RequestHeader;
 import io.ketcd.proto.walpb.WalSnapshot;
 import io.ketcd.raft.MemoryStorage;
 import io.ketcd.server.KetcdServer;
+import io.ketcd.server.PeerNetwork;
 import io.ketcd.server.ServerConfig;
 import io.ketcd.storage.Backend;
 import io.ketcd.storage.BackendDumpCorruptException;
@@ -109,14 +114,22 @@ public final class ServerCore implements AutoCloseable {
     private final ExecutorService readers;
     private final ScheduledExecutorService publisher;
     private final MemberChanges memberChanges;
-    /** Peers the transport knows, besides the members applied so far (a joining member's view). */
-    private final Set<Long> peers = ConcurrentHashMap.newKeySet();
+    private final PeerTransportFactory transports;
+    /**
+     * Every peer the transport knows, with its URLs: the members applied so far and, for a
+     * joining member, the ones it learned from the cluster. A replaced transport gets them all.
+     */
+    private final Map<Long, List<URI>> peers = new ConcurrentHashMap<>();
+    /** Guards swapping the transport against the apply loop adding or removing peers on it. */
+    private final Object transportLock = new Object();
     private volatile PeerTransport transport;
     private volatile boolean stopped;
 
     private ServerCore(ServerConfig config, Identity id, Path snapDir, Backend backend, Wal wal,
-                       Snapshotter snapshotter, MemoryStorage storage, long applied, RaftCore raftCore) {
+                       Snapshotter snapshotter, MemoryStorage storage, long applied, RaftCore raftCore,
+                       PeerTransportFactory transports) {
         this.config = config;
+        this.transports = transports;
         this.memberId = id.memberId();
         this.clusterId = id.clusterId();
         this.snapDir = snapDir;
@@ -143,12 +156,29 @@ public final class ServerCore implements AutoCloseable {
     }
 
     /**
-     * Opens the member's data directory (bootstrapping it on first start), starts its peer
-     * transport and its loops, and returns once the log it had committed is applied again.
+     * Opens the member's peer listeners first, as etcd does, then its data directory
+     * (bootstrapping it on first start), starts its peer transport on those listeners and its
+     * loops, and returns once the log it had committed is applied again. When any step fails,
+     * everything opened before it, the peer listeners included, is closed again.
      */
-    public static ServerCore open(ServerConfig config, RaftCore raftCore, PeerTransportFactory transports)
-            throws IOException {
+    public static ServerCore open(ServerConfig config, RaftCore raftCore, PeerNetwork network) throws IOException {
         checkTiming(config);
+        List<Listener> peerListeners = List.of();
+        if (network.listeners() != null) {
+            peerListeners = network.listeners().open(ListenerRole.PEER, config.listenPeerUrls());
+        } else {
+            LOG.warn("no listener factory yet: member starts without peer listeners; they open when one is available");
+        }
+        try {
+            return open(config, raftCore, network, peerListeners);
+        } catch (IOException | RuntimeException e) {
+            peerListeners.forEach(Listener::close); // the transport may not have taken them yet
+            throw e;
+        }
+    }
+
+    private static ServerCore open(ServerConfig config, RaftCore raftCore, PeerNetwork network,
+                                   List<Listener> peerListeners) throws IOException {
         Path member = config.dataDir().resolve("member");
         Path walDir = member.resolve("wal");
         Path snapDir = member.resolve("snap");
@@ -185,7 +215,8 @@ public final class ServerCore implements AutoCloseable {
                         MemberIds.hex(id.memberId()), MemberIds.hex(id.clusterId()), config.dataDir(),
                         recovered.hardState().getCommit(), applied);
             } else if (config.initialClusterState().equals("existing")) {
-                RemoteCluster remote = transports.fetchCluster(otherPeerUrls(config), FETCH_CLUSTER_TIMEOUT);
+                RemoteCluster remote = network.transports().fetchCluster(otherPeerUrls(config), FETCH_CLUSTER_TIMEOUT,
+                        network.tls());
                 id = joiningIdentity(config, remote);
                 wal = Wal.create(walDir, id.metadata());
                 knownPeers = remote.members();
@@ -204,8 +235,9 @@ public final class ServerCore implements AutoCloseable {
                         MemberIds.hex(id.clusterId()), config.dataDir());
             }
             deleteStaleReceivedBackends(snapDir, backend.consistentIndex());
-            core = new ServerCore(config, id, snapDir, backend, wal, snapshotter, storage, applied, raftCore);
-            core.start(transports, knownPeers);
+            core = new ServerCore(config, id, snapDir, backend, wal, snapshotter, storage, applied, raftCore,
+                    network.transports());
+            core.start(peerListeners, network.tls(), knownPeers);
             return core;
         } catch (RuntimeException | IOException e) {
             if (core != null) {
@@ -218,13 +250,13 @@ public final class ServerCore implements AutoCloseable {
         }
     }
 
-    private void start(PeerTransportFactory transports, List<Member> knownPeers) throws IOException {
+    private void start(List<Listener> peerListeners, TlsPolicy peerTls, List<Member> knownPeers) throws IOException {
         long committed = raftLoop.committedIndex();
         applyThread.execute(applyLoop);
-        transport = transports.start(new PeerTransportConfig(memberId, clusterId, config.listenPeerUrls(),
-                KetcdServer.ETCD_VERSION, KetcdServer.ETCD_CLUSTER_VERSION, config.heartbeatInterval()),
-                new Receiver());
-        raftLoop.attach(transport);
+        synchronized (transportLock) {
+            transport = startTransport(peerListeners, peerTls);
+            raftLoop.attach(transport);
+        }
         for (Member m : knownPeers) {
             addPeer(m);
         }
@@ -240,6 +272,55 @@ public final class ServerCore implements AutoCloseable {
             raftLoop.campaign();
         }
         publisher.execute(this::publish);
+    }
+
+    private PeerTransport startTransport(List<Listener> peerListeners, TlsPolicy peerTls) throws IOException {
+        return transports.start(new PeerTransportConfig(memberId, clusterId, KetcdServer.ETCD_VERSION,
+                KetcdServer.ETCD_CLUSTER_VERSION, config.heartbeatInterval(), peerTls), new Receiver(), peerListeners);
+    }
+
+    /**
+     * Moves the member to a new listener factory or peer TLS policy while raft and data stay as
+     * they are: the transport is stopped (its listeners close, freeing the ports), the peer
+     * listeners are opened again from {@code listeners} and a new transport starts on them with
+     * every known peer. Messages in flight meanwhile are lost, which raft tolerates. Without a
+     * factory ({@code null}, while one is being replaced) the member still reaches its peers but
+     * they cannot reach it.
+     */
+    public void replacePeerNetwork(ListenerFactory listeners, TlsPolicy peerTls) {
+        synchronized (transportLock) {
+            if (stopped) {
+                return;
+            }
+            PeerTransport old = transport;
+            if (old != null) {
+                old.close();
+            }
+            List<Listener> opened = List.of();
+            if (listeners == null) {
+                LOG.warn("no listener factory: peers cannot reach member {} until one is available",
+                        MemberIds.hex(memberId));
+            } else {
+                try {
+                    opened = listeners.open(ListenerRole.PEER, config.listenPeerUrls());
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("re-opening the peer listeners {} failed; peers cannot reach member {} until they open",
+                            config.listenPeerUrls(), MemberIds.hex(memberId), e);
+                }
+            }
+            PeerTransport next;
+            try {
+                next = startTransport(opened, peerTls);
+            } catch (IOException | RuntimeException e) {
+                fatal(e);
+                return;
+            }
+            peers.forEach(next::addPeer);
+            transport = next;
+            raftLoop.attach(next);
+            LOG.info("member {} now serves peers on {} ({} TLS)", MemberIds.hex(memberId),
+                    opened.stream().map(Listener::url).toList(), peerTls.isEnabled() ? "with" : "without");
+        }
     }
 
     /**
@@ -462,9 +543,11 @@ public final class ServerCore implements AutoCloseable {
     public void close() {
         stopped = true;
         publisher.shutdownNow();
-        PeerTransport t = transport;
-        if (t != null) {
-            t.close();
+        synchronized (transportLock) {
+            PeerTransport t = transport;
+            if (t != null) {
+                t.close();
+            }
         }
         raftLoop.stop();
         raftThread.shutdown();
@@ -485,8 +568,10 @@ public final class ServerCore implements AutoCloseable {
         if (m.getID() == memberId || t == null) {
             return;
         }
-        if (peers.add(m.getID())) {
-            t.addPeer(m.getID(), urls(m));
+        synchronized (transportLock) {
+            if (peers.putIfAbsent(m.getID(), urls(m)) == null) {
+                transport.addPeer(m.getID(), urls(m));
+            }
         }
     }
 
@@ -524,20 +609,23 @@ public final class ServerCore implements AutoCloseable {
 
         @Override
         public void membershipChanged(ConfChange cc, Membership membership) {
-            PeerTransport t = transport;
-            if (t == null) {
+            if (transport == null) {
                 return;
             }
-            if (cc != null && cc.getType() == ConfChangeType.ConfChangeUpdateNode && cc.getNodeId() != memberId) {
-                t.updatePeer(cc.getNodeId(), urls(membership.get(cc.getNodeId())));
-            }
-            for (Member m : membership.list()) {
-                addPeer(m);
-            }
-            for (Long id : List.copyOf(peers)) {
-                if (membership.isRemoved(id)) {
-                    peers.remove(id);
-                    t.removePeer(id);
+            synchronized (transportLock) {
+                if (cc != null && cc.getType() == ConfChangeType.ConfChangeUpdateNode && cc.getNodeId() != memberId) {
+                    List<URI> updated = urls(membership.get(cc.getNodeId()));
+                    peers.put(cc.getNodeId(), updated);
+                    transport.updatePeer(cc.getNodeId(), updated);
+                }
+                for (Member m : membership.list()) {
+                    addPeer(m);
+                }
+                for (Long id : List.copyOf(peers.keySet())) {
+                    if (membership.isRemoved(id)) {
+                        peers.remove(id);
+                        transport.removePeer(id);
+                    }
                 }
             }
         }
@@ -599,7 +687,7 @@ public final class ServerCore implements AutoCloseable {
 
         @Override
         public boolean isMember(long id) {
-            return peers.contains(id) || state.read(s -> s.membership().get(id) != null);
+            return peers.containsKey(id) || state.read(s -> s.membership().get(id) != null);
         }
 
         @Override
