@@ -3,26 +3,20 @@ package io.ketcd.http;
 import io.ketcd.http.internal.HealthHandler;
 import io.ketcd.http.internal.Router;
 import io.ketcd.http.internal.VersionHandler;
+import io.ketcd.api.transport.Listener;
 import io.ketcd.server.EtcdServer;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.glassfish.grizzly.http.server.HttpHandler;
-import org.glassfish.grizzly.http.server.NetworkListener;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The client HTTP host: one Grizzly listener per URL of {@code listen-client-http-urls}, serving
+ * The client HTTP host: a {@link GrizzlyListenerServer} per listener of {@code listen-client-http-urls}, serving
  * etcd's {@code /health} and {@code /version} and whatever else is {@link #mount mounted}.
  *
  * <p>Every response carries etcd's default CORS headers (etcd's {@code --cors '*'}), and
@@ -33,10 +27,11 @@ import org.slf4j.LoggerFactory;
  * mounts of the moment it is dispatched.
  */
 public final class HttpServer implements Closeable {
-    private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
-
     /** How long {@link #close()} lets requests in flight finish before it cuts connections. */
-    private static final long GRACE_MILLIS = 1000;
+    private static final Duration GRACE = Duration.ofSeconds(1);
+    /** Handler threads per listener: /health waits up to a second for a read, so a few dozen probes at once. */
+    private static final int WORKERS = 32;
+    private static final int WORKER_QUEUE = 256;
 
     /**
      * A connection with no traffic for this long is closed: between keep-alive requests, and
@@ -46,76 +41,60 @@ public final class HttpServer implements Closeable {
      */
     static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
 
-    private final org.glassfish.grizzly.http.server.HttpServer grizzly;
-    /** In the order of listen-client-http-urls (Grizzly keeps its listeners in a map). */
-    private final List<NetworkListener> listeners;
+    /** In the order of the listeners given to {@link #start}. */
+    private final List<GrizzlyListenerServer> servers;
     private final Router router;
 
-    private HttpServer(org.glassfish.grizzly.http.server.HttpServer grizzly, List<NetworkListener> listeners, Router router) {
-        this.grizzly = grizzly;
-        this.listeners = List.copyOf(listeners);
+    private HttpServer(List<GrizzlyListenerServer> servers, Router router) {
+        this.servers = List.copyOf(servers);
         this.router = router;
     }
 
     /**
-     * Binds every URL of {@code server.config().listenClientHttpUrls()} (port 0 binds a free
-     * port; see {@link #boundAddresses()}) and serves {@code /health} and {@code /version}.
-     * Returns once all listeners accept connections.
+     * Serves {@code /health} and {@code /version} on every listener of {@code listeners} (the
+     * {@link io.ketcd.api.transport.ListenerRole#CLIENT_HTTP} listeners opened for {@code
+     * listen-client-http-urls}), with TLS where a listener has a policy. The server owns the
+     * listeners from here on: {@link #close()} closes them, and so does a failed start. Returns
+     * once every listener is served.
      *
-     * @throws IOException when a listener cannot bind; listeners already bound are closed again
-     * @throws IllegalArgumentException when a URL's scheme is not {@code http} (TLS comes with the
-     *         TLS policy service)
+     * @throws IOException when a listener cannot be served; every listener is closed again
+     * @throws IllegalArgumentException when a listener is a Unix domain socket (not supported, see
+     *     {@link GrizzlyListenerServer}); every listener is closed again
      */
-    public static HttpServer start(EtcdServer server) throws IOException {
-        return start(server, IDLE_TIMEOUT);
+    public static HttpServer start(EtcdServer server, List<Listener> listeners) throws IOException {
+        return start(server, listeners, IDLE_TIMEOUT);
     }
 
-    /** {@link #start(EtcdServer)} with another {@link #IDLE_TIMEOUT}; for tests. */
-    static HttpServer start(EtcdServer server, Duration idleTimeout) throws IOException {
-        List<URI> urls = server.config().listenClientHttpUrls();
+    /** {@link #start(EtcdServer, List)} with another {@link #IDLE_TIMEOUT}; for tests. */
+    static HttpServer start(EtcdServer server, List<Listener> listeners, Duration idleTimeout) throws IOException {
         Router router = new Router();
         router.mount(HealthHandler.PATH, new HealthHandler(server));
         router.mount(VersionHandler.PATH, new VersionHandler());
-
-        org.glassfish.grizzly.http.server.HttpServer grizzly = new org.glassfish.grizzly.http.server.HttpServer();
-        List<NetworkListener> listeners = new ArrayList<>();
-        for (int i = 0; i < urls.size(); i++) {
-            URI url = urls.get(i);
-            if (!"http".equalsIgnoreCase(url.getScheme())) {
-                throw new IllegalArgumentException("listen-client-http-urls: unsupported scheme \""
-                        + url.getScheme() + "\" in " + url + " (only http is served so far)");
-            }
-            NetworkListener listener = new NetworkListener("client-http-" + i, host(url), url.getPort());
-            listener.getKeepAlive().setIdleTimeoutInSeconds(Math.toIntExact(Math.max(1, idleTimeout.toSeconds())));
-            grizzly.addListener(listener);
-            listeners.add(listener);
-        }
-        grizzly.getServerConfiguration().addHttpHandler(router);
-        grizzly.getServerConfiguration().setName("ketcd-client-http");
+        List<GrizzlyListenerServer> servers = new ArrayList<>();
+        int i = 0;
         try {
-            grizzly.start();
+            for (; i < listeners.size(); i++) {
+                GrizzlyListenerServer.Settings settings = new GrizzlyListenerServer.Settings("ketcd-client-http-" + i,
+                        idleTimeout, WORKERS, WORKER_QUEUE, GRACE);
+                servers.add(GrizzlyListenerServer.start(listeners.get(i), router, settings));
+            }
         } catch (IOException | RuntimeException e) {
-            grizzly.shutdownNow();
+            // the failed one closed its listener; the served ones close theirs, the rest are closed here
+            servers.forEach(GrizzlyListenerServer::close);
+            for (int rest = i + 1; rest < listeners.size(); rest++) {
+                listeners.get(rest).close();
+            }
             throw e;
         }
-        HttpServer http = new HttpServer(grizzly, listeners, router);
-        List<InetSocketAddress> bound = http.boundAddresses();
-        for (int i = 0; i < urls.size(); i++) {
-            LOG.info("serving client HTTP on {} (bound {})", urls.get(i), bound.get(i));
-        }
-        return http;
+        return new HttpServer(servers, router);
     }
 
     /**
-     * The addresses the listeners are bound to, in the order of {@code listen-client-http-urls},
-     * with the actual port where the URL asked for port 0. A new unmodifiable list on each call.
+     * The addresses served, in the order of the listeners given to {@link #start} (with the
+     * actual port where a URL asked for port 0). A new unmodifiable list on each call.
      */
-    public List<InetSocketAddress> boundAddresses() {
-        List<InetSocketAddress> out = new ArrayList<>();
-        for (NetworkListener l : listeners) {
-            out.add(new InetSocketAddress(l.getHost(), l.getPort()));
-        }
-        return List.copyOf(out);
+    public List<SocketAddress> boundAddresses() {
+        return servers.stream().map(GrizzlyListenerServer::localAddress).toList();
     }
 
     /**
@@ -137,25 +116,11 @@ public final class HttpServer implements Closeable {
     }
 
     /**
-     * Stops accepting, lets requests in flight finish for up to a second, then closes every
-     * connection. Idempotent.
+     * Stops accepting and closes the listeners, lets requests in flight finish for up to a
+     * second, then closes every connection. Idempotent.
      */
     @Override
     public void close() {
-        try {
-            grizzly.shutdown(GRACE_MILLIS, TimeUnit.MILLISECONDS).get(2 * GRACE_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            grizzly.shutdownNow();
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("client HTTP did not stop gracefully; closing connections", e);
-            grizzly.shutdownNow();
-        }
-    }
-
-    /** A URI host as a bind address: IPv6 literals lose their brackets. */
-    private static String host(URI url) {
-        String h = url.getHost();
-        return h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
+        servers.forEach(GrizzlyListenerServer::close);
     }
 }

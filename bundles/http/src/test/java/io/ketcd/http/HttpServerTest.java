@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ketcd.api.EtcdError;
+import io.ketcd.api.transport.Listener;
+import io.ketcd.api.transport.ListenerRole;
+import io.ketcd.api.transport.TlsRole;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
 
@@ -20,19 +23,25 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocketFactory;
+
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
 import org.glassfish.grizzly.http.server.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The client HTTP host on a real Grizzly bound to 127.0.0.1 port 0, against a fake server.
@@ -55,8 +64,8 @@ class HttpServerTest {
     }
 
     private InetSocketAddress start() throws IOException {
-        http = HttpServer.start(etcd);
-        return http.boundAddresses().get(0);
+        http = HttpServer.start(etcd, List.of(TestListener.tcp(ListenerRole.CLIENT_HTTP)));
+        return (InetSocketAddress) http.boundAddresses().get(0);
     }
 
     @Test
@@ -200,83 +209,119 @@ class HttpServerTest {
     }
 
     @Test
-    void everyListenUrlIsBoundAndServed() throws Exception {
-        FakeEtcdServer two = new FakeEtcdServer("http://127.0.0.1:0,http://localhost:0");
-        http = HttpServer.start(two);
-        List<InetSocketAddress> bound = http.boundAddresses();
-        assertThat(bound).hasSize(2);
-        assertThat(bound.get(0).getPort()).isNotEqualTo(bound.get(1).getPort()).isPositive();
-        for (InetSocketAddress a : bound) {
-            assertThat(get(a, "/version").status).isEqualTo("HTTP/1.1 200 OK");
+    void everyListenerIsServed() throws Exception {
+        TestListener first = TestListener.tcp(ListenerRole.CLIENT_HTTP);
+        TestListener second = TestListener.tcp(ListenerRole.CLIENT_HTTP);
+        http = HttpServer.start(etcd, List.of(first, second));
+        assertThat(http.boundAddresses()).containsExactly(first.localAddress(), second.localAddress());
+        for (TestListener l : List.of(first, second)) {
+            assertThat(get((InetSocketAddress) l.localAddress(), "/version").status).isEqualTo("HTTP/1.1 200 OK");
         }
     }
 
     @Test
-    void listenersAreReportedInUrlOrder() throws Exception {
-        int[] ports = new int[6];
-        StringBuilder urls = new StringBuilder();
-        for (int i = 0; i < ports.length; i++) {
-            try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                ports[i] = free.getLocalPort();
-            }
-            urls.append(i == 0 ? "" : ",").append("http://127.0.0.1:").append(ports[i]);
+    void listenersAreReportedInTheOrderGiven() throws Exception {
+        List<Listener> listeners = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            listeners.add(TestListener.tcp(ListenerRole.CLIENT_HTTP));
         }
-        http = HttpServer.start(new FakeEtcdServer(urls.toString()));
-        assertThat(http.boundAddresses()).extracting(InetSocketAddress::getPort)
-                .containsExactly(Arrays.stream(ports).boxed().toArray(Integer[]::new));
+        http = HttpServer.start(etcd, listeners);
+        assertThat(http.boundAddresses()).containsExactlyElementsOf(listeners.stream().map(Listener::localAddress).toList());
     }
 
     @Test
-    void aPortInUseFailsTheStartAndReleasesTheOtherListeners() throws Exception {
-        int free;
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            free = probe.getLocalPort();
+    void aListenerThatCannotBeServedFailsTheStartAndEveryListenerIsClosed(@TempDir Path dir) throws Exception {
+        TestListener before = TestListener.tcp(ListenerRole.CLIENT_HTTP);
+        TestListener unix = TestListener.unix(ListenerRole.CLIENT_HTTP, dir);
+        TestListener after = TestListener.tcp(ListenerRole.CLIENT_HTTP);
+        assertThatThrownBy(() -> HttpServer.start(etcd, List.of(before, unix, after)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(unix.url().toString());
+        for (TestListener l : List.of(before, unix, after)) {
+            assertThat(l.channel().isOpen()).as("%s closed", l.url()).isFalse();
         }
-        try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            FakeEtcdServer clash = new FakeEtcdServer("http://127.0.0.1:" + free + ",http://127.0.0.1:" + busy.getLocalPort());
-            assertThatThrownBy(() -> HttpServer.start(clash)).isInstanceOf(IOException.class);
-        }
-        // Grizzly closes a server socket on its selector thread, about a millisecond after start
-        // has thrown, so the port is awaited (bounded) rather than expected free at once.
-        assertThat(awaitBindable(free, Duration.ofSeconds(5))).as("port %d released", free).isTrue();
+        // Grizzly closes a served socket on its selector thread, a moment after close() returns
+        assertThat(awaitBindable(before.port(), Duration.ofSeconds(5))).as("port %d released", before.port()).isTrue();
+        assertThat(bindable(after.port())).as("port %d released", after.port()).isTrue();
     }
 
-    private static boolean awaitBindable(int port, Duration bound) throws InterruptedException {
+    private static boolean awaitBindable(int port, Duration bound) {
         long deadline = System.nanoTime() + bound.toNanos();
         while (System.nanoTime() < deadline) {
-            try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                return again.getLocalPort() == port;
-            } catch (java.net.BindException stillBound) {
-                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            if (bindable(port)) {
+                return true;
             }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
         }
         return false;
     }
 
+    private static boolean bindable(int port) {
+        try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return again.getLocalPort() == port;
+        } catch (IOException stillBound) {
+            return false;
+        }
+    }
+
     @Test
-    void closeStopsListening() throws Exception {
-        InetSocketAddress a = start();
+    void closeStopsListeningAndClosesTheListeners() throws Exception {
+        TestListener listener = TestListener.tcp(ListenerRole.CLIENT_HTTP);
+        http = HttpServer.start(etcd, List.of(listener));
+        InetSocketAddress a = (InetSocketAddress) listener.localAddress();
+        assertThat(get(a, "/health").status).isEqualTo("HTTP/1.1 200 OK");
         http.close();
+        assertThat(listener.channel().isOpen()).isFalse();
         assertThatThrownBy(() -> get(a, "/health")).isInstanceOf(ConnectException.class);
+        assertThat(awaitBindable(a.getPort(), Duration.ofSeconds(5))).as("port %d released", a.getPort()).isTrue();
         http.close();
         http = null;
     }
 
     @Test
-    void httpsIsRefusedUntilTlsExists() {
-        FakeEtcdServer tls = new FakeEtcdServer("https://127.0.0.1:0");
-        assertThatThrownBy(() -> HttpServer.start(tls)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("https");
+    void healthOverHttpsWithTheListenersPolicy() throws Exception {
+        TestCertificates ca = TestCertificates.authority("ketcd test CA");
+        TestListener listener = TestListener.https(ListenerRole.CLIENT_HTTP,
+                new TestTlsPolicy(TlsRole.CLIENT, ca.member("server"), false));
+        http = HttpServer.start(etcd, List.of(listener));
+        SSLSocketFactory client = ca.trustOnly().getSocketFactory();
+        Reply r = parse(rawExchange(() -> client.createSocket(), (InetSocketAddress) listener.localAddress(),
+                "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(ISO_8859_1), false));
+        assertThat(r.status).isEqualTo("HTTP/1.1 200 OK");
+        assertThat(r.body).isEqualTo("{\"health\":\"true\"}");
+        // the port speaks TLS only
+        assertThat(new String(rawExchange((InetSocketAddress) listener.localAddress(),
+                "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(ISO_8859_1), false), ISO_8859_1))
+                .doesNotContain("health");
+    }
+
+    @Test
+    void clientsWithoutATrustedCertificateAreRefusedWhenThePolicyNeedsOne() throws Exception {
+        TestCertificates ca = TestCertificates.authority("ketcd test CA");
+        TestListener listener = TestListener.https(ListenerRole.CLIENT_HTTP,
+                new TestTlsPolicy(TlsRole.CLIENT, ca.member("server"), true));
+        http = HttpServer.start(etcd, List.of(listener));
+        InetSocketAddress a = (InetSocketAddress) listener.localAddress();
+        byte[] request = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(ISO_8859_1);
+
+        SSLSocketFactory withCertificate = ca.member("client").getSocketFactory();
+        assertThat(parse(rawExchange(() -> withCertificate.createSocket(), a, request, false)).status).isEqualTo("HTTP/1.1 200 OK");
+
+        SSLSocketFactory withoutCertificate = ca.trustOnly().getSocketFactory();
+        assertThatThrownBy(() -> rawExchange(() -> withoutCertificate.createSocket(), a, request, false))
+                .isInstanceOf(SSLException.class);
+        // a certificate from another CA is no better than none; the client trusts the server's CA to get that far
+        SSLContext strangerTrustingServer = TestCertificates.authority("another CA").memberTrusting("stranger", ca);
+        assertThatThrownBy(() -> rawExchange(() -> strangerTrustingServer.getSocketFactory().createSocket(), a, request, false))
+                .isInstanceOf(SSLException.class);
+        assertThat(etcd.ranges).hasSize(1);
     }
 
     @Test
     void garbageGetsA400OrACloseAndTheServerGoesOn() throws Exception {
         // Junk with no space or too little of it leaves Grizzly waiting for more: the idle
         // timeout (30 s in production, 1 s here) is what closes those connections.
-        http = HttpServer.start(etcd, Duration.ofSeconds(1));
-        InetSocketAddress a = http.boundAddresses().get(0);
+        http = HttpServer.start(etcd, List.of(TestListener.tcp(ListenerRole.CLIENT_HTTP)), Duration.ofSeconds(1));
+        InetSocketAddress a = (InetSocketAddress) http.boundAddresses().get(0);
         byte[] random = new byte[4096];
         new Random(42).nextBytes(random);
         assertRejected(rawExchange(a, random, false));
@@ -335,7 +380,11 @@ class HttpServerTest {
     }
 
     private static Reply exchange(InetSocketAddress a, String request) throws IOException {
-        String raw = new String(rawExchange(a, request.getBytes(ISO_8859_1), false), UTF_8);
+        return parse(rawExchange(a, request.getBytes(ISO_8859_1), false));
+    }
+
+    private static Reply parse(byte[] answer) {
+        String raw = new String(answer, UTF_8);
         int end = raw.indexOf("\r\n\r\n");
         assertThat(end).as("complete response head in: %s", raw).isPositive();
         String[] lines = raw.substring(0, end).split("\r\n");
@@ -349,7 +398,15 @@ class HttpServerTest {
 
     /** Sends {@code request}, then reads until the server closes (bounded by a 10 s read timeout). */
     private static byte[] rawExchange(InetSocketAddress a, byte[] request, boolean halfClose) throws IOException {
-        try (Socket s = new Socket()) {
+        return rawExchange(Socket::new, a, request, halfClose);
+    }
+
+    private interface SocketMaker {
+        Socket make() throws IOException;
+    }
+
+    private static byte[] rawExchange(SocketMaker sockets, InetSocketAddress a, byte[] request, boolean halfClose) throws IOException {
+        try (Socket s = sockets.make()) {
             s.connect(a, 5000);
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
@@ -374,6 +431,11 @@ class HttpServerTest {
                         + new String(got.toByteArray(), ISO_8859_1), e);
             } catch (SocketException e) {
                 // connection reset: the server closed on us, which is an acceptable rejection
+            }
+            if (s instanceof javax.net.ssl.SSLSocket && got.size() == 0) {
+                // a TLS 1.3 server that refuses the client's certificate says so after the client's handshake
+                // ends: the refusal arrives as the first read's SSLException, unless the reset came first
+                throw new SSLException("the server closed the TLS connection without an answer");
             }
             return got.toByteArray();
         }

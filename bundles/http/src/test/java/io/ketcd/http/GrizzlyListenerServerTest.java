@@ -1,0 +1,144 @@
+package io.ketcd.http;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ketcd.api.transport.ListenerRole;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import org.glassfish.grizzly.http.server.HttpHandler;
+import org.glassfish.grizzly.http.server.Request;
+import org.glassfish.grizzly.http.server.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Serving a listener's own channel. These tests pin how Grizzly 4.0.2 is made to accept on a
+ * socket it did not bind (see {@code ChannelAdoption}): if an upgrade binds by itself again, the
+ * start fails (the port is taken by the listener) or the listener's channel stays unregistered.
+ */
+class GrizzlyListenerServerTest {
+    private static final GrizzlyListenerServer.Settings SETTINGS =
+            new GrizzlyListenerServer.Settings("test-http", Duration.ofSeconds(30), 4, 16, Duration.ZERO);
+
+    private GrizzlyListenerServer server;
+
+    @AfterEach
+    void close() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void servesTheListenersChannelWithoutBindingAgainAndClosingFreesThePort() throws Exception {
+        TestListener listener = TestListener.tcp(ListenerRole.CLIENT_HTTP);
+        int port = listener.port();
+        server = GrizzlyListenerServer.start(listener, text("hello"), SETTINGS);
+
+        assertThat(server.localAddress()).isEqualTo(listener.localAddress());
+        assertThat(get(port, "/anything")).startsWith("HTTP/1.1 200 OK").endsWith("hello");
+        // the listener's own channel is what Grizzly's selector accepts on
+        assertThat(listener.channel().isRegistered()).isTrue();
+        assertThat(listener.channel().isBlocking()).isFalse();
+
+        server.close();
+        assertThat(listener.channel().isOpen()).isFalse();
+        assertThat(awaitBindable(port, Duration.ofSeconds(5))).as("port %d released", port).isTrue();
+        server.close(); // idempotent
+        server = null;
+    }
+
+    @Test
+    void theListenersReadTimeoutBoundsABlockingBodyRead() throws Exception {
+        CompletableFuture<Throwable> readFailure = new CompletableFuture<>();
+        HttpHandler reader = new HttpHandler() {
+            @Override
+            public void service(Request request, Response response) {
+                try {
+                    request.getInputStream().readAllBytes();
+                    readFailure.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    readFailure.complete(e);
+                }
+            }
+        };
+        TestListener listener = TestListener.tcp(ListenerRole.PEER, Duration.ofMillis(500));
+        server = GrizzlyListenerServer.start(listener, reader, SETTINGS);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), listener.port())) {
+            OutputStream out = s.getOutputStream();
+            // 10 bytes announced, 2 sent: the handler blocks for the rest
+            out.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab".getBytes(ISO_8859_1));
+            out.flush();
+            long t0 = System.nanoTime();
+            Throwable failure = readFailure.get(10, TimeUnit.SECONDS);
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(failure).as("the blocked read fails").isNotNull();
+            assertThat(millis).isBetween(300L, 5_000L);
+        }
+    }
+
+    @Test
+    void unixDomainSocketsAreRefusedByUrlAndTheListenerIsClosed(@TempDir Path dir) throws Exception {
+        TestListener unix = TestListener.unix(ListenerRole.PEER, dir);
+        assertThat(Files.exists(dir.resolve("ketcd-peer.sock"))).isTrue();
+        assertThatThrownBy(() -> GrizzlyListenerServer.start(unix, text("x"), SETTINGS))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(unix.url().toString())
+                .hasMessageContaining("Unix domain sockets are not supported");
+        assertThat(unix.channel().isOpen()).isFalse();
+    }
+
+    @Test
+    void aClosedListenerFailsTheStart() throws Exception {
+        TestListener listener = TestListener.tcp(ListenerRole.CLIENT_HTTP);
+        listener.close();
+        assertThatThrownBy(() -> GrizzlyListenerServer.start(listener, text("x"), SETTINGS))
+                .isInstanceOf(IOException.class).hasMessageContaining("closed");
+    }
+
+    private static HttpHandler text(String body) {
+        return new HttpHandler() {
+            @Override
+            public void service(Request request, Response response) throws Exception {
+                response.setContentType("text/plain");
+                response.getWriter().write(body);
+            }
+        };
+    }
+
+    private static String get(int port, String path) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(ISO_8859_1));
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes(), ISO_8859_1);
+        }
+    }
+
+    private static boolean awaitBindable(int port, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (System.nanoTime() < deadline) {
+            try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return true;
+            } catch (IOException stillBound) {
+                LockSupport.parkNanos(1_000_000);
+            }
+        }
+        return false;
+    }
+}
