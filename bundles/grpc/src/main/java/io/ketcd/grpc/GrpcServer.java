@@ -5,15 +5,16 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import io.ketcd.api.transport.Listener;
+import io.ketcd.grpc.internal.AdoptedServerChannels;
 import io.ketcd.grpc.internal.EtcdServices;
+import io.ketcd.grpc.internal.GrpcTls;
 import io.ketcd.server.EtcdServer;
-import io.ketcd.server.ServerConfig;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,9 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * etcd's client gRPC API for one {@link EtcdServer}: one grpc-java server per URL of
- * {@code listen-client-urls}, all sharing one pair of Netty event loop groups and one executor
- * that this object owns.
+ * etcd's client gRPC API for one {@link EtcdServer}: one grpc-java server per listener of
+ * {@code listen-client-urls} (opened by the ListenerFactory: TCP or Unix domain socket, with TLS
+ * for {@code https} and {@code unixs}), all sharing one pair of Netty event loop groups and one
+ * executor that this object owns.
  *
  * <p>Transport settings follow etcd 3.4's defaults: a request may be {@code max-request-bytes}
  * plus etcd's 512 KiB of gRPC overhead (larger ones are refused with RESOURCE_EXHAUSTED), client
@@ -55,7 +57,7 @@ public final class GrpcServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final ExecutorService executor;
     private final List<Server> servers = new ArrayList<>(); // filled by start() only, then read-only
-    private final List<InetSocketAddress> bound = new ArrayList<>();
+    private final List<Listener> listeners = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private GrpcServer() {
@@ -66,20 +68,18 @@ public final class GrpcServer implements AutoCloseable {
     }
 
     /**
-     * Serves {@code server} on every URL of {@code server.config().listenClientUrls()}. Port 0
-     * binds a free port ({@link #boundAddresses()} tells which).
+     * Serves {@code server} on {@code listeners} and owns them from here on: they are closed with
+     * this server, or before the exception when serving one of them fails.
      *
-     * @throws IOException when a URL cannot be bound; the URLs bound before it are closed again
-     * @throws IllegalArgumentException for a URL whose scheme is not {@code http} (https and
-     *     unix arrive with TLS support)
+     * @throws IOException when a listener cannot be served
      */
-    public static GrpcServer start(EtcdServer server) throws IOException {
-        ServerConfig config = server.config();
+    public static GrpcServer start(EtcdServer server, List<Listener> listeners) throws IOException {
         GrpcServer grpc = new GrpcServer();
+        grpc.listeners.addAll(listeners);
         try {
             List<ServerServiceDefinition> services = EtcdServices.bind(server, grpc.executor);
-            for (URI url : config.listenClientUrls()) {
-                grpc.serve(url, config.maxRequestBytes(), services);
+            for (Listener listener : listeners) {
+                grpc.serve(listener, server.config().maxRequestBytes(), services);
             }
         } catch (IOException | RuntimeException e) {
             grpc.close();
@@ -88,14 +88,13 @@ public final class GrpcServer implements AutoCloseable {
         return grpc;
     }
 
-    private void serve(URI url, int maxRequestBytes, List<ServerServiceDefinition> services) throws IOException {
-        if (!"http".equals(url.getScheme())) {
-            throw new IllegalArgumentException("listen-client-urls: cannot serve " + url
-                    + ": only http is supported so far (https and unix arrive with TLS support)");
+    private void serve(Listener listener, int maxRequestBytes, List<ServerServiceDefinition> services) throws IOException {
+        if (!listener.channel().isOpen()) {
+            throw new IOException("cannot serve gRPC on " + listener.url() + ": its listener is closed");
         }
         NettyServerBuilder builder = NettyServerBuilder
-                .forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
-                .channelType(NioServerSocketChannel.class)
+                .forAddress(listener.localAddress())
+                .channelFactory(AdoptedServerChannels.of(listener))
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
                 .executor(executor)
@@ -104,17 +103,19 @@ public final class GrpcServer implements AutoCloseable {
                 .permitKeepAliveWithoutCalls(true)
                 .keepAliveTime(KEEPALIVE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS)
                 .keepAliveTimeout(KEEPALIVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        listener.tls().ifPresent(policy -> builder.sslContext(GrpcTls.serverContext(policy)));
         services.forEach(builder::addService);
-        Server started = builder.build().start();
-        servers.add(started);
-        InetSocketAddress address = (InetSocketAddress) started.getListenSockets().get(0);
-        bound.add(address);
-        LOG.info("serving insecure gRPC client requests on {} (listen-client-url {})", hostPort(address), url);
+        servers.add(builder.build().start());
+        LOG.info("serving {} gRPC client requests on {} (listen-client-url {})",
+                listener.tls().isPresent() ? "TLS" : "insecure", describe(listener.localAddress()), listener.url());
     }
 
-    /** The address each URL is bound to, in {@code listen-client-urls} order; unmodifiable. */
-    public List<InetSocketAddress> boundAddresses() {
-        return List.copyOf(bound);
+    /**
+     * The address each listener is bound to, in {@code listen-client-urls} order: an {@link
+     * InetSocketAddress} with the actual port, or a Unix socket's address; unmodifiable.
+     */
+    public List<SocketAddress> boundAddresses() {
+        return listeners.stream().map(Listener::localAddress).toList();
     }
 
     /**
@@ -144,6 +145,7 @@ public final class GrpcServer implements AutoCloseable {
                 s.shutdownNow();
             }
         }
+        listeners.forEach(Listener::close);
         executor.shutdown();
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -162,8 +164,11 @@ public final class GrpcServer implements AutoCloseable {
         }
     }
 
-    private static String hostPort(InetSocketAddress address) {
-        String host = address.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    private static String describe(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet) {
+            String host = inet.getAddress().getHostAddress();
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
+        }
+        return address.toString();
     }
 }

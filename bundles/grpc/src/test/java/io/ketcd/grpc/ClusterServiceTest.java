@@ -48,8 +48,8 @@ class ClusterServiceTest {
     @BeforeAll
     static void start() throws IOException {
         fake = new FakeEtcdServer(Map.of("listen-client-urls", "http://127.0.0.1:0"));
-        grpc = GrpcServer.start(fake);
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", grpc.boundAddresses().get(0).getPort())
+        grpc = TestListeners.start(fake);
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", TestListeners.port(grpc))
                 .usePlaintext().build();
     }
 

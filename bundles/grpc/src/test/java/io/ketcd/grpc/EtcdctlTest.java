@@ -33,8 +33,8 @@ class EtcdctlTest {
     @BeforeAll
     static void start() throws IOException {
         fake = new FakeEtcdServer(Map.of("listen-client-urls", "http://127.0.0.1:0"));
-        grpc = GrpcServer.start(fake);
-        endpoint = "127.0.0.1:" + grpc.boundAddresses().get(0).getPort();
+        grpc = TestListeners.start(fake);
+        endpoint = "127.0.0.1:" + TestListeners.port(grpc);
     }
 
     @AfterAll

@@ -25,6 +25,10 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.ketcd.api.EtcdError;
+import io.ketcd.api.transport.Listener;
+import io.ketcd.api.transport.ListenerRole;
+import io.ketcd.api.transport.TlsPolicy;
+import io.ketcd.api.transport.TlsRole;
 import io.ketcd.grpc.internal.stub.KVGrpc;
 import io.ketcd.grpc.internal.stub.LeaseGrpc;
 import io.ketcd.grpc.internal.stub.LockGrpc;
@@ -54,6 +58,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -87,8 +92,8 @@ class GrpcServerTest {
         fake = new FakeEtcdServer(Map.of(
                 "listen-client-urls", "http://127.0.0.1:0",
                 "max-request-bytes", String.valueOf(MAX_REQUEST_BYTES)));
-        grpc = GrpcServer.start(fake);
-        port = grpc.boundAddresses().get(0).getPort();
+        grpc = TestListeners.start(fake);
+        port = TestListeners.port(grpc);
         jetcd = Client.builder().endpoints("http://127.0.0.1:" + port).build();
         channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     }
@@ -346,14 +351,12 @@ class GrpcServerTest {
     void everyListenUrlIsServedAndCloseReleasesThem() throws Exception {
         FakeEtcdServer two = new FakeEtcdServer(Map.of(
                 "listen-client-urls", "http://127.0.0.1:0,http://localhost:0"));
-        InetSocketAddress first;
-        InetSocketAddress second;
-        try (GrpcServer server = GrpcServer.start(two)) {
-            assertThat(server.boundAddresses()).hasSize(2);
-            first = server.boundAddresses().get(0);
-            second = server.boundAddresses().get(1);
-            assertThat(first.getPort()).isNotEqualTo(second.getPort());
-            for (InetSocketAddress a : server.boundAddresses()) {
+        List<InetSocketAddress> bound;
+        try (GrpcServer server = TestListeners.start(two)) {
+            bound = server.boundAddresses().stream().map(InetSocketAddress.class::cast).toList();
+            assertThat(bound).hasSize(2);
+            assertThat(bound.get(0).getPort()).isNotEqualTo(bound.get(1).getPort());
+            for (InetSocketAddress a : bound) {
                 ManagedChannel c = NettyChannelBuilder.forAddress(a).usePlaintext().build();
                 try {
                     assertThat(KVGrpc.newBlockingStub(c).put(put("k", 1)).getHeader().getMemberId())
@@ -365,7 +368,7 @@ class GrpcServerTest {
             server.close();
             server.close();
         }
-        for (InetSocketAddress a : new InetSocketAddress[] {first, second}) {
+        for (InetSocketAddress a : bound) {
             try (ServerSocket again = new ServerSocket(a.getPort(), 1, a.getAddress())) {
                 assertThat(again.getLocalPort()).isEqualTo(a.getPort());
             }
@@ -373,19 +376,36 @@ class GrpcServerTest {
     }
 
     @Test
-    void aUrlThatCannotBeBoundClosesTheOnesAlreadyBound() throws Exception {
-        InetAddress loopback = InetAddress.getByName("127.0.0.1");
-        int free;
-        try (ServerSocket probe = new ServerSocket(0, 1, loopback)) {
-            free = probe.getLocalPort();
+    void theListenersSocketIsServedNotABindOfItsOwn() throws Exception {
+        FakeEtcdServer fake = new FakeEtcdServer(Map.of("listen-client-urls", "http://127.0.0.1:0"));
+        List<Listener> listeners = TestListeners.factory(TlsPolicy.disabled(TlsRole.CLIENT))
+                .open(ListenerRole.CLIENT, fake.config().listenClientUrls());
+        try (GrpcServer server = GrpcServer.start(fake, listeners)) {
+            assertThat(server.boundAddresses()).containsExactly(listeners.get(0).localAddress());
+            ManagedChannel c = NettyChannelBuilder.forAddress(listeners.get(0).localAddress()).usePlaintext().build();
+            try {
+                assertThat(KVGrpc.newBlockingStub(c).put(put("k", 1)).getHeader().getMemberId())
+                        .isEqualTo(FakeEtcdServer.MEMBER_ID);
+            } finally {
+                c.shutdownNow().awaitTermination(5, SECONDS);
+            }
         }
-        try (ServerSocket busy = new ServerSocket(0, 1, loopback)) {
-            FakeEtcdServer clash = new FakeEtcdServer(Map.of("listen-client-urls",
-                    "http://127.0.0.1:" + free + ",http://127.0.0.1:" + busy.getLocalPort()));
-            assertThatThrownBy(() -> GrpcServer.start(clash)).isInstanceOf(IOException.class);
-        }
-        try (ServerSocket again = new ServerSocket(free, 1, loopback)) {
-            assertThat(again.getLocalPort()).as("the first URL was closed again").isEqualTo(free);
+        assertThat(listeners.get(0).channel().isOpen()).as("closed with the server").isFalse();
+    }
+
+    @Test
+    void aListenerThatCannotBeServedClosesEveryListenerItWasGiven() throws Exception {
+        FakeEtcdServer fake = new FakeEtcdServer(Map.of("listen-client-urls", "http://127.0.0.1:0,http://127.0.0.1:0"));
+        List<Listener> listeners = TestListeners.factory(TlsPolicy.disabled(TlsRole.CLIENT))
+                .open(ListenerRole.CLIENT, fake.config().listenClientUrls());
+        InetSocketAddress first = (InetSocketAddress) listeners.get(0).localAddress();
+        listeners.get(1).close(); // a socket that can no longer be served
+
+        assertThatThrownBy(() -> GrpcServer.start(fake, listeners)).isInstanceOf(IOException.class);
+
+        assertThat(listeners.get(0).channel().isOpen()).isFalse();
+        try (ServerSocket again = new ServerSocket(first.getPort(), 1, first.getAddress())) {
+            assertThat(again.getLocalPort()).as("the first listener's port is free again").isEqualTo(first.getPort());
         }
     }
 
@@ -394,7 +414,7 @@ class GrpcServerTest {
         FakeEtcdServer slow = new FakeEtcdServer(Map.of("listen-client-urls", "http://127.0.0.1:0"));
         CompletableFuture<io.ketcd.proto.etcdserverpb.PutResponse> held = new CompletableFuture<>();
         slow.hold(held);
-        GrpcServer server = GrpcServer.start(slow);
+        GrpcServer server = TestListeners.start(slow);
         ManagedChannel c = NettyChannelBuilder.forAddress(server.boundAddresses().get(0)).usePlaintext().build();
         try {
             var call = KVGrpc.newFutureStub(c).put(put("k", 1));
@@ -413,14 +433,6 @@ class GrpcServerTest {
         } finally {
             c.shutdownNow().awaitTermination(5, SECONDS);
         }
-    }
-
-    @Test
-    void onlyHttpUrlsAreServedSoFar() {
-        FakeEtcdServer tls = new FakeEtcdServer(Map.of("listen-client-urls", "https://127.0.0.1:0"));
-        assertThatThrownBy(() -> GrpcServer.start(tls))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("https://127.0.0.1:0");
     }
 
     // --- helpers --------------------------------------------------------------------------------
