@@ -94,7 +94,7 @@ public final class SelfSignedCertificate {
             X509CertificateHolder cert = builder.build(new JcaContentSignerBuilder("SHA512withECDSA").build(pair.getPrivate()));
             Files.writeString(certFile, pem(cert), StandardCharsets.US_ASCII);
             LOG.info("created cert file {} (auto-tls, valid until {})", certFile, notAfter);
-            writePrivate(keyFile, pem(pair.getPrivate()));
+            writePrivate(keyFile, Sec1Pem.ecPrivateKey(pair));
             LOG.info("created key file {}", keyFile);
         } catch (GeneralSecurityException | OperatorCreationException e) {
             throw new IOException("cannot generate the auto-tls certificate in " + dir + ": " + e.getMessage(), e);
