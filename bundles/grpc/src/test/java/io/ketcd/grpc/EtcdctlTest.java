@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real etcdctl (etcd 3.4's, from Debian's etcd-client) against GrpcServer over
@@ -144,12 +146,30 @@ class EtcdctlTest {
                 + " desc = etcdserver: etcdserverpb.Lease/LeaseGrant is not supported in ketcd yet)");
     }
 
+    @Test
+    void putAndGetOverAUnixSocket(@TempDir Path dir) throws Exception {
+        Path socket = dir.resolve("ketcd.sock");
+        FakeEtcdServer unix = new FakeEtcdServer(Map.of("listen-client-urls", "unix://" + socket));
+        try (GrpcServer server = TestListeners.start(unix)) {
+            assertThat(server.boundAddresses()).containsExactly(UnixDomainSocketAddress.of(socket));
+            List<String> viaSocket = List.of("--endpoints=unix://" + socket);
+            assertThat(etcdctl(viaSocket, "put", "unix/k", "v")).isEqualTo(new Result(0, "OK\n", ""));
+            assertThat(etcdctl(viaSocket, "get", "unix/k").out()).isEqualTo("unix/k\nv\n");
+        }
+        assertThat(socket).as("the socket file goes with the listener").doesNotExist();
+    }
+
     record Result(int exit, String out, String err) {
     }
 
     private static Result etcdctl(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(ETCDCTL.toString(), "--endpoints=" + endpoint,
-                "--dial-timeout=5s", "--command-timeout=10s"));
+        return etcdctl(List.of("--endpoints=" + endpoint), args);
+    }
+
+    /** etcdctl with {@code connection} flags (endpoints, TLS files) before {@code args}. */
+    static Result etcdctl(List<String> connection, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(ETCDCTL.toString(), "--dial-timeout=5s", "--command-timeout=10s"));
+        command.addAll(connection);
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("ETCDCTL_API", "3");
