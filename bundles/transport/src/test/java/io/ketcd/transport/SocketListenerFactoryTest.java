@@ -25,8 +25,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,6 +83,7 @@ class SocketListenerFactoryTest {
 
     @Test
     void anIpv6LiteralInBracketsBindsThatAddress() throws IOException {
+        assumeIpv6Loopback();
         Listener listener = single(factory().open(ListenerRole.CLIENT, urls("http://[::1]:0")));
 
         assertThat(((InetSocketAddress) listener.localAddress()).getAddress()).isEqualTo(InetAddress.getByName("::1"));
@@ -342,7 +345,7 @@ class SocketListenerFactoryTest {
     }
 
     private SocketListenerFactory factory(TransportSettings settings, TlsPolicy clientTls,
-                                          java.util.function.LongSupplier fdLimit) {
+                                          LongSupplier fdLimit) {
         SocketListenerFactory factory = new SocketListenerFactory(settings, clientTls, PEER_TLS_OFF, fdLimit);
         factories.add(factory);
         return factory;
@@ -359,6 +362,14 @@ class SocketListenerFactoryTest {
 
     private static ListenUrl url(ListenerRole role, String url) {
         return ListenUrl.parse(role, URI.create(url));
+    }
+
+    private static void assumeIpv6Loopback() {
+        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+            probe.bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
+        } catch (IOException e) {
+            Assumptions.abort("no IPv6 loopback on this host: " + e.getMessage());
+        }
     }
 
     /** A port nothing listens on now: bound once by the system's choice and released. */

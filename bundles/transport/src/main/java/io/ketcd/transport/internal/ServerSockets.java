@@ -25,8 +25,12 @@ public final class ServerSockets {
     private static final boolean GO_SETS_REUSE_ADDRESS =
             !System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
 
-    /** Go's default backlog on Linux is the kernel's somaxconn; 0 lets the JDK pick its default. */
-    private static final int DEFAULT_BACKLOG = 0;
+    /**
+     * Go passes the kernel's {@code somaxconn} as the backlog; the kernel caps any larger value
+     * at {@code somaxconn}, so asking for the most a backlog can be gives the same. (The JDK's
+     * own default, 50, would drop connection bursts Go accepts.)
+     */
+    private static final int BACKLOG = 65535;
 
     private ServerSockets() {
     }
@@ -59,7 +63,7 @@ public final class ServerSockets {
             throw e;
         }
         try {
-            channel.bind(address, DEFAULT_BACKLOG);
+            channel.bind(address, BACKLOG);
             channel.configureBlocking(true);
             return new Bound(channel, channel.getLocalAddress());
         } catch (IOException e) {
@@ -84,7 +88,7 @@ public final class ServerSockets {
         }
         ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
-            channel.bind(UnixDomainSocketAddress.of(path), DEFAULT_BACKLOG);
+            channel.bind(UnixDomainSocketAddress.of(path), BACKLOG);
             channel.configureBlocking(true);
             return new Bound(channel, channel.getLocalAddress());
         } catch (IOException e) {
@@ -102,12 +106,20 @@ public final class ServerSockets {
             throw new IOException("listen " + url.network() + " " + url.address() + ": lookup " + url.host()
                     + ": no such host", e);
         }
-        for (InetAddress a : all) {
+        return listenAddress(all);
+    }
+
+    /**
+     * The address Go's {@code net.Listen} picks among a host's addresses: the first IPv4 one if
+     * there is one, else the first ({@code localhost} may resolve to {@code ::1} first).
+     */
+    static InetAddress listenAddress(InetAddress... resolved) {
+        for (InetAddress a : resolved) {
             if (a instanceof Inet4Address) {
                 return a;
             }
         }
-        return all[0];
+        return resolved[0];
     }
 
     private static IOException bindFailure(ListenUrl url, IOException cause) {
