@@ -204,6 +204,15 @@ class FileTlsPolicyTest {
             assertThat(cn(echo.connect(dialing.clientContext(), dialing.clientParameters()))).isEqualTo("CN=server");
         }
 
+        // etcd checks the allowed CN of the member dialed too
+        FileTlsPolicy picky = policy(TlsRole.PEER, Map.of(
+                "peer-cert-file", dialer.certFile().toString(), "peer-key-file", dialer.keyFile().toString(),
+                "peer-trusted-ca-file", pki.caFile().toString(), "peer-cert-allowed-cn", "someone-else"));
+        try (TlsEchoServer echo = new TlsEchoServer(listening)) {
+            assertThatThrownBy(() -> echo.connect(picky.clientContext(), picky.clientParameters()))
+                    .isInstanceOf(IOException.class);
+        }
+
         // a listener whose certificate is not for 127.0.0.1
         pki.leaf("elsewhere").sans("elsewhere.example.com").write(server.certFile(), server.keyFile());
         try (TlsEchoServer echo = new TlsEchoServer(peerPolicy(Map.of()))) {
