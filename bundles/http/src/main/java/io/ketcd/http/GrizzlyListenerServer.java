@@ -177,6 +177,12 @@ public final class GrizzlyListenerServer implements Closeable {
         return chain.build();
     }
 
+    /**
+     * Threads come from {@link NamedDaemonThreads}, not from Grizzly's default factory: its {@code
+     * DefaultWorkerThread}s keep per-thread caches that outlive a closed transport, and with them
+     * everything the handler references stayed reachable after {@link #close()} (the peer
+     * transport's JDK client among them: {@code PeerTransportTest.closeStopsEveryThread}).
+     */
     private static TCPNIOTransport transport(Listener listener, Settings settings, FilterChain chain) {
         TCPNIOTransportBuilder builder = TCPNIOTransportBuilder.newInstance();
         // the selector thread parses requests; HttpHandler hands each one to the worker pool, as with NetworkListener
@@ -184,10 +190,12 @@ public final class GrizzlyListenerServer implements Closeable {
                 .setWorkerThreadPoolConfig(ThreadPoolConfig.defaultConfig().copy()
                         .setPoolName(settings.name() + "-worker").setCorePoolSize(Math.min(4, settings.maxWorkers()))
                         .setMaxPoolSize(settings.maxWorkers()).setQueueLimit(settings.workerQueue()).setDaemon(true)
+                        .setThreadFactory(new NamedDaemonThreads(settings.name() + "-worker"))
                         .setMemoryManager(builder.getMemoryManager()))
                 .build();
         transport.setKernelThreadPoolConfig(ThreadPoolConfig.defaultConfig().copy()
-                .setPoolName(settings.name() + "-selector").setCorePoolSize(1).setMaxPoolSize(1).setQueueLimit(16).setDaemon(true));
+                .setPoolName(settings.name() + "-selector").setCorePoolSize(1).setMaxPoolSize(1).setQueueLimit(16).setDaemon(true)
+                .setThreadFactory(new NamedDaemonThreads(settings.name() + "-selector")));
         transport.setSelectorRunnersCount(1);
         transport.setReadTimeout(millisOrUnbounded(listener.readTimeout()), TimeUnit.MILLISECONDS);
         transport.setWriteTimeout(millisOrUnbounded(listener.writeTimeout()), TimeUnit.MILLISECONDS);

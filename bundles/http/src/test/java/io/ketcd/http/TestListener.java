@@ -53,6 +53,11 @@ public final class TestListener implements Listener {
         return tcp(role, Optional.of(policy));
     }
 
+    /** A plain TCP listener on 127.0.0.1, {@code port} (a port a test freed for a member that starts late). */
+    public static TestListener tcp(ListenerRole role, int port) throws IOException {
+        return tcp(role, Optional.empty(), timeout(role), port);
+    }
+
     /** A plain TCP listener on 127.0.0.1, port 0, whose read and write timeouts are {@code timeout}. */
     public static TestListener tcp(ListenerRole role, Duration timeout) throws IOException {
         return tcp(role, Optional.empty(), timeout);
@@ -63,11 +68,15 @@ public final class TestListener implements Listener {
     }
 
     private static TestListener tcp(ListenerRole role, Optional<TlsPolicy> tls, Duration timeout) throws IOException {
+        return tcp(role, tls, timeout, 0);
+    }
+
+    private static TestListener tcp(ListenerRole role, Optional<TlsPolicy> tls, Duration timeout, int port) throws IOException {
         ServerSocketChannel channel = ServerSocketChannel.open();
         try {
-            channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
             String scheme = tls.isPresent() ? "https" : "http";
-            return new TestListener(URI.create(scheme + "://127.0.0.1:0"), role, channel, tls, timeout, null);
+            return new TestListener(URI.create(scheme + "://127.0.0.1:" + port), role, channel, tls, timeout, null);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;

@@ -5,6 +5,8 @@ import io.ketcd.api.peer.PeerTransportConfig;
 import io.ketcd.api.peer.PeerTransportFactory;
 import io.ketcd.api.peer.RaftReceiver;
 import io.ketcd.api.peer.RemoteCluster;
+import io.ketcd.api.transport.Listener;
+import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.peer.internal.ClusterFetcher;
 import io.ketcd.peer.internal.PeerTransportImpl;
 import io.ketcd.peer.internal.Timeouts;
@@ -17,9 +19,11 @@ import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
- * etcd's rafthttp in Java: peer endpoints served by Grizzly on {@code listen-peer-urls}, outgoing
- * streams, pipeline and snapshots on the JDK's {@code java.net.http} client. Stateless and
- * thread-safe; every {@link #start} returns an independent transport.
+ * etcd's rafthttp in Java: peer endpoints served by Grizzly ({@link
+ * io.ketcd.http.GrizzlyListenerServer}) on the listeners opened for {@code listen-peer-urls},
+ * outgoing streams, pipeline and snapshots on the JDK's {@code java.net.http} client, with the
+ * peer TLS policy for {@code https} peer URLs. Stateless and thread-safe; every {@link #start}
+ * returns an independent transport.
  */
 public final class GrizzlyPeerTransportFactory implements PeerTransportFactory {
     private final OptionalLong seed;
@@ -34,16 +38,28 @@ public final class GrizzlyPeerTransportFactory implements PeerTransportFactory {
         this.seed = OptionalLong.of(seed);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException when a listener is a Unix domain socket, which the Grizzly
+     *     host does not serve (the listeners are closed)
+     */
     @Override
-    public PeerTransport start(PeerTransportConfig config, RaftReceiver receiver) throws IOException {
-        Objects.requireNonNull(config, "config");
-        Objects.requireNonNull(receiver, "receiver");
-        return PeerTransportImpl.start(config, receiver, Timeouts.from(config.heartbeatInterval()),
+    public PeerTransport start(PeerTransportConfig config, RaftReceiver receiver, List<Listener> listeners) throws IOException {
+        try {
+            Objects.requireNonNull(config, "config");
+            Objects.requireNonNull(receiver, "receiver");
+        } catch (NullPointerException e) {
+            listeners.forEach(Listener::close);
+            throw e;
+        }
+        return PeerTransportImpl.start(config, receiver, listeners, Timeouts.from(config.heartbeatInterval()),
                 seed.orElse(config.memberId()));
     }
 
     @Override
-    public RemoteCluster fetchCluster(List<URI> peerUrls, Duration timeout) throws IOException {
-        return ClusterFetcher.fetch(peerUrls, timeout);
+    public RemoteCluster fetchCluster(List<URI> peerUrls, Duration timeout, TlsPolicy peerTls) throws IOException {
+        Objects.requireNonNull(peerTls, "peerTls");
+        return ClusterFetcher.fetch(peerUrls, timeout, peerTls);
     }
 }

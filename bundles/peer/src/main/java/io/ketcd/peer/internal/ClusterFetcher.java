@@ -1,10 +1,10 @@
 package io.ketcd.peer.internal;
 
 import io.ketcd.api.peer.RemoteCluster;
+import io.ketcd.api.transport.TlsPolicy;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -14,12 +14,15 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
-/** etcd's GetClusterFromRemotePeers: {@code GET /members} on each URL in turn until one answers. */
+/**
+ * etcd's GetClusterFromRemotePeers: {@code GET /members} on each URL in turn until one answers;
+ * {@code https} URLs are dialed with the peer TLS policy.
+ */
 public final class ClusterFetcher {
     private ClusterFetcher() {
     }
 
-    public static RemoteCluster fetch(List<URI> peerUrls, Duration timeout) throws IOException {
+    public static RemoteCluster fetch(List<URI> peerUrls, Duration timeout, TlsPolicy peerTls) throws IOException {
         if (peerUrls.isEmpty()) {
             throw new IOException("could not retrieve cluster information: no peer URLs given");
         }
@@ -28,11 +31,7 @@ public final class ClusterFetcher {
                 new NamedThreads("ketcd-peer-fetch-cluster"), new ThreadPoolExecutor.CallerRunsPolicy());
         List<String> failures = new ArrayList<>();
         try {
-            HttpClient client = HttpClient.newBuilder()
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(timeout)
-                    .executor(executor)
-                    .build();
+            PeerClient client = PeerClient.create(peerTls, timeout, executor);
             for (URI url : peerUrls) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {

@@ -5,6 +5,8 @@ import io.ketcd.api.peer.PeerTransportConfig;
 import io.ketcd.api.peer.PeerTransportFactory;
 import io.ketcd.api.peer.RaftReceiver;
 import io.ketcd.api.peer.RemoteCluster;
+import io.ketcd.api.transport.Listener;
+import io.ketcd.api.transport.TlsPolicy;
 
 import java.io.IOException;
 import java.net.URI;
@@ -20,12 +22,12 @@ abstract class ForwardingFactory implements PeerTransportFactory {
     }
 
     @Override
-    public PeerTransport start(PeerTransportConfig config, RaftReceiver receiver) throws IOException {
-        return delegate.start(config, receiver);
+    public PeerTransport start(PeerTransportConfig config, RaftReceiver receiver, List<Listener> listeners) throws IOException {
+        return delegate.start(config, receiver, listeners);
     }
 
     @Override
-    public RemoteCluster fetchCluster(List<URI> peerUrls, Duration timeout) throws IOException {
-        return delegate.fetchCluster(peerUrls, timeout);
+    public RemoteCluster fetchCluster(List<URI> peerUrls, Duration timeout, TlsPolicy peerTls) throws IOException {
+        return delegate.fetchCluster(peerUrls, timeout, peerTls);
     }
 }

@@ -9,7 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -60,7 +59,7 @@ final class MemberPromote {
     static final String INTERNAL_ERROR = "Internal Server Error";
 
     private final PeerTransportConfig config;
-    private final HttpClient client;
+    private final PeerClient client;
     private final Timeouts timeouts;
     private final ScheduledExecutorService timer;
     private final AtomicInteger clientInFlight = new AtomicInteger();
@@ -69,7 +68,7 @@ final class MemberPromote {
     private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    MemberPromote(PeerTransportConfig config, HttpClient client, Timeouts timeouts, ScheduledExecutorService timer) {
+    MemberPromote(PeerTransportConfig config, PeerClient client, Timeouts timeouts, ScheduledExecutorService timer) {
         this.config = config;
         this.client = client;
         this.timeouts = timeouts;

@@ -6,7 +6,6 @@ import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -34,7 +33,7 @@ final class Peer implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final ThreadPoolExecutor threads;
 
-    Peer(long id, List<URI> urls, PeerTransportConfig config, RaftReceiver receiver, HttpClient client, Timeouts timeouts,
+    Peer(long id, List<URI> urls, PeerTransportConfig config, RaftReceiver receiver, PeerClient client, Timeouts timeouts,
             SplittableRandom random, Clock clock, PeerTransportImpl transport) {
         this.id = id;
         this.receiver = receiver;

@@ -5,15 +5,17 @@ import io.ketcd.api.peer.PeerTransport;
 import io.ketcd.api.peer.PeerTransportConfig;
 import io.ketcd.api.peer.RaftReceiver;
 import io.ketcd.api.peer.SnapshotPayload;
+import io.ketcd.api.transport.Listener;
+import io.ketcd.http.GrizzlyListenerServer;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -32,16 +34,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
-import org.glassfish.grizzly.http.server.HttpServer;
-import org.glassfish.grizzly.http.server.NetworkListener;
-import org.glassfish.grizzly.nio.transport.TCPNIOTransport;
-import org.glassfish.grizzly.threadpool.ThreadPoolConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * etcd's rafthttp Transport: the Grizzly servers on {@code listen-peer-urls}, one {@link Peer}
- * per remote member, and the snapshot sender.
+ * etcd's rafthttp Transport: a {@link GrizzlyListenerServer} on each peer listener (opened by the
+ * listener factory for {@code listen-peer-urls}), one {@link Peer} per remote member, and the
+ * snapshot sender; {@link PeerClient} dials the peers, with the peer TLS policy for {@code https}.
  *
  * <p>Threads (all daemon, all named {@code ketcd-peer-<localIdHex>-...}, all stopped by {@link
  * #close()}): per listener Grizzly's selector and worker threads (workers at most {@link
@@ -66,11 +65,11 @@ public final class PeerTransportImpl implements PeerTransport {
     private final Timeouts timeouts;
     private final SplittableRandom random;
     private final Clock clock;
-    private final List<HttpServer> servers = new ArrayList<>();
-    private final List<InetSocketAddress> bound = new ArrayList<>();
+    /** One per listener, in the order of the listeners given to {@link #start}. */
+    private final List<GrizzlyListenerServer> servers = new ArrayList<>();
     private final ThreadPoolExecutor httpExecutor;
     /** Set to null by {@link #close()}: Java 17's HttpClient has no close(); its selector thread ends once the client is unreachable. */
-    private volatile HttpClient client;
+    private volatile PeerClient client;
     private final ThreadPoolExecutor snapshotExecutor;
     private volatile SnapshotSender snapshotSender;
     private final ScheduledThreadPoolExecutor promoteExecutor;
@@ -90,7 +89,7 @@ public final class PeerTransportImpl implements PeerTransport {
         // The JDK's java.net.http client: in the JDK (no extra bundle), streams request and response bodies with backpressure.
         this.httpExecutor = new ThreadPoolExecutor(0, HTTP_THREADS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 new NamedThreads(prefix + "-http"), new ThreadPoolExecutor.CallerRunsPolicy());
-        this.client = newClient(httpExecutor, timeouts);
+        this.client = PeerClient.create(config.peerTls(), timeouts.dialTimeout(), httpExecutor);
         this.snapshotExecutor = new ThreadPoolExecutor(SNAPSHOT_THREADS, SNAPSHOT_THREADS, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(SNAPSHOT_QUEUE), new NamedThreads(prefix + "-snapshot"));
         this.snapshotSender = new SnapshotSender(config, receiver, client, timeouts);
@@ -101,87 +100,52 @@ public final class PeerTransportImpl implements PeerTransport {
         this.promote = new MemberPromote(config, client, timeouts, promoteExecutor);
     }
 
-    static HttpClient newClient(ThreadPoolExecutor executor, Timeouts timeouts) {
-        return HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(timeouts.dialTimeout())
-                .executor(executor)
-                .build();
-    }
-
     /**
-     * Opens a listener per {@code listen-peer-url} in order; if one fails, closes those already
-     * open and throws an IOException naming the URL.
+     * Serves the peer endpoints on every listener of {@code listeners}, in order. The transport
+     * owns them from the call on: if one cannot be served, the transport and every listener are
+     * closed before the exception is thrown.
+     *
+     * @throws IOException when a listener cannot be served
+     * @throws IllegalArgumentException when a listener is a Unix domain socket (not served, see
+     *     {@link GrizzlyListenerServer})
      */
-    public static PeerTransportImpl start(PeerTransportConfig config, RaftReceiver receiver, Timeouts timeouts, long seed)
-            throws IOException {
-        for (URI url : config.listenPeerUrls()) {
-            if (!"http".equalsIgnoreCase(url.getScheme())) {
-                throw new IOException("listen-peer-urls: unsupported scheme \"" + url.getScheme() + "\" in " + url
-                        + " (only http is served so far; https and unix come with the listener factory and TLS policy)");
-            }
-            if (url.getHost() == null || url.getPort() < 0) {
-                throw new IOException("listen-peer-urls: " + url + " needs a host and a port");
-            }
-        }
-        PeerTransportImpl transport = new PeerTransportImpl(config, receiver, timeouts, seed);
+    public static PeerTransportImpl start(PeerTransportConfig config, RaftReceiver receiver, List<Listener> listeners,
+            Timeouts timeouts, long seed) throws IOException {
+        List<Listener> owned = List.copyOf(listeners);
+        PeerTransportImpl transport;
         try {
-            List<URI> urls = config.listenPeerUrls();
-            for (int i = 0; i < urls.size(); i++) {
-                transport.listen(urls.get(i), i);
+            transport = new PeerTransportImpl(config, receiver, timeouts, seed);
+        } catch (RuntimeException e) {
+            owned.forEach(Listener::close);
+            throw e;
+        }
+        int i = 0;
+        try {
+            for (; i < owned.size(); i++) {
+                transport.serve(owned.get(i), i);
             }
         } catch (IOException | RuntimeException e) {
+            // the failed listener was closed by its server, the served ones close with the transport
+            for (int rest = i + 1; rest < owned.size(); rest++) {
+                owned.get(rest).close();
+            }
             transport.close();
             throw e;
         }
         return transport;
     }
 
-    private void listen(URI url, int index) throws IOException {
-        String prefix = "ketcd-peer-" + Ids.hex(config.memberId()) + "-listener" + index;
-        HttpServer server = new HttpServer();
-        NetworkListener listener = new NetworkListener(prefix, host(url), url.getPort());
-        TCPNIOTransport tcp = listener.getTransport();
-        tcp.setKernelThreadPoolConfig(ThreadPoolConfig.defaultConfig().copy()
-                .setPoolName(prefix + "-selector").setCorePoolSize(1).setMaxPoolSize(1).setQueueLimit(16).setDaemon(true)
-                .setThreadFactory(new NamedThreads(prefix + "-selector")));
-        tcp.setSelectorRunnersCount(1);
-        // etcd's peer listener: ConnReadTimeout and ConnWriteTimeout (5 s each) bound every blocking read and write
-        tcp.setReadTimeout(timeouts.connReadTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        tcp.setWriteTimeout(timeouts.connReadTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        tcp.setWorkerThreadPoolConfig(ThreadPoolConfig.defaultConfig().copy()
-                .setPoolName(prefix + "-worker").setCorePoolSize(4).setMaxPoolSize(WORKERS).setQueueLimit(WORKER_QUEUE).setDaemon(true)
-                .setThreadFactory(new NamedThreads(prefix + "-worker")));
+    private void serve(Listener listener, int index) throws IOException {
+        String name = "ketcd-peer-" + Ids.hex(config.memberId()) + "-listener" + index;
         // a connection idle between requests, or stuck in a half-sent request head, is dropped after ConnReadTimeout
-        listener.getKeepAlive().setIdleTimeoutInSeconds((int) Math.max(1, timeouts.connReadTimeout().toSeconds()));
-        server.getServerConfiguration().setName(prefix);
-        server.getServerConfiguration().addHttpHandler(new PeerHandler(config, receiver, this, clock));
+        // (the listener's own read and write timeouts bound each blocking read and write, 5 s for etcd's peers)
+        GrizzlyListenerServer.Settings settings = new GrizzlyListenerServer.Settings(name, timeouts.connReadTimeout(),
+                WORKERS, WORKER_QUEUE, Duration.ZERO);
+        GrizzlyListenerServer server = GrizzlyListenerServer.start(listener, new PeerHandler(config, receiver, this, clock), settings);
         synchronized (servers) {
             servers.add(server);
         }
-        try {
-            // Grizzly's start() binds its listeners before it installs the handlers, so a peer that dials in that
-            // moment would get Grizzly's own 404. Start without listeners, then add the listener to the running server:
-            // addListener wires the (installed) handlers into the listener's filter chain before it binds.
-            server.start();
-            server.addListener(listener);
-            if (!listener.isStarted()) {
-                listener.start(); // addListener only logs a failed bind: bind again for the exception
-            }
-        } catch (IOException | RuntimeException e) {
-            throw new IOException("cannot listen for peers on " + url + ": " + e.getMessage(), e);
-        }
-        InetSocketAddress address = new InetSocketAddress(listener.getHost(), listener.getPort());
-        synchronized (servers) {
-            bound.add(address);
-        }
-        LOG.info("{}: listening for peers on {} (bound {})", Ids.hex(config.memberId()), url, address);
-    }
-
-    private static String host(URI url) {
-        String h = url.getHost();
-        return h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
+        LOG.info("{}: listening for peers on {} (bound {})", Ids.hex(config.memberId()), listener.url(), listener.localAddress());
     }
 
     private static Map<Path, LongAdder> counters() {
@@ -287,7 +251,7 @@ public final class PeerTransportImpl implements PeerTransport {
                 r = random.split();
             }
             LOG.info("{}: added peer {} at {}", Ids.hex(config.memberId()), Ids.hex(id), peerUrls);
-            HttpClient c = client;
+            PeerClient c = client;
             if (c == null) {
                 return null; // closed meanwhile: no mapping
             }
@@ -350,10 +314,10 @@ public final class PeerTransportImpl implements PeerTransport {
         return p == null ? Optional.empty() : p.status().activeSince();
     }
 
-    @Override
-    public List<InetSocketAddress> boundAddresses() {
+    /** The addresses served, in the order of the listeners given to {@link #start}; a new unmodifiable list. */
+    public List<SocketAddress> servedAddresses() {
         synchronized (servers) {
-            return List.copyOf(bound);
+            return servers.stream().map(GrizzlyListenerServer::localAddress).toList();
         }
     }
 
@@ -365,13 +329,11 @@ public final class PeerTransportImpl implements PeerTransport {
         for (Long id : List.copyOf(peers.keySet())) {
             removePeer(id);
         }
-        List<HttpServer> toStop;
+        List<GrizzlyListenerServer> toStop;
         synchronized (servers) {
             toStop = List.copyOf(servers);
         }
-        for (HttpServer s : toStop) {
-            s.shutdownNow();
-        }
+        toStop.forEach(GrizzlyListenerServer::close); // closes the listeners too
         snapshotExecutor.shutdownNow();
         httpExecutor.shutdownNow();
         promoteExecutor.shutdownNow();

@@ -6,7 +6,6 @@ import io.ketcd.proto.raftpb.Message;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -29,7 +28,7 @@ final class Pipeline {
     private final long peerId;
     private final PeerTransportConfig config;
     private final RaftReceiver receiver;
-    private final HttpClient client;
+    private final PeerClient client;
     private final Timeouts timeouts;
     private final UrlPicker picker;
     private final PeerStatus status;
@@ -37,7 +36,7 @@ final class Pipeline {
     private final PeerTransportImpl transport;
     private final BlockingQueue<Message> queue = new ArrayBlockingQueue<>(QUEUE_BOUND);
 
-    Pipeline(long peerId, PeerTransportConfig config, RaftReceiver receiver, HttpClient client, Timeouts timeouts, UrlPicker picker,
+    Pipeline(long peerId, PeerTransportConfig config, RaftReceiver receiver, PeerClient client, Timeouts timeouts, UrlPicker picker,
             PeerStatus status, CountDownLatch stopped, PeerTransportImpl transport) {
         this.peerId = peerId;
         this.config = config;

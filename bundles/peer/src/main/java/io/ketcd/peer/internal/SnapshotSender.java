@@ -8,7 +8,6 @@ import io.ketcd.proto.raftpb.Message;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
@@ -33,10 +32,10 @@ final class SnapshotSender {
 
     private final PeerTransportConfig config;
     private final RaftReceiver receiver;
-    private final HttpClient client;
+    private final PeerClient client;
     private final Timeouts timeouts;
 
-    SnapshotSender(PeerTransportConfig config, RaftReceiver receiver, HttpClient client, Timeouts timeouts) {
+    SnapshotSender(PeerTransportConfig config, RaftReceiver receiver, PeerClient client, Timeouts timeouts) {
         this.config = config;
         this.receiver = receiver;
         this.client = client;

@@ -7,7 +7,6 @@ import io.ketcd.proto.raftpb.Message;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.concurrent.CountDownLatch;
@@ -29,7 +28,7 @@ final class StreamReader implements Runnable {
     private final long peerId;
     private final PeerTransportConfig config;
     private final RaftReceiver receiver;
-    private final HttpClient client;
+    private final PeerClient client;
     private final Timeouts timeouts;
     private final UrlPicker picker;
     private final PeerStatus status;
@@ -38,7 +37,7 @@ final class StreamReader implements Runnable {
     private final PeerTransportImpl transport;
     private volatile TimedBodyStream body;
 
-    StreamReader(Path path, long peerId, PeerTransportConfig config, RaftReceiver receiver, HttpClient client, Timeouts timeouts,
+    StreamReader(Path path, long peerId, PeerTransportConfig config, RaftReceiver receiver, PeerClient client, Timeouts timeouts,
             UrlPicker picker, PeerStatus status, Backoff backoff, CountDownLatch stopped, PeerTransportImpl transport) {
         this.path = path;
         this.peerId = peerId;

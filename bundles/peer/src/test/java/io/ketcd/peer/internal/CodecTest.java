@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ketcd.api.peer.PeerTransportConfig;
+import io.ketcd.api.transport.TlsPolicy;
+import io.ketcd.api.transport.TlsRole;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
@@ -119,8 +121,8 @@ class CodecTest {
 
     @Test
     void versionAndClusterChecksFollowEtcd() {
-        PeerTransportConfig c = new PeerTransportConfig(1, 0x1000, List.of(URI.create("http://127.0.0.1:0")), "3.4.23", "3.4.0",
-                Duration.ofMillis(100));
+        PeerTransportConfig c = new PeerTransportConfig(1, 0x1000, "3.4.23", "3.4.0", Duration.ofMillis(100),
+                TlsPolicy.disabled(TlsRole.PEER));
         assertThat(PeerHeaders.incompatibility("3.4.23", "3.0.0", "1000", c)).isNull();
         assertThat(PeerHeaders.incompatibility("3.5.0", "3.0.0", "1000", c)).isNull();
         assertThat(PeerHeaders.incompatibility("3.4.23", "3.0.0", "1001", c)).isEqualTo("cluster ID mismatch");

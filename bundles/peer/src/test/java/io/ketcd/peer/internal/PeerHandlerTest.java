@@ -7,6 +7,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ketcd.api.peer.PeerTransport;
 import io.ketcd.api.peer.RemoteCluster;
+import io.ketcd.api.transport.ListenerRole;
+import io.ketcd.api.transport.TlsPolicy;
+import io.ketcd.api.transport.TlsRole;
+import io.ketcd.http.TestListener;
 import io.ketcd.peer.GrizzlyPeerTransportFactory;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
@@ -28,6 +32,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The peer endpoints' answers to good and bad requests, over raw sockets. */
 class PeerHandlerTest {
@@ -291,44 +296,44 @@ class PeerHandlerTest {
     void fetchClusterAsksEachUrlInTurn() throws Exception {
         receiver.memberList = List.of(Member.newBuilder().setID(SELF).setName("self").addPeerURLs("http://127.0.0.1:" + port).build());
         URI dead = URI.create("http://127.0.0.1:" + TestSupport.freePort());
+        TlsPolicy noTls = TlsPolicy.disabled(TlsRole.PEER);
         RemoteCluster cluster = new GrizzlyPeerTransportFactory().fetchCluster(List.of(dead, TestSupport.url(transport)),
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5), noTls);
         assertThat(cluster.clusterId()).isEqualTo(CLUSTER_ID);
         assertThat(cluster.members()).isEqualTo(receiver.memberList);
 
-        assertThatThrownBy(() -> new GrizzlyPeerTransportFactory().fetchCluster(List.of(dead), Duration.ofSeconds(2)))
+        assertThatThrownBy(() -> new GrizzlyPeerTransportFactory().fetchCluster(List.of(dead), Duration.ofSeconds(2), noTls))
                 .isInstanceOf(IOException.class).hasMessageContaining("could not retrieve cluster information").hasMessageContaining(dead.toString());
         await("no fetch threads left", () -> TestSupport.peerThreads().stream().noneMatch(n -> n.startsWith("ketcd-peer-fetch")));
     }
 
     @Test
-    void aListenerThatCannotOpenClosesTheOnesAlreadyOpen() throws Exception {
-        int first = TestSupport.freePort();
-        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            URI second = URI.create("http://127.0.0.1:" + taken.getLocalPort());
-            assertThatThrownBy(() -> new GrizzlyPeerTransportFactory().start(
-                    TestSupport.config(7, URI.create("http://127.0.0.1:" + first), second), new RecordingReceiver(7)))
-                    .isInstanceOf(IOException.class).hasMessageContaining(second.toString());
+    void aListenerThatCannotBeServedFailsTheStartAndEveryListenerIsClosed(@TempDir java.nio.file.Path dir) throws Exception {
+        TestListener first = TestListener.tcp(ListenerRole.PEER);
+        TestListener unix = TestListener.unix(ListenerRole.PEER, dir);
+        TestListener last = TestListener.tcp(ListenerRole.PEER);
+        assertThatThrownBy(() -> new GrizzlyPeerTransportFactory().start(TestSupport.config(7), new RecordingReceiver(7),
+                List.of(first, unix, last)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(unix.url().toString())
+                .hasMessageContaining("Unix domain sockets are not supported");
+        for (TestListener l : List.of(first, unix, last)) {
+            assertThat(l.channel().isOpen()).as("%s closed", l.url()).isFalse();
         }
-        // Grizzly closes a server socket on its selector thread, a moment after shutdownNow returns
-        await("port " + first + " released", Duration.ofSeconds(5), () -> TestSupport.bindable(first));
+        // Grizzly closes a served socket on its selector thread, a moment after close() returns
+        await("port " + first.port() + " released", Duration.ofSeconds(5), () -> TestSupport.bindable(first.port()));
+        assertThat(TestSupport.bindable(last.port())).isTrue();
         await("no threads of member 7 left", () -> TestSupport.peerThreads().stream().noneMatch(n -> n.startsWith("ketcd-peer-7-")));
     }
 
     @Test
-    void onlyHttpIsServedForNow() {
-        assertThatThrownBy(() -> new GrizzlyPeerTransportFactory().start(TestSupport.config(8, URI.create("https://127.0.0.1:0")),
-                new RecordingReceiver(8)))
-                .isInstanceOf(IOException.class).hasMessageContaining("unsupported scheme \"https\"");
-    }
-
-    @Test
-    void aTransportStartedByTheFactoryServesAndCloses() throws Exception {
+    void aTransportStartedByTheFactoryServesItsListenerAndClosesIt() throws Exception {
         RecordingReceiver r = new RecordingReceiver(5);
-        PeerTransport t = new GrizzlyPeerTransportFactory(1).start(TestSupport.config(5, URI.create("http://127.0.0.1:0")), r);
-        int p = t.boundAddresses().get(0).getPort();
+        TestListener listener = TestListener.tcp(ListenerRole.PEER);
+        PeerTransport t = new GrizzlyPeerTransportFactory(1).start(TestSupport.config(5), r, List.of(listener));
+        int p = listener.port();
         assertThat(parse(TestSupport.raw(p, "GET /version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).status()).isEqualTo(200);
         t.close();
+        assertThat(listener.channel().isOpen()).isFalse();
         await("port released", Duration.ofSeconds(5), () -> TestSupport.bindable(p));
     }
 

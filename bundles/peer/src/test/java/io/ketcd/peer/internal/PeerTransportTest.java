@@ -5,6 +5,9 @@ import static io.ketcd.peer.internal.TestSupport.start;
 import static io.ketcd.peer.internal.TestSupport.url;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ketcd.api.transport.ListenerRole;
+import io.ketcd.http.TestListener;
+
 import io.ketcd.proto.raftpb.Entry;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
@@ -195,7 +198,7 @@ class PeerTransportTest {
         await("failed posts reported too", () -> ra.unreachable.size() >= 1000 - Pipeline.CONNECTIONS);
         assertThat(a.activeSince(B)).isEmpty();
 
-        PeerTransportImpl b = PeerTransportImpl.start(TestSupport.config(B, bUrl), rb, TestSupport.FAST, B);
+        PeerTransportImpl b = TestSupport.start(B, rb, TestListener.tcp(ListenerRole.PEER, bPort));
         transports.add(b);
         b.addPeer(A, List.of(url(a)));
         awaitStreams(a, B); // b's readers dialled a

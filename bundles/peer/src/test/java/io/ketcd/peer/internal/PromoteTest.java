@@ -58,7 +58,7 @@ class PromoteTest {
     }
 
     private PeerTransportImpl start(long id, RecordingReceiver receiver, Timeouts timeouts) throws IOException {
-        PeerTransportImpl t = PeerTransportImpl.start(TestSupport.config(id, URI.create("http://127.0.0.1:0")), receiver, timeouts, id);
+        PeerTransportImpl t = PeerTransportImpl.start(TestSupport.config(id), receiver, List.of(TestSupport.listener()), timeouts, id);
         started.add(t);
         return t;
     }

@@ -1,6 +1,11 @@
 package io.ketcd.peer.internal;
 
 import io.ketcd.api.peer.PeerTransportConfig;
+import io.ketcd.api.transport.Listener;
+import io.ketcd.api.transport.ListenerRole;
+import io.ketcd.api.transport.TlsPolicy;
+import io.ketcd.api.transport.TlsRole;
+import io.ketcd.http.TestListener;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,25 +31,35 @@ final class TestSupport {
     private TestSupport() {
     }
 
-    static PeerTransportConfig config(long id, URI... listen) {
-        return new PeerTransportConfig(id, CLUSTER_ID, List.of(listen), "3.4.23", "3.4.0", Duration.ofMillis(100));
+    /** A member without peer TLS. */
+    static PeerTransportConfig config(long id) {
+        return config(id, TlsPolicy.disabled(TlsRole.PEER));
+    }
+
+    static PeerTransportConfig config(long id, TlsPolicy peerTls) {
+        return new PeerTransportConfig(id, CLUSTER_ID, "3.4.23", "3.4.0", Duration.ofMillis(100), peerTls);
+    }
+
+    /** A plain peer listener on 127.0.0.1, port 0, with etcd's 5 s peer timeouts. */
+    static Listener listener() throws IOException {
+        return TestListener.tcp(ListenerRole.PEER);
     }
 
     static PeerTransportImpl start(long id, RecordingReceiver receiver) throws IOException {
-        return start(id, receiver, URI.create("http://127.0.0.1:0"));
+        return start(id, receiver, listener());
     }
 
-    static PeerTransportImpl start(long id, RecordingReceiver receiver, URI listen) throws IOException {
-        return PeerTransportImpl.start(config(id, listen), receiver, FAST, id);
+    static PeerTransportImpl start(long id, RecordingReceiver receiver, Listener listener) throws IOException {
+        return PeerTransportImpl.start(config(id), receiver, List.of(listener), FAST, id);
     }
 
+    /** The {@code http} URL of {@code t}'s first listener. */
     static URI url(PeerTransportImpl t) {
-        InetSocketAddress a = t.boundAddresses().get(0);
-        return URI.create("http://127.0.0.1:" + a.getPort());
+        return URI.create("http://127.0.0.1:" + port(t));
     }
 
     static int port(PeerTransportImpl t) {
-        return t.boundAddresses().get(0).getPort();
+        return ((InetSocketAddress) t.servedAddresses().get(0)).getPort();
     }
 
     /** Waits for {@code condition}, polling; fails the test when {@code bound} passes. */

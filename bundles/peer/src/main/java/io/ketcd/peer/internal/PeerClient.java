@@ -1,0 +1,71 @@
+package io.ketcd.peer.internal;
+
+import io.ketcd.api.transport.TlsPolicy;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * How this member dials its peers: the JDK's {@code java.net.http} client over HTTP/1.1, with
+ * the peer {@link TlsPolicy}'s client context and parameters for {@code https} URLs (the member
+ * presents its peer certificate, for mutual TLS, and trusts the peer CAs), plain for {@code
+ * http} URLs. With a policy that is not enabled an {@code https} URL is not dialed at all: the
+ * request fails at once with an {@link IOException} saying which flags are missing, rather than
+ * in a handshake with the JDK's default trust. Thread-safe.
+ */
+final class PeerClient {
+    private final HttpClient client;
+    private final TlsPolicy tls;
+
+    private PeerClient(HttpClient client, TlsPolicy tls) {
+        this.client = client;
+        this.tls = tls;
+    }
+
+    /** A client whose connects time out after {@code connectTimeout} and whose callbacks run on {@code executor}. */
+    static PeerClient create(TlsPolicy tls, Duration connectTimeout, Executor executor) {
+        HttpClient.Builder builder = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(connectTimeout)
+                .executor(executor);
+        if (tls.isEnabled()) {
+            // the JDK client checks the peer's certificate against the URL's host itself (endpoint identification)
+            builder.sslContext(tls.clientContext()).sslParameters(tls.clientParameters());
+        }
+        return new PeerClient(builder.build(), tls);
+    }
+
+    /** {@link HttpClient#send}, after the TLS check. */
+    <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws IOException, InterruptedException {
+        IOException refused = refusal(request.uri());
+        if (refused != null) {
+            throw refused;
+        }
+        return client.send(request, handler);
+    }
+
+    /** {@link HttpClient#sendAsync}, after the TLS check (a refused URL gives a failed future). */
+    <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        IOException refused = refusal(request.uri());
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        return client.sendAsync(request, handler);
+    }
+
+    private IOException refusal(URI url) {
+        if ("https".equalsIgnoreCase(url.getScheme()) && !tls.isEnabled()) {
+            return new IOException("cannot dial " + url.getScheme() + "://" + url.getRawAuthority()
+                    + ": an https peer URL needs peer TLS, and this member has no peer certificate (set peer-cert-file and"
+                    + " peer-key-file, or peer-auto-tls)");
+        }
+        return null;
+    }
+}
