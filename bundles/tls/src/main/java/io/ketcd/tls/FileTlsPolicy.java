@@ -36,8 +36,12 @@ import org.slf4j.LoggerFactory;
  *   <li>Without a certificate the policy behaves as {@link TlsPolicy#disabled(TlsRole)}.
  * </ul>
  *
- * <p>TLS session resumption is the JDK's: a resumed session keeps the certificates of the
- * handshake it resumes. Thread-safe.
+ * <p>Unlike etcd, which checks the CRL after every handshake, the checks here run in the trust
+ * manager, which the JDK does not call when a client resumes a TLS session: a client whose
+ * certificate a new CRL revokes may resume a session it made before (the JDK's server issues
+ * stateless session tickets, valid for its session timeout of 24 h by default; a server can turn
+ * them off JVM-wide with {@code -Djdk.tls.server.enableSessionTicketExtension=false}, and the
+ * cache with a short session timeout). Thread-safe.
  */
 public final class FileTlsPolicy implements TlsPolicy {
     private static final Logger LOG = LoggerFactory.getLogger(FileTlsPolicy.class);

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +36,7 @@ class OpensslSClientTest {
     }
 
     private FileTlsPolicy policy(Map<String, String> more) {
-        Map<String, String> flags = new java.util.HashMap<>(Map.of(
+        Map<String, String> flags = new HashMap<>(Map.of(
                 "cert-file", server.certFile().toString(), "key-file", server.keyFile().toString()));
         flags.putAll(more);
         return new FileTlsPolicy(TlsSettings.from(TlsRole.CLIENT, flags, Map.of()));

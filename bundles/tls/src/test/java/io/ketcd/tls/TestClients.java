@@ -1,5 +1,7 @@
 package io.ketcd.tls;
 
+import io.ketcd.tls.internal.PemFiles;
+
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
@@ -13,8 +15,6 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
-
-import io.ketcd.tls.internal.PemFiles;
 
 /** Plain JSSE client contexts for the tests, independent of the code under test. */
 final class TestClients {

@@ -166,7 +166,11 @@ public final class EnabledTlsPolicy implements TlsPolicy {
     @Override
     public TlsSummary summary() {
         KeyMaterial now = keys.current();
-        return new TlsSummary(settings.protocols(), List.of(serverParameters().getCipherSuites()),
+        // TLS_EMPTY_RENEGOTIATION_INFO_SCSV is a signal, not a suite an operator chooses
+        List<String> suites = Arrays.stream(serverParameters().getCipherSuites())
+                .filter(suite -> !suite.endsWith("_SCSV"))
+                .toList();
+        return new TlsSummary(settings.protocols(), suites,
                 Optional.of(now.leaf().getSubjectX500Principal().getName()),
                 Optional.of(now.leaf().getNotAfter().toInstant()),
                 settings.requiresClientCertificate());

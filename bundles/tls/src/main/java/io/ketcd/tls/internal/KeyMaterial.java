@@ -1,5 +1,6 @@
 package io.ketcd.tls.internal;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
@@ -15,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public record KeyMaterial(String alias, List<X509Certificate> chain, PrivateKey key) {
     private static final AtomicLong VERSIONS = new AtomicLong();
-    private static final byte[] PROBE = "ketcd key pair check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] PROBE = "ketcd key pair check".getBytes(StandardCharsets.US_ASCII);
 
     public KeyMaterial {
         chain = List.copyOf(chain);
