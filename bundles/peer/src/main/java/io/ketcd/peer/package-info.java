@@ -4,7 +4,7 @@
  * for the embedded launcher; in OSGi the same factory is published as a service.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.ketcd.peer;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,7 +1,11 @@
 /**
  * The peer transport's implementation, modelled on etcd's rafthttp. Private to the bundle.
  *
- * <h2>Endpoints (served on every {@code listen-peer-url})</h2>
+ * <h2>Endpoints (served on every peer listener)</h2>
+ * The listeners are the ones the listener factory opened for {@code listen-peer-urls}; {@link
+ * io.ketcd.http.GrizzlyListenerServer} serves them on their own channels, with TLS for {@code
+ * https} (the peer policy decides whether a client certificate is required). {@code unix} and
+ * {@code unixs} listeners are refused.
  * <ul>
  *   <li>{@code POST /raft}: the pipeline. The body is one raw protobuf {@code raftpb.Message}
  *       (as etcd), at most {@link io.ketcd.peer.internal.Frames#MAX_FRAME_BYTES}; 204 when the
@@ -61,12 +65,19 @@
  *
  * <h2>Threads and queues</h2> Every thread is a daemon named {@code ketcd-peer-<localIdHex>-...}
  * (the JDK client's own selector thread excepted) and stopped by {@code close()}. Per listener:
- * one Grizzly selector thread and up to 64 worker threads (a stream a peer reads from us holds one
+ * one Grizzly selector thread, one idle-timeout timer thread and up to 64 worker threads (a stream a peer reads from us holds one
  * for its lifetime), worker queue 256. Per peer: 2 stream readers and 4 pipeline senders; queues
  * of 4096 messages per stream and 64 for the pipeline (etcd's sizes); a full queue drops the
  * message and reports the peer unreachable. Per transport: up to 64 threads for the JDK HTTP
  * client, 2 snapshot senders with 4 waiting snapshots (more are refused and reported failed), and
  * a 256 KiB pipe per snapshot in flight, one promote thread (timeouts and answers) with at most 16
  * promotes in flight each way. Nothing is unbounded.
+ *
+ * <h2>Dialing</h2> {@link io.ketcd.peer.internal.PeerClient}: {@code http} peer URLs plain,
+ * {@code https} ones with the peer policy's client context (the member's peer certificate, for
+ * mutual TLS) and client parameters. An {@code https} URL while the policy is disabled is never
+ * dialed: it fails at once, naming the missing flags. The failures of a peer that is not active
+ * are logged once until it becomes active (a refused certificate is one warning, not one per
+ * retry).
  */
 package io.ketcd.peer.internal;
