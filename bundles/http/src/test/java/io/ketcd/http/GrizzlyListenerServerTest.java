@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -93,6 +94,49 @@ class GrizzlyListenerServerTest {
     }
 
     @Test
+    void closeStopsAcceptingAndLetsARequestInFlightFinishWithinTheGrace() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        HttpHandler slow = new HttpHandler() {
+            @Override
+            public void service(Request request, Response response) throws Exception {
+                entered.countDown();
+                release.await(10, TimeUnit.SECONDS);
+                response.setContentType("text/plain");
+                response.getWriter().write("finished");
+            }
+        };
+        TestListener listener = TestListener.tcp(ListenerRole.CLIENT_HTTP);
+        int port = listener.port();
+        server = GrizzlyListenerServer.start(listener, slow,
+                new GrizzlyListenerServer.Settings("test-http", Duration.ofSeconds(30), 4, 16, Duration.ofSeconds(10)));
+        CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> {
+            try {
+                return get(port, "/slow");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+        TestSupportAwait.until("new connections refused", Duration.ofSeconds(5), () -> !connectable(port));
+        assertThat(closing).isNotDone();
+        release.countDown();
+        assertThat(inFlight.get(10, TimeUnit.SECONDS)).startsWith("HTTP/1.1 200 OK").endsWith("finished");
+        closing.get(10, TimeUnit.SECONDS);
+        assertThat(listener.channel().isOpen()).isFalse();
+        server = null;
+    }
+
+    private static boolean connectable(int port) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            return true;
+        } catch (IOException refused) {
+            return false;
+        }
+    }
+
+    @Test
     void unixDomainSocketsAreRefusedByUrlAndTheListenerIsClosed(@TempDir Path dir) throws Exception {
         TestListener unix = TestListener.unix(ListenerRole.PEER, dir);
         assertThat(Files.exists(dir.resolve("ketcd-peer.sock"))).isTrue();
@@ -127,6 +171,19 @@ class GrizzlyListenerServerTest {
             s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(ISO_8859_1));
             InputStream in = s.getInputStream();
             return new String(in.readAllBytes(), ISO_8859_1);
+        }
+    }
+
+    /** Bounded polling for a condition another thread makes true. */
+    private static final class TestSupportAwait {
+        static void until(String what, Duration bound, java.util.function.BooleanSupplier condition) {
+            long deadline = System.nanoTime() + bound.toNanos();
+            while (!condition.getAsBoolean()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("timed out after " + bound + " waiting for: " + what);
+                }
+                LockSupport.parkNanos(1_000_000);
+            }
         }
     }
 
