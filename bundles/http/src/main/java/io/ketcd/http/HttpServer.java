@@ -60,6 +60,8 @@ public final class HttpServer implements Closeable {
      * @throws IOException when a listener cannot be served; every listener is closed again
      * @throws IllegalArgumentException when a listener is a Unix domain socket (not supported, see
      *     {@link GrizzlyListenerServer}); every listener is closed again
+     * @throws IllegalStateException when a listener's TLS policy has no certificate; every listener
+     *     is closed again
      */
     public static HttpServer start(EtcdServer server, List<Listener> listeners) throws IOException {
         return start(server, listeners, IDLE_TIMEOUT);

@@ -37,10 +37,9 @@ public final class PolicyEngineConfigurator extends SSLEngineConfigurator {
     @Override
     public SSLEngine configure(SSLEngine engine) {
         engine.setUseClientMode(false);
-        // setSSLParameters copies what it needs, so the one parameters object serves every engine
-        synchronized (parameters) {
-            engine.setSSLParameters(parameters);
-        }
+        // setSSLParameters copies what it needs and nothing changes the parameters after construction,
+        // so the one object serves every engine, from any thread
+        engine.setSSLParameters(parameters);
         return engine;
     }
 
