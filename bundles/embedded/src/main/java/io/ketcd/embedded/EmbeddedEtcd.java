@@ -1,23 +1,34 @@
 package io.ketcd.embedded;
 
+import io.ketcd.api.transport.Listener;
+import io.ketcd.api.transport.ListenerFactory;
+import io.ketcd.api.transport.ListenerRole;
+import io.ketcd.api.transport.TlsPolicy;
+import io.ketcd.api.transport.TlsRole;
 import io.ketcd.grpc.GrpcServer;
 import io.ketcd.http.HttpServer;
-import io.ketcd.server.EtcdServer;
 import io.ketcd.peer.GrizzlyPeerTransportFactory;
 import io.ketcd.raft.RawNode;
+import io.ketcd.server.EtcdServer;
 import io.ketcd.server.KetcdServer;
+import io.ketcd.server.PeerNetwork;
 import io.ketcd.server.ServerConfig;
+import io.ketcd.tls.FileTlsPolicy;
+import io.ketcd.tls.TlsSettings;
+import io.ketcd.transport.SocketListenerFactory;
+import io.ketcd.transport.TransportSettings;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One ketcd member with its peer and client listeners, started the way {@code etcd} starts:
- * server first (with the peer transport on {@code listen-peer-urls}), then the gRPC and HTTP listeners on {@code listen-client-urls} and
- * {@code listen-client-http-urls}. Port 0 in a URL binds a free port; {@link #grpcEndpoint()}
- * says which.
+ * One ketcd member with its peer and client listeners, wired as the OSGi components wire them
+ * and started in etcd's order: the TLS policies and the listener factory from the configuration,
+ * then the server (which opens its peer listeners first), then the gRPC and HTTP servers on the
+ * client listeners. Port 0 in a URL binds a free port; {@link #grpcEndpoint()} says which.
  *
  * <pre>{@code
  * try (EmbeddedEtcd etcd = EmbeddedEtcd.start(Map.of(
@@ -30,32 +41,42 @@ import java.util.Map;
  */
 public final class EmbeddedEtcd implements AutoCloseable {
     private final KetcdServer server;
+    private final SocketListenerFactory listeners;
     private final GrpcServer grpc;
     private final HttpServer http;
 
-    private EmbeddedEtcd(KetcdServer server, GrpcServer grpc, HttpServer http) {
+    private EmbeddedEtcd(KetcdServer server, SocketListenerFactory listeners, GrpcServer grpc, HttpServer http) {
         this.server = server;
+        this.listeners = listeners;
         this.grpc = grpc;
         this.http = http;
     }
 
-    /** Starts a member from etcd configuration keys (see {@link ServerConfig#KEYS}); no environment overrides. */
+    /**
+     * Starts a member from etcd configuration keys: the server's ({@link ServerConfig#KEYS}), the
+     * TLS flags ({@link TlsSettings#KEYS}) and the socket options ({@link TransportSettings#KEYS});
+     * no environment overrides.
+     */
     public static EmbeddedEtcd start(Map<String, ?> config) throws IOException {
-        return start(ServerConfig.from(config, Map.of()));
-    }
-
-    public static EmbeddedEtcd start(ServerConfig config) throws IOException {
-        KetcdServer server = KetcdServer.start(config, RawNode::new, new GrizzlyPeerTransportFactory());
+        ServerConfig serverConfig = ServerConfig.from(config, Map.of());
+        TlsPolicy clientTls = new FileTlsPolicy(TlsSettings.from(TlsRole.CLIENT, config, Map.of()));
+        TlsPolicy peerTls = new FileTlsPolicy(TlsSettings.from(TlsRole.PEER, config, Map.of()));
+        SocketListenerFactory listeners = new SocketListenerFactory(TransportSettings.from(config, Map.of()),
+                clientTls, peerTls);
+        KetcdServer server = KetcdServer.start(serverConfig, RawNode::new,
+                new PeerNetwork(new GrizzlyPeerTransportFactory(), listeners, peerTls));
         GrpcServer grpc = null;
         try {
-            grpc = GrpcServer.start(server);
-            HttpServer http = HttpServer.start(server);
-            return new EmbeddedEtcd(server, grpc, http);
+            grpc = GrpcServer.start(server, listeners.open(ListenerRole.CLIENT, serverConfig.listenClientUrls()));
+            HttpServer http = HttpServer.start(server,
+                    listeners.open(ListenerRole.CLIENT_HTTP, serverConfig.listenClientHttpUrls()));
+            return new EmbeddedEtcd(server, listeners, grpc, http);
         } catch (IOException | RuntimeException e) {
             if (grpc != null) {
                 grpc.close();
             }
             server.close();
+            listeners.close();
             throw e;
         }
     }
@@ -64,27 +85,41 @@ public final class EmbeddedEtcd implements AutoCloseable {
         return server;
     }
 
+    /** The node's listener factory: every listener it has open, for inspection ({@code etcd:listeners}). */
+    public ListenerFactory listeners() {
+        return listeners;
+    }
+
     /** Where the gRPC listeners are bound (the actual ports, also when configured as 0). */
-    public List<InetSocketAddress> grpcAddresses() {
+    public List<SocketAddress> grpcAddresses() {
         return grpc.boundAddresses();
     }
 
-    public List<InetSocketAddress> httpAddresses() {
+    public List<SocketAddress> httpAddresses() {
         return http.boundAddresses();
     }
 
-    /** The first gRPC listener as an endpoint URL for clients, e.g. {@code http://127.0.0.1:41234}. */
+    /**
+     * The first gRPC listener as an endpoint URL for clients, e.g. {@code http://127.0.0.1:41234}
+     * ({@code https} when that listener serves TLS).
+     */
     public String grpcEndpoint() {
-        return url(grpc.boundAddresses().get(0));
+        return endpoint(listeners, ListenerRole.CLIENT);
     }
 
     /** The first HTTP listener as a base URL, e.g. {@code http://127.0.0.1:41235}. */
     public String httpEndpoint() {
-        return url(http.boundAddresses().get(0));
+        return endpoint(listeners, ListenerRole.CLIENT_HTTP);
     }
 
-    private static String url(InetSocketAddress a) {
-        return "http://" + a.getHostString() + ":" + a.getPort();
+    private static String endpoint(ListenerFactory factory, ListenerRole role) {
+        Listener first = factory.openListeners().stream().filter(l -> l.role() == role).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no " + role.label() + " listener is open"));
+        if (!(first.localAddress() instanceof InetSocketAddress a)) {
+            return first.url().toString();
+        }
+        String scheme = first.tls().isPresent() ? "https" : "http";
+        return scheme + "://" + a.getHostString() + ":" + a.getPort();
     }
 
     /** Stops listeners first, then the member, so no request arrives at a stopped server. */
@@ -96,7 +131,11 @@ public final class EmbeddedEtcd implements AutoCloseable {
             try {
                 grpc.close();
             } finally {
-                server.close();
+                try {
+                    server.close();
+                } finally {
+                    listeners.close();
+                }
             }
         }
     }
