@@ -16,13 +16,16 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
-/** Plain JSSE client contexts for the tests, independent of the code under test. */
-final class TestClients {
+/**
+ * Plain JSSE client contexts for the tests, independent of the code under test; published in the
+ * test-jar with {@link TestPki} for the http and peer tests.
+ */
+public final class TestClients {
     private TestClients() {
     }
 
     /** Trusts {@code caFile}; presents {@code leaf} when given. A new context (no session to resume) per call. */
-    static SSLContext context(Path caFile, Optional<TestPki.Leaf> leaf) throws Exception {
+    public static SSLContext context(Path caFile, Optional<TestPki.Leaf> leaf) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("ca", PemFiles.certificates(caFile).get(0));

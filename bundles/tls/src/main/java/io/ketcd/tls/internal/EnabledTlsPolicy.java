@@ -65,8 +65,8 @@ public final class EnabledTlsPolicy implements TlsPolicy {
         Optional<ReloadingFile<RevokedSerials>> crl = settings.crlFile().map(f -> new ReloadingFile<>(
                 prefix + "CRL file " + f, List.of(f), () -> RevokedSerials.load(f), warnings));
         PeerIdentity identity = new PeerIdentity(settings.allowedCns(), settings.allowedHostnames());
-        this.serverContext = context(new ClientCertificateVerifier(trusted, crl, identity, warnings));
-        this.clientContext = context(new ServerCertificateVerifier(trusted, insecureSkipVerify, identity, warnings));
+        this.serverContext = context(CertificateVerifier.ofClients(trusted, crl, identity, warnings));
+        this.clientContext = context(CertificateVerifier.ofServers(trusted, insecureSkipVerify, identity, warnings));
         this.cipherSuites = cipherSuites(settings, serverContext);
     }
 
