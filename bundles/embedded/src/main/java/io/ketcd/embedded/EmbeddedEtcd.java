@@ -90,6 +90,18 @@ public final class EmbeddedEtcd implements AutoCloseable {
         return listeners;
     }
 
+    /**
+     * Moves the member's peer side to {@code listeners} and {@code peerTls} while it runs, as the
+     * OSGi component does when its {@link ListenerFactory} or peer {@link TlsPolicy} service is
+     * swapped: see {@link KetcdServer#replacePeerNetwork}. The peer listeners this member had are
+     * closed and {@code listen-peer-urls} are opened again from {@code listeners} (null: none,
+     * peers cannot reach the member until the next call); raft and data are untouched. The caller
+     * keeps ownership of {@code listeners}; the listeners it opens here close with this member.
+     */
+    public void replacePeerNetwork(ListenerFactory listeners, TlsPolicy peerTls) {
+        server.replacePeerNetwork(listeners, peerTls);
+    }
+
     /** Where the gRPC listeners are bound (the actual ports, also when configured as 0). */
     public List<SocketAddress> grpcAddresses() {
         return grpc.boundAddresses();
