@@ -7,6 +7,9 @@ import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
+import io.ketcd.tls.FileTlsPolicy;
+import io.ketcd.tls.TestPki;
+import io.ketcd.tls.TlsSettings;
 import io.ketcd.transport.internal.ListenUrl;
 
 import java.io.IOException;
@@ -24,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 
@@ -41,6 +45,9 @@ class SocketListenerFactoryTest {
 
     /** Every factory a test makes, closed after it so a failed assertion leaks no port. */
     private final List<SocketListenerFactory> factories = new ArrayList<>();
+
+    /** The CA of {@link #withCertificate}, made on first use. */
+    private TestPki pki;
 
     @AfterEach
     void closeFactories() {
@@ -280,7 +287,7 @@ class SocketListenerFactoryTest {
 
     @Test
     void tlsIsThePolicyForHttpsAndUnixsOnly() throws IOException {
-        TlsPolicy clientTls = new EnabledTlsPolicy(TlsRole.CLIENT, false);
+        TlsPolicy clientTls = withCertificate(TlsRole.CLIENT, false);
         SocketListenerFactory factory = factory(TransportSettings.defaults(), clientTls, () -> -1);
 
         List<Listener> listeners = factory.open(ListenerRole.CLIENT, urls(
@@ -293,7 +300,7 @@ class SocketListenerFactoryTest {
 
     @Test
     void thePeerRoleUsesThePeerPolicy() throws IOException {
-        TlsPolicy peerTls = new EnabledTlsPolicy(TlsRole.PEER, true);
+        TlsPolicy peerTls = withCertificate(TlsRole.PEER, true);
         SocketListenerFactory factory = new SocketListenerFactory(TransportSettings.defaults(), CLIENT_TLS_OFF, peerTls);
         factories.add(factory);
 
@@ -306,8 +313,8 @@ class SocketListenerFactoryTest {
 
     @Test
     void plaintextUrlsOfARoleWithACertificateGetEtcdsWarnings() {
-        TlsPolicy clientTls = new EnabledTlsPolicy(TlsRole.CLIENT, true);
-        TlsPolicy peerTls = new EnabledTlsPolicy(TlsRole.PEER, true);
+        TlsPolicy clientTls = withCertificate(TlsRole.CLIENT, true);
+        TlsPolicy peerTls = withCertificate(TlsRole.PEER, true);
 
         assertThat(SocketListenerFactory.plaintextWarnings(ListenerRole.CLIENT, url(ListenerRole.CLIENT,
                 "http://127.0.0.1:2379"), clientTls)).containsExactly(
@@ -322,7 +329,7 @@ class SocketListenerFactoryTest {
                 "scheme is HTTP while --peer-client-cert-auth is enabled; ignoring client cert auth for this URL "
                         + "(peer-url unix://peer.sock)");
         assertThat(SocketListenerFactory.plaintextWarnings(ListenerRole.CLIENT, url(ListenerRole.CLIENT,
-                "http://127.0.0.1:2379"), new EnabledTlsPolicy(TlsRole.CLIENT, false))).hasSize(1);
+                "http://127.0.0.1:2379"), withCertificate(TlsRole.CLIENT, false))).hasSize(1);
         assertThat(SocketListenerFactory.plaintextWarnings(ListenerRole.CLIENT, url(ListenerRole.CLIENT,
                 "https://127.0.0.1:2379"), clientTls)).isEmpty();
         assertThat(SocketListenerFactory.plaintextWarnings(ListenerRole.CLIENT, url(ListenerRole.CLIENT,
@@ -334,6 +341,25 @@ class SocketListenerFactoryTest {
         assertThatThrownBy(() -> new SocketListenerFactory(TransportSettings.defaults(), PEER_TLS_OFF, PEER_TLS_OFF))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("the client TLS policy is of role PEER");
+    }
+
+    /**
+     * The tls bundle's policy for {@code role} with a certificate from a test CA: {@code [peer-]cert-file},
+     * {@code [peer-]key-file} and {@code [peer-]client-cert-auth}.
+     */
+    private TlsPolicy withCertificate(TlsRole role, boolean clientCertAuth) {
+        String prefix = role == TlsRole.PEER ? "peer-" : "";
+        TestPki.Leaf leaf = pki().leaf(prefix + "member-" + clientCertAuth).write();
+        return new FileTlsPolicy(TlsSettings.from(role, Map.of(
+                prefix + "cert-file", leaf.certFile().toString(), prefix + "key-file", leaf.keyFile().toString(),
+                prefix + "client-cert-auth", Boolean.toString(clientCertAuth)), Map.of()));
+    }
+
+    private TestPki pki() {
+        if (pki == null) {
+            pki = TestPki.create(dir.resolve("pki"), "test CA");
+        }
+        return pki;
     }
 
     private SocketListenerFactory factory() {
