@@ -8,9 +8,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.ListenerRole;
+import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
+import io.ketcd.tls.FileTlsPolicy;
+import io.ketcd.tls.TestClients;
+import io.ketcd.tls.TestPki;
+import io.ketcd.tls.TlsSettings;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,7 +24,6 @@ import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -29,6 +33,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 
@@ -54,6 +59,8 @@ class HttpServerTest {
             "access-control-allow-origin", "*");
 
     private final FakeEtcdServer etcd = new FakeEtcdServer("http://127.0.0.1:0");
+    @TempDir
+    Path dir;
     private HttpServer http;
 
     @AfterEach
@@ -64,8 +71,23 @@ class HttpServerTest {
     }
 
     private InetSocketAddress start() throws IOException {
-        http = HttpServer.start(etcd, List.of(TestListener.tcp(ListenerRole.CLIENT_HTTP)));
+        http = HttpServer.start(etcd, List.of(listener()));
         return (InetSocketAddress) http.boundAddresses().get(0);
+    }
+
+    /** A plain client HTTP listener on 127.0.0.1, port 0. */
+    private static Listener listener() throws IOException {
+        return TestListeners.open(ListenerRole.CLIENT_HTTP, "http://127.0.0.1:0");
+    }
+
+    /** An {@code https} listener serving a certificate of {@code ca}, with the client TLS {@code flags} besides. */
+    private static Listener httpsListener(TestPki ca, Map<String, String> flags) throws IOException {
+        TestPki.Leaf server = ca.leaf("server").write();
+        Map<String, String> all = new LinkedHashMap<>(flags);
+        all.put("cert-file", server.certFile().toString());
+        all.put("key-file", server.keyFile().toString());
+        TlsPolicy policy = new FileTlsPolicy(TlsSettings.from(TlsRole.CLIENT, all, Map.of()));
+        return TestListeners.open(ListenerRole.CLIENT_HTTP, "https://127.0.0.1:0", policy);
     }
 
     @Test
@@ -210,11 +232,11 @@ class HttpServerTest {
 
     @Test
     void everyListenerIsServed() throws Exception {
-        TestListener first = TestListener.tcp(ListenerRole.CLIENT_HTTP);
-        TestListener second = TestListener.tcp(ListenerRole.CLIENT_HTTP);
+        Listener first = listener();
+        Listener second = listener();
         http = HttpServer.start(etcd, List.of(first, second));
         assertThat(http.boundAddresses()).containsExactly(first.localAddress(), second.localAddress());
-        for (TestListener l : List.of(first, second)) {
+        for (Listener l : List.of(first, second)) {
             assertThat(get((InetSocketAddress) l.localAddress(), "/version").status).isEqualTo("HTTP/1.1 200 OK");
         }
     }
@@ -223,67 +245,48 @@ class HttpServerTest {
     void listenersAreReportedInTheOrderGiven() throws Exception {
         List<Listener> listeners = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            listeners.add(TestListener.tcp(ListenerRole.CLIENT_HTTP));
+            listeners.add(listener());
         }
         http = HttpServer.start(etcd, listeners);
         assertThat(http.boundAddresses()).containsExactlyElementsOf(listeners.stream().map(Listener::localAddress).toList());
     }
 
     @Test
-    void aListenerThatCannotBeServedFailsTheStartAndEveryListenerIsClosed(@TempDir Path dir) throws Exception {
-        TestListener before = TestListener.tcp(ListenerRole.CLIENT_HTTP);
-        TestListener unix = TestListener.unix(ListenerRole.CLIENT_HTTP, dir);
-        TestListener after = TestListener.tcp(ListenerRole.CLIENT_HTTP);
+    void aListenerThatCannotBeServedFailsTheStartAndEveryListenerIsClosed() throws Exception {
+        Listener before = listener();
+        Listener unix = TestListeners.open(ListenerRole.CLIENT_HTTP, "unix://" + dir.resolve("http.sock"));
+        Listener after = listener();
         assertThatThrownBy(() -> HttpServer.start(etcd, List.of(before, unix, after)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(unix.url().toString());
-        for (TestListener l : List.of(before, unix, after)) {
+        for (Listener l : List.of(before, unix, after)) {
             assertThat(l.channel().isOpen()).as("%s closed", l.url()).isFalse();
         }
         // Grizzly closes a served socket on its selector thread, a moment after close() returns
-        assertThat(awaitBindable(before.port(), Duration.ofSeconds(5))).as("port %d released", before.port()).isTrue();
-        assertThat(bindable(after.port())).as("port %d released", after.port()).isTrue();
-    }
-
-    private static boolean awaitBindable(int port, Duration bound) {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (bindable(port)) {
-                return true;
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-        }
-        return false;
-    }
-
-    private static boolean bindable(int port) {
-        try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return again.getLocalPort() == port;
-        } catch (IOException stillBound) {
-            return false;
-        }
+        int beforePort = TestListeners.port(before), afterPort = TestListeners.port(after);
+        assertThat(TestListeners.awaitBindable(beforePort, Duration.ofSeconds(5))).as("port %d released", beforePort).isTrue();
+        assertThat(TestListeners.bindable(afterPort)).as("port %d released", afterPort).isTrue();
     }
 
     @Test
     void closeStopsListeningAndClosesTheListeners() throws Exception {
-        TestListener listener = TestListener.tcp(ListenerRole.CLIENT_HTTP);
+        Listener listener = listener();
         http = HttpServer.start(etcd, List.of(listener));
         InetSocketAddress a = (InetSocketAddress) listener.localAddress();
         assertThat(get(a, "/health").status).isEqualTo("HTTP/1.1 200 OK");
         http.close();
         assertThat(listener.channel().isOpen()).isFalse();
         assertThatThrownBy(() -> get(a, "/health")).isInstanceOf(ConnectException.class);
-        assertThat(awaitBindable(a.getPort(), Duration.ofSeconds(5))).as("port %d released", a.getPort()).isTrue();
+        assertThat(TestListeners.awaitBindable(a.getPort(), Duration.ofSeconds(5))).as("port %d released", a.getPort()).isTrue();
         http.close();
         http = null;
     }
 
     @Test
     void healthOverHttpsWithTheListenersPolicy() throws Exception {
-        TestCertificates ca = TestCertificates.authority("ketcd test CA");
-        TestListener listener = TestListener.https(ListenerRole.CLIENT_HTTP,
-                new TestTlsPolicy(TlsRole.CLIENT, ca.member("server"), false));
+        TestPki ca = TestPki.create(dir, "ketcd test CA");
+        Listener listener = httpsListener(ca, Map.of());
         http = HttpServer.start(etcd, List.of(listener));
-        SSLSocketFactory client = ca.trustOnly().getSocketFactory();
+        SSLSocketFactory client = TestClients.context(ca.caFile(), Optional.empty()).getSocketFactory();
         Reply r = parse(rawExchange(() -> client.createSocket(), (InetSocketAddress) listener.localAddress(),
                 "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(ISO_8859_1), false));
         assertThat(r.status).isEqualTo("HTTP/1.1 200 OK");
@@ -296,21 +299,22 @@ class HttpServerTest {
 
     @Test
     void clientsWithoutATrustedCertificateAreRefusedWhenThePolicyNeedsOne() throws Exception {
-        TestCertificates ca = TestCertificates.authority("ketcd test CA");
-        TestListener listener = TestListener.https(ListenerRole.CLIENT_HTTP,
-                new TestTlsPolicy(TlsRole.CLIENT, ca.member("server"), true));
+        TestPki ca = TestPki.create(dir, "ketcd test CA");
+        Listener listener = httpsListener(ca, Map.of("trusted-ca-file", ca.caFile().toString(), "client-cert-auth", "true"));
         http = HttpServer.start(etcd, List.of(listener));
         InetSocketAddress a = (InetSocketAddress) listener.localAddress();
         byte[] request = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(ISO_8859_1);
 
-        SSLSocketFactory withCertificate = ca.member("client").getSocketFactory();
+        SSLSocketFactory withCertificate = TestClients.context(ca.caFile(), Optional.of(ca.leaf("client").write()))
+                .getSocketFactory();
         assertThat(parse(rawExchange(() -> withCertificate.createSocket(), a, request, false)).status).isEqualTo("HTTP/1.1 200 OK");
 
-        SSLSocketFactory withoutCertificate = ca.trustOnly().getSocketFactory();
+        SSLSocketFactory withoutCertificate = TestClients.context(ca.caFile(), Optional.empty()).getSocketFactory();
         assertThatThrownBy(() -> rawExchange(() -> withoutCertificate.createSocket(), a, request, false))
                 .isInstanceOf(SSLException.class);
         // a certificate from another CA is no better than none; the client trusts the server's CA to get that far
-        SSLContext strangerTrustingServer = TestCertificates.authority("another CA").memberTrusting("stranger", ca);
+        TestPki.Leaf stranger = TestPki.create(dir.resolve("other"), "another CA").leaf("stranger").write();
+        SSLContext strangerTrustingServer = TestClients.context(ca.caFile(), Optional.of(stranger));
         assertThatThrownBy(() -> rawExchange(() -> strangerTrustingServer.getSocketFactory().createSocket(), a, request, false))
                 .isInstanceOf(SSLException.class);
         assertThat(etcd.ranges).hasSize(1);
@@ -320,7 +324,7 @@ class HttpServerTest {
     void garbageGetsA400OrACloseAndTheServerGoesOn() throws Exception {
         // Junk with no space or too little of it leaves Grizzly waiting for more: the idle
         // timeout (30 s in production, 1 s here) is what closes those connections.
-        http = HttpServer.start(etcd, List.of(TestListener.tcp(ListenerRole.CLIENT_HTTP)), Duration.ofSeconds(1));
+        http = HttpServer.start(etcd, List.of(listener()), Duration.ofSeconds(1));
         InetSocketAddress a = (InetSocketAddress) http.boundAddresses().get(0);
         byte[] random = new byte[4096];
         new Random(42).nextBytes(random);

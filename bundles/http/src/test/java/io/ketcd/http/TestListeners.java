@@ -1,0 +1,65 @@
+package io.ketcd.http;
+
+import io.ketcd.api.transport.Listener;
+import io.ketcd.api.transport.ListenerRole;
+import io.ketcd.api.transport.TlsPolicy;
+import io.ketcd.api.transport.TlsRole;
+import io.ketcd.transport.SocketListenerFactory;
+import io.ketcd.transport.TransportSettings;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Real listeners from the transport bundle's {@link SocketListenerFactory}, as the components get
+ * them: bound, in blocking mode, peer ones with rafthttp's 5 s timeouts. The server a test starts
+ * on a listener owns and closes it.
+ */
+final class TestListeners {
+    private TestListeners() {
+    }
+
+    /** A plain listener on {@code url}: {@code http://127.0.0.1:0} for a free port, or {@code unix://<file>}. */
+    static Listener open(ListenerRole role, String url) throws IOException {
+        return open(role, url, TlsPolicy.disabled(role.tlsRole()));
+    }
+
+    /** A listener on {@code url}; an {@code https} one is secured by {@code tls}, a policy of the role's TLS role. */
+    static Listener open(ListenerRole role, String url, TlsPolicy tls) throws IOException {
+        TlsPolicy client = tls.role() == TlsRole.CLIENT ? tls : TlsPolicy.disabled(TlsRole.CLIENT);
+        TlsPolicy peer = tls.role() == TlsRole.PEER ? tls : TlsPolicy.disabled(TlsRole.PEER);
+        return new SocketListenerFactory(TransportSettings.defaults(), client, peer)
+                .open(role, List.of(URI.create(url))).get(0);
+    }
+
+    /** The bound port of a TCP listener. */
+    static int port(Listener listener) {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** Whether {@code port} can be bound again within {@code bound}: Grizzly closes a served socket on its selector thread. */
+    static boolean awaitBindable(int port, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (bindable(port)) {
+                return true;
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+        return false;
+    }
+
+    static boolean bindable(int port) {
+        try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return again.getLocalPort() == port;
+        } catch (IOException stillBound) {
+            return false;
+        }
+    }
+}
