@@ -4,12 +4,15 @@
 # data dir and stopped afterwards, then prints a Markdown table of the medians over the rounds.
 #
 #   bench/compare.sh [--rounds R] [--quick] [--duration S] [--warmup S] [--round-warmup S]
-#                    [--ketcd dist|embedded] [--etcd-only] [--cluster]
+#                    [--ketcd dist|embedded] [--etcd-only] [--cluster | --tls [--tls-key rsa|ec]]
 #
 # --cluster compares a 3-member etcd cluster with a 3-member ketcd cluster, the load spread over
-# the members' endpoints. ketcd runs from the Karaf distribution in karaf-assembly/target/assembly
-# (copied per member), or, when that is not built, from the embedded launcher in the bench jar
-# (io.ketcd.bench.EmbeddedMain). Build first: mvn -q install -DskipTests (or the bench module).
+# the members' endpoints. --tls runs single members serving https client URLs with one
+# certificate for 127.0.0.1 (from a CA made with openssl for the run; RSA 2048 keys, or ECDSA
+# P-256 with --tls-key ec) and TLS workloads. ketcd runs from the Karaf distribution in
+# karaf-assembly/target/assembly (copied per member), or, when that is not built, from the
+# embedded launcher in the bench jar (io.ketcd.bench.EmbeddedMain). Build first: mvn -q install
+# -DskipTests (or the bench module).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,9 +37,11 @@ client_jvm=${BENCH_JAVA_OPTS:--XX:TieredStopAtLevel=1}
 ketcd_mode=auto
 etcd_only=false
 cluster=false
+tls=false
+tls_key=rsa
 command_line="bench/compare.sh $*"
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
@@ -47,6 +52,8 @@ while [ $# -gt 0 ]; do
     --ketcd) ketcd_mode=$2; shift 2 ;;
     --etcd-only) etcd_only=true; shift ;;
     --cluster) cluster=true; shift ;;
+    --tls) tls=true; shift ;;
+    --tls-key) tls_key=$2; shift 2 ;;
     -h|--help) usage ;;
     *) echo "unknown argument: $1" >&2; usage ;;
   esac
@@ -54,6 +61,11 @@ done
 
 [ -f "$jar" ] || { echo "missing $jar: build it with 'mvn -q install -DskipTests'" >&2; exit 1; }
 command -v "$etcd_bin" >/dev/null || { echo "no etcd binary ($etcd_bin): apt-get install etcd-server" >&2; exit 1; }
+if [ "$tls" = true ]; then
+  [ "$cluster" = false ] || { echo "--tls runs single members only (no peer TLS): drop --cluster" >&2; exit 2; }
+  command -v openssl >/dev/null || { echo "--tls needs openssl to make the certificates" >&2; exit 1; }
+  case "$tls_key" in rsa | ec) ;; *) echo "--tls-key is rsa or ec, got '$tls_key'" >&2; exit 2 ;; esac
+fi
 
 if [ "$etcd_only" = true ]; then
   ketcd_mode=none
@@ -66,7 +78,17 @@ fi
 
 # workload name | generator arguments (the common ones are added below). Keys and values as in
 # etcd's performance docs: 8-byte sequential keys, 256-byte values; range reads one such key.
-if [ "$cluster" = false ]; then
+if [ "$tls" = true ]; then
+  # the plain single-member put and linearizable range rows, over TLS (the generator verifies
+  # the server with --cacert; no client certificates)
+  workloads=(
+    "tls put 1 conn 1 client|--conns 1 --clients 1 put"
+    "tls put 4 conns 16 clients|--conns 4 --clients 16 put"
+    "tls put 16 conns 256 clients|--conns 16 --clients 256 put"
+    "tls range l 4 conns 16 clients|--conns 4 --clients 16 range --consistency l"
+    "tls range l 16 conns 256 clients|--conns 16 --clients 256 range --consistency l"
+  )
+elif [ "$cluster" = false ]; then
   workloads=(
     "put 1 conn 1 client|--conns 1 --clients 1 put"
     "put 4 conns 16 clients|--conns 4 --clients 16 put"
@@ -112,6 +134,93 @@ cleanup() { stop_servers; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# --tls: one CA and one server certificate for IP 127.0.0.1, made for this run in $work (removed
+# on exit); PKCS#8 keys, RSA 2048 as etcd's test fixtures (tests/fixtures, cfssl), or ECDSA P-256
+# (--tls-key ec, as etcd's hack/tls-setup)
+tls_dir="$work/tls"
+client_tls=()
+make_certs() {
+  local d=$1 log=$1/openssl.log
+  local -a keygen=(-algorithm RSA -pkeyopt rsa_keygen_bits:2048)
+  local usage='digitalSignature, keyEncipherment'
+  [ "$tls_key" = rsa ] || keygen=(-algorithm EC -pkeyopt ec_paramgen_curve:P-256) usage=digitalSignature
+  mkdir -p "$d"
+  printf '%s\n' 'basicConstraints = critical, CA:TRUE' 'keyUsage = critical, keyCertSign, cRLSign' \
+    'subjectKeyIdentifier = hash' >"$d/ca.ext"
+  printf '%s\n' 'basicConstraints = CA:FALSE' "keyUsage = critical, $usage" \
+    'extendedKeyUsage = serverAuth, clientAuth' 'subjectAltName = IP:127.0.0.1' \
+    'authorityKeyIdentifier = keyid' >"$d/server.ext"
+  if ! {
+    openssl genpkey "${keygen[@]}" -out "$d/ca-key.pem" &&
+    openssl req -new -key "$d/ca-key.pem" -subj "/CN=ketcd bench CA" -out "$d/ca.csr" &&
+    openssl x509 -req -in "$d/ca.csr" -signkey "$d/ca-key.pem" -sha256 -days 2 -extfile "$d/ca.ext" \
+      -out "$d/ca.pem" &&
+    openssl genpkey "${keygen[@]}" -out "$d/server-key.pem" &&
+    openssl req -new -key "$d/server-key.pem" -subj "/CN=127.0.0.1" -out "$d/server.csr" &&
+    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca-key.pem" -CAcreateserial \
+      -CAserial "$d/ca.srl" -sha256 -days 2 -extfile "$d/server.ext" -out "$d/server.pem" &&
+    openssl verify -CAfile "$d/ca.pem" "$d/server.pem"
+  } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "could not make the TLS certificates with openssl" >&2
+    exit 1
+  fi
+  client_tls=(--cacert "$d/ca.pem")
+}
+[ "$tls" = false ] || make_certs "$tls_dir"
+
+# tls_member_start KIND DIR CLIENT_PORT PEER_PORT HTTP_PORT SSH_PORT RMI_REGISTRY_PORT RMI_SERVER_PORT
+# One member as member_start (scripts/lib/members.sh) starts it, in its own session with DIR/pid,
+# DIR/data and DIR/server.log, so member_stop and the other helpers apply; but its gRPC client
+# URL is https://127.0.0.1:CLIENT_PORT with $tls_dir/server.pem and server-key.pem: etcd from
+# its flags, ketcd from its etc/io.ketcd.server.cfg with the same keys, the embedded launcher from
+# the same flags. Peers stay http (one member); ketcd's JSON listener stays plain http.
+tls_member_start() {
+  local kind=$1 dir=$2 client=$3 peer=$4 http=$5 ssh=$6 rmi_registry=$7 rmi_server=$8 f k
+  local client_url="https://127.0.0.1:$client" peer_url="http://127.0.0.1:$peer"
+  local -a flags=(--name=b --data-dir="$dir/data"
+    --listen-client-urls="$client_url" --advertise-client-urls="$client_url"
+    --listen-peer-urls="$peer_url" --initial-advertise-peer-urls="$peer_url" --initial-cluster="b=$peer_url"
+    --cert-file="$tls_dir/server.pem" --key-file="$tls_dir/server-key.pem")
+  mkdir -p "$dir"
+  case "$kind" in
+    etcd)
+      setsid "$etcd_bin" "${flags[@]}" >"$dir/server.log" 2>&1 </dev/null &
+      ;;
+    ketcd)
+      rm -rf "$dir/karaf"
+      cp -r "$dist" "$dir/karaf"
+      rm -rf "$dir/karaf/data" "$dir/karaf/ketcd-data"
+      {
+        echo "# written by bench/compare.sh --tls"
+        for f in "${flags[@]}"; do k=${f%%=*}; echo "${k#--} = ${f#*=}"; done
+        echo "listen-client-http-urls = http://127.0.0.1:$http"
+      } >"$dir/karaf/etc/io.ketcd.server.cfg"
+      # ETCD_DATA_DIR (the same value as in the file) marks the member's processes for member_stop
+      env ETCD_DATA_DIR="$dir/data" \
+        KETCD_SSH_PORT="$ssh" KETCD_RMI_REGISTRY_PORT="$rmi_registry" KETCD_RMI_SERVER_PORT="$rmi_server" \
+        setsid "$dir/karaf/bin/karaf" server >"$dir/server.log" 2>&1 </dev/null &
+      ;;
+    ketcd-embedded)
+      setsid java -cp "$jar" io.ketcd.bench.EmbeddedMain "${flags[@]}" \
+        --listen-client-http-urls="http://127.0.0.1:$http" >"$dir/server.log" 2>&1 </dev/null &
+      ;;
+  esac
+  local pid=$!
+  for _ in $(seq 100); do
+    member_owned "$dir" "$pid" && break
+    sleep 0.05
+  done
+  echo "$pid" >"$dir/pid"
+}
+
+# tls_check PORT: true when the server on 127.0.0.1:PORT completes a TLS handshake presenting a
+# certificate the run's CA verifies for IP 127.0.0.1 (the generator checks the same, less loudly)
+tls_check() {
+  openssl s_client -connect "127.0.0.1:$1" -CAfile "$tls_dir/ca.pem" -verify_ip 127.0.0.1 \
+    -verify_return_error </dev/null >"$tls_dir/s_client.log" 2>&1
+}
+
 # Sets picked to $1 distinct ports nothing listens on now (the servers bind them a moment later;
 # a clash shows as a failed start).
 taken=" "
@@ -153,14 +262,27 @@ start_servers() {
   mkdir -p "$round_dir"
   if [ "$cluster" = false ]; then
     pick_ports 6
-    member_start "$(member_kind "$kind")" "$round_dir/b" b "${picked[@]:0:6}" "b=http://127.0.0.1:${picked[1]}" ||
-      exit 1
+    if [ "$tls" = true ]; then
+      tls_member_start "$(member_kind "$kind")" "$round_dir/b" "${picked[@]:0:6}"
+    else
+      member_start "$(member_kind "$kind")" "$round_dir/b" b "${picked[@]:0:6}" "b=http://127.0.0.1:${picked[1]}" ||
+        exit 1
+    fi
     if ! await_ports 120 "$round_dir/b:${picked[0]}"; then
       keep_logs "$round_dir"
       echo "$kind did not start serving on 127.0.0.1:${picked[0]}" >&2
       exit 1
     fi
     endpoints="127.0.0.1:${picked[0]}"
+    if [ "$tls" = true ]; then
+      endpoints="https://$endpoints"
+      if ! tls_check "${picked[0]}"; then
+        keep_logs "$round_dir"
+        tail -n 20 "$tls_dir/s_client.log" >&2
+        echo "$kind on 127.0.0.1:${picked[0]} did not complete a TLS handshake verified by the run's CA" >&2
+        exit 1
+      fi
+    fi
     server_pids=$(member_server_pid "$round_dir/b")
   else
     pick_ports 18
@@ -198,8 +320,10 @@ run_round() {
   } >"$work/batch"
   # shellcheck disable=SC2086 # the options are a list
   out=$(java $client_jvm -jar "$jar" --endpoints "$endpoints" --server-pid "$server_pids" \
-    "${common[@]}" --batch "$work/batch" 2>&1) || true
+    ${client_tls[@]+"${client_tls[@]}"} "${common[@]}" --batch "$work/batch" 2>&1) || true
   grep -v '^{' <<<"$out" | tail -n +$((${#round_warmups[@]} + 1)) | sed 's/^/   /' >&2
+  # which TLS the generator's client side used (its lines for people end with "; TLS (client: ...)")
+  [ "$tls" = false ] || sed -n 's/.*; TLS (client: \(.*\))$/\1/p' <<<"$out" | sort -u >>"$work/client_tls"
   local first=${#round_warmups[@]}
   while IFS= read -r json; do
     if [ $i -ge "$first" ]; then
@@ -237,6 +361,9 @@ echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), $("$etcd_bin" --version | head -n1)"
 echo "ketcd: $ketcd_label"
 [ "$cluster" = false ] || echo "clusters: 3 members each on 127.0.0.1, the load spread over their endpoints; CPU is the 3 members' sum"
+if [ "$tls" = true ]; then
+  echo "TLS: https client URLs with one $([ "$tls_key" = rsa ] && echo 'RSA 2048' || echo 'ECDSA P-256') server certificate for IP 127.0.0.1 from a CA made for the run; the generator (grpc-java, client TLS: $(sort -u "$work/client_tls" 2>/dev/null | paste -sd/ -)) verifies it with --cacert; no client certificates"
+fi
 echo "command: $command_line (rounds $rounds; each round ${round_warmup}s warmup, then per workload ${warmup}s warmup + ${duration}s measured; generator JVM options: $client_jvm)"
 echo "load average (1/5/15 min) before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo

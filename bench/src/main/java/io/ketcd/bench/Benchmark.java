@@ -4,9 +4,16 @@ import io.grpc.CallOptions;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NegotiationType;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.stub.ClientCalls;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,7 +53,7 @@ public final class Benchmark {
         long errors = 0;
         for (Options o : runs) {
             Report report = run(o);
-            System.out.println(report.human());
+            System.out.println(report.human() + tlsNote(o));
             System.out.println(report.json());
             errors += report.errorCount();
         }
@@ -83,12 +90,19 @@ public final class Benchmark {
 
     static Report run(Options o) throws InterruptedException {
         List<ManagedChannel> channels = new ArrayList<>();
+        SslContext ssl = o.endpoints().stream().anyMatch(o::usesTls) ? sslContext(o.tls()) : null;
         for (int i = 0; i < o.conns(); i++) {
             Options.Endpoint e = o.endpoints().get(i % o.endpoints().size());
             // direct executor: completions run on the transport thread and only start the next call
-            channels.add(Grpc.newChannelBuilderForAddress(e.host(), e.port(), InsecureChannelCredentials.create())
-                    .directExecutor()
-                    .build());
+            channels.add(o.usesTls(e)
+                    ? NettyChannelBuilder.forAddress(e.host(), e.port())
+                            .sslContext(ssl)
+                            .negotiationType(NegotiationType.TLS)
+                            .directExecutor()
+                            .build()
+                    : Grpc.newChannelBuilderForAddress(e.host(), e.port(), InsecureChannelCredentials.create())
+                            .directExecutor()
+                            .build());
         }
         try {
             if (o.workload() == Options.Workload.RANGE) {
@@ -119,6 +133,35 @@ public final class Benchmark {
                 c.awaitTermination(5, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /**
+     * The client side of TLS from etcd benchmark's flags: the servers verified against {@code --cacert} (or the JDK's
+     * trust store without it), the client's own certificate from {@code --cert}/{@code --key}. grpc-netty-shaded picks
+     * its bundled BoringSSL (netty-tcnative) when it loads, else the JDK's TLS; {@link #tlsNote} says which.
+     */
+    static SslContext sslContext(Options.Tls tls) {
+        SslContextBuilder b = GrpcSslContexts.forClient();
+        if (tls.caFile() != null) {
+            b.trustManager(tls.caFile().toFile());
+        }
+        if (tls.certFile() != null) {
+            b.keyManager(tls.certFile().toFile(), tls.keyFile().toFile());
+        }
+        try {
+            return b.build();
+        } catch (javax.net.ssl.SSLException e) {
+            throw new UncheckedIOException("TLS client setup from --cacert/--cert/--key failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Appended to the line for people: whether (some) connections used TLS, and whose implementation. */
+    static String tlsNote(Options o) {
+        if (o.endpoints().stream().noneMatch(o::usesTls)) {
+            return "";
+        }
+        // GrpcSslContexts' own choice: OpenSSL whenever netty-tcnative loads
+        return "; TLS (client: " + (OpenSsl.isAvailable() ? "netty-tcnative BoringSSL" : "JDK") + ")";
     }
 
     /** The servers' CPU seconds so far, summed, or NaN when no server process was named. */

@@ -2,9 +2,13 @@ package io.ketcd.bench;
 
 import io.ketcd.embedded.EmbeddedEtcd;
 import io.ketcd.server.ServerConfig;
+import io.ketcd.tls.TlsSettings;
+import io.ketcd.transport.TransportSettings;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -17,6 +21,10 @@ public final class EmbeddedMain {
     }
 
     public static void main(String[] args) throws Exception {
+        // the keys EmbeddedEtcd.start reads: the server's, the TLS flags (cert-file, ...) and the listeners'
+        Set<String> known = new TreeSet<>(ServerConfig.KEYS.keySet());
+        known.addAll(TlsSettings.KEYS.keySet());
+        known.addAll(TransportSettings.KEYS.keySet());
         Map<String, String> flags = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -25,8 +33,8 @@ public final class EmbeddedMain {
             }
             int eq = arg.indexOf('=');
             String name = eq < 0 ? arg.substring(2) : arg.substring(2, eq);
-            if (!ServerConfig.KEYS.containsKey(name)) {
-                throw new IllegalArgumentException("unknown flag --" + name + "; known: " + ServerConfig.KEYS.keySet());
+            if (!known.contains(name)) {
+                throw new IllegalArgumentException("unknown flag --" + name + "; known: " + known);
             }
             if (eq < 0 && i + 1 == args.length) {
                 throw new IllegalArgumentException("--" + name + " needs a value");

@@ -1,5 +1,7 @@
 package io.ketcd.bench;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,6 +15,7 @@ import java.util.List;
  * ketcd-bench [global flags] put   [--total N] [--key-size B] [--val-size B] [--key-space-size K] [--sequential-keys]
  * ketcd-bench [global flags] range [key] [--total N] [--consistency l|s] [--val-size B]
  * global: --endpoints h:p[,h:p] --conns N --clients M --warmup W --timeout S --seed X
+ *         --cacert FILE --cert FILE --key FILE
  * </pre>
  *
  * Flags may come before or after the workload name, as {@code --flag value} or {@code --flag=value}.
@@ -24,6 +27,8 @@ import java.util.List;
  * @param warmupDuration the same bound for the warmup phase
  * @param serverPids the server processes (several for a cluster) whose summed CPU time in the measured phase is
  *     reported; empty for none
+ * @param tls the client's TLS files ({@code --cacert}, {@code --cert}, {@code --key}); which endpoints use TLS:
+ *     {@link #usesTls}
  */
 record Options(
         Workload workload,
@@ -42,7 +47,32 @@ record Options(
         Duration timeout,
         Duration duration,
         Duration warmupDuration,
-        List<Long> serverPids) {
+        List<Long> serverPids,
+        Tls tls) {
+
+    /**
+     * Whether the connections to {@code e} use TLS, as etcd's benchmark tool (clientv3 3.4) decides: an
+     * {@code https://} endpoint always (verified against the JDK's trust store when no {@code --cacert} is given), an
+     * {@code http://} endpoint never, a {@code host:port} endpoint when any of {@code --cacert}, {@code --cert},
+     * {@code --key} is given.
+     */
+    boolean usesTls(Endpoint e) {
+        return switch (e.scheme()) {
+            case HTTPS -> true;
+            case HTTP -> false;
+            case NONE -> tls.configured();
+        };
+    }
+
+    /**
+     * etcd benchmark's {@code --cacert} (the CA bundle that verifies the server), {@code --cert} and {@code --key}
+     * (the client's certificate, for servers with {@code --client-cert-auth}); each null when not given.
+     */
+    record Tls(Path caFile, Path certFile, Path keyFile) {
+        boolean configured() {
+            return caFile != null || certFile != null || keyFile != null;
+        }
+    }
 
     enum Workload {
         PUT, RANGE;
@@ -52,32 +82,53 @@ record Options(
         }
     }
 
-    /** A gRPC endpoint as etcd's clients take it: {@code host:port}, optionally {@code http://host:port}. */
-    record Endpoint(String host, int port) {
+    /** The scheme an endpoint was given with; {@link #NONE} for a bare {@code host:port}. */
+    enum Scheme {
+        NONE, HTTP, HTTPS
+    }
+
+    /**
+     * A gRPC endpoint as etcd's clients take it: {@code host:port}, {@code http://host:port} or
+     * {@code https://host:port}.
+     */
+    record Endpoint(String host, int port, Scheme scheme) {
+        Endpoint(String host, int port) {
+            this(host, port, Scheme.NONE);
+        }
+
         static Endpoint parse(String text) {
             String s = text.trim();
-            if (s.startsWith("https://")) {
-                throw new IllegalArgumentException("TLS endpoints are not supported: " + text);
-            }
-            if (s.startsWith("http://")) {
-                s = s.substring("http://".length());
+            Scheme scheme = Scheme.NONE;
+            int sep = s.indexOf("://");
+            if (sep >= 0) {
+                scheme = switch (s.substring(0, sep)) {
+                    case "http" -> Scheme.HTTP;
+                    case "https" -> Scheme.HTTPS;
+                    default -> throw new IllegalArgumentException("endpoint scheme must be http or https, got " + text);
+                };
+                s = s.substring(sep + 3);
             }
             int colon = s.lastIndexOf(':');
             if (colon <= 0 || colon == s.length() - 1) {
                 throw new IllegalArgumentException("endpoint must be host:port, got " + text);
             }
-            return new Endpoint(s.substring(0, colon), Integer.parseInt(s.substring(colon + 1)));
+            return new Endpoint(s.substring(0, colon), Integer.parseInt(s.substring(colon + 1)), scheme);
         }
 
         @Override
         public String toString() {
-            return host + ":" + port;
+            return (scheme == Scheme.NONE ? "" : scheme.name().toLowerCase(java.util.Locale.ROOT) + "://") + host + ":"
+                    + port;
         }
     }
 
     static final String USAGE = """
             usage: ketcd-bench [flags] put|range [key]
-              --endpoints h:p[,h:p]  gRPC endpoints (default 127.0.0.1:2379); connections go round-robin over them
+              --endpoints h:p[,h:p]  gRPC endpoints (default 127.0.0.1:2379); connections go round-robin over them;
+                                     https://h:p is TLS, http://h:p plaintext, h:p TLS when --cacert/--cert/--key is given
+              --cacert FILE          verify the servers' certificates with this CA bundle (PEM)
+              --cert FILE            identify the client with this certificate (PEM), for --client-cert-auth servers
+              --key FILE             the private key of --cert (PEM, PKCS#8)
               --conns N              gRPC connections (default 1)
               --clients M            concurrent clients, each with one request in flight, spread over the connections (default 1)
               --total T              requests in the measured phase (default 10000)
@@ -114,6 +165,9 @@ record Options(
         Duration duration = Duration.ZERO;
         Duration warmupDuration = Duration.ZERO;
         List<Long> serverPids = List.of();
+        Path caFile = null;
+        Path certFile = null;
+        Path keyFile = null;
 
         List<String> rest = new ArrayList<>(Arrays.asList(args));
         while (!rest.isEmpty()) {
@@ -168,6 +222,9 @@ record Options(
                 case "duration" -> duration = seconds(name, value);
                 case "warmup-duration" -> warmupDuration = seconds(name, value);
                 case "server-pid" -> serverPids = Arrays.stream(value.split(",")).map(v -> (long) positive("server-pid", v)).toList();
+                case "cacert" -> caFile = readableFile(name, value);
+                case "cert" -> certFile = readableFile(name, value);
+                case "key" -> keyFile = readableFile(name, value);
                 default -> throw new IllegalArgumentException("unknown flag --" + name);
             }
         }
@@ -180,12 +237,24 @@ record Options(
         if (KvCalls.varintLength(keySpaceSize - 1L) > keySize) {
             throw new IllegalArgumentException("--key-size " + keySize + " is too small for --key-space-size " + keySpaceSize);
         }
+        if ((certFile == null) != (keyFile == null)) {
+            // etcd's transport.TLSInfo: "KeyFile and CertFile must both be present"
+            throw new IllegalArgumentException("--cert and --key must both be given, or neither");
+        }
         if (warmup < 0) {
             warmup = total / 10;
         }
         return new Options(workload, endpoints, conns, clients, total, warmup, keySize, valSize, keySpaceSize,
                 sequentialKeys, serializable, rangeKey == null ? "foo" : rangeKey, seed, timeout, duration, warmupDuration,
-                serverPids);
+                serverPids, new Tls(caFile, certFile, keyFile));
+    }
+
+    private static Path readableFile(String name, String value) {
+        Path file = Path.of(value);
+        if (!Files.isReadable(file) || Files.isDirectory(file)) {
+            throw new IllegalArgumentException("--" + name + ": cannot read file " + value);
+        }
+        return file;
     }
 
     private static Duration seconds(String name, String value) {

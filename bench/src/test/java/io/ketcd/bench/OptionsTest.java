@@ -35,7 +35,7 @@ class OptionsTest {
 
         assertThat(o.workload()).isEqualTo(Options.Workload.RANGE);
         assertThat(o.rangeKey()).isEqualTo("k");
-        assertThat(o.endpoints()).isEqualTo(List.of(new Options.Endpoint("127.0.0.1", 1),
+        assertThat(o.endpoints()).isEqualTo(List.of(new Options.Endpoint("127.0.0.1", 1, Options.Scheme.HTTP),
                 new Options.Endpoint("localhost", 2)));
         assertThat(o.conns()).isEqualTo(4);
         assertThat(o.clients()).isEqualTo(16);
@@ -43,6 +43,58 @@ class OptionsTest {
         assertThat(o.total()).isEqualTo(500);
         assertThat(o.warmup()).isZero();
         assertThat(o.timeout()).isEqualTo(Duration.ofMillis(1500));
+    }
+
+    @Test
+    void noTlsWithoutHttpsOrTlsFlags() {
+        Options o = Options.parse("--endpoints", "h:1,http://h:2", "put");
+
+        assertThat(o.tls()).isEqualTo(new Options.Tls(null, null, null));
+        assertThat(o.endpoints()).noneMatch(o::usesTls);
+    }
+
+    @Test
+    void tlsFlagsAsEtcdBenchmark(@TempDir Path dir) throws IOException {
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "ca");
+        Path cert = Files.writeString(dir.resolve("client.pem"), "cert");
+        Path key = Files.writeString(dir.resolve("client-key.pem"), "key");
+
+        Options o = Options.parse("--endpoints", "https://127.0.0.1:1,127.0.0.1:2,http://127.0.0.1:3",
+                "--cacert", ca.toString(), "--cert=" + cert, "--key", key.toString(), "put");
+
+        assertThat(o.tls()).isEqualTo(new Options.Tls(ca, cert, key));
+        assertThat(o.endpoints()).extracting(Options.Endpoint::scheme)
+                .containsExactly(Options.Scheme.HTTPS, Options.Scheme.NONE, Options.Scheme.HTTP);
+        assertThat(o.endpoints()).extracting(Options.Endpoint::port).containsExactly(1, 2, 3);
+        // clientv3 3.4: host:port takes the configured TLS, http:// stays plaintext
+        assertThat(o.endpoints()).extracting(o::usesTls).containsExactly(true, true, false);
+        assertThat(o.endpoints().get(0)).hasToString("https://127.0.0.1:1");
+    }
+
+    @Test
+    void httpsEndpointsUseTlsWithoutFlagsAndCacertAloneMakesHostPortTls(@TempDir Path dir) throws IOException {
+        Options https = Options.parse("--endpoints", "https://h:1", "put");
+        assertThat(https.tls().configured()).isFalse();
+        assertThat(https.usesTls(https.endpoints().get(0))).isTrue();
+
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "ca");
+        Options cacert = Options.parse("put", "--cacert", ca.toString(), "--endpoints", "h:1");
+        assertThat(cacert.tls()).isEqualTo(new Options.Tls(ca, null, null));
+        assertThat(cacert.usesTls(cacert.endpoints().get(0))).isTrue();
+    }
+
+    @Test
+    void badTlsFlagsAreRefused(@TempDir Path dir) throws IOException {
+        Path cert = Files.writeString(dir.resolve("client.pem"), "cert");
+
+        assertThatThrownBy(() -> Options.parse("put", "--cert", cert.toString()))
+                .hasMessageContaining("--cert and --key must both be given");
+        assertThatThrownBy(() -> Options.parse("put", "--key", cert.toString()))
+                .hasMessageContaining("--cert and --key must both be given");
+        assertThatThrownBy(() -> Options.parse("put", "--cacert", dir.resolve("missing.pem").toString()))
+                .hasMessageContaining("--cacert: cannot read file");
+        assertThatThrownBy(() -> Options.parse("put", "--cacert", dir.toString()))
+                .hasMessageContaining("cannot read file");
     }
 
     @Test
@@ -83,7 +135,7 @@ class OptionsTest {
         assertThatThrownBy(() -> Options.parse("range", "--consistency", "x")).hasMessageContaining("l or s");
         assertThatThrownBy(() -> Options.parse("put", "--nope", "1")).hasMessageContaining("unknown flag --nope");
         assertThatThrownBy(() -> Options.parse("put", "--total")).hasMessageContaining("needs a value");
-        assertThatThrownBy(() -> Options.parse("--endpoints", "https://h:1", "put")).hasMessageContaining("TLS");
+        assertThatThrownBy(() -> Options.parse("--endpoints", "unix://h:1", "put")).hasMessageContaining("http or https");
         // key number 199 needs a 2-byte varint
         assertThatThrownBy(() -> Options.parse("put", "--key-size", "1", "--key-space-size", "200"))
                 .hasMessageContaining("too small");
