@@ -164,7 +164,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # await_ports SECONDS DIR:PORT...: waits until every member's client port accepts connections,
 # failing early when a member dies; on failure says which one and shows its log's tail.
 await_ports() {
-  local deadline=$((SECONDS + $1)) spec dir port
+  local limit=$1 deadline=$((SECONDS + $1)) spec dir port
   shift
   for spec in "$@"; do
     dir=${spec%:*} port=${spec##*:}
@@ -175,7 +175,7 @@ await_ports() {
         return 1
       fi
       if [ $SECONDS -ge "$deadline" ]; then
-        echo "the member in $dir did not serve on 127.0.0.1:$port within $1 s" >&2
+        echo "the member in $dir did not serve on 127.0.0.1:$port within $limit s" >&2
         member_log_summary "$dir"
         return 1
       fi
