@@ -7,10 +7,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ketcd.api.peer.PeerTransport;
 import io.ketcd.api.peer.RemoteCluster;
-import io.ketcd.api.transport.ListenerRole;
+import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
-import io.ketcd.http.TestListener;
 import io.ketcd.peer.GrizzlyPeerTransportFactory;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
@@ -309,28 +308,29 @@ class PeerHandlerTest {
 
     @Test
     void aListenerThatCannotBeServedFailsTheStartAndEveryListenerIsClosed(@TempDir java.nio.file.Path dir) throws Exception {
-        TestListener first = TestListener.tcp(ListenerRole.PEER);
-        TestListener unix = TestListener.unix(ListenerRole.PEER, dir);
-        TestListener last = TestListener.tcp(ListenerRole.PEER);
+        Listener first = TestSupport.listener();
+        Listener unix = TestSupport.listener("unix://" + dir.resolve("peer.sock"), TlsPolicy.disabled(TlsRole.PEER));
+        Listener last = TestSupport.listener();
         assertThatThrownBy(() -> new GrizzlyPeerTransportFactory().start(TestSupport.config(7), new RecordingReceiver(7),
                 List.of(first, unix, last)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(unix.url().toString())
                 .hasMessageContaining("Unix domain sockets are not supported");
-        for (TestListener l : List.of(first, unix, last)) {
+        for (Listener l : List.of(first, unix, last)) {
             assertThat(l.channel().isOpen()).as("%s closed", l.url()).isFalse();
         }
         // Grizzly closes a served socket on its selector thread, a moment after close() returns
-        await("port " + first.port() + " released", Duration.ofSeconds(5), () -> TestSupport.bindable(first.port()));
-        assertThat(TestSupport.bindable(last.port())).isTrue();
+        int firstPort = TestSupport.port(first), lastPort = TestSupport.port(last);
+        await("port " + firstPort + " released", Duration.ofSeconds(5), () -> TestSupport.bindable(firstPort));
+        assertThat(TestSupport.bindable(lastPort)).isTrue();
         await("no threads of member 7 left", () -> TestSupport.peerThreads().stream().noneMatch(n -> n.startsWith("ketcd-peer-7-")));
     }
 
     @Test
     void aTransportStartedByTheFactoryServesItsListenerAndClosesIt() throws Exception {
         RecordingReceiver r = new RecordingReceiver(5);
-        TestListener listener = TestListener.tcp(ListenerRole.PEER);
+        Listener listener = TestSupport.listener();
         PeerTransport t = new GrizzlyPeerTransportFactory(1).start(TestSupport.config(5), r, List.of(listener));
-        int p = listener.port();
+        int p = TestSupport.port(listener);
         assertThat(parse(TestSupport.raw(p, "GET /version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).status()).isEqualTo(200);
         t.close();
         assertThat(listener.channel().isOpen()).isFalse();

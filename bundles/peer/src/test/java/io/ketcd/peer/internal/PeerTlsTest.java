@@ -6,16 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ketcd.api.peer.RemoteCluster;
-import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
-import io.ketcd.http.TestCertificates;
-import io.ketcd.http.TestListener;
-import io.ketcd.http.TestTlsPolicy;
 import io.ketcd.peer.GrizzlyPeerTransportFactory;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
+import io.ketcd.tls.FileTlsPolicy;
+import io.ketcd.tls.TestPki;
+import io.ketcd.tls.TlsSettings;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,9 +25,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The peer transport over {@code https}: listeners secured by the peer policy, members dialing
@@ -36,8 +38,11 @@ import org.junit.jupiter.api.Test;
  */
 class PeerTlsTest {
     private static final long A = 0xa1, B = 0xb2, M = 0xee;
-    private static final TestCertificates CA = TestCertificates.authority("ketcd peer CA");
-    private static final TestCertificates OTHER_CA = TestCertificates.authority("another CA");
+
+    @TempDir
+    java.nio.file.Path dir;
+    /** The cluster's CA, and one whose certificates the cluster does not trust. */
+    private TestPki ca, otherCa;
 
     private final List<PeerTransportImpl> transports = new ArrayList<>();
     private final CapturedLog log = new CapturedLog();
@@ -49,13 +54,27 @@ class PeerTlsTest {
         await("no ketcd-peer thread left", Duration.ofSeconds(10), () -> TestSupport.peerThreads().isEmpty());
     }
 
-    private static TlsPolicy memberPolicy(String name) {
-        return new TestTlsPolicy(TlsRole.PEER, CA.member(name), true);
+    @BeforeEach
+    void issueCas() {
+        ca = TestPki.create(dir.resolve("cluster"), "ketcd peer CA");
+        otherCa = TestPki.create(dir.resolve("other"), "another CA");
+    }
+
+    /** A member's peer policy: a certificate of the cluster's CA, trusting that CA, peer-client-cert-auth. */
+    private TlsPolicy memberPolicy(String name) {
+        return peerPolicy(ca.leaf(name).write(), ca);
+    }
+
+    /** The tls bundle's peer policy serving and dialing with {@code leaf}, trusting and requiring certificates of {@code trusted}. */
+    private static TlsPolicy peerPolicy(TestPki.Leaf leaf, TestPki trusted) {
+        return new FileTlsPolicy(TlsSettings.from(TlsRole.PEER, Map.of(
+                "peer-cert-file", leaf.certFile().toString(), "peer-key-file", leaf.keyFile().toString(),
+                "peer-trusted-ca-file", trusted.caFile().toString(), "peer-client-cert-auth", "true"), Map.of()));
     }
 
     private PeerTransportImpl member(long id, RecordingReceiver receiver, TlsPolicy policy) throws IOException {
         PeerTransportImpl t = PeerTransportImpl.start(TestSupport.config(id, policy), receiver,
-                List.of(TestListener.https(ListenerRole.PEER, policy)), TestSupport.FAST, id);
+                List.of(TestSupport.listener("https://127.0.0.1:0", policy)), TestSupport.FAST, id);
         transports.add(t);
         return t;
     }
@@ -99,7 +118,7 @@ class PeerTlsTest {
         RecordingReceiver ra = new RecordingReceiver(A, M), rm = new RecordingReceiver(A, M);
         PeerTransportImpl a = member(A, ra, memberPolicy("a"));
         // the intruder trusts the cluster's CA, so only a's refusal of its certificate stands in the way
-        TlsPolicy intruderPolicy = new TestTlsPolicy(TlsRole.PEER, OTHER_CA.memberTrusting("intruder", CA), true);
+        TlsPolicy intruderPolicy = peerPolicy(otherCa.leaf("intruder").write(), ca);
         PeerTransportImpl m = member(M, rm, intruderPolicy);
         a.addPeer(M, List.of(https(m)));
         m.addPeer(A, List.of(https(a)));
@@ -143,7 +162,7 @@ class PeerTlsTest {
 
         assertThatThrownBy(() -> factory.fetchCluster(List.of(https(a)), Duration.ofSeconds(5), TlsPolicy.disabled(TlsRole.PEER)))
                 .isInstanceOf(IOException.class).hasMessageContaining("needs peer TLS");
-        TlsPolicy stranger = new TestTlsPolicy(TlsRole.PEER, OTHER_CA.memberTrusting("stranger", CA), true);
+        TlsPolicy stranger = peerPolicy(otherCa.leaf("stranger").write(), ca);
         assertThatThrownBy(() -> factory.fetchCluster(List.of(https(a)), Duration.ofSeconds(5), stranger))
                 .isInstanceOf(IOException.class).hasMessageContaining("could not retrieve cluster information");
     }

@@ -5,9 +5,8 @@ import static io.ketcd.peer.internal.TestSupport.start;
 import static io.ketcd.peer.internal.TestSupport.url;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ketcd.api.transport.ListenerRole;
-import io.ketcd.http.TestListener;
-
+import io.ketcd.api.transport.TlsPolicy;
+import io.ketcd.api.transport.TlsRole;
 import io.ketcd.proto.raftpb.Entry;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
@@ -198,7 +197,7 @@ class PeerTransportTest {
         await("failed posts reported too", () -> ra.unreachable.size() >= 1000 - Pipeline.CONNECTIONS);
         assertThat(a.activeSince(B)).isEmpty();
 
-        PeerTransportImpl b = TestSupport.start(B, rb, TestListener.tcp(ListenerRole.PEER, bPort));
+        PeerTransportImpl b = TestSupport.start(B, rb, TestSupport.listener(bUrl.toString(), TlsPolicy.disabled(TlsRole.PEER)));
         transports.add(b);
         b.addPeer(A, List.of(url(a)));
         awaitStreams(a, B); // b's readers dialled a

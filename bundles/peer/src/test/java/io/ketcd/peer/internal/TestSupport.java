@@ -5,7 +5,8 @@ import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
-import io.ketcd.http.TestListener;
+import io.ketcd.transport.SocketListenerFactory;
+import io.ketcd.transport.TransportSettings;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -42,7 +43,21 @@ final class TestSupport {
 
     /** A plain peer listener on 127.0.0.1, port 0, with etcd's 5 s peer timeouts. */
     static Listener listener() throws IOException {
-        return TestListener.tcp(ListenerRole.PEER);
+        return listener("http://127.0.0.1:0", TlsPolicy.disabled(TlsRole.PEER));
+    }
+
+    /**
+     * A peer listener on {@code url} from the transport bundle's factory, as the component gets
+     * it: an {@code https} one secured by {@code peerTls}. The transport started on it closes it.
+     */
+    static Listener listener(String url, TlsPolicy peerTls) throws IOException {
+        return new SocketListenerFactory(TransportSettings.defaults(), TlsPolicy.disabled(TlsRole.CLIENT), peerTls)
+                .open(ListenerRole.PEER, List.of(URI.create(url))).get(0);
+    }
+
+    /** The bound port of a TCP listener. */
+    static int port(Listener listener) {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
     static PeerTransportImpl start(long id, RecordingReceiver receiver) throws IOException {
