@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.Security;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import java.util.Optional;
 
 import javax.net.ssl.SSLParameters;
 
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -283,6 +285,26 @@ class FileTlsPolicyTest {
                 assertThat(echo.connect(TestClients.context(pki.caFile(), Optional.empty()), new SSLParameters()).served())
                         .as(format.name()).isEqualTo(leaf.certificate());
             }
+        }
+    }
+
+    /** As in Karaf, where Apache SSHD registers BouncyCastle's provider, which alone has an "ECDSA" key factory. */
+    @Test
+    void ecKeysLoadWithBouncyCastlesProviderRegistered() throws Exception {
+        assertThat(Security.getProvider(BouncyCastleProvider.PROVIDER_NAME)).isNull();
+        Security.addProvider(new BouncyCastleProvider());
+        try {
+            for (KeyFormat format : List.of(KeyFormat.SEC1_EC, KeyFormat.PKCS8_EC, KeyFormat.PKCS1_RSA)) {
+                Leaf leaf = pki.leaf("bc-" + format).keyFormat(format).write();
+                FileTlsPolicy policy = policy(TlsRole.CLIENT, Map.of(
+                        "cert-file", leaf.certFile().toString(), "key-file", leaf.keyFile().toString()));
+                try (TlsEchoServer echo = new TlsEchoServer(policy)) {
+                    assertThat(echo.connect(TestClients.context(pki.caFile(), Optional.empty()), new SSLParameters()).served())
+                            .as(format.name()).isEqualTo(leaf.certificate());
+                }
+            }
+        } finally {
+            Security.removeProvider(BouncyCastleProvider.PROVIDER_NAME);
         }
     }
 

@@ -7,14 +7,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.cert.CRL;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.List;
 
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
@@ -46,27 +52,49 @@ public final class PemFiles {
     /**
      * The private key of a PEM file: PKCS#1 ({@code RSA PRIVATE KEY}), SEC1 ({@code EC PRIVATE
      * KEY}, optionally after {@code EC PARAMETERS}) or PKCS#8 ({@code PRIVATE KEY}). Encrypted keys
-     * are refused, as Go's {@code tls.X509KeyPair} refuses them. The key comes from the JDK's
-     * providers, so its algorithm reads {@code RSA} or {@code EC}.
+     * are refused, as Go's {@code tls.X509KeyPair} refuses them. RSA, EC and Ed25519 keys come from
+     * the JDK's key factories, so their algorithm reads {@code RSA}, {@code EC} or {@code Ed25519}
+     * whatever other providers are installed.
      *
      * @throws IOException when the file cannot be read or holds no usable key
      */
     public static PrivateKey privateKey(Path file) throws IOException {
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
              PEMParser pem = new PEMParser(reader)) {
-            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
             for (Object o = pem.readObject(); o != null; o = pem.readObject()) {
                 if (o instanceof PEMKeyPair pair) {
-                    return converter.getPrivateKey(pair.getPrivateKeyInfo());
+                    return privateKey(pair.getPrivateKeyInfo());
                 }
                 if (o instanceof PrivateKeyInfo info) {
-                    return converter.getPrivateKey(info);
+                    return privateKey(info);
                 }
                 if (o instanceof PEMEncryptedKeyPair || o instanceof PKCS8EncryptedPrivateKeyInfo) {
                     throw new IOException("encrypted private key in " + file + " is not supported");
                 }
             }
             throw new IOException("no private key in " + file);
+        }
+    }
+
+    /**
+     * The key by its algorithm's OID from the JDK's key factory of that name. BouncyCastle's
+     * JcaPEMKeyConverter asks for an {@code ECDSA} key factory, which only BouncyCastle's provider
+     * has: once that provider is registered (in Karaf, Apache SSHD registers it at boot) an EC key
+     * came back as BouncyCastle's {@code ECDSA} key, which {@link KeyMaterial} does not take.
+     */
+    private static PrivateKey privateKey(PrivateKeyInfo info) throws IOException {
+        ASN1ObjectIdentifier oid = info.getPrivateKeyAlgorithm().getAlgorithm();
+        String algorithm = PKCSObjectIdentifiers.rsaEncryption.equals(oid) ? "RSA"
+                : X9ObjectIdentifiers.id_ecPublicKey.equals(oid) ? "EC"
+                : EdECObjectIdentifiers.id_Ed25519.equals(oid) ? "Ed25519"
+                : null;
+        if (algorithm == null) {
+            return new JcaPEMKeyConverter().getPrivateKey(info); // named by BouncyCastle; KeyMaterial refuses what it does not know
+        }
+        try {
+            return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot read the " + algorithm + " private key: " + e.getMessage(), e);
         }
     }
 
