@@ -49,7 +49,7 @@ class GrizzlyListenerServerTest {
     void servesTheListenersChannelWithoutBindingAgainAndClosingFreesThePort() throws Exception {
         Listener listener = TestListeners.open(ListenerRole.CLIENT_HTTP, "http://127.0.0.1:0");
         int port = TestListeners.port(listener);
-        server = GrizzlyListenerServer.start(listener, text("hello"), SETTINGS);
+        server = GrizzlyListenerServer.start(listener, new TextHandler("hello"), SETTINGS);
 
         assertThat(server.localAddress()).isEqualTo(listener.localAddress());
         assertThat(get(port, "/anything")).startsWith("HTTP/1.1 200 OK").endsWith("hello");
@@ -141,7 +141,7 @@ class GrizzlyListenerServerTest {
     void unixDomainSocketsAreRefusedByUrlAndTheListenerIsClosed(@TempDir Path dir) throws Exception {
         Listener unix = TestListeners.open(ListenerRole.PEER, "unix://" + dir.resolve("peer.sock"));
         assertThat(Files.exists(dir.resolve("peer.sock"))).isTrue();
-        assertThatThrownBy(() -> GrizzlyListenerServer.start(unix, text("x"), SETTINGS))
+        assertThatThrownBy(() -> GrizzlyListenerServer.start(unix, new TextHandler("x"), SETTINGS))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(unix.url().toString())
                 .hasMessageContaining("Unix domain sockets are not supported");
@@ -152,18 +152,8 @@ class GrizzlyListenerServerTest {
     void aClosedListenerFailsTheStart() throws Exception {
         Listener listener = TestListeners.open(ListenerRole.CLIENT_HTTP, "http://127.0.0.1:0");
         listener.close();
-        assertThatThrownBy(() -> GrizzlyListenerServer.start(listener, text("x"), SETTINGS))
+        assertThatThrownBy(() -> GrizzlyListenerServer.start(listener, new TextHandler("x"), SETTINGS))
                 .isInstanceOf(IOException.class).hasMessageContaining("closed");
-    }
-
-    private static HttpHandler text(String body) {
-        return new HttpHandler() {
-            @Override
-            public void service(Request request, Response response) throws Exception {
-                response.setContentType("text/plain");
-                response.getWriter().write(body);
-            }
-        };
     }
 
     private static String get(int port, String path) throws IOException {

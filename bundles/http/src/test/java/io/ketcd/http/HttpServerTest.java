@@ -41,9 +41,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
 
-import org.glassfish.grizzly.http.server.HttpHandler;
-import org.glassfish.grizzly.http.server.Request;
-import org.glassfish.grizzly.http.server.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -209,9 +206,9 @@ class HttpServerTest {
     @Test
     void mountedHandlersServeExactPathsAndSubtreesUntilUnmounted() throws Exception {
         InetSocketAddress a = start();
-        http.mount("/custom", text("custom"));
-        http.mount("/v3/", text("gateway"));
-        http.mount("/v3/kv/", text("kv"));
+        http.mount("/custom", new TextHandler("custom"));
+        http.mount("/v3/", new TextHandler("gateway"));
+        http.mount("/v3/kv/", new TextHandler("kv"));
 
         assertThat(get(a, "/custom").body).isEqualTo("custom");
         assertThat(get(a, "/custom/x").status).isEqualTo("HTTP/1.1 404 Not Found");
@@ -219,9 +216,9 @@ class HttpServerTest {
         assertThat(get(a, "/v3/watch").body).isEqualTo("gateway");
         assertThat(get(a, "/v3/kv/range").body).isEqualTo("kv");
         assertThat(get(a, "/custom").headers).containsAllEntriesOf(CORS);
-        assertThatThrownBy(() -> http.mount("/custom", text("again")))
+        assertThatThrownBy(() -> http.mount("/custom", new TextHandler("again")))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("/custom");
-        assertThatThrownBy(() -> http.mount("custom", text("x"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> http.mount("custom", new TextHandler("x"))).isInstanceOf(IllegalArgumentException.class);
 
         assertThat(http.unmount("/v3/kv/")).isTrue();
         assertThat(get(a, "/v3/kv/range").body).isEqualTo("gateway");
@@ -362,16 +359,6 @@ class HttpServerTest {
                 .containsEntry("x-content-type-options", "nosniff")
                 .containsEntry("content-length", "19").containsAllEntriesOf(CORS);
         assertThat(r.body).isEqualTo("{\"health\":\"false\"}\n");
-    }
-
-    private static HttpHandler text(String body) {
-        return new HttpHandler() {
-            @Override
-            public void service(Request request, Response response) throws Exception {
-                response.setContentType("text/plain");
-                response.getWriter().write(body);
-            }
-        };
     }
 
     // ---- a raw HTTP/1.1 client, so the test sees the exact bytes
