@@ -5,11 +5,16 @@ import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.http.internal.ChannelAdoption;
 import io.ketcd.http.internal.NamedDaemonThreads;
 import io.ketcd.http.internal.PolicyEngineConfigurator;
+import io.ketcd.http.internal.RelayGuardFilter;
+import io.ketcd.http.internal.UnixRelay;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -60,13 +65,24 @@ import org.slf4j.LoggerFactory;
  * <p>Ownership: from the call to {@link #start} on, the server owns the listener. It closes it
  * when it is {@linkplain #close() closed} and when {@link #start} fails.
  *
- * <p>Unix domain sockets ({@code unix}, {@code unixs}) are refused: Grizzly's TCP transport reads
- * and sets socket options through {@code socket()}, which a Unix domain channel does not
- * support, on the listening channel and on every accepted one.
+ * <p>Unix domain sockets ({@code unix}, {@code unixs}) are served through an in-process relay:
+ * Grizzly 4.0.2's TCP transport reads and sets socket options through {@code socket()}, which a
+ * Unix domain channel does not support, on the listening channel and on every accepted one, and
+ * no public API hands it an accepted channel. So the same filter chain (TLS for {@code unixs},
+ * timeouts, idle timeout, handler) is served on an internal TCP socket bound to {@code
+ * 127.0.0.1}, port 0, and a {@link UnixRelay} accepts on the listener's Unix channel and copies
+ * every connection to that port and back. TLS still ends in Grizzly, so {@code unixs} clients
+ * speak TLS over the socket file as etcd's do. The internal port is no way around the socket
+ * file's permissions: a {@link RelayGuardFilter} first in the chain closes every connection to
+ * it that the relay did not open, before reading a byte (the relay's class comment says why the
+ * check cannot be faked). {@link #localAddress()} stays the Unix socket's address, and the log
+ * lines name the {@code unix} URL. A relayed connection ends when Grizzly closes its side (idle
+ * timeout, a timed-out read or write, {@code Connection: close}) or the client closes its own.
  *
  * <p>Threads (daemon, named {@code <name>-...}): one selector thread that accepts, reads and
  * writes; up to {@link Settings#maxWorkers()} workers that run the handler; one timer thread for
- * the idle timeout. Thread-safe.
+ * the idle timeout; for a Unix listener, one relay thread that accepts on the socket file and
+ * copies both ways. Thread-safe.
  */
 public final class GrizzlyListenerServer implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(GrizzlyListenerServer.class);
@@ -97,6 +113,11 @@ public final class GrizzlyListenerServer implements Closeable {
         }
     }
 
+    /** How long {@link #close()} waits for the selector thread to stop (and release the port). */
+    private static final Duration SELECTOR_STOP_BOUND = Duration.ofSeconds(5);
+    /** Backlog of a Unix listener's internal loopback port: connects from the relay waiting for Grizzly's accept. */
+    private static final int INTERNAL_BACKLOG = 1024;
+
     private final Listener listener;
     private final Settings settings;
     private final TCPNIOTransport transport;
@@ -106,58 +127,87 @@ public final class GrizzlyListenerServer implements Closeable {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Set once {@link #start} has adopted the channel; null while starting. */
     private volatile TCPNIOServerConnection acceptor;
+    /** For a Unix listener: the loopback socket Grizzly serves, bound before the server is built. */
+    private final ServerSocketChannel internal;
+    /** For a Unix listener: set once {@link #start} relays the socket file to {@link #internal}; null before. */
+    private volatile UnixRelay relay;
 
-    private GrizzlyListenerServer(Listener listener, HttpHandler handler, Settings settings) {
+    private GrizzlyListenerServer(Listener listener, HttpHandler handler, Settings settings, ServerSocketChannel internal) {
         this.listener = listener;
         this.settings = settings;
+        this.internal = internal;
         this.timerThread = Executors.newSingleThreadExecutor(new NamedDaemonThreads(settings.name() + "-timer"));
         this.timer = new DelayedExecutor(timerThread);
-        this.chain = filterChain(listener.tls(), handler, timer, settings.idleTimeout());
+        RelayGuardFilter guard = internal == null ? null : new RelayGuardFilter(settings.name(), this::isRelayed);
+        this.chain = filterChain(guard, listener.tls(), handler, timer, settings.idleTimeout());
         this.transport = transport(listener, settings, chain);
+    }
+
+    private boolean isRelayed(SocketAddress remote) {
+        UnixRelay r = relay;
+        return r != null && r.isRelayed(remote);
     }
 
     /**
      * Serves {@code handler} on {@code listener} and returns once the listener's channel accepts
      * connections for it.
      *
-     * @throws IOException when the channel cannot be served (it is closed, for one)
-     * @throws IllegalArgumentException when the listener is a Unix domain socket (the message
-     *     names its URL)
+     * A Unix domain listener is served through the relay (see the class comment): the call
+     * returns once the socket file accepts connections for the handler.
+     *
+     * @throws IOException when the channel cannot be served (it is closed, for one), or for a Unix
+     *     listener when the internal loopback port cannot be bound
      * @throws IllegalStateException when the listener's TLS policy has no certificate
      */
     public static GrizzlyListenerServer start(Listener listener, HttpHandler handler, Settings settings) throws IOException {
         Objects.requireNonNull(listener, "listener");
         GrizzlyListenerServer server = null;
+        ServerSocketChannel internal = null;
         try {
             Objects.requireNonNull(handler, "handler");
             Objects.requireNonNull(settings, "settings");
-            if (!(listener.localAddress() instanceof InetSocketAddress)) {
-                throw new IllegalArgumentException("cannot serve " + listener.url() + " (" + listener.localAddress()
-                        + "): Unix domain sockets are not supported by the Grizzly HTTP host, whose TCP transport configures"
-                        + " every channel through socket(), which Unix domain channels do not have; use an http or https URL");
-            }
             if (!listener.channel().isOpen()) {
                 throw new IOException("cannot serve " + listener.url() + ": its listener is closed");
             }
-            server = new GrizzlyListenerServer(listener, handler, settings);
+            boolean unix = listener.localAddress() instanceof UnixDomainSocketAddress;
+            if (unix) {
+                internal = ServerSocketChannel.open();
+                internal.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), INTERNAL_BACKLOG);
+            }
+            server = new GrizzlyListenerServer(listener, handler, settings, internal);
             server.timer.start();
             server.transport.start();
-            server.acceptor = ChannelAdoption.adopt(server.transport, listener.channel());
+            server.acceptor = ChannelAdoption.adopt(server.transport, unix ? internal : listener.channel());
+            if (unix) {
+                server.relay = UnixRelay.start(settings.name() + "-unix-relay", listener.channel(),
+                        (InetSocketAddress) internal.getLocalAddress());
+            }
         } catch (IOException | RuntimeException e) {
             if (server != null) {
                 server.stop(Duration.ZERO);
+            } else if (internal != null) {
+                closeQuietly(internal);
             }
             listener.close();
             throw e;
         }
-        LOG.info("{}: serving {} on {}{}", settings.name(), listener.url(), listener.localAddress(),
-                listener.tls().isPresent() ? " with TLS" : "");
+        if (internal != null) {
+            LOG.info("{}: serving {} on {}{} (relayed to {})", settings.name(), listener.url(), listener.localAddress(),
+                    listener.tls().isPresent() ? " with TLS" : "", server.relayTarget().orElseThrow());
+        } else {
+            LOG.info("{}: serving {} on {}{}", settings.name(), listener.url(), listener.localAddress(),
+                    listener.tls().isPresent() ? " with TLS" : "");
+        }
         return server;
     }
 
-    private static FilterChain filterChain(Optional<TlsPolicy> tls, HttpHandler handler, DelayedExecutor timer, Duration idle) {
+    private static FilterChain filterChain(RelayGuardFilter guard, Optional<TlsPolicy> tls, HttpHandler handler,
+            DelayedExecutor timer, Duration idle) {
         FilterChainBuilder chain = FilterChainBuilder.stateless();
         chain.add(new TransportFilter());
+        if (guard != null) {
+            chain.add(guard);
+        }
         // false: never renegotiate to ask for a client certificate later (TLS 1.3 cannot, and the handlers do not ask)
         tls.ifPresent(policy -> chain.add(new SSLBaseFilter(new PolicyEngineConfigurator(policy), false)));
         long idleSeconds = Math.max(1, idle.toSeconds());
@@ -213,15 +263,31 @@ public final class GrizzlyListenerServer implements Closeable {
         return listener;
     }
 
-    /** The served address: the listener's, with the bound port. */
+    /** The served address: the listener's, with the bound port (a Unix listener's socket file address). */
     public SocketAddress localAddress() {
         return listener.localAddress();
+    }
+
+    /** For a Unix listener, the internal loopback address its connections are relayed to; empty for TCP. For tests. */
+    Optional<InetSocketAddress> relayTarget() {
+        if (internal == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.ofNullable((InetSocketAddress) internal.getLocalAddress());
+        } catch (IOException closed) {
+            return Optional.empty();
+        }
     }
 
     /**
      * Stops accepting and closes the listener, lets requests in flight finish for up to {@link
      * Settings#closeGrace()}, then closes every connection and stops the server's threads.
-     * Idempotent.
+     * Returns once the listener's port is free to bind again (waiting at most {@link
+     * #SELECTOR_STOP_BOUND} for the selector thread). For a Unix listener, the relay stops
+     * accepting first, relays the requests in flight through the grace, and is closed with its
+     * connections, the internal port and the listener (whose close removes the socket file)
+     * before this returns. Idempotent.
      */
     @Override
     public void close() {
@@ -234,6 +300,10 @@ public final class GrizzlyListenerServer implements Closeable {
 
     private void stop(Duration grace) {
         closed.set(true);
+        UnixRelay r = relay;
+        if (r != null) {
+            r.stopAccepting();
+        }
         TCPNIOServerConnection a = acceptor;
         if (a != null) {
             a.closeSilently();
@@ -241,13 +311,53 @@ public final class GrizzlyListenerServer implements Closeable {
                 drain(a, grace);
             }
         }
+        // taken before shutdownNow(), which lets go of it
+        ExecutorService kernel = transport.getKernelThreadPool();
         try {
             transport.shutdownNow();
         } catch (IOException e) {
             LOG.warn("{}: stopping the transport: {}", settings.name(), e.toString());
         }
+        awaitSelectorClosed(kernel);
+        if (r != null) {
+            r.close();
+        }
+        if (internal != null) {
+            // closed with the acceptor already, unless the start failed before adopting it
+            closeQuietly(internal);
+        }
         timer.destroy();
         timerThread.shutdownNow();
+    }
+
+    private static void closeQuietly(ServerSocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.warn("closing the internal relay port {}: {}", channel, e.toString());
+        }
+    }
+
+    /**
+     * Waits until the selector thread has closed its selector. A channel registered with a
+     * selector is only closed for real (its port released) once the selector deregisters it, which
+     * Grizzly's selector thread does as it stops, after {@code shutdownNow()} has returned. Without
+     * this wait a caller that closes the server and binds the same port again (a member re-opening
+     * its peer listeners on a swapped listener factory) finds it still in use. Not awaited on the
+     * selector thread itself, which cannot wait for its own end.
+     */
+    private void awaitSelectorClosed(ExecutorService kernel) {
+        if (kernel == null || Thread.currentThread().getName().startsWith(settings.name() + "-selector")) {
+            return;
+        }
+        try {
+            if (!kernel.awaitTermination(SELECTOR_STOP_BOUND.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("{}: the selector thread did not stop within {}; {} may stay bound until it does",
+                        settings.name(), SELECTOR_STOP_BOUND, listener.url());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
