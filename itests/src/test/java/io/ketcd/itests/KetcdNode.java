@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -18,9 +20,12 @@ import java.util.stream.Stream;
 
 /**
  * One ketcd node: the distribution's tar.gz unpacked into a directory of its own and run as a
- * separate process ({@code bin/karaf server}), configured only through the environment, as an
+ * separate process ({@code bin/karaf server}), configured through the environment, as an
  * operator would run several nodes from copies of one distribution:
  * {@code ETCD_*} for ketcd's URLs and {@code KETCD_SSH_PORT}, {@code KETCD_RMI_*} for Karaf's.
+ * {@link #unpackConfiguredByFile()} writes ketcd's settings to {@code etc/io.ketcd.server.cfg}
+ * instead, for tests that change them at run time ({@code config:edit}): an {@code ETCD_*}
+ * variable would override the file and pin the setting.
  *
  * <p>The ports are chosen once, so the node comes back on the same ones after {@link #killHard()}
  * and {@link #start()}. {@link #close()} stops the process tree and deletes the directory.
@@ -37,6 +42,8 @@ public final class KetcdNode implements AutoCloseable {
     private final String name;
     /** ETCD_* settings beyond this node's own URLs (a cluster's membership, timeouts); empty for a single node. */
     private final Map<String, String> settings;
+    /** Whether this node's own settings (name, URLs) are in etc/io.ketcd.server.cfg rather than ETCD_* variables. */
+    private final boolean configuredByFile;
     private final int clientPort;
     private final int httpPort;
     private final int peerPort;
@@ -48,10 +55,12 @@ public final class KetcdNode implements AutoCloseable {
     /** Ports a node listens on: client, HTTP, peer, ssh, RMI registry, RMI server. */
     private static final int PORTS_PER_NODE = 6;
 
-    private KetcdNode(Path home, String name, Map<String, String> settings, int[] ports, int offset) {
+    private KetcdNode(Path home, String name, Map<String, String> settings, int[] ports, int offset,
+                      boolean configuredByFile) {
         this.home = home;
         this.name = name;
         this.settings = Map.copyOf(settings);
+        this.configuredByFile = configuredByFile;
         this.clientPort = ports[offset];
         this.httpPort = ports[offset + 1];
         this.peerPort = ports[offset + 2];
@@ -62,7 +71,25 @@ public final class KetcdNode implements AutoCloseable {
 
     /** Unpacks the distribution under test into a new directory below {@code ketcd.itest.dir}. */
     public static KetcdNode unpack() {
-        return new KetcdNode(unpackHome(), "itest", Map.of(), FreePorts.allocate(PORTS_PER_NODE), 0);
+        return new KetcdNode(unpackHome(), "itest", Map.of(), FreePorts.allocate(PORTS_PER_NODE), 0, false);
+    }
+
+    /**
+     * As {@link #unpack()}, but the node's name and URLs are written to {@code
+     * etc/io.ketcd.server.cfg} (replacing the distribution's values there) instead of being set
+     * as {@code ETCD_*} variables, so that a configuration change through Karaf's shell or
+     * ConfigurationAdmin applies to them. Karaf's own ports stay in the environment.
+     */
+    public static KetcdNode unpackConfiguredByFile() {
+        Path home = unpackHome();
+        try {
+            KetcdNode node = new KetcdNode(home, "itest", Map.of(), FreePorts.allocate(PORTS_PER_NODE), 0, true);
+            node.writeConfigFile(node.ownSettings());
+            return node;
+        } catch (RuntimeException | Error e) {
+            deleteTree(home);
+            throw e;
+        }
     }
 
     /**
@@ -94,7 +121,7 @@ public final class KetcdNode implements AutoCloseable {
         env.put("ETCD_INITIAL_CLUSTER_TOKEN", "itest-" + homes.get(0).getFileName());
         List<KetcdNode> members = new ArrayList<>();
         for (int i = 0; i < size; i++) {
-            members.add(new KetcdNode(homes.get(i), memberName(i), env, ports, PORTS_PER_NODE * i));
+            members.add(new KetcdNode(homes.get(i), memberName(i), env, ports, PORTS_PER_NODE * i, false));
         }
         return List.copyOf(members);
     }
@@ -240,23 +267,56 @@ public final class KetcdNode implements AutoCloseable {
 
     /**
      * The variables the node runs with: this JVM's, less any etcd/Karaf settings, plus the ports,
-     * the name and, for a cluster member, the cluster's settings.
+     * the name (unless {@linkplain #unpackConfiguredByFile() in the configuration file}) and, for a
+     * cluster member, the cluster's settings.
      */
     public Map<String, String> environment() {
         Map<String, String> env = baseEnvironment();
         env.putAll(settings);
-        String client = clientUrl();
-        String peer = peerUrl(peerPort);
-        env.put("ETCD_NAME", name);
-        env.put("ETCD_LISTEN_CLIENT_URLS", client);
-        env.put("ETCD_ADVERTISE_CLIENT_URLS", client);
-        env.put("ETCD_LISTEN_CLIENT_HTTP_URLS", "http://127.0.0.1:" + httpPort);
-        env.put("ETCD_LISTEN_PEER_URLS", peer);
-        env.put("ETCD_INITIAL_ADVERTISE_PEER_URLS", peer);
+        if (!configuredByFile) {
+            ownSettings().forEach((flag, value) -> env.put("ETCD_" + flag.toUpperCase(Locale.ROOT).replace('-', '_'), value));
+        }
         env.put("KETCD_SSH_PORT", Integer.toString(sshPort));
         env.put("KETCD_RMI_REGISTRY_PORT", Integer.toString(rmiRegistryPort));
         env.put("KETCD_RMI_SERVER_PORT", Integer.toString(rmiServerPort));
         return env;
+    }
+
+    /** This node's name and URLs, by etcd flag name. */
+    private Map<String, String> ownSettings() {
+        Map<String, String> own = new LinkedHashMap<>();
+        own.put("name", name);
+        own.put("listen-client-urls", clientUrl());
+        own.put("advertise-client-urls", clientUrl());
+        own.put("listen-client-http-urls", "http://127.0.0.1:" + httpPort);
+        own.put("listen-peer-urls", peerUrl(peerPort));
+        own.put("initial-advertise-peer-urls", peerUrl(peerPort));
+        return own;
+    }
+
+    /**
+     * Sets {@code values} in {@code etc/io.ketcd.server.cfg}: a line {@code key = ...} of the
+     * distribution's file is replaced, a key it lacks is appended, every other line is kept.
+     */
+    private void writeConfigFile(Map<String, String> values) {
+        Path cfg = home.resolve("etc/io.ketcd.server.cfg");
+        try {
+            List<String> lines = new ArrayList<>();
+            Map<String, String> pending = new LinkedHashMap<>(values);
+            for (String line : Files.readAllLines(cfg, StandardCharsets.UTF_8)) {
+                int eq = line.indexOf('=');
+                String key = eq < 0 ? "" : line.substring(0, eq).trim();
+                if (!line.trim().startsWith("#") && pending.containsKey(key)) {
+                    lines.add(key + " = " + pending.remove(key));
+                } else {
+                    lines.add(line);
+                }
+            }
+            pending.forEach((key, value) -> lines.add(key + " = " + value));
+            Files.write(cfg, lines, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**

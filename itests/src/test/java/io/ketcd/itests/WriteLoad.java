@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 import io.etcd.jetcd.KV;
@@ -31,7 +32,8 @@ import io.etcd.jetcd.options.GetOption;
  *
  * <p>Writer {@code w} starts on endpoint {@code w % endpoints}; on a failed put it either stops
  * (a single node that was killed) or moves on to the next endpoint, as a client balancing over a
- * cluster would ({@code failover}).
+ * cluster would ({@code failover}). {@link #startPersistent} keeps writing through an outage of a
+ * single endpoint, backing off after each failed put as a client would.
  */
 final class WriteLoad implements AutoCloseable {
 
@@ -41,19 +43,41 @@ final class WriteLoad implements AutoCloseable {
     private final AtomicLong highestRevision = new AtomicLong();
     private final AtomicInteger next = new AtomicInteger();
     private final AtomicInteger failures = new AtomicInteger();
+    /** System.nanoTime() of the latest acknowledgement, 0 before the first. */
+    private final AtomicLong lastAckNanos = new AtomicLong();
+    /** The longest time between two consecutive acknowledgements (of any writers). */
+    private final AtomicLong longestAckGapNanos = new AtomicLong();
+    private final int writerCount;
     private final ExecutorService writers;
+    /** How long a writer that keeps going after a failed put waits before its next put. */
+    private final Duration pauseAfterFailure;
     private volatile boolean stopping;
 
-    private WriteLoad(String prefix, int keys, int writerCount) {
+    private WriteLoad(String prefix, int keys, int writerCount, Duration pauseAfterFailure) {
         this.prefix = prefix;
         this.keys = keys;
+        this.writerCount = writerCount;
         this.writers = Executors.newFixedThreadPool(writerCount);
+        this.pauseAfterFailure = pauseAfterFailure;
     }
 
     /** Starts {@code writerCount} writers over {@code endpoints}, writing at most {@code keys} keys. */
     static WriteLoad start(String prefix, int keys, int writerCount, List<KV> endpoints, boolean failover) {
-        WriteLoad load = new WriteLoad(prefix, keys, writerCount);
-        for (int w = 0; w < writerCount; w++) {
+        return start(new WriteLoad(prefix, keys, writerCount, Duration.ZERO), endpoints, failover);
+    }
+
+    /**
+     * Starts {@code writerCount} writers on one endpoint that keep writing after a failed put
+     * (the next key, on the same client), each waiting {@code pauseAfterFailure} first so that an
+     * outage of the endpoint is not a busy loop of failures. Ends by {@link #stop()} or when the
+     * keys run out.
+     */
+    static WriteLoad startPersistent(String prefix, int keys, int writerCount, KV endpoint, Duration pauseAfterFailure) {
+        return start(new WriteLoad(prefix, keys, writerCount, pauseAfterFailure), List.of(endpoint), true);
+    }
+
+    private static WriteLoad start(WriteLoad load, List<KV> endpoints, boolean failover) {
+        for (int w = 0; w < load.writerCount; w++) {
             int first = w % endpoints.size();
             load.writers.execute(() -> load.write(endpoints, first, failover));
         }
@@ -69,12 +93,20 @@ final class WriteLoad implements AutoCloseable {
                 long revision = await(endpoints.get(endpoint).put(bs(key), bs(value))).getHeader().getRevision();
                 acknowledged.put(key, value);
                 highestRevision.accumulateAndGet(revision, Math::max);
+                long now = System.nanoTime();
+                long previous = lastAckNanos.getAndSet(now);
+                if (previous != 0) {
+                    longestAckGapNanos.accumulateAndGet(now - previous, Math::max);
+                }
             } catch (Exception | AssertionError e) {
                 failures.incrementAndGet(); // not acknowledged: the key may or may not have been written
                 if (!failover) {
                     return;
                 }
                 endpoint = (endpoint + 1) % endpoints.size();
+                if (!pauseAfterFailure.isZero()) {
+                    LockSupport.parkNanos(pauseAfterFailure.toNanos()); // a client's back-off, not a wait for the server
+                }
             }
         }
     }
@@ -93,6 +125,11 @@ final class WriteLoad implements AutoCloseable {
 
     long highestRevision() {
         return highestRevision.get();
+    }
+
+    /** The longest time the writers went without an acknowledgement, between the first and the latest. */
+    Duration longestAckGap() {
+        return Duration.ofNanos(longestAckGapNanos.get());
     }
 
     /** Waits until at least {@code count} puts in all have been acknowledged. */
