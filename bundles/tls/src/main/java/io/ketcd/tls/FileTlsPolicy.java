@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>The contexts are built once. The certificate and key, the trusted CA bundle and the CRL
- *       are re-read when their files change (checked on each handshake), so a rotated certificate
- *       is served to the next connection; a broken version keeps the last good one in force and
- *       is logged once.
+ *       are re-read when their files change (checked on each new connection and handshake), so a
+ *       rotated certificate is served to the next connection and a new CRL or CA bundle applies
+ *       to the next connection of every client, resumed or not (see below); a broken version
+ *       keeps the last good one in force and is logged once.
  *   <li>A server of the role requires a client certificate chaining to {@code trusted-ca-file}
  *       when {@code client-cert-auth} is set or, as in etcd, when a trusted CA file is given; a
  *       certificate whose serial the CRL lists is refused. For peers, {@code
@@ -36,12 +37,19 @@ import org.slf4j.LoggerFactory;
  *   <li>Without a certificate the policy behaves as {@link TlsPolicy#disabled(TlsRole)}.
  * </ul>
  *
- * <p>Unlike etcd, which checks the CRL after every handshake, the checks here run in the trust
- * manager, which the JDK does not call when a client resumes a TLS session: a client whose
- * certificate a new CRL revokes may resume a session it made before (the JDK's server issues
- * stateless session tickets, valid for its session timeout of 24 h by default; a server can turn
- * them off JVM-wide with {@code -Djdk.tls.server.enableSessionTicketExtension=false}, and the
- * cache with a short session timeout). Thread-safe.
+ * <p>Sessions and revocation: the JDK resumes a TLS session (from the server's session cache,
+ * or with a TLS 1.2 ticket or TLS 1.3 pre-shared key, which a JDK 17 server issues by default)
+ * without calling the trust manager, where the CA, CRL and peer identity checks run. So that a
+ * new CRL or CA bundle applies to every client, as etcd checks the CRL on every connection, the
+ * contexts returned are long-lived facades over an inner context that is replaced, with an empty
+ * session cache and new ticket keys, as soon as a new connection finds the CA or CRL file
+ * changed (and loadable): the sessions established before the change end, and their clients'
+ * next connections handshake in full and are checked. Connections already open are not closed.
+ * The allowed CN and hostname are fixed for the policy's lifetime (a new configuration builds a
+ * new policy). A rotated certificate of the policy's own is served to new handshakes and keeps
+ * the sessions. The facades hand out engines, sockets and server sockets whose accepted
+ * connections follow the current inner context; {@link SSLContext#init} on them is refused.
+ * Each new connection stats the CA and CRL files (no reads unless they changed). Thread-safe.
  */
 public final class FileTlsPolicy implements TlsPolicy {
     private static final Logger LOG = LoggerFactory.getLogger(FileTlsPolicy.class);

@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The policy of a role with a certificate: two SSL contexts built once, over one {@link
  * ReloadingKeyManager} and trust managers that re-read the CA bundle and CRL, so rotated files
- * apply to the next handshake. Thread-safe.
+ * apply to the next handshake. Both are {@link TrustScopedSslContext}s, whose sessions end when the
+ * CA bundle (or, for the server context, the CRL) changes, since resumption skips the trust
+ * manager. Thread-safe.
  */
 public final class EnabledTlsPolicy implements TlsPolicy {
     private static final Logger LOG = LoggerFactory.getLogger(EnabledTlsPolicy.class);
@@ -55,9 +57,9 @@ public final class EnabledTlsPolicy implements TlsPolicy {
         this.keys = new ReloadingKeyManager(new ReloadingFile<>(
                 prefix + "certificate " + certFile + " with key " + keyFile,
                 List.of(certFile, keyFile), () -> KeyMaterial.load(certFile, keyFile), warnings));
-        Supplier<X509ExtendedTrustManager> trusted = settings.trustedCaFile()
-                .<Supplier<X509ExtendedTrustManager>>map(ca -> new ReloadingFile<>(prefix + "trusted CA file " + ca,
-                        List.of(ca), () -> TrustedCas.load(ca), warnings)::current)
+        Optional<ReloadingFile<X509ExtendedTrustManager>> cas = settings.trustedCaFile().map(ca -> new ReloadingFile<>(
+                prefix + "trusted CA file " + ca, List.of(ca), () -> TrustedCas.load(ca), warnings));
+        Supplier<X509ExtendedTrustManager> trusted = cas.<Supplier<X509ExtendedTrustManager>>map(f -> f::current)
                 .orElseGet(() -> {
                     X509ExtendedTrustManager jdk = TrustedCas.jdkDefault();
                     return () -> jdk;
@@ -65,9 +67,25 @@ public final class EnabledTlsPolicy implements TlsPolicy {
         Optional<ReloadingFile<RevokedSerials>> crl = settings.crlFile().map(f -> new ReloadingFile<>(
                 prefix + "CRL file " + f, List.of(f), () -> RevokedSerials.load(f), warnings));
         PeerIdentity identity = new PeerIdentity(settings.allowedCns(), settings.allowedHostnames());
-        this.serverContext = context(CertificateVerifier.ofClients(trusted, crl, identity, warnings));
-        this.clientContext = context(CertificateVerifier.ofServers(trusted, insecureSkipVerify, identity, warnings));
+        // the JDK resumes sessions without asking the trust manager: a new CA bundle or CRL must
+        // end the sessions verified against the old one (the peer identity is fixed per policy)
+        CertificateVerifier clients = CertificateVerifier.ofClients(trusted, crl, identity, warnings);
+        String role = settings.role() == TlsRole.PEER ? "peer" : "client";
+        this.serverContext = TrustScopedSslContext.create("server context of the " + role + " role",
+                () -> new TrustVersion(cas.map(ReloadingFile::current), crl.map(ReloadingFile::current)),
+                () -> context(clients));
+        CertificateVerifier servers = CertificateVerifier.ofServers(trusted, insecureSkipVerify, identity, warnings);
+        this.clientContext = TrustScopedSslContext.create("dialing context of the " + role + " role",
+                () -> new TrustVersion(cas.map(ReloadingFile::current), Optional.empty()),
+                () -> context(servers));
         this.cipherSuites = cipherSuites(settings, serverContext);
+    }
+
+    /**
+     * What the trust of a context rests on: the CA bundle loaded (by identity) and the serials the
+     * CRL revokes (by value, so a CRL rewritten with the same serials keeps the sessions).
+     */
+    private record TrustVersion(Optional<X509ExtendedTrustManager> cas, Optional<RevokedSerials> revoked) {
     }
 
     private SSLContext context(TrustManager trustManager) {
