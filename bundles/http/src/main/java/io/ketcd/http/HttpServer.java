@@ -17,7 +17,9 @@ import org.glassfish.grizzly.http.server.HttpHandler;
 
 /**
  * The client HTTP host: a {@link GrizzlyListenerServer} per listener of {@code listen-client-http-urls}, serving
- * etcd's {@code /health} and {@code /version} and whatever else is {@link #mount mounted}.
+ * etcd's {@code /health} and {@code /version} and whatever else is {@link #mount mounted}. Listeners may be TCP
+ * ({@code http}, {@code https}) or Unix domain sockets ({@code unix}, {@code unixs}; {@code curl --unix-socket <path>
+ * http://localhost/health}), the latter relayed as {@link GrizzlyListenerServer} describes.
  *
  * <p>Every response carries etcd's default CORS headers (etcd's {@code --cors '*'}), and
  * {@code OPTIONS} on any path answers 200 with no body, as etcd's CORS wrapper does. A path no
@@ -58,8 +60,6 @@ public final class HttpServer implements Closeable {
      * once every listener is served.
      *
      * @throws IOException when a listener cannot be served; every listener is closed again
-     * @throws IllegalArgumentException when a listener is a Unix domain socket (not supported, see
-     *     {@link GrizzlyListenerServer}); every listener is closed again
      * @throws IllegalStateException when a listener's TLS policy has no certificate; every listener
      *     is closed again
      */

@@ -12,8 +12,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -25,12 +23,12 @@ import org.glassfish.grizzly.http.server.Request;
 import org.glassfish.grizzly.http.server.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Serving a listener's own channel. These tests pin how Grizzly 4.0.2 is made to accept on a
  * socket it did not bind (see {@code ChannelAdoption}): if an upgrade binds by itself again, the
  * start fails (the port is taken by the listener) or the listener's channel stays unregistered.
+ * Unix domain socket listeners are in {@code GrizzlyListenerServerUnixTest}.
  */
 class GrizzlyListenerServerTest {
     private static final GrizzlyListenerServer.Settings SETTINGS =
@@ -135,17 +133,6 @@ class GrizzlyListenerServerTest {
         } catch (IOException refused) {
             return false;
         }
-    }
-
-    @Test
-    void unixDomainSocketsAreRefusedByUrlAndTheListenerIsClosed(@TempDir Path dir) throws Exception {
-        Listener unix = TestListeners.open(ListenerRole.PEER, "unix://" + dir.resolve("peer.sock"));
-        assertThat(Files.exists(dir.resolve("peer.sock"))).isTrue();
-        assertThatThrownBy(() -> GrizzlyListenerServer.start(unix, new TextHandler("x"), SETTINGS))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining(unix.url().toString())
-                .hasMessageContaining("Unix domain sockets are not supported");
-        assertThat(unix.channel().isOpen()).isFalse();
     }
 
     @Test

@@ -27,6 +27,10 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -251,17 +255,50 @@ class HttpServerTest {
     @Test
     void aListenerThatCannotBeServedFailsTheStartAndEveryListenerIsClosed() throws Exception {
         Listener before = listener();
-        Listener unix = TestListeners.open(ListenerRole.CLIENT_HTTP, "unix://" + dir.resolve("http.sock"));
+        Listener closed = TestListeners.open(ListenerRole.CLIENT_HTTP, "unix://" + dir.resolve("http.sock"));
+        closed.close();
         Listener after = listener();
-        assertThatThrownBy(() -> HttpServer.start(etcd, List.of(before, unix, after)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(unix.url().toString());
-        for (Listener l : List.of(before, unix, after)) {
+        assertThatThrownBy(() -> HttpServer.start(etcd, List.of(before, closed, after)))
+                .isInstanceOf(IOException.class).hasMessageContaining(closed.url().toString());
+        for (Listener l : List.of(before, closed, after)) {
             assertThat(l.channel().isOpen()).as("%s closed", l.url()).isFalse();
         }
         // Grizzly closes a served socket on its selector thread, a moment after close() returns
         int beforePort = TestListeners.port(before), afterPort = TestListeners.port(after);
         assertThat(TestListeners.awaitBindable(beforePort, Duration.ofSeconds(5))).as("port %d released", beforePort).isTrue();
         assertThat(TestListeners.bindable(afterPort)).as("port %d released", afterPort).isTrue();
+    }
+
+    @Test
+    void aUnixListenerServesHealthAndVersionAsTheTcpOneDoes() throws Exception {
+        Listener tcp = listener();
+        Listener unix = TestListeners.open(ListenerRole.CLIENT_HTTP, "unix://" + dir.resolve("client.sock"));
+        http = HttpServer.start(etcd, List.of(tcp, unix));
+        assertThat(http.boundAddresses()).containsExactly(tcp.localAddress(), UnixDomainSocketAddress.of(dir.resolve("client.sock")));
+        for (String path : List.of("/health", "/version")) {
+            Reply overTcp = get((InetSocketAddress) tcp.localAddress(), path);
+            Reply overUnix = parse(unixExchange(dir.resolve("client.sock"),
+                    "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+            assertThat(overUnix.status).as(path).isEqualTo("HTTP/1.1 200 OK");
+            assertThat(overUnix.body).as(path).isEqualTo(overTcp.body);
+            assertThat(overUnix.headers).as(path).containsAllEntriesOf(CORS)
+                    .containsEntry("content-type", overTcp.headers.get("content-type"));
+        }
+        http.close();
+        http = null;
+        assertThat(dir.resolve("client.sock")).doesNotExist();
+    }
+
+    /** Sends {@code request} on the Unix socket {@code file}, then reads until the server closes (bounded: 10 s). */
+    private static byte[] unixExchange(Path file, String request) throws Exception {
+        return CompletableFuture.supplyAsync(() -> {
+            try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(file))) {
+                c.write(ByteBuffer.wrap(request.getBytes(ISO_8859_1)));
+                return Channels.newInputStream(c).readAllBytes();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).get(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     @Test
