@@ -39,6 +39,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -137,6 +138,34 @@ class GrizzlyListenerServerUnixTest {
     }
 
     @Test
+    void manyConnectionsAtOnceEachGetTheirOwnAnswers() throws Exception {
+        Listener listener = unix("many.sock");
+        server = GrizzlyListenerServer.start(listener, new EchoHandler(), SETTINGS);
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            List<CompletableFuture<Void>> all = new ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                String id = "client-" + i;
+                all.add(CompletableFuture.runAsync(() -> {
+                    try (SocketChannel c = SocketChannel.open(server.localAddress())) {
+                        InputStream in = Channels.newInputStream(c);
+                        for (int n = 0; n < 5; n++) {
+                            String body = id + "-request-" + n;
+                            write(c, "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+                            assertThat(Reply.read(in).text()).isEqualTo(body);
+                        }
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, clients));
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
+    @Test
     void aClientThatHalfClosesAfterItsRequestStillGetsTheAnswer() throws Exception {
         Listener listener = unix("half.sock");
         server = GrizzlyListenerServer.start(listener, new TextHandler("answered"), SETTINGS);
@@ -148,6 +177,50 @@ class GrizzlyListenerServerUnixTest {
                 assertThat(all).startsWith("HTTP/1.1 200 OK").endsWith("answered");
             }
         });
+    }
+
+    @Test
+    void aUnixPeerListenersFiveSecondReadTimeoutBoundsABlockingBodyReadBehindTheRelay() throws Exception {
+        CompletableFuture<Throwable> readFailure = new CompletableFuture<>();
+        HttpHandler reader = new HttpHandler() {
+            @Override
+            public void service(Request request, Response response) {
+                try {
+                    request.getInputStream().readAllBytes();
+                    readFailure.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    readFailure.complete(e);
+                }
+            }
+        };
+        Listener listener = TestListeners.open(ListenerRole.PEER, "unix://" + dir.resolve("peer.sock"));
+        assertThat(listener.readTimeout()).isEqualTo(Duration.ofSeconds(5));
+        server = GrizzlyListenerServer.start(listener, reader, SETTINGS);
+        try (SocketChannel c = SocketChannel.open(server.localAddress())) {
+            // 10 bytes announced, 2 sent: the handler blocks for the rest
+            write(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab");
+            long t0 = System.nanoTime();
+            Throwable failure = readFailure.get(15, TimeUnit.SECONDS);
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(failure).as("the blocked read fails").isNotNull();
+            assertThat(millis).isBetween(4_500L, 10_000L);
+        }
+    }
+
+    @Test
+    void theIdleTimeoutClosesASilentUnixConnection() throws Exception {
+        Listener listener = unix("idle.sock");
+        server = GrizzlyListenerServer.start(listener, new TextHandler("x"),
+                new GrizzlyListenerServer.Settings(NAME, Duration.ofSeconds(1), 4, 16, Duration.ZERO));
+        assertTimeoutPreemptively(BOUND, () -> {
+            try (SocketChannel c = SocketChannel.open(server.localAddress())) {
+                long t0 = System.nanoTime();
+                // nothing sent: Grizzly's idle timeout closes its side, and the relay the client's
+                assertThat(Channels.newInputStream(c).read()).isEqualTo(-1);
+                assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(500L, 10_000L);
+            }
+        });
+        assertThat(server.relayTarget()).isPresent();
     }
 
     @Test

@@ -59,6 +59,12 @@ import org.slf4j.LoggerFactory;
 public final class UnixRelay implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(UnixRelay.class);
     static final int BUFFER_BYTES = 64 * 1024;
+    /**
+     * How long accepting pauses after a failed accept (out of file descriptors, typically), so a
+     * persistent failure does not spin the relay thread; a relayed connection that ends resumes
+     * it at once, as it frees a descriptor.
+     */
+    private static final long ACCEPT_PAUSE_MILLIS = 1_000;
     /** How long {@link #stopAccepting} and {@link #close} wait for the relay thread. */
     private static final Duration STOP_BOUND = Duration.ofSeconds(5);
 
@@ -76,6 +82,8 @@ public final class UnixRelay implements Closeable {
     private final List<Pair> pairs = new ArrayList<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile boolean closing;
+    /** Relay thread only: when accepting paused after a failure (nanoTime); 0 while accepting. */
+    private long acceptPausedAt;
 
     private UnixRelay(String name, ServerSocketChannel unix, InetSocketAddress target, Selector selector, ExecutorService thread) {
         this.name = name;
@@ -198,7 +206,10 @@ public final class UnixRelay implements Closeable {
     private void run() {
         try {
             while (!closing) {
-                selector.select();
+                selector.select(acceptPausedAt == 0 ? 0 : ACCEPT_PAUSE_MILLIS);
+                if (acceptPausedAt != 0 && System.nanoTime() - acceptPausedAt >= ACCEPT_PAUSE_MILLIS * 1_000_000) {
+                    resumeAccepting();
+                }
                 for (Runnable task; (task = tasks.poll()) != null; ) {
                     task.run();
                 }
@@ -244,7 +255,13 @@ public final class UnixRelay implements Closeable {
         try {
             client = unix.accept();
         } catch (IOException e) {
-            LOG.warn("{}: accepting on the Unix socket failed: {}", name, e.toString());
+            LOG.warn("{}: accepting on the Unix socket failed, pausing accepts for {} ms: {}", name, ACCEPT_PAUSE_MILLIS,
+                    e.toString());
+            SelectionKey key = unix.keyFor(selector);
+            if (key != null && key.isValid()) {
+                key.interestOps(0);
+                acceptPausedAt = Math.max(1, System.nanoTime());
+            }
             return;
         }
         if (client == null) {
@@ -276,6 +293,14 @@ public final class UnixRelay implements Closeable {
                 closeQuietly(client);
                 closeQuietly(tcp);
             }
+        }
+    }
+
+    private void resumeAccepting() {
+        acceptPausedAt = 0;
+        SelectionKey key = unix.keyFor(selector);
+        if (key != null && key.isValid()) {
+            key.interestOps(SelectionKey.OP_ACCEPT);
         }
     }
 
@@ -371,6 +396,9 @@ public final class UnixRelay implements Closeable {
             pairs.remove(this);
             closeQuietly(client);
             closeQuietly(tcp);
+            if (acceptPausedAt != 0) {
+                resumeAccepting();
+            }
         }
     }
 
