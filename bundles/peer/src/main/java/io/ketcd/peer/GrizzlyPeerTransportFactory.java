@@ -38,12 +38,6 @@ public final class GrizzlyPeerTransportFactory implements PeerTransportFactory {
         this.seed = OptionalLong.of(seed);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * @throws IllegalArgumentException when a listener is a Unix domain socket, which the Grizzly
-     *     host does not serve (the listeners are closed)
-     */
     @Override
     public PeerTransport start(PeerTransportConfig config, RaftReceiver receiver, List<Listener> listeners) throws IOException {
         try {

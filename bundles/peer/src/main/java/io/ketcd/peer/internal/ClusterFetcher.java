@@ -38,6 +38,10 @@ public final class ClusterFetcher {
                     failures.add(url + ": timed out");
                     continue;
                 }
+                if (!PeerClient.dialable(url)) {
+                    failures.add(PeerClient.notDialable(url));
+                    continue;
+                }
                 try {
                     HttpRequest request = HttpRequest.newBuilder(url.resolve("/members")).timeout(Duration.ofNanos(left)).GET().build();
                     HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());

@@ -60,6 +60,21 @@ final class PeerClient {
         return client.sendAsync(request, handler);
     }
 
+    /**
+     * Whether this client can dial {@code url}: {@code http} and {@code https} only. The JDK's
+     * client connects over TCP, so a peer's {@code unix}/{@code unixs} URL (which this member can
+     * serve, through the Grizzly host's relay) cannot be dialed.
+     */
+    static boolean dialable(URI url) {
+        return "http".equalsIgnoreCase(url.getScheme()) || "https".equalsIgnoreCase(url.getScheme());
+    }
+
+    /** Why {@code url} is not {@linkplain #dialable dialable}. */
+    static String notDialable(URI url) {
+        return "cannot dial " + url + ": the peer transport dials http and https peer URLs only (the JDK's HTTP client"
+                + " has no Unix domain sockets); give the member an http or https peer URL as well";
+    }
+
     private IOException refusal(URI url) {
         if ("https".equalsIgnoreCase(url.getScheme()) && !tls.isEnabled()) {
             return new IOException("cannot dial " + url.getScheme() + "://" + url.getRawAuthority()

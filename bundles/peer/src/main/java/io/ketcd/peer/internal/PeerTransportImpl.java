@@ -106,8 +106,6 @@ public final class PeerTransportImpl implements PeerTransport {
      * closed before the exception is thrown.
      *
      * @throws IOException when a listener cannot be served
-     * @throws IllegalArgumentException when a listener is a Unix domain socket (not served, see
-     *     {@link GrizzlyListenerServer})
      */
     public static PeerTransportImpl start(PeerTransportConfig config, RaftReceiver receiver, List<Listener> listeners,
             Timeouts timeouts, long seed) throws IOException {
@@ -241,8 +239,12 @@ public final class PeerTransportImpl implements PeerTransport {
     }
 
     @Override
-    public void addPeer(long memberId, List<URI> peerUrls) {
+    public void addPeer(long memberId, List<URI> advertised) {
         if (closed.get() || memberId == config.memberId()) {
+            return;
+        }
+        List<URI> peerUrls = dialable(memberId, advertised);
+        if (peerUrls.isEmpty()) {
             return;
         }
         peers.computeIfAbsent(memberId, id -> {
@@ -263,12 +265,28 @@ public final class PeerTransportImpl implements PeerTransport {
     }
 
     @Override
-    public void updatePeer(long memberId, List<URI> peerUrls) {
+    public void updatePeer(long memberId, List<URI> advertised) {
+        List<URI> peerUrls = dialable(memberId, advertised);
         Peer p = peers.get(memberId);
-        if (p != null) {
+        if (p != null && !peerUrls.isEmpty()) {
             p.update(peerUrls);
             LOG.info("{}: updated peer {} to {}", Ids.hex(config.memberId()), Ids.hex(memberId), peerUrls);
         }
+    }
+
+    /**
+     * The URLs of {@code urls} this member can dial; the others are logged (membership changes
+     * are rare, so once per change). A peer left with none is unreachable, and says so.
+     */
+    private List<URI> dialable(long memberId, List<URI> urls) {
+        List<URI> usable = urls.stream().filter(PeerClient::dialable).toList();
+        urls.stream().filter(u -> !PeerClient.dialable(u))
+                .forEach(u -> LOG.warn("{}: peer {}: {}", Ids.hex(config.memberId()), Ids.hex(memberId), PeerClient.notDialable(u)));
+        if (usable.isEmpty()) {
+            LOG.error("{}: peer {} cannot be reached: none of its peer URLs {} can be dialed", Ids.hex(config.memberId()),
+                    Ids.hex(memberId), urls);
+        }
+        return usable;
     }
 
     @Override

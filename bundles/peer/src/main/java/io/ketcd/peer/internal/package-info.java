@@ -4,8 +4,10 @@
  * <h2>Endpoints (served on every peer listener)</h2>
  * The listeners are the ones the listener factory opened for {@code listen-peer-urls}; {@link
  * io.ketcd.http.GrizzlyListenerServer} serves them on their own channels, with TLS for {@code
- * https} (the peer policy decides whether a client certificate is required). {@code unix} and
- * {@code unixs} listeners are refused.
+ * https} (the peer policy decides whether a client certificate is required); {@code unix} and
+ * {@code unixs} listeners are served through the Grizzly host's relay. This member dials only
+ * {@code http} and {@code https} peer URLs (the JDK's HTTP client has no Unix domain sockets):
+ * a peer's Unix URLs are skipped with a warning.
  * <ul>
  *   <li>{@code POST /raft}: the pipeline. The body is one raw protobuf {@code raftpb.Message}
  *       (as etcd), at most {@link io.ketcd.peer.internal.Frames#MAX_FRAME_BYTES}; 204 when the
