@@ -17,8 +17,15 @@ import io.ketcd.proto.etcdserverpb.RequestOp;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
 import io.ketcd.proto.etcdserverpb.TxnRequest;
 import io.ketcd.proto.etcdserverpb.TxnResponse;
+import io.ketcd.api.transport.Listener;
+import io.ketcd.api.transport.ListenerFactory;
+import io.ketcd.api.transport.ListenerRole;
+import io.ketcd.api.transport.TlsPolicy;
+import io.ketcd.api.transport.TlsRole;
 import io.ketcd.raft.RawNode;
 
+import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +35,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -237,5 +246,40 @@ class KetcdServerTest {
         s.close();
         assertThat(errorOf(s.put(put("a", "b")))).isEqualTo(EtcdError.STOPPED);
         assertThat(errorOf(s.range(get("a")))).isEqualTo(EtcdError.STOPPED);
+    }
+
+    @Test
+    void peerListenersThatCannotBeReopenedAreTriedAgainWhileTheMemberServes() throws Exception {
+        InMemoryNetwork network = new InMemoryNetwork();
+        KetcdServer s = KetcdServer.start(ServerConfig.from(Map.of("data-dir", dir.resolve("m").toString()), Map.of()),
+                RawNode::new, network.peerNetwork());
+        try {
+            AtomicInteger refusals = new AtomicInteger(2);
+            List<List<URI>> opened = new CopyOnWriteArrayList<>();
+            ListenerFactory portStillReleased = new ListenerFactory() {
+                @Override
+                public List<Listener> open(ListenerRole role, List<URI> urls) throws IOException {
+                    if (refusals.getAndDecrement() > 0) {
+                        throw new IOException("listen tcp: bind: address already in use");
+                    }
+                    opened.add(urls);
+                    return network.open(role, urls);
+                }
+
+                @Override
+                public List<Listener> openListeners() {
+                    return List.of();
+                }
+            };
+
+            s.replacePeerNetwork(portStillReleased, TlsPolicy.disabled(TlsRole.PEER));
+            assertThat(await(s.put(put("during", "swap"))).getHeader().getRevision()).isPositive();
+
+            Await.until("the peer listeners opened on the third try", Duration.ofSeconds(10), () -> opened.size() == 1);
+            assertThat(opened.get(0)).isEqualTo(s.config().listenPeerUrls());
+            assertThat(refusals.get()).isEqualTo(-1);
+        } finally {
+            s.close();
+        }
     }
 }

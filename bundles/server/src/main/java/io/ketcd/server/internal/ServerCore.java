@@ -72,6 +72,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -97,6 +98,8 @@ public final class ServerCore implements AutoCloseable {
     static final long MAX_GAP_BETWEEN_APPLY_AND_COMMIT = 5000;
     private static final int INBOX_CAPACITY = 64 * 1024;
     private static final Duration FETCH_CLUSTER_TIMEOUT = Duration.ofSeconds(10);
+    private static final int PEER_LISTENER_ATTEMPTS = 10;
+    private static final Duration PEER_LISTENER_RETRY = Duration.ofSeconds(1);
 
     private final ServerConfig config;
     private final long memberId;
@@ -122,6 +125,8 @@ public final class ServerCore implements AutoCloseable {
     private final Map<Long, List<URI>> peers = new ConcurrentHashMap<>();
     /** Guards swapping the transport against the apply loop adding or removing peers on it. */
     private final Object transportLock = new Object();
+    /** Counts peer network swaps, so a retry scheduled for an older one stands down. Guarded by transportLock. */
+    private volatile long peerNetworkGeneration;
     private volatile PeerTransport transport;
     private volatile boolean stopped;
 
@@ -288,10 +293,15 @@ public final class ServerCore implements AutoCloseable {
      * they cannot reach it.
      */
     public void replacePeerNetwork(ListenerFactory listeners, TlsPolicy peerTls) {
+        replacePeerNetwork(listeners, peerTls, 1);
+    }
+
+    private void replacePeerNetwork(ListenerFactory listeners, TlsPolicy peerTls, int attempt) {
         synchronized (transportLock) {
             if (stopped) {
                 return;
             }
+            long generation = ++peerNetworkGeneration;
             PeerTransport old = transport;
             if (old != null) {
                 old.close();
@@ -304,8 +314,7 @@ public final class ServerCore implements AutoCloseable {
                 try {
                     opened = listeners.open(ListenerRole.PEER, config.listenPeerUrls());
                 } catch (IOException | RuntimeException e) {
-                    LOG.error("re-opening the peer listeners {} failed; peers cannot reach member {} until they open",
-                            config.listenPeerUrls(), MemberIds.hex(memberId), e);
+                    retryPeerListeners(generation, listeners, peerTls, attempt, e);
                 }
             }
             PeerTransport next;
@@ -320,6 +329,32 @@ public final class ServerCore implements AutoCloseable {
             raftLoop.attach(next);
             LOG.info("member {} now serves peers on {} ({} TLS)", MemberIds.hex(memberId),
                     opened.stream().map(Listener::url).toList(), peerTls.isEnabled() ? "with" : "without");
+        }
+    }
+
+    /**
+     * The peer listeners could not be re-opened (in a swap of OSGi components, a port the
+     * previous owner is still releasing): without them peers cannot reach this member, and no
+     * further swap may come to fix it, so the same network is tried again a few times, unless
+     * another swap came meanwhile.
+     */
+    private void retryPeerListeners(long generation, ListenerFactory listeners, TlsPolicy peerTls, int attempt,
+                                    Exception cause) {
+        if (attempt >= PEER_LISTENER_ATTEMPTS) {
+            LOG.error("re-opening the peer listeners {} failed {} times; peers cannot reach member {} until the next"
+                    + " listener factory or TLS policy", config.listenPeerUrls(), attempt, MemberIds.hex(memberId), cause);
+            return;
+        }
+        LOG.warn("re-opening the peer listeners {} failed ({}); trying again in {} ms", config.listenPeerUrls(),
+                cause.getMessage(), PEER_LISTENER_RETRY.toMillis());
+        try {
+            publisher.schedule(() -> {
+                if (peerNetworkGeneration == generation) {
+                    replacePeerNetwork(listeners, peerTls, attempt + 1);
+                }
+            }, PEER_LISTENER_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing: nothing to re-open
         }
     }
 
