@@ -25,7 +25,6 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -328,8 +327,8 @@ class PeerHandlerTest {
     }
 
     @Test
-    void aUnixListenerServesThePeerEndpoints(@TempDir Path dir) throws Exception {
-        Path socket = dir.resolve("peer.sock");
+    void aUnixListenerServesThePeerEndpoints(@TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path socket = dir.resolve("peer.sock"); // Path alone is the transport's Path here
         Listener unix = TestSupport.listener("unix://" + socket, TlsPolicy.disabled(TlsRole.PEER));
         PeerTransport t = new GrizzlyPeerTransportFactory(1).start(TestSupport.config(8), new RecordingReceiver(8), List.of(unix));
         try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
