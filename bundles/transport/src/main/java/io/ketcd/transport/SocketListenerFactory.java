@@ -47,7 +47,7 @@ public final class SocketListenerFactory implements ListenerFactory, AutoCloseab
     /** rafthttp's {@code ConnReadTimeout} and {@code ConnWriteTimeout}: a stalled peer connection is dropped. */
     static final Duration PEER_CONNECTION_TIMEOUT = Duration.ofSeconds(5);
 
-    private final TransportSettings settings;
+    private volatile TransportSettings settings;
     private final TlsPolicy clientTls;
     private final TlsPolicy peerTls;
     private final LongSupplier fileDescriptorLimit;
@@ -70,6 +70,16 @@ public final class SocketListenerFactory implements ListenerFactory, AutoCloseab
         this.clientTls = requireRole(clientTls, TlsRole.CLIENT);
         this.peerTls = requireRole(peerTls, TlsRole.PEER);
         this.fileDescriptorLimit = Objects.requireNonNull(fileDescriptorLimit, "fileDescriptorLimit");
+    }
+
+    /** The socket options of the listeners opened from now on; those open keep theirs. */
+    public void useSettings(TransportSettings next) {
+        this.settings = Objects.requireNonNull(next, "settings");
+    }
+
+    /** The socket options new listeners get. */
+    public TransportSettings settings() {
+        return settings;
     }
 
     /**

@@ -1,27 +1,44 @@
 package io.ketcd.tls.internal;
 
-import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
-import io.ketcd.tls.FileTlsPolicy;
-import io.ketcd.tls.TlsSettings;
 
 import java.util.Map;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 
 /**
- * The client role's policy from the {@code io.ketcd.server} configuration ({@code cert-file},
- * {@code key-file}, ...), {@code ETCD_*} variables overriding it. A configuration change
- * re-creates the component, so users that bind it dynamically pick up the new contexts.
+ * Publishes the client role's {@link io.ketcd.api.transport.TlsPolicy} (service property {@code
+ * ketcd.tls.role=client}) from the {@code io.ketcd.server} configuration, {@code ETCD_*} variables
+ * overriding it. A configuration update publishes a new policy only when the role's TLS flags
+ * changed (see {@link PolicyPublisher}); users that bind it re-open their listeners then.
  */
 @Component(configurationPid = "io.ketcd.server", configurationPolicy = ConfigurationPolicy.REQUIRE,
-        service = TlsPolicy.class, property = TlsPolicy.ROLE_PROPERTY + "=client")
-public final class ClientTlsPolicyComponent extends ForwardingTlsPolicy {
+        service = {}, immediate = true)
+public final class ClientTlsPolicyComponent {
+    private final PolicyPublisher publisher;
 
     @Activate
-    public ClientTlsPolicyComponent(Map<String, Object> properties) {
-        super(new FileTlsPolicy(TlsSettings.from(TlsRole.CLIENT, properties, System.getenv())));
+    public ClientTlsPolicyComponent(BundleContext context, Map<String, Object> properties) {
+        this(TlsPolicyComponents.publisher(context, TlsRole.CLIENT), properties);
+    }
+
+    ClientTlsPolicyComponent(PolicyPublisher publisher, Map<String, Object> properties) {
+        this.publisher = publisher;
+        publisher.publish(properties, System.getenv());
+    }
+
+    @Modified
+    void modified(Map<String, Object> properties) {
+        publisher.publish(properties, System.getenv());
+    }
+
+    @Deactivate
+    void deactivate() {
+        publisher.withdraw();
     }
 }

@@ -16,17 +16,23 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Publishes a {@link SocketListenerFactory} built from the {@code io.ketcd.server} configuration
  * (the {@code socket-reuse-*} keys, overridden by {@code ETCD_*} variables) and the two TLS
- * policies. A new configuration or policy re-creates the factory; on deactivation it closes any
- * listener its users left open.
+ * policies. A new policy re-creates the factory (its users re-open their listeners). A
+ * configuration update does not: it applies new socket options to the listeners opened from then
+ * on, so the many updates that do not concern listeners (other components' keys, Karaf writing
+ * the file back) re-open nothing. On deactivation it closes any listener its users left open.
  */
 @Component(configurationPid = "io.ketcd.server", configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = ListenerFactory.class)
 public final class ListenerFactoryComponent implements ListenerFactory {
+    private static final Logger LOG = LoggerFactory.getLogger(ListenerFactoryComponent.class);
     private final SocketListenerFactory factory;
 
     @Activate
@@ -35,6 +41,15 @@ public final class ListenerFactoryComponent implements ListenerFactory {
             @Reference(name = "clientTls", target = "(" + TlsPolicy.ROLE_PROPERTY + "=client)") TlsPolicy clientTls,
             @Reference(name = "peerTls", target = "(" + TlsPolicy.ROLE_PROPERTY + "=peer)") TlsPolicy peerTls) {
         this.factory = new SocketListenerFactory(TransportSettings.from(properties, System.getenv()), clientTls, peerTls);
+    }
+
+    @Modified
+    void modified(Map<String, Object> properties) {
+        TransportSettings next = TransportSettings.from(properties, System.getenv());
+        if (!next.equals(factory.settings())) {
+            LOG.info("socket options {} apply to the listeners opened from now on", next);
+            factory.useSettings(next);
+        }
     }
 
     @Deactivate
