@@ -1,17 +1,18 @@
 package io.ketcd.embedded;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static io.ketcd.embedded.PeerCluster.agreedLeader;
+import static io.ketcd.embedded.PeerCluster.awaitTrue;
+import static io.ketcd.embedded.PeerCluster.bs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.cluster.Member;
 import io.etcd.jetcd.cluster.MemberAddResponse;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.maintenance.StatusResponse;
 import io.etcd.jetcd.options.GetOption;
-import io.ketcd.server.Await;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -26,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
@@ -101,14 +101,6 @@ class EmbeddedClusterTest {
         return c;
     }
 
-    private static ByteSequence bs(String s) {
-        return ByteSequence.from(s, UTF_8);
-    }
-
-    private static void awaitTrue(String what, BooleanSupplier condition) {
-        Await.until(what, Duration.ofSeconds(30), condition);
-    }
-
     private static boolean succeeds(CompletableFuture<?> f) {
         try {
             f.get(5, TimeUnit.SECONDS);
@@ -124,27 +116,6 @@ class EmbeddedClusterTest {
         } catch (Exception e) {
             throw new AssertionError(e);
         }
-    }
-
-    private static long agreedLeader(List<EmbeddedEtcd> members) {
-        return agreedLeader(members, 0);
-    }
-
-    /** The leader every member names, once they all name the same one and it is not {@code notThis}. */
-    private static long agreedLeader(List<EmbeddedEtcd> members, long notThis) {
-        long[] lead = new long[1];
-        awaitTrue("a leader all members agree on", () -> {
-            List<Long> leaders = members.stream().map(m -> {
-                try {
-                    return m.server().status().get(5, TimeUnit.SECONDS).getLeader();
-                } catch (Exception e) {
-                    return 0L;
-                }
-            }).distinct().toList();
-            lead[0] = leaders.get(0);
-            return leaders.size() == 1 && lead[0] != 0 && lead[0] != notThis;
-        });
-        return lead[0];
     }
 
     private static String get(Client c, String key) throws Exception {

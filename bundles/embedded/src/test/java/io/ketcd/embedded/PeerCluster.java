@@ -121,6 +121,11 @@ final class PeerCluster implements AutoCloseable {
 
     /** The leader every member names, once they all name the same one and it is not 0. */
     static long agreedLeader(List<EmbeddedEtcd> members) {
+        return agreedLeader(members, 0);
+    }
+
+    /** The leader every member names, once they all name the same one and it is neither 0 nor {@code notThis}. */
+    static long agreedLeader(List<EmbeddedEtcd> members, long notThis) {
         long[] lead = new long[1];
         awaitTrue("a leader all members agree on", () -> {
             List<Long> leaders = members.stream().map(m -> {
@@ -131,7 +136,7 @@ final class PeerCluster implements AutoCloseable {
                 }
             }).distinct().toList();
             lead[0] = leaders.get(0);
-            return leaders.size() == 1 && lead[0] != 0;
+            return leaders.size() == 1 && lead[0] != 0 && lead[0] != notThis;
         });
         return lead[0];
     }

@@ -64,18 +64,7 @@ class GrizzlyListenerServerTest {
 
     @Test
     void aPeerListenersFiveSecondReadTimeoutBoundsABlockingBodyRead() throws Exception {
-        CompletableFuture<Throwable> readFailure = new CompletableFuture<>();
-        HttpHandler reader = new HttpHandler() {
-            @Override
-            public void service(Request request, Response response) {
-                try {
-                    request.getInputStream().readAllBytes();
-                    readFailure.complete(null);
-                } catch (IOException | RuntimeException e) {
-                    readFailure.complete(e);
-                }
-            }
-        };
+        BodyReadingHandler reader = new BodyReadingHandler();
         Listener listener = TestListeners.open(ListenerRole.PEER, "http://127.0.0.1:0");
         assertThat(listener.readTimeout()).isEqualTo(Duration.ofSeconds(5));
         server = GrizzlyListenerServer.start(listener, reader, SETTINGS);
@@ -85,7 +74,7 @@ class GrizzlyListenerServerTest {
             out.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab".getBytes(ISO_8859_1));
             out.flush();
             long t0 = System.nanoTime();
-            Throwable failure = readFailure.get(15, TimeUnit.SECONDS);
+            Throwable failure = reader.outcome().get(15, TimeUnit.SECONDS);
             long millis = (System.nanoTime() - t0) / 1_000_000;
             assertThat(failure).as("the blocked read fails").isNotNull();
             assertThat(millis).isBetween(4_500L, 10_000L);
