@@ -85,6 +85,11 @@ public final class EmbeddedEtcd implements AutoCloseable {
         return server;
     }
 
+    /** How often the member stopped on a fatal error and was opened again from its data directory. */
+    public long memberRestarts() {
+        return server.restarts();
+    }
+
     /** The node's listener factory: every listener it has open, for inspection ({@code etcd:listeners}). */
     public ListenerFactory listeners() {
         return listeners;

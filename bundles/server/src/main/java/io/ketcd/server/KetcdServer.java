@@ -37,12 +37,20 @@ import io.ketcd.server.internal.ServerCore;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One etcd member started from plain Java: {@code KetcdServer.start(config)} opens (or
@@ -56,17 +64,36 @@ public final class KetcdServer implements EtcdServer, Closeable {
     /** The cluster version reported with it, as etcd reports "major.minor.0". */
     public static final String ETCD_CLUSTER_VERSION = "3.4.0";
 
-    private final ServerConfig config;
-    private final ServerCore core;
-    private final MemberChanges memberChanges;
-    private final long requestTimeoutMillis;
+    private static final Logger LOG = LoggerFactory.getLogger(KetcdServer.class);
+    /** The first wait before a member that stopped on a fatal error is opened again; it doubles up to {@link #MAX_RESTART_DELAY}. */
+    static final Duration FIRST_RESTART_DELAY = Duration.ofSeconds(1);
+    static final Duration MAX_RESTART_DELAY = Duration.ofSeconds(30);
 
-    private KetcdServer(ServerConfig config, ServerCore core) {
+    private final ServerConfig config;
+    private final RaftCore raftCore;
+    private final long requestTimeoutMillis;
+    /** Restarts the member after a fatal error; one thread, so restarts never overlap. */
+    private final ScheduledExecutorService restarter;
+    /** Guards network, generation and closed, and the swap of core. */
+    private final Object lifecycle = new Object();
+    private PeerNetwork network;
+    /** Counts opened members, so only the current one's fatal error restarts it. */
+    private long generation;
+    private boolean closed;
+    private volatile ServerCore core;
+    private final AtomicLong restarts = new AtomicLong();
+
+    private KetcdServer(ServerConfig config, RaftCore raftCore, PeerNetwork network) {
         this.config = config;
-        this.core = core;
-        this.memberChanges = core.memberChanges();
+        this.raftCore = raftCore;
+        this.network = network;
         // etcd: 5 s plus two election timeouts, for a request to be proposed, committed and applied.
         this.requestTimeoutMillis = 5000 + 2 * config.electionTimeout().toMillis();
+        this.restarter = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ketcd-member-restart");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
@@ -76,7 +103,75 @@ public final class KetcdServer implements EtcdServer, Closeable {
      * @throws IllegalArgumentException when the configuration is inconsistent
      */
     public static KetcdServer start(ServerConfig config, RaftCore raftCore, PeerNetwork network) throws IOException {
-        return new KetcdServer(config, ServerCore.open(config, raftCore, network));
+        KetcdServer server = new KetcdServer(config, raftCore, network);
+        try {
+            synchronized (server.lifecycle) {
+                server.core = server.openMember();
+            }
+        } catch (IOException | RuntimeException e) {
+            server.restarter.shutdownNow();
+            throw e;
+        }
+        return server;
+    }
+
+    /** Opens the member on the data directory; the caller holds {@link #lifecycle}. */
+    private ServerCore openMember() throws IOException {
+        long opened = ++generation;
+        return ServerCore.open(config, raftCore, network, error -> restartAfter(opened, error));
+    }
+
+    /**
+     * The member stopped on an error it cannot go on from (etcd's process exits then, and its
+     * supervisor starts it again): close what is left of it and open it again from its data
+     * directory, as after a crash, so this object serves again instead of answering "server
+     * stopped" forever. A member that cannot be opened is tried again, less and less often.
+     */
+    private void restartAfter(long failed, Throwable error) {
+        synchronized (lifecycle) {
+            if (closed || failed != generation) {
+                return;
+            }
+        }
+        LOG.error("member {} will be restarted from its data directory after: {}", Long.toHexString(core.memberId()), error.toString());
+        schedule(failed, Duration.ZERO, FIRST_RESTART_DELAY);
+    }
+
+    private void schedule(long failed, Duration delay, Duration nextDelay) {
+        try {
+            restarter.schedule(() -> restart(failed, nextDelay), delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed meanwhile
+        }
+    }
+
+    /** Closes the failed member (once: a failed open leaves nothing open) and opens it again. */
+    private void restart(long failed, Duration nextDelay) {
+        long retry;
+        synchronized (lifecycle) {
+            if (closed || failed != generation) {
+                return;
+            }
+            if (!core.isClosed()) {
+                core.close();
+            }
+            try {
+                core = openMember();
+                LOG.warn("member {} restarted (restart {} of this server)", Long.toHexString(core.memberId()),
+                        restarts.incrementAndGet());
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.error("member restart failed, trying again in {} s: {}", nextDelay.toSeconds(), e.toString());
+                retry = generation; // the failed open's own
+            }
+        }
+        Duration after = nextDelay.multipliedBy(2);
+        schedule(retry, nextDelay, after.compareTo(MAX_RESTART_DELAY) > 0 ? MAX_RESTART_DELAY : after);
+    }
+
+    /** How often the member was restarted after a fatal error since this server started. */
+    public long restarts() {
+        return restarts.get();
     }
 
     /**
@@ -86,7 +181,10 @@ public final class KetcdServer implements EtcdServer, Closeable {
      * reach this member until the next call.
      */
     public void replacePeerNetwork(ListenerFactory listeners, TlsPolicy peerTls) {
-        core.replacePeerNetwork(listeners, peerTls);
+        synchronized (lifecycle) {
+            network = new PeerNetwork(network.transports(), listeners, peerTls);
+            core.replacePeerNetwork(listeners, peerTls);
+        }
     }
 
     @Override
@@ -192,28 +290,28 @@ public final class KetcdServer implements EtcdServer, Closeable {
 
     @Override
     public CompletableFuture<MemberAddResponse> memberAdd(MemberAddRequest request) {
-        return memberChange(() -> memberChanges.add(request.getPeerURLsList(), request.getIsLearner()),
+        return memberChange(() -> core.memberChanges().add(request.getPeerURLsList(), request.getIsLearner()),
                 r -> MemberAddResponse.newBuilder().setHeader(header(core.currentRevision()))
                         .setMember(r.member()).addAllMembers(r.members()).build());
     }
 
     @Override
     public CompletableFuture<MemberRemoveResponse> memberRemove(MemberRemoveRequest request) {
-        return memberChange(() -> memberChanges.remove(request.getID()),
+        return memberChange(() -> core.memberChanges().remove(request.getID()),
                 r -> MemberRemoveResponse.newBuilder().setHeader(header(core.currentRevision()))
                         .addAllMembers(r.members()).build());
     }
 
     @Override
     public CompletableFuture<MemberUpdateResponse> memberUpdate(MemberUpdateRequest request) {
-        return memberChange(() -> memberChanges.update(request.getID(), request.getPeerURLsList()),
+        return memberChange(() -> core.memberChanges().update(request.getID(), request.getPeerURLsList()),
                 r -> MemberUpdateResponse.newBuilder().setHeader(header(core.currentRevision()))
                         .addAllMembers(r.members()).build());
     }
 
     @Override
     public CompletableFuture<MemberPromoteResponse> memberPromote(MemberPromoteRequest request) {
-        return memberChange(() -> memberChanges.promote(request.getID()),
+        return memberChange(() -> core.memberChanges().promote(request.getID()),
                 r -> MemberPromoteResponse.newBuilder().setHeader(header(core.currentRevision()))
                         .addAllMembers(r.members()).build());
     }
@@ -249,7 +347,11 @@ public final class KetcdServer implements EtcdServer, Closeable {
     /** Stops serving: pending requests fail with "server stopped"; the backend is committed. */
     @Override
     public void close() {
-        core.close();
+        synchronized (lifecycle) {
+            closed = true;
+            core.close();
+        }
+        restarter.shutdownNow();
     }
 
     private <T> CompletableFuture<T> propose(InternalRaftRequest.Builder request, Class<T> type) {

@@ -114,6 +114,9 @@ final class PeerHandler extends HttpHandler {
             reject(request, response, HttpStatus.BAD_REQUEST_400, "error unmarshalling raft message", e.getMessage());
             return;
         }
+        if (!fromSender(request, response, m)) {
+            return;
+        }
         if (!receiver.process(m)) {
             reject(request, response, HttpStatus.SERVICE_UNAVAILABLE_503, "error processing raft message", "the receiver did not take a " + m.getType());
             return;
@@ -141,6 +144,9 @@ final class PeerHandler extends HttpHandler {
         }
         if (m.getType() != MessageType.MsgSnap) {
             reject(request, response, HttpStatus.BAD_REQUEST_400, "wrong raft message type", "a " + m.getType() + " on the snapshot path");
+            return;
+        }
+        if (!fromSender(request, response, m)) {
             return;
         }
         LOG.info("{}: receiving snapshot [index {}] from {}", Ids.hex(config.memberId()),
@@ -304,6 +310,20 @@ final class PeerHandler extends HttpHandler {
         }
         reject(request, response, HttpStatus.PRECONDITION_FAILED_412, why,
                 why + " (cluster " + request.getHeader(PeerHeaders.CLUSTER_ID) + ", version " + request.getHeader(PeerHeaders.SERVER_VERSION) + ")");
+        return false;
+    }
+
+    /**
+     * The message must come from the member the request says it comes from: the headers were
+     * checked against the membership, the message's own {@code from} is what raft acts on.
+     */
+    private boolean fromSender(Request request, Response response, Message m) throws IOException {
+        String header = request.getHeader(PeerHeaders.FROM);
+        if (Ids.parseHex(header) == m.getFrom()) { // knownSender parsed it already
+            return true;
+        }
+        reject(request, response, HttpStatus.BAD_REQUEST_400, "raft message sender mismatch",
+                "a " + m.getType() + " from " + Ids.hex(m.getFrom()) + " sent by " + header);
         return false;
     }
 

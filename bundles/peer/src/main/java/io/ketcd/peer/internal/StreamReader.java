@@ -116,6 +116,10 @@ final class StreamReader implements Runnable {
                 if (Frames.isLinkHeartbeat(m)) {
                     continue;
                 }
+                if (m.getFrom() != peerId) {
+                    // what we read on peer A's stream is A's to send, never another member's
+                    throw new IOException("peer " + Ids.hex(peerId) + " sent a " + m.getType() + " from " + Ids.hex(m.getFrom()));
+                }
                 if (receiver.process(m)) {
                     transport.counted(transport.received, path, 1);
                 } else {

@@ -15,6 +15,7 @@ import io.ketcd.storage.Backend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
@@ -36,6 +37,8 @@ import org.slf4j.LoggerFactory;
 final class ApplyLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(ApplyLoop.class);
     private static final Object STOP = new Object();
+    /** What raft is told for a configuration change that changes nothing (etcd's NodeID 0). */
+    private static final ConfChange NO_CHANGE = ConfChange.getDefaultInstance();
 
     /** What the apply loop needs from the rest of the member. */
     interface Effects {
@@ -120,7 +123,7 @@ final class ApplyLoop implements Runnable {
                 for (Entry e : entries) {
                     if (e.getIndex() <= last) {
                         if (e.getType() == io.ketcd.proto.raftpb.EntryType.EntryConfChange) {
-                            effects.applyToRaft(parse(e, ConfChange.parser()));
+                            effects.applyToRaft(confChange(e).orElse(NO_CHANGE));
                         }
                         continue;
                     }
@@ -176,13 +179,27 @@ final class ApplyLoop implements Runnable {
         long index = entry.getIndex();
         AppliedState s = state.get();
         switch (entry.getType()) {
-            case EntryConfChange -> applyConfChange(s, parse(entry, ConfChange.parser()), index);
+            case EntryConfChange -> {
+                Optional<ConfChange> cc = confChange(entry);
+                if (cc.isPresent()) {
+                    applyConfChange(s, cc.get(), index);
+                } else {
+                    // raft counts it as a configuration change: it must still see one applied
+                    markApplied(s.backend(), index);
+                    effects.applyToRaft(NO_CHANGE);
+                }
+            }
             case EntryNormal -> {
                 if (entry.getData().isEmpty()) {
                     markApplied(s.backend(), index); // a new leader's empty entry
                     return;
                 }
-                InternalRaftRequest request = parse(entry, InternalRaftRequest.parser());
+                Optional<InternalRaftRequest> parsed = decode(entry, InternalRaftRequest.parser());
+                if (parsed.isEmpty()) {
+                    markApplied(s.backend(), index);
+                    return;
+                }
+                InternalRaftRequest request = parsed.get();
                 long id = request.getHeader().getId();
                 try {
                     waiters.complete(id, applyRequest(s, request, index));
@@ -192,7 +209,10 @@ final class ApplyLoop implements Runnable {
                     waiters.fail(id, e);
                 }
             }
-            default -> throw new IllegalStateException("unsupported entry type " + entry.getType() + " at index " + index);
+            default -> {
+                LOG.error("skipped the committed entry at index {}: ketcd does not apply entries of type {}", index, entry.getType());
+                markApplied(s.backend(), index);
+            }
         }
     }
 
@@ -241,11 +261,22 @@ final class ApplyLoop implements Runnable {
         });
     }
 
-    private static <T> T parse(Entry entry, com.google.protobuf.Parser<T> parser) {
+    private static Optional<ConfChange> confChange(Entry entry) {
+        return decode(entry, ConfChange.parser());
+    }
+
+    /**
+     * The entry's payload, or empty if it does not decode. Such an entry can only come from a
+     * bad peer's proposal or append: it is in every member's log at the same index, so each
+     * member skips it alike, where failing would stop every member again at each restart.
+     */
+    private static <T> Optional<T> decode(Entry entry, com.google.protobuf.Parser<T> parser) {
         try {
-            return parser.parseFrom(entry.getData());
+            return Optional.of(parser.parseFrom(entry.getData()));
         } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("corrupt entry at index " + entry.getIndex(), e);
+            LOG.error("skipped the committed {} at index {}: it does not decode ({})", entry.getType(), entry.getIndex(),
+                    e.getMessage());
+            return Optional.empty();
         }
     }
 }

@@ -69,13 +69,22 @@ final class Membership {
      */
     EtcdError validate(ConfChange cc) {
         long id = cc.getNodeId();
-        if (removed.contains(id)) {
+        if (id == 0 || removed.contains(id)) {
             return EtcdError.MEMBER_NOT_FOUND; // etcd: ErrIDRemoved
         }
         Member existing = members.get(id);
         switch (cc.getType()) {
             case ConfChangeAddNode, ConfChangeAddLearnerNode -> {
-                Member proposed = parse(cc.getContext(), "a configuration change");
+                Member proposed;
+                try {
+                    proposed = Member.parseFrom(cc.getContext());
+                } catch (InvalidProtocolBufferException e) {
+                    // only a bad peer proposes this; every member refuses it alike
+                    return EtcdError.MEMBER_BAD_URLS;
+                }
+                if (proposed.getID() != id || proposed.getPeerURLsCount() == 0) {
+                    return EtcdError.MEMBER_BAD_URLS;
+                }
                 if (existing != null) {
                     boolean promotion = cc.getType() == io.ketcd.proto.raftpb.ConfChangeType.ConfChangeAddNode
                             && existing.getIsLearner();
@@ -91,10 +100,23 @@ final class Membership {
                 }
                 return null;
             }
-            case ConfChangeRemoveNode, ConfChangeUpdateNode -> {
+            case ConfChangeRemoveNode -> {
                 return existing == null ? EtcdError.MEMBER_NOT_FOUND : null;
             }
-            default -> throw new IllegalStateException("unsupported configuration change " + cc.getType());
+            case ConfChangeUpdateNode -> {
+                if (existing == null) {
+                    return EtcdError.MEMBER_NOT_FOUND;
+                }
+                try {
+                    Member.parseFrom(cc.getContext());
+                    return null;
+                } catch (InvalidProtocolBufferException e) {
+                    return EtcdError.MEMBER_BAD_URLS;
+                }
+            }
+            default -> {
+                return EtcdError.NOT_SUPPORTED; // not proposed by ketcd or etcd 3.4 (joint consensus)
+            }
         }
     }
 

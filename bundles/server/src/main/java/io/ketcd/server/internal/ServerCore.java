@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
+import io.ketcd.api.log.BadInputLog;
 import io.ketcd.api.peer.PeerTransport;
 import io.ketcd.api.peer.PeerTransportConfig;
 import io.ketcd.api.peer.PeerTransportFactory;
@@ -129,12 +130,19 @@ public final class ServerCore implements AutoCloseable {
     private volatile long peerNetworkGeneration;
     private volatile PeerTransport transport;
     private volatile boolean stopped;
+    private volatile boolean closed;
+    /** Told once when the member stops on an error it cannot go on from (not on close or removal). */
+    private final Consumer<Throwable> onFatal;
+    private final java.util.concurrent.atomic.AtomicBoolean fatalReported = new java.util.concurrent.atomic.AtomicBoolean();
+    private final PeerMessageCheck peerMessageCheck;
+    private final BadInputLog badPeerInput = new BadInputLog(LOG);
 
     private ServerCore(ServerConfig config, Identity id, Path snapDir, Backend backend, Wal wal,
                        Snapshotter snapshotter, MemoryStorage storage, long applied, RaftCore raftCore,
-                       PeerTransportFactory transports) {
+                       PeerTransportFactory transports, Consumer<Throwable> onFatal) {
         this.config = config;
         this.transports = transports;
+        this.onFatal = onFatal;
         this.memberId = id.memberId();
         this.clusterId = id.clusterId();
         this.snapDir = snapDir;
@@ -158,6 +166,7 @@ public final class ServerCore implements AutoCloseable {
                 named("ketcd-read"));
         this.publisher = Executors.newSingleThreadScheduledExecutor(named("ketcd-publish"));
         this.memberChanges = new MemberChanges(this, config.initialClusterToken());
+        this.peerMessageCheck = new PeerMessageCheck(memberId, from -> state.read(s -> s.membership().isRemoved(from)));
     }
 
     /**
@@ -165,8 +174,13 @@ public final class ServerCore implements AutoCloseable {
      * (bootstrapping it on first start), starts its peer transport on those listeners and its
      * loops, and returns once the log it had committed is applied again. When any step fails,
      * everything opened before it, the peer listeners included, is closed again.
+     *
+     * @param onFatal told, on a thread of the member's, when the member has stopped on an error it
+     *     cannot go on from (a raft or apply loop failure, a transport that cannot be restarted);
+     *     its state on disk is then as a crash would leave it, and a new member may be opened on it
      */
-    public static ServerCore open(ServerConfig config, RaftCore raftCore, PeerNetwork network) throws IOException {
+    public static ServerCore open(ServerConfig config, RaftCore raftCore, PeerNetwork network,
+                                  Consumer<Throwable> onFatal) throws IOException {
         checkTiming(config);
         List<Listener> peerListeners = List.of();
         if (network.listeners() != null) {
@@ -175,7 +189,7 @@ public final class ServerCore implements AutoCloseable {
             LOG.warn("no listener factory yet: member starts without peer listeners; they open when one is available");
         }
         try {
-            return open(config, raftCore, network, peerListeners);
+            return open(config, raftCore, network, peerListeners, onFatal);
         } catch (IOException | RuntimeException e) {
             peerListeners.forEach(Listener::close); // the transport may not have taken them yet
             throw e;
@@ -183,7 +197,7 @@ public final class ServerCore implements AutoCloseable {
     }
 
     private static ServerCore open(ServerConfig config, RaftCore raftCore, PeerNetwork network,
-                                   List<Listener> peerListeners) throws IOException {
+                                   List<Listener> peerListeners, Consumer<Throwable> onFatal) throws IOException {
         Path member = config.dataDir().resolve("member");
         Path walDir = member.resolve("wal");
         Path snapDir = member.resolve("snap");
@@ -241,7 +255,7 @@ public final class ServerCore implements AutoCloseable {
             }
             deleteStaleReceivedBackends(snapDir, backend.consistentIndex());
             core = new ServerCore(config, id, snapDir, backend, wal, snapshotter, storage, applied, raftCore,
-                    network.transports());
+                    network.transports(), onFatal);
             core.start(peerListeners, network.tls(), knownPeers);
             return core;
         } catch (RuntimeException | IOException e) {
@@ -568,14 +582,31 @@ public final class ServerCore implements AutoCloseable {
     }
 
     private void fatal(Throwable error) {
-        LOG.error("member {} stopping after a fatal error", MemberIds.hex(memberId), error);
+        // the loop that failed logged the stack trace
+        LOG.error("member {} stopping after a fatal error: {}", MemberIds.hex(memberId), error.toString());
+        stopServing();
+        if (fatalReported.compareAndSet(false, true)) {
+            onFatal.accept(error);
+        }
+    }
+
+    private void stopServing() {
         stopped = true;
         waiters.failAll(EtcdError.STOPPED.exception());
         appliedIndex.failAll(EtcdError.STOPPED.exception());
     }
 
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         stopped = true;
         publisher.shutdownNow();
         synchronized (transportLock) {
@@ -672,7 +703,9 @@ public final class ServerCore implements AutoCloseable {
 
         @Override
         public void removedSelf() {
-            fatal(new IllegalStateException("the member has been permanently removed from the cluster"));
+            // etcd exits here; a removed member must not start again on its old data
+            LOG.error("member {} stops: it has been permanently removed from the cluster", MemberIds.hex(memberId));
+            stopServing();
         }
     }
 
@@ -681,11 +714,30 @@ public final class ServerCore implements AutoCloseable {
 
         @Override
         public boolean process(Message message) {
-            return !stopped && raftLoop.submit(n -> n.step(message));
+            if (stopped) {
+                return false;
+            }
+            String problem = peerMessageCheck.problem(message);
+            if (problem != null) {
+                // taken and dropped, as etcd's raft drops local message types from the network
+                dropped(message, problem);
+                return true;
+            }
+            return raftLoop.submit(n -> n.step(message));
+        }
+
+        private void dropped(Message message, String problem) {
+            badPeerInput.warn("raft message: " + message.getType(), "member {} dropped a {} from {}: {}",
+                    MemberIds.hex(memberId), message.getType(), MemberIds.hex(message.getFrom()), BadInputLog.escape(problem));
         }
 
         @Override
         public void receiveSnapshot(Message message, InputStream payload) throws IOException {
+            String problem = peerMessageCheck.snapshotProblem(message);
+            if (problem != null) {
+                dropped(message, problem);
+                throw new StreamCorruptedException("refused snapshot message: " + problem);
+            }
             long index = message.getSnapshot().getMetadata().getIndex();
             Path target = receivedBackendPath(snapDir, index);
             long restored;
