@@ -121,12 +121,18 @@ class BadInputTest {
     }
 
     @Test
-    void aTxnNestedDeeperThanProtobufsDefaultLimitReachesTheServer() throws Exception {
-        // 100 levels are 201 messages deep: beyond protobuf's default limit of 100, within etcd's 128 ops
+    void aTxnNestedAsDeepAsTheApplyLoopParsesReachesTheServerAndOneLevelMoreIsTooManyOperations() throws Exception {
+        // 49 levels are 99 messages deep, 100 inside the apply loop's InternalRaftRequest
         fake.failWith(EtcdError.NO_SPACE.exception());
-        Status status = statusOf(() -> KVGrpc.newBlockingStub(channel).txn(nested(100)));
+        Status status = statusOf(() -> KVGrpc.newBlockingStub(channel).txn(nested(49)));
         assertThat(status.getDescription()).isEqualTo(EtcdError.NO_SPACE.message());
-        assertThat(fake.requests.poll(10, SECONDS)).isEqualTo(nested(100));
+        assertThat(fake.requests.poll(10, SECONDS)).isEqualTo(nested(49));
+
+        Status deeper = statusOf(() -> KVGrpc.newBlockingStub(channel).txn(nested(50)));
+        assertThat(deeper.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(deeper.getDescription()).isEqualTo(EtcdError.TOO_MANY_OPS.message());
+        assertThat(fake.requests).isEmpty();
+        assertThat(log.lines()).isEmpty();
     }
 
     @Test

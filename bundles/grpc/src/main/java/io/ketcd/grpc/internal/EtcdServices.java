@@ -71,7 +71,7 @@ public final class EtcdServices {
      * {@code badInput}.
      */
     public static List<ServerServiceDefinition> bind(EtcdServer server, Executor executor, BadInputLog badInput) {
-        RequestDecoding decoding = new RequestDecoding(server.config().maxTxnOps(), badInput);
+        RequestDecoding decoding = new RequestDecoding(badInput);
         return services(server, new UnaryReplies(executor)).stream().map(decoding::wrap).toList();
     }
 

@@ -36,18 +36,26 @@ import java.util.List;
  * <li>bytes that are no valid message: INTERNAL "grpc: error unmarshalling request: ...";
  * <li>a compressed message that does not decompress: INTERNAL "grpc: failed to decompress the
  *     received message: ...";
- * <li>a txn nested deeper than {@link #recursionLimit} allows: INVALID_ARGUMENT "etcdserver: too
- *     many operations in txn request", as etcd's checkTxnRequest answers every txn nested that
- *     deep (see {@link #recursionLimit}).
+ * <li>a txn nested deeper than {@link #RECURSION_LIMIT} allows: INVALID_ARGUMENT "etcdserver:
+ *     too many operations in txn request", etcd's answer to a txn nested too deep.
  * </ul>
  */
 final class RequestDecoding {
     /** protobuf-java's text for a message nested deeper than the recursion limit. */
     private static final String TOO_DEEP = "Protocol message had too many levels of nesting";
-    /** The most txn levels parsed, whatever max-txn-ops says: deeper parsing risks the stack. */
-    static final int MAX_TXN_DEPTH = 1024;
-    /** protobuf-java's default recursion limit (CodedInputStream.DEFAULT_RECURSION_LIMIT, not public). */
-    private static final int PROTOBUF_DEFAULT_RECURSION_LIMIT = 100;
+    /**
+     * How deep a request may nest: one less than protobuf's default limit (100), because the
+     * server's apply loop parses a txn again, one level deeper inside its InternalRaftRequest,
+     * with that default limit. A deeper request would pass here and fail there as a corrupt entry.
+     *
+     * <p>A txn nested {@code d} deep is {@code 2d + 1} messages deep (TxnRequest, RequestOp,
+     * ..., the innermost op's request), so txns up to 49 deep parse and reach etcd's own
+     * checkTxnRequest (max-txn-ops, default 128, spent at least one per level). Deeper ones are
+     * answered TOO_MANY_OPS here: so does etcd from 129 levels on; between 50 and 128 levels
+     * etcd would accept the txn and ketcd refuses it until the apply loop parses with a higher
+     * limit (bundles/server ApplyLoop.parse).
+     */
+    static final int RECURSION_LIMIT = 99;
 
     private static final MethodDescriptor.Marshaller<InputStream> RAW = new MethodDescriptor.Marshaller<>() {
         @Override
@@ -61,33 +69,10 @@ final class RequestDecoding {
         }
     };
 
-    private final int recursionLimit;
     private final BadInputLog badInput;
 
-    /**
-     * @param maxTxnOps the server's {@code max-txn-ops}, which bounds how deep a txn that etcd
-     *     accepts can be nested (each level takes at least one op of the budget)
-     */
-    RequestDecoding(int maxTxnOps, BadInputLog badInput) {
-        this.recursionLimit = recursionLimit(maxTxnOps);
+    RequestDecoding(BadInputLog badInput) {
         this.badInput = badInput;
-    }
-
-    /**
-     * The protobuf recursion limit that parses every txn etcd's checkTxnRequest could accept:
-     * a txn nested {@code d} deep is {@code 2d + 1} messages deep (TxnRequest, RequestOp, ...,
-     * and the innermost op's request), and etcd refuses one deeper than {@code maxTxnOps}, since
-     * every level spends at least one op of the budget. So a message too deep to parse here
-     * would also be refused by etcd with TOO_MANY_OPS (unless an earlier check of etcd's fails
-     * first, e.g. an empty key in an outer level).
-     */
-    static int recursionLimit(int maxTxnOps) {
-        int depth = Math.min(Math.max(maxTxnOps, 0), MAX_TXN_DEPTH) + 1;
-        return Math.max(PROTOBUF_DEFAULT_RECURSION_LIMIT, 2 * depth + 1);
-    }
-
-    int recursionLimit() {
-        return recursionLimit;
     }
 
     /** {@code service} with its requests decoded here. */
@@ -147,7 +132,7 @@ final class RequestDecoding {
         }
         try {
             CodedInputStream input = CodedInputStream.newInstance(bytes);
-            input.setRecursionLimit(recursionLimit);
+            input.setRecursionLimit(RECURSION_LIMIT);
             Q request = parser.parseFrom(input, ExtensionRegistryLite.getEmptyRegistry());
             input.checkLastTagWas(0);
             return request;
