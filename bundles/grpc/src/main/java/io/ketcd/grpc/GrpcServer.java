@@ -6,10 +6,13 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import io.ketcd.api.log.BadInputLog;
 import io.ketcd.api.transport.Listener;
 import io.ketcd.grpc.internal.AdoptedServerChannels;
+import io.ketcd.grpc.internal.Deadlines;
 import io.ketcd.grpc.internal.EtcdServices;
 import io.ketcd.grpc.internal.GrpcTls;
+import io.ketcd.grpc.internal.TransportLogFilter;
 import io.ketcd.server.EtcdServer;
 
 import java.io.IOException;
@@ -35,7 +38,14 @@ import org.slf4j.LoggerFactory;
  * <p>Transport settings follow etcd 3.4's defaults: a request may be {@code max-request-bytes}
  * plus etcd's 512 KiB of gRPC overhead (larger ones are refused with RESOURCE_EXHAUSTED), client
  * keepalive pings are accepted every 5 s and without active calls, and the server pings an idle
- * connection after 2 h and drops it when no answer comes within 20 s.
+ * connection after 2 h and drops it when no answer comes within 20 s. Request metadata may be
+ * as large as grpc-go's server default allows (16 MiB), not grpc-java's 8 KiB.
+ *
+ * <p>Bad input from the network (a broken connection preface, a malformed message or header)
+ * fails only the call or connection it came on, with the status etcd would answer, and is
+ * logged as at most one rate-limited line without a stack trace ({@link BadInputLog}); see
+ * {@link TransportLogFilter}, {@link Deadlines} and the request decoding in {@link
+ * EtcdServices}.
  *
  * <p>Thread-safe. {@link #close()} is idempotent.
  */
@@ -52,6 +62,11 @@ public final class GrpcServer implements AutoCloseable {
     private static final Duration KEEPALIVE_MIN_TIME = Duration.ofSeconds(5);
     private static final Duration KEEPALIVE_INTERVAL = Duration.ofHours(2);
     private static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(20);
+    /**
+     * grpc-go's defaultServerMaxHeaderListSize (internal/transport, 16 &lt;&lt; 20 in the v1.26 that
+     * etcd 3.4 vendors; etcd does not change it): the most request metadata a call may carry.
+     */
+    static final int MAX_HEADER_LIST_BYTES = 16 << 20;
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -59,8 +74,10 @@ public final class GrpcServer implements AutoCloseable {
     private final List<Server> servers = new ArrayList<>(); // filled by start() only, then read-only
     private final List<Listener> listeners = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final BadInputLog badInput;
 
-    private GrpcServer() {
+    private GrpcServer(BadInputLog badInput) {
+        this.badInput = badInput;
         boss = new NioEventLoopGroup(1, new DefaultThreadFactory("ketcd-grpc-boss", true));
         workers = new NioEventLoopGroup(0, new DefaultThreadFactory("ketcd-grpc-worker", true));
         executor = Executors.newFixedThreadPool(Math.max(4, Runtime.getRuntime().availableProcessors()),
@@ -74,12 +91,19 @@ public final class GrpcServer implements AutoCloseable {
      * @throws IOException when a listener cannot be served
      */
     public static GrpcServer start(EtcdServer server, List<Listener> listeners) throws IOException {
-        GrpcServer grpc = new GrpcServer();
+        return start(server, listeners, new BadInputLog(LOG));
+    }
+
+    /** {@link #start(EtcdServer, List)} with bad input from the network logged to {@code badInput}. */
+    static GrpcServer start(EtcdServer server, List<Listener> listeners, BadInputLog badInput) throws IOException {
+        GrpcServer grpc = new GrpcServer(badInput);
         grpc.listeners.addAll(listeners);
+        TransportLogFilter.install(badInput);
         try {
-            List<ServerServiceDefinition> services = EtcdServices.bind(server, grpc.executor);
+            List<ServerServiceDefinition> services = EtcdServices.bind(server, grpc.executor, badInput);
+            Deadlines deadlines = new Deadlines(grpc.workers, badInput);
             for (Listener listener : listeners) {
-                grpc.serve(listener, server.config().maxRequestBytes(), services);
+                grpc.serve(listener, server.config().maxRequestBytes(), services, deadlines);
             }
         } catch (IOException | RuntimeException e) {
             grpc.close();
@@ -88,7 +112,8 @@ public final class GrpcServer implements AutoCloseable {
         return grpc;
     }
 
-    private void serve(Listener listener, int maxRequestBytes, List<ServerServiceDefinition> services) throws IOException {
+    private void serve(Listener listener, int maxRequestBytes, List<ServerServiceDefinition> services,
+            Deadlines deadlines) throws IOException {
         if (!listener.channel().isOpen()) {
             throw new IOException("cannot serve gRPC on " + listener.url() + ": its listener is closed");
         }
@@ -99,6 +124,10 @@ public final class GrpcServer implements AutoCloseable {
                 .workerEventLoopGroup(workers)
                 .executor(executor)
                 .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, (long) maxRequestBytes + GRPC_OVERHEAD_BYTES))
+                .maxInboundMetadataSize(MAX_HEADER_LIST_BYTES)
+                .decompressorRegistry(EtcdServices.decompressors())
+                .addStreamTracerFactory(deadlines.tracerFactory())
+                .intercept(deadlines.interceptor())
                 .permitKeepAliveTime(KEEPALIVE_MIN_TIME.toMillis(), TimeUnit.MILLISECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .keepAliveTime(KEEPALIVE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS)
@@ -159,6 +188,7 @@ public final class GrpcServer implements AutoCloseable {
             interrupted = true;
             executor.shutdownNow();
         }
+        TransportLogFilter.uninstall(badInput);
         if (interrupted) {
             Thread.currentThread().interrupt();
         }

@@ -1,6 +1,7 @@
 package io.ketcd.grpc.internal;
 
 import io.grpc.BindableService;
+import io.grpc.DecompressorRegistry;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -41,6 +42,7 @@ import io.ketcd.proto.etcdserverpb.StatusRequest;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
 import io.ketcd.proto.etcdserverpb.TxnRequest;
 import io.ketcd.proto.etcdserverpb.TxnResponse;
+import io.ketcd.api.log.BadInputLog;
 import io.ketcd.server.EtcdServer;
 
 import java.util.Arrays;
@@ -63,9 +65,22 @@ public final class EtcdServices {
     private EtcdServices() {
     }
 
-    /** The service definitions to add to a gRPC server; answers are sent from {@code executor}. */
-    public static List<ServerServiceDefinition> bind(EtcdServer server, Executor executor) {
-        UnaryReplies replies = new UnaryReplies(executor);
+    /**
+     * The service definitions to add to a gRPC server; answers are sent from {@code executor}.
+     * Requests are decoded by {@link RequestDecoding}, which logs the undecodable ones to
+     * {@code badInput}.
+     */
+    public static List<ServerServiceDefinition> bind(EtcdServer server, Executor executor, BadInputLog badInput) {
+        RequestDecoding decoding = new RequestDecoding(badInput);
+        return services(server, new UnaryReplies(executor)).stream().map(decoding::wrap).toList();
+    }
+
+    /** The request decompressors that go with {@link #bind}'s decoding. */
+    public static DecompressorRegistry decompressors() {
+        return LazyGzip.registry();
+    }
+
+    private static List<ServerServiceDefinition> services(EtcdServer server, UnaryReplies replies) {
         return List.of(
                 KVGrpc.bindService(new Kv(server, replies)),
                 partly(new MaintenanceGrpc.MaintenanceImplBase() {
