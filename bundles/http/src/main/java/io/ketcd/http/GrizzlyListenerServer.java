@@ -63,7 +63,12 @@ import org.slf4j.LoggerFactory;
  *       Listener#writeTimeout() write} timeouts on every blocking read and write of a request or
  *       response body ({@link Duration#ZERO}: unbounded);</li>
  *   <li>an idle timeout: a connection with no traffic for {@link Settings#idleTimeout()} is
- *       closed, between keep-alive requests and also while a request head is incomplete.</li>
+ *       closed, between keep-alive requests and also while a request head is incomplete;</li>
+ *   <li>Go's net/http rules for bad input: a request head Go refuses gets Go's answer as soon as
+ *       its bad byte arrives ({@code RequestHeadFilter}), heads up to Go's 1 MiB + 4 KiB are
+ *       taken (431 past that), a body the handler left unread is skipped up to 256 KiB and the
+ *       connection closed past that, and each kind of bad input is logged as one escaped line
+ *       per interval ({@link io.ketcd.api.log.BadInputLog}), never with a stack trace.</li>
  * </ul>
  *
  * <p>Ownership: from the call to {@link #start} on, the server owns the listener. It closes it
