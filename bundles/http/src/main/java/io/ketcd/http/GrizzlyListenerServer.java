@@ -1,11 +1,14 @@
 package io.ketcd.http;
 
+import io.ketcd.api.log.BadInputLog;
 import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.TlsPolicy;
+import io.ketcd.http.internal.BrokenBodyFilter;
 import io.ketcd.http.internal.ChannelAdoption;
 import io.ketcd.http.internal.NamedDaemonThreads;
 import io.ketcd.http.internal.PolicyEngineConfigurator;
 import io.ketcd.http.internal.RelayGuardFilter;
+import io.ketcd.http.internal.RequestHeadFilter;
 import io.ketcd.http.internal.UnixRelay;
 
 import java.io.Closeable;
@@ -22,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -59,7 +63,12 @@ import org.slf4j.LoggerFactory;
  *       Listener#writeTimeout() write} timeouts on every blocking read and write of a request or
  *       response body ({@link Duration#ZERO}: unbounded);</li>
  *   <li>an idle timeout: a connection with no traffic for {@link Settings#idleTimeout()} is
- *       closed, between keep-alive requests and also while a request head is incomplete.</li>
+ *       closed, between keep-alive requests and also while a request head is incomplete;</li>
+ *   <li>Go's net/http rules for bad input: a request head Go refuses gets Go's answer as soon as
+ *       its bad byte arrives ({@code RequestHeadFilter}), heads up to Go's 1 MiB + 4 KiB are
+ *       taken (431 past that), a body the handler left unread is skipped up to 256 KiB and the
+ *       connection closed past that, and each kind of bad input is logged as one escaped line
+ *       per interval ({@link io.ketcd.api.log.BadInputLog}), never with a stack trace.</li>
  * </ul>
  *
  * <p>Ownership: from the call to {@link #start} on, the server owns the listener. It closes it
@@ -115,6 +124,13 @@ public final class GrizzlyListenerServer implements Closeable {
 
     /** How long {@link #close()} waits for the selector thread to stop (and release the port). */
     private static final Duration SELECTOR_STOP_BOUND = Duration.ofSeconds(5);
+    /**
+     * Grizzly's limit on a request head, above Go's ({@code RequestHeadScanner.MAX_HEAD_BYTES},
+     * enforced before the codec with Go's 431), so that the codec never refuses a head Go takes.
+     */
+    private static final int MAX_CODEC_HEAD_BYTES = (1 << 20) + 8192;
+    /** Go's {@code maxPostHandlerReadBytes}: the most of a body left unread by the handler that is read to keep the connection. */
+    private static final long MAX_UNREAD_BODY_SKIPPED = 256 << 10;
     /** Backlog of a Unix listener's internal loopback port: connects from the relay waiting for Grizzly's accept. */
     private static final int INTERNAL_BACKLOG = 1024;
 
@@ -122,7 +138,8 @@ public final class GrizzlyListenerServer implements Closeable {
     private final Settings settings;
     private final TCPNIOTransport transport;
     private final FilterChain chain;
-    private final ExecutorService timerThread;
+    /** Runs the idle timeout and closes refused connections after their answer. */
+    private final ScheduledExecutorService timerThread;
     private final DelayedExecutor timer;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Set once {@link #start} has adopted the channel; null while starting. */
@@ -136,10 +153,11 @@ public final class GrizzlyListenerServer implements Closeable {
         this.listener = listener;
         this.settings = settings;
         this.internal = internal;
-        this.timerThread = Executors.newSingleThreadExecutor(new NamedDaemonThreads(settings.name() + "-timer"));
+        this.timerThread = Executors.newSingleThreadScheduledExecutor(new NamedDaemonThreads(settings.name() + "-timer"));
         this.timer = new DelayedExecutor(timerThread);
+        BadInputLog badInput = new BadInputLog(LOG);
         RelayGuardFilter guard = internal == null ? null : new RelayGuardFilter(settings.name(), this::isRelayed);
-        this.chain = filterChain(guard, listener.tls(), handler, timer, settings.idleTimeout());
+        this.chain = filterChain(guard, listener.tls(), handler, settings, badInput);
         this.transport = transport(listener, settings, chain);
     }
 
@@ -201,8 +219,8 @@ public final class GrizzlyListenerServer implements Closeable {
         return server;
     }
 
-    private static FilterChain filterChain(RelayGuardFilter guard, Optional<TlsPolicy> tls, HttpHandler handler,
-            DelayedExecutor timer, Duration idle) {
+    private FilterChain filterChain(RelayGuardFilter guard, Optional<TlsPolicy> tls, HttpHandler handler, Settings settings,
+            BadInputLog badInput) {
         FilterChainBuilder chain = FilterChainBuilder.stateless();
         chain.add(new TransportFilter());
         if (guard != null) {
@@ -210,16 +228,22 @@ public final class GrizzlyListenerServer implements Closeable {
         }
         // false: never renegotiate to ask for a client certificate later (TLS 1.3 cannot, and the handlers do not ask)
         tls.ifPresent(policy -> chain.add(new SSLBaseFilter(new PolicyEngineConfigurator(policy), false)));
-        long idleSeconds = Math.max(1, idle.toSeconds());
+        chain.add(new RequestHeadFilter(settings.name(), badInput, timerThread));
+        long idleSeconds = Math.max(1, settings.idleTimeout().toSeconds());
         KeepAlive keepAlive = new KeepAlive();
         keepAlive.setIdleTimeoutInSeconds(Math.toIntExact(idleSeconds));
         // the codec's own idle queue is off (null executor): the IdleTimeoutFilter below bounds idle
         // connections, including those stuck in a half-sent request head, as Grizzly's HttpServer does
         @SuppressWarnings("deprecation")
+        // heads as large as Go's server takes (the RequestHeadFilter answers 431 past them), with any
+        // number of headers, as Go does
         org.glassfish.grizzly.http.HttpServerFilter codec = new org.glassfish.grizzly.http.HttpServerFilter(true,
-                org.glassfish.grizzly.http.HttpServerFilter.DEFAULT_MAX_HTTP_PACKET_HEADER_SIZE, null, keepAlive, null,
-                MimeHeaders.MAX_NUM_HEADERS_DEFAULT, MimeHeaders.MAX_NUM_HEADERS_DEFAULT);
+                MAX_CODEC_HEAD_BYTES, null, keepAlive, null, -1, MimeHeaders.MAX_NUM_HEADERS_DEFAULT);
+        // a body the handler left unread is skipped only up to Go's maxPostHandlerReadBytes; past that the
+        // connection is closed after the answer, not drained (a refused 10 GB upload is not read)
+        codec.setMaxPayloadRemainderToSkip(MAX_UNREAD_BODY_SKIPPED);
         chain.add(codec);
+        chain.add(new BrokenBodyFilter(settings.name(), badInput));
         chain.add(new IdleTimeoutFilter(timer, idleSeconds, TimeUnit.SECONDS));
         HttpServerFilter server = new HttpServerFilter(new ServerFilterConfiguration(), timer);
         server.setHttpHandler(handler);

@@ -1,6 +1,7 @@
 package io.ketcd.peer.internal;
 
 import io.ketcd.api.EtcdError;
+import io.ketcd.api.log.BadInputLog;
 import io.ketcd.api.peer.PeerTransportConfig;
 import io.ketcd.api.peer.RaftReceiver;
 import io.ketcd.proto.etcdserverpb.Member;
@@ -27,9 +28,10 @@ import org.slf4j.LoggerFactory;
 /**
  * etcd's peer handler: {@code /raft} (pipeline), {@code /raft/stream/}, {@code /raft/snapshot},
  * {@code /raft/probing}, {@code /version}, {@code /members} and {@code /members/promote/<id>}, with etcd's checks, status codes
- * and error texts (Go's {@code http.Error}: text/plain, the text and a newline). Every rejected
- * request is logged once at WARN with the remote address and the reason; nothing of it reaches
- * the receiver. Runs on Grizzly's worker threads; a stream request keeps its thread for the
+ * and error texts (Go's {@code http.Error}: text/plain, the text and a newline). A rejected
+ * request is logged through a {@link BadInputLog} (one line per status and interval, its path and
+ * header values escaped), a refusal of ours (5xx) at WARN with the same escaping; nothing of it
+ * reaches the receiver. Runs on Grizzly's worker threads; a stream request keeps its thread for the
  * stream's lifetime, writing the peer's messages.
  */
 final class PeerHandler extends HttpHandler {
@@ -42,6 +44,7 @@ final class PeerHandler extends HttpHandler {
     private final RaftReceiver receiver;
     private final PeerTransportImpl transport;
     private final Clock clock;
+    private final BadInputLog badInput = new BadInputLog(LOG);
 
     PeerHandler(PeerTransportConfig config, RaftReceiver receiver, PeerTransportImpl transport, Clock clock) {
         this.config = config;
@@ -348,9 +351,20 @@ final class PeerHandler extends HttpHandler {
         return true;
     }
 
+    /**
+     * Answers {@code status} with {@code text} and logs why. {@code reason} may quote the request's
+     * path and headers: the log line escapes it.
+     */
     private void reject(Request request, Response response, HttpStatus status, String text, String reason) throws IOException {
-        LOG.warn("{}: rejected peer request from {}:{}: {} {} -> {} ({})", Ids.hex(config.memberId()), request.getRemoteAddr(),
-                request.getRemotePort(), request.getMethod(), request.getRequestURI(), status.getStatusCode(), reason);
+        String format = "{}: rejected peer request from {}:{}: {} {} -> {} ({})";
+        Object[] args = {Ids.hex(config.memberId()), request.getRemoteAddr(), request.getRemotePort(),
+                BadInputLog.escape(request.getMethod().getMethodString()), BadInputLog.escape(request.getRequestURI()), status.getStatusCode(),
+                BadInputLog.escape(reason)};
+        if (status.getStatusCode() < 500) {
+            badInput.warn("peer request " + status.getStatusCode(), format, args);
+        } else {
+            LOG.warn(format, args);
+        }
         response.setHeader("X-Content-Type-Options", "nosniff");
         write(response, status, TEXT_PLAIN, text + "\n");
     }

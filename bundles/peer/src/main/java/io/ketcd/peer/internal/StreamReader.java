@@ -1,5 +1,6 @@
 package io.ketcd.peer.internal;
 
+import io.ketcd.api.log.BadInputLog;
 import io.ketcd.api.peer.PeerTransportConfig;
 import io.ketcd.api.peer.RaftReceiver;
 import io.ketcd.proto.raftpb.Message;
@@ -98,7 +99,8 @@ final class StreamReader implements Runnable {
             HttpResponse<TimedBodyStream> response = client.send(request, info -> stream);
             int code = response.statusCode();
             if (code != 200) {
-                String text = new String(stream.readNBytes(256), java.nio.charset.StandardCharsets.UTF_8).trim();
+                // the peer's words, escaped: they go into log lines
+                String text = BadInputLog.escape(new String(stream.readNBytes(256), java.nio.charset.StandardCharsets.UTF_8).trim());
                 if (code == 410) {
                     LOG.error("{}: peer {} says this member was removed from the cluster ({})", Ids.hex(config.memberId()),
                             Ids.hex(peerId), text);
