@@ -7,14 +7,9 @@ import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
-import io.ketcd.proto.raftpb.Snapshot;
-import io.ketcd.proto.raftpb.SnapshotMetadata;
 
 import com.google.protobuf.ByteString;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -85,32 +80,6 @@ class PeerPortBadInputTest {
         return Long.toHexString(etcd.server().clusterId());
     }
 
-    /** A MsgSnap frame (8-byte length + message) followed by the given chunked payload bytes. */
-    private byte[] snapshotBody(byte[] payload) throws IOException {
-        Message m = Message.newBuilder().setType(MessageType.MsgSnap).setFrom(etcd.server().memberId())
-                .setTo(etcd.server().memberId()).setTerm(99)
-                .setSnapshot(Snapshot.newBuilder().setMetadata(SnapshotMetadata.newBuilder().setIndex(1000).setTerm(99)))
-                .build();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(bytes);
-        byte[] msg = m.toByteArray();
-        out.writeLong(msg.length);
-        out.write(msg);
-        out.write(payload);
-        return bytes.toByteArray();
-    }
-
-    private static byte[] chunks(byte[] data, boolean terminated) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeInt(data.length);
-        out.write(data);
-        if (terminated) {
-            out.writeInt(0);
-        }
-        return bytes.toByteArray();
-    }
-
     @Test
     void badPeerRequestsGetEtcdsAnswersAndChangeNothing() throws Exception {
         long revision = etcd.server().status().get(10, TimeUnit.SECONDS).getHeader().getRevision();
@@ -125,12 +94,9 @@ class PeerPortBadInputTest {
         assertThat(post("/raft", self(), cluster(), "garbage, not a message".getBytes(UTF_8)).statusCode())
                 .isEqualTo(400);
 
-        byte[] dump = "not a backend dump".getBytes(UTF_8);
-        assertThat(post("/raft/snapshot", self(), cluster(), snapshotBody(chunks(dump, true))).statusCode())
-                .isEqualTo(400);
-        byte[] truncated = chunks(new byte[4096], false);
-        assertThat(post("/raft/snapshot", self(), cluster(),
-                snapshotBody(java.util.Arrays.copyOf(truncated, 100))).statusCode()).isEqualTo(400);
+        // a member's own id is no sender: a single member has no peer to take a message from
+        assertThat(post("/raft", self(), cluster(), heartbeat).statusCode()).isEqualTo(400);
+        // (corrupt and truncated snapshots from a real peer: PeerMessageBarrageTest)
 
         var after = etcd.server().range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).build())
                 .get(10, TimeUnit.SECONDS);

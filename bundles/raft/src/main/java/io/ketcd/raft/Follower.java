@@ -122,8 +122,15 @@ final class Follower implements Raft.RoleStep {
     }
 
     void handleHeartbeat(Message m) {
-        // the leader sends min(our match, its commit), so this index is in our log
-        r.log.commitTo(m.getCommit());
+        // the leader sends min(our match, its commit), so this index is in our log; one past our
+        // log comes from no correct leader (etcd-raft panics): committing it would corrupt the
+        // log, and stopping would let one bad message stop the node, so the index is ignored
+        if (m.getCommit() > r.log.lastIndex()) {
+            r.logger.warn("{} ignored the commit index {} of a heartbeat from {}: beyond its last index {}",
+                    r.id, m.getCommit(), m.getFrom(), r.log.lastIndex());
+        } else {
+            r.log.commitTo(m.getCommit());
+        }
         r.send(Message.newBuilder().setTo(m.getFrom()).setType(MessageType.MsgHeartbeatResp)
                 .setContext(m.getContext()));
     }

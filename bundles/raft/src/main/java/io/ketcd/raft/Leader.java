@@ -312,6 +312,13 @@ final class Leader implements Raft.RoleStep {
             }
             return;
         }
+        if (m.getIndex() > r.log.lastIndex()) {
+            // no follower holds more than we sent it; counting such an ack would commit entries
+            // that no quorum holds (etcd-raft takes it: one bad peer message could do that)
+            r.logger.warn("{} ignored MsgAppResp from {} for index {}: beyond its last index {}",
+                    r.id, m.getFrom(), m.getIndex(), r.log.lastIndex());
+            return;
+        }
         boolean oldPaused = pr.isPaused();
         boolean updated = pr.maybeUpdate(m.getIndex());
         // An ack at exactly match still answers a probe (an empty one, sent after the follower

@@ -97,6 +97,39 @@ class RawNodeTest {
     }
 
     @Test
+    void aHeartbeatWhoseCommitIsBeyondTheLogIsIgnoredNotFatal() {
+        TestNetwork net = TestNetwork.of(3);
+        net.elect(1);
+        net.node(1).propose("x");
+        net.stabilize();
+        long committed = net.node(2).node.status().commit();
+        // no correct leader sends this (etcd-raft panics on it); a bad peer can
+        net.node(2).node.step(io.ketcd.proto.raftpb.Message.newBuilder()
+                .setType(io.ketcd.proto.raftpb.MessageType.MsgHeartbeat).setFrom(1).setTo(2)
+                .setTerm(1).setCommit(1L << 40).build());
+        assertThat(net.node(2).node.status().commit()).isEqualTo(committed);
+        net.node(1).propose("y");
+        net.stabilize();
+        assertThat(net.node(2).node.status().commit()).isEqualTo(committed + 1);
+    }
+
+    @Test
+    void anAckBeyondTheLeadersLogCommitsNothing() {
+        TestNetwork net = TestNetwork.of(3);
+        net.elect(1);
+        net.stabilize();
+        long committed = net.node(1).node.status().commit();
+        net.isolate(3);
+        net.isolate(2);
+        net.node(1).propose("x");
+        // a forged ack from 2 for an index the leader never sent would make a quorum with the leader
+        net.node(1).node.step(io.ketcd.proto.raftpb.Message.newBuilder()
+                .setType(io.ketcd.proto.raftpb.MessageType.MsgAppResp).setFrom(2).setTo(1)
+                .setTerm(net.node(1).node.status().term()).setIndex(1L << 40).build());
+        assertThat(net.node(1).node.status().commit()).isEqualTo(committed);
+    }
+
+    @Test
     void readyMustBeAdvancedBeforeTheNextOne() {
         TestNode n = TestNode.create(1, 1);
         n.node.campaign();
