@@ -121,14 +121,14 @@ class BadInputTest {
     }
 
     @Test
-    void aTxnNestedAsDeepAsTheApplyLoopParsesReachesTheServerAndOneLevelMoreIsTooManyOperations() throws Exception {
-        // 49 levels are 99 messages deep, 100 inside the apply loop's InternalRaftRequest
+    void aTxnNestedAsDeepAsEtcdAllowsReachesTheServerAndOneLevelMoreIsTooManyOperations() throws Exception {
+        // etcd's default max-txn-ops (128) allows 128 levels of one op each
         fake.failWith(EtcdError.NO_SPACE.exception());
-        Status status = statusOf(() -> KVGrpc.newBlockingStub(channel).txn(nested(49)));
+        Status status = statusOf(() -> KVGrpc.newBlockingStub(channel).txn(nested(128)));
         assertThat(status.getDescription()).isEqualTo(EtcdError.NO_SPACE.message());
-        assertThat(fake.requests.poll(10, SECONDS)).isEqualTo(nested(49));
+        assertThat(fake.requests.poll(10, SECONDS)).isEqualTo(nested(128));
 
-        Status deeper = statusOf(() -> KVGrpc.newBlockingStub(channel).txn(nested(50)));
+        Status deeper = statusOf(() -> KVGrpc.newBlockingStub(channel).txn(nested(129)));
         assertThat(deeper.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(deeper.getDescription()).isEqualTo(EtcdError.TOO_MANY_OPS.message());
         assertThat(fake.requests).isEmpty();

@@ -115,6 +115,18 @@ class KetcdServerTest {
     }
 
     @Test
+    void aTxnNestedAsDeepAsEtcdAllowsIsAppliedFromTheLog() throws Exception {
+        TxnRequest txn = TxnRequest.newBuilder().addSuccess(RequestOp.newBuilder().setRequestPut(put("deep", "v"))).build();
+        for (int level = 2; level <= io.ketcd.api.RequestNesting.MAX_TXN_DEPTH; level++) {
+            txn = TxnRequest.newBuilder().addSuccess(RequestOp.newBuilder().setRequestTxn(txn)).build();
+        }
+        try (KetcdServer s = start()) {
+            assertThat(await(s.txn(txn)).getSucceeded()).isTrue();
+            assertThat(await(s.range(get("deep"))).getKvs(0).getValue().toStringUtf8()).isEqualTo("v");
+        }
+    }
+
+    @Test
     void badRequestsFailWithEtcdErrorsAndChangeNothing() throws Exception {
         try (KetcdServer s = start()) {
             assertThat(errorOf(s.put(put("", "x")))).isEqualTo(EtcdError.EMPTY_KEY);

@@ -17,6 +17,7 @@ import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.ketcd.api.EtcdError;
+import io.ketcd.api.RequestNesting;
 import io.ketcd.api.log.BadInputLog;
 
 import java.io.IOException;
@@ -41,21 +42,12 @@ import java.util.List;
  * </ul>
  */
 final class RequestDecoding {
-    /** protobuf-java's text for a message nested deeper than the recursion limit. */
-    private static final String TOO_DEEP = "Protocol message had too many levels of nesting";
     /**
-     * How deep a request may nest: one less than protobuf's default limit (100), because the
-     * server's apply loop parses a txn again, one level deeper inside its InternalRaftRequest,
-     * with that default limit. A deeper request would pass here and fail there as a corrupt entry.
-     *
-     * <p>A txn nested {@code d} deep is {@code 2d + 1} messages deep (TxnRequest, RequestOp,
-     * ..., the innermost op's request), so txns up to 49 deep parse and reach etcd's own
-     * checkTxnRequest (max-txn-ops, default 128, spent at least one per level). Deeper ones are
-     * answered TOO_MANY_OPS here: so does etcd from 129 levels on; between 50 and 128 levels
-     * etcd would accept the txn and ketcd refuses it until the apply loop parses with a higher
-     * limit (bundles/server ApplyLoop.parse).
+     * How deep a request may nest: as deep as a txn that etcd's max-txn-ops (128 by default)
+     * allows, which the server's apply loop parses again inside its envelope; deeper ones are
+     * answered TOO_MANY_OPS here, as etcd's checkTxnRequest answers them.
      */
-    static final int RECURSION_LIMIT = 99;
+    static final int RECURSION_LIMIT = RequestNesting.CLIENT_REQUEST_LEVELS;
 
     private static final MethodDescriptor.Marshaller<InputStream> RAW = new MethodDescriptor.Marshaller<>() {
         @Override
@@ -131,13 +123,9 @@ final class RequestDecoding {
                     + e.getMessage()).asRuntimeException();
         }
         try {
-            CodedInputStream input = CodedInputStream.newInstance(bytes);
-            input.setRecursionLimit(RECURSION_LIMIT);
-            Q request = parser.parseFrom(input, ExtensionRegistryLite.getEmptyRegistry());
-            input.checkLastTagWas(0);
-            return request;
+            return RequestNesting.parse(parser, CodedInputStream.newInstance(bytes), RECURSION_LIMIT);
         } catch (InvalidProtocolBufferException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith(TOO_DEEP)) {
+            if (e.getMessage() != null && e.getMessage().startsWith(RequestNesting.TOO_DEEP)) {
                 // not bad input in etcd's eyes: a request it refuses with a plain error
                 throw UnaryReplies.status(EtcdError.TOO_MANY_OPS.exception()).asRuntimeException();
             }

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
+import io.ketcd.api.RequestNesting;
 import io.ketcd.mvcc.KvStore;
 import io.ketcd.proto.raftpb.ConfChange;
 import io.ketcd.proto.raftpb.ConfChangeType;
@@ -272,7 +273,7 @@ final class ApplyLoop implements Runnable {
      */
     private static <T> Optional<T> decode(Entry entry, com.google.protobuf.Parser<T> parser) {
         try {
-            return Optional.of(parser.parseFrom(entry.getData()));
+            return Optional.of(RequestNesting.parseLogged(parser, entry.getData()));
         } catch (InvalidProtocolBufferException e) {
             LOG.error("skipped the committed {} at index {}: it does not decode ({})", entry.getType(), entry.getIndex(),
                     e.getMessage());

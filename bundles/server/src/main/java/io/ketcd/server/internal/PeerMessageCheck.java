@@ -2,6 +2,7 @@ package io.ketcd.server.internal;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 
+import io.ketcd.api.RequestNesting;
 import io.ketcd.proto.raftpb.ConfChange;
 import io.ketcd.proto.raftpb.Entry;
 import io.ketcd.proto.raftpb.EntryType;
@@ -124,7 +125,7 @@ final class PeerMessageCheck {
                     if (e.getData().isEmpty()) {
                         return "an empty entry";
                     }
-                    InternalRaftRequest.parseFrom(e.getData());
+                    RequestNesting.parseLogged(InternalRaftRequest.parser(), e.getData());
                 }
                 case EntryConfChange -> ConfChange.parseFrom(e.getData());
                 default -> {
