@@ -723,7 +723,12 @@ public final class ServerCore implements AutoCloseable {
                 dropped(message, problem);
                 return true;
             }
-            return raftLoop.submit(n -> n.step(message));
+            return step(message);
+        }
+
+        /** Hands a checked message to the raft loop. */
+        private boolean step(Message message) {
+            return !stopped && raftLoop.submit(n -> n.step(message));
         }
 
         private void dropped(Message message, String problem) {
@@ -762,7 +767,7 @@ public final class ServerCore implements AutoCloseable {
             }
             Snapshot.Builder snap = message.getSnapshot().toBuilder();
             snap.getMetadataBuilder().setConfState(confState);
-            if (!process(message.toBuilder().setSnapshot(snap).build())) {
+            if (!step(message.toBuilder().setSnapshot(snap).build())) {
                 throw new IOException("member " + MemberIds.hex(memberId) + " cannot take the snapshot now");
             }
         }
