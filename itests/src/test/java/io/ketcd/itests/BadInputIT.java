@@ -28,9 +28,10 @@ import org.junit.Test;
 import io.grpc.Status;
 
 /**
- * Bad input to a running node: garbage on its gRPC and HTTP ports, values over the request
- * limit, empty keys. Each gets a clear answer (etcd's, where etcd has one) and the node goes on
- * serving afterwards.
+ * Bad input to a running node through etcdctl and its HTTP port: values over the request limit,
+ * empty keys, a request head that never ends. Each gets a clear answer (etcd's, where etcd has
+ * one) and the node goes on serving afterwards. The raw bad-input cases of every port, against
+ * one member and three, are {@link SingleMemberBadInputIT} and {@link ClusterBadInputIT}.
  */
 public class BadInputIT {
 
@@ -40,14 +41,6 @@ public class BadInputIT {
     @ClassRule
     public static final RunningNode RUNNING = new RunningNode();
 
-
-    @Test
-    public void garbageOnTheGrpcPortIsDroppedAndTheNodeServesOn() throws Exception {
-        byte[] response = exchange(RUNNING.node().clientPort(), randomBytes(4096));
-        // HTTP/2 wants its connection preface first: the server may say GOAWAY, then it hangs up
-        assertTrue("at most a GOAWAY frame before the close, got " + response.length + " bytes", response.length < 1024);
-        assertServing("bad/grpc");
-    }
 
     @Test
     public void garbageOnTheHttpPortIsABadRequestAndTheNodeServesOn() throws Exception {
@@ -91,18 +84,6 @@ public class BadInputIT {
         assertEquals("OK\n", RUNNING.node().etcdctl(value, "put", "bad/just-fits").assertSuccess().stdout());
         String stored = RUNNING.node().etcdctl(null, "get", "--print-value-only", "bad/just-fits").assertSuccess().stdout();
         assertEquals(new String(value, StandardCharsets.UTF_8) + "\n", stored);
-    }
-
-    @Test
-    public void messageOverGrpcsReceiveLimitIsResourceExhausted() throws Exception {
-        // gRPC's receive limit is max-request-bytes + 512 KiB = 2 MiB, as in etcd. The text is the
-        // transport's own (grpc-java: "gRPC message exceeds maximum size 2097152: N"; etcd's
-        // grpc-go: "grpc: received message larger than max (N vs. 2097152)").
-        ExecutionException e = JetcdIT.expectFailure(() -> await(RUNNING.kv().put(bs("bad/3mib"), bs(new String(filled(3 << 20), StandardCharsets.UTF_8)))));
-        Status status = Status.fromThrowable(e.getCause());
-        assertEquals(String.valueOf(status), Status.Code.RESOURCE_EXHAUSTED, status.getCode());
-        assertTrue(String.valueOf(status), status.getDescription().contains("2097152"));
-        assertServing("bad/3mib-after");
     }
 
     @Test

@@ -386,6 +386,10 @@ public final class KetcdNode implements AutoCloseable {
         return httpPort;
     }
 
+    public int peerPort() {
+        return peerPort;
+    }
+
     public int sshPort() {
         return sshPort;
     }

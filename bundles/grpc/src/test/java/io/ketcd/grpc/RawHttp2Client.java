@@ -21,9 +21,9 @@ import java.util.Map;
 /**
  * An HTTP/2 client written frame by frame, for requests no gRPC library sends: malformed
  * headers, and watching whether the server answers a stream with a status or resets it. One
- * thread; every read waits at most 10 s.
+ * thread; every read waits at most 10 s. Public for the itests' bad-input suite (test-jar).
  */
-final class RawHttp2Client implements AutoCloseable {
+public final class RawHttp2Client implements AutoCloseable {
     static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final int DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, PING = 6, GOAWAY = 7,
             CONTINUATION = 9;
@@ -31,12 +31,12 @@ final class RawHttp2Client implements AutoCloseable {
     private static final int MAX_FRAME = 16_384;
 
     /** How a stream ended: with trailers (a gRPC status) or with RST_STREAM and its error code. */
-    record StreamEnd(Http2Headers trailers, long resetCode) {
-        String grpcStatus() {
+    public record StreamEnd(Http2Headers trailers, long resetCode) {
+        public String grpcStatus() {
             return trailers == null ? null : String.valueOf(trailers.get("grpc-status"));
         }
 
-        String grpcMessage() {
+        public String grpcMessage() {
             return trailers == null ? null : String.valueOf(trailers.get("grpc-message"));
         }
     }
@@ -49,7 +49,7 @@ final class RawHttp2Client implements AutoCloseable {
     private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false, Integer.MAX_VALUE);
     private final Map<Integer, StreamEnd> ended = new HashMap<>();
 
-    RawHttp2Client(int port) throws IOException {
+    public RawHttp2Client(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(10_000);
         in = new DataInputStream(socket.getInputStream());
@@ -59,14 +59,14 @@ final class RawHttp2Client implements AutoCloseable {
     }
 
     /** A gRPC request's headers for {@code path}, to which a test adds or changes its own. */
-    static Http2Headers requestHeaders(String path) {
+    public static Http2Headers requestHeaders(String path) {
         return new DefaultHttp2Headers()
                 .method("POST").scheme("http").path(path).authority("127.0.0.1")
                 .add("content-type", "application/grpc").add("te", "trailers");
     }
 
     /** Sends {@code headers} and {@code message} as one unary request on {@code streamId}. */
-    void unary(int streamId, Http2Headers headers, byte[] message) throws IOException {
+    public void unary(int streamId, Http2Headers headers, byte[] message) throws IOException {
         ByteBuf block = Unpooled.buffer();
         try {
             encoder.encodeHeaders(streamId, headers, block);
@@ -96,7 +96,7 @@ final class RawHttp2Client implements AutoCloseable {
     }
 
     /** Reads frames until {@code streamId} ends; throws EOFException when the connection ends first. */
-    StreamEnd awaitEnd(int streamId) throws IOException {
+    public StreamEnd awaitEnd(int streamId) throws IOException {
         while (!ended.containsKey(streamId)) {
             readFrame();
         }
