@@ -261,9 +261,20 @@ class EmbeddedClusterTest {
                 .satisfies(m -> assertThat(m.isLearner()).isFalse());
 
         long removed = running.get("m2").server().memberId();
-        c.getClusterClient().removeMember(removed).get(10, TimeUnit.SECONDS);
-        assertThat(c.getClusterClient().listMember().get(5, TimeUnit.SECONDS).getMembers())
-                .extracting(Member::getId).hasSize(3).doesNotContain(removed);
+        List<Member> afterRemoval = c.getClusterClient().removeMember(removed).get(10, TimeUnit.SECONDS).getMembers();
+        assertThat(afterRemoval).extracting(Member::getId).hasSize(3).doesNotContain(removed);
+        // the member that took the request answered once it applied the removal; the others apply it in their time
+        for (String name : List.of("m1", "m3", "m4")) {
+            Client local = client(running.get(name));
+            awaitTrue(name + " applied the removal", () -> {
+                try {
+                    List<Member> members = local.getClusterClient().listMember().get(5, TimeUnit.SECONDS).getMembers();
+                    return members.size() == 3 && members.stream().noneMatch(m -> m.getId() == removed);
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
         Client c1 = client(running.get("m1"));
         awaitTrue("writes continue without the removed member",
                 () -> succeeds(c1.getKVClient().put(bs("k2"), bs("v2"))));
