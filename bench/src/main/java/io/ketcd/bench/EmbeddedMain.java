@@ -1,14 +1,10 @@
 package io.ketcd.bench;
 
 import io.ketcd.embedded.EmbeddedEtcd;
-import io.ketcd.server.ServerConfig;
-import io.ketcd.tls.TlsSettings;
-import io.ketcd.transport.TransportSettings;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -21,10 +17,7 @@ public final class EmbeddedMain {
     }
 
     public static void main(String[] args) throws Exception {
-        // the keys EmbeddedEtcd.start reads: the server's, the TLS flags (cert-file, ...) and the listeners'
-        Set<String> known = new TreeSet<>(ServerConfig.KEYS.keySet());
-        known.addAll(TlsSettings.KEYS.keySet());
-        known.addAll(TransportSettings.KEYS.keySet());
+        Set<String> known = EmbeddedEtcd.KEYS;
         Map<String, String> flags = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];

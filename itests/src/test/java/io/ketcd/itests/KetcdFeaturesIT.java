@@ -1,6 +1,7 @@
 package io.ketcd.itests;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 
 import java.util.ArrayList;
@@ -39,11 +40,14 @@ import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftRole;
 import io.ketcd.api.raft.Ready;
 import io.ketcd.raft.MemoryStorage;
-import io.ketcd.server.EtcdServer;
+import io.ketcd.api.service.ClusterService;
+import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.MaintenanceService;
+import io.ketcd.proto.etcdserverpb.StatusResponse;
 
 /**
  * The distribution's features in a real Karaf: every ketcd feature installed, every ketcd
- * bundle active, every DS component active, and the KV API answering through the EtcdServer
+ * bundle active, every DS component active, and the KV API answering through the KvService
  * service and through the etcd:* shell commands.
  */
 @RunWith(PaxExam.class)
@@ -96,21 +100,29 @@ public class KetcdFeaturesIT extends KetcdKarafTestSupport {
         List<ComponentDescriptionDTO> server = new ArrayList<>();
         for (ComponentDescriptionDTO d : ketcdComponents()) {
             names.add(d.name);
-            if (List.of(d.configurationPid).contains("io.ketcd.server") && d.serviceInterfaces.length > 0
-                    && List.of(d.serviceInterfaces).contains(EtcdServer.class.getName())) {
+            if (List.of(d.configurationPid).contains("io.ketcd.server") && d.name.endsWith(".EtcdServerComponent")) {
                 server.add(d);
             }
         }
-        assertEquals("one component publishes EtcdServer from the io.ketcd.server configuration, among " + names,
-                1, server.size());
+        assertEquals("one server component on the io.ketcd.server configuration, among " + names, 1, server.size());
         var configurations = scr.getComponentConfigurationDTOs(server.get(0));
         assertEquals(1, configurations.size());
         assertEquals("the server component is active", ComponentConfigurationDTO.ACTIVE, configurations.iterator().next().state);
     }
 
     @Test
-    public void etcdServerServiceAnswersPutAndRange() throws Exception {
-        EtcdServer server = awaitService(EtcdServer.class);
+    public void theMemberIsPublishedAsOneObjectUnderEachServiceFacet() throws Exception {
+        Object kv = awaitService(KvService.class);
+        assertSame("the Cluster facet is the member object", kv, awaitService(ClusterService.class));
+        assertSame("the Maintenance facet is the member object", kv, awaitService(MaintenanceService.class));
+        for (Class<?> facet : List.of(KvService.class, ClusterService.class, MaintenanceService.class)) {
+            assertEquals("registrations of " + facet.getSimpleName(), 1, bundleContext.getServiceReferences(facet, null).size());
+        }
+    }
+
+    @Test
+    public void theKvServiceAnswersPutAndRange() throws Exception {
+        KvService server = awaitService(KvService.class);
         PutResponse put = server.put(PutRequest.newBuilder()
                 .setKey(ByteString.copyFromUtf8("pax/service"))
                 .setValue(ByteString.copyFromUtf8("v1"))
@@ -121,8 +133,9 @@ public class KetcdFeaturesIT extends KetcdKarafTestSupport {
         assertEquals(1, range.getCount());
         assertEquals("v1", range.getKvs(0).getValue().toStringUtf8());
         assertEquals(put.getHeader().getRevision(), range.getKvs(0).getModRevision());
-        assertEquals(server.memberId(), range.getHeader().getMemberId());
-        assertEquals(server.clusterId(), range.getHeader().getClusterId());
+        StatusResponse status = awaitService(MaintenanceService.class).status().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        assertEquals(status.getHeader().getMemberId(), range.getHeader().getMemberId());
+        assertEquals(status.getHeader().getClusterId(), range.getHeader().getClusterId());
     }
 
     @Test
@@ -150,7 +163,7 @@ public class KetcdFeaturesIT extends KetcdKarafTestSupport {
         executeCommand("etcd:put pax/shell hello");
         assertEquals("pax/shell\nhello\n", executeCommand("etcd:get pax/shell"));
 
-        RangeResponse range = awaitService(EtcdServer.class).range(RangeRequest.newBuilder()
+        RangeResponse range = awaitService(KvService.class).range(RangeRequest.newBuilder()
                 .setKey(ByteString.copyFromUtf8("pax/shell"))
                 .build()).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         assertEquals("hello", range.getKvs(0).getValue().toStringUtf8());

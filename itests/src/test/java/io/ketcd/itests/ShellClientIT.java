@@ -22,7 +22,7 @@ public class ShellClientIT {
     @BeforeClass
     public static void awaitCommands() {
         node = RUNNING.node();
-        // the commands register once the EtcdServer service is there, a moment after the boot
+        // the commands register once the member's service facets are there, a moment after the boot
         Await.until("etcd:get in bin/client", KetcdNode.BOOT_TIMEOUT,
                 () -> !node.client("etcd:get --help").stdout().contains("Command not found"),
                 node::diagnostics);

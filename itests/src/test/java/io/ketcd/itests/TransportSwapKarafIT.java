@@ -47,14 +47,15 @@ import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RangeResponse;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
-import io.ketcd.server.EtcdServer;
+import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.MaintenanceService;
 import io.ketcd.tls.TestPki;
 
 /**
  * The transport swaps in the container, through the services: a ConfigurationAdmin update of
  * {@code io.ketcd.server} that adds an {@code https} client URL with certificate files brings a
  * new {@link ListenerFactory} whose listeners include that https listener with the configured
- * certificate, while the {@link EtcdServer} service stays the same object with the same member,
+ * certificate, while the member's {@link KvService} stays the same object with the same member,
  * term and data; then {@code Bundle.update()} of {@code io.ketcd.transport} brings another
  * factory, the listeners are re-opened from it, and the same server still answers.
  *
@@ -102,10 +103,10 @@ public class TransportSwapKarafIT extends KetcdKarafTestSupport {
 
     @Test
     public void httpsByConfigurationAdminThenTransportBundleUpdate() throws Exception {
-        EtcdServer server = awaitService(EtcdServer.class);
-        long serverServiceId = serviceId(EtcdServer.class);
+        KvService server = awaitService(KvService.class);
+        long serverServiceId = serviceId(KvService.class);
         put(server, "pax/swap/before", "v1");
-        StatusResponse initial = server.status().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        StatusResponse initial = awaitService(MaintenanceService.class).status().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         long factoryBefore = serviceId(ListenerFactory.class);
 
         // One configuration update: an https client URL next to the http one, with certificate files.
@@ -193,12 +194,12 @@ public class TransportSwapKarafIT extends KetcdKarafTestSupport {
     }
 
     /** The server is the same service object, same member and term (no restart), and still holds the first key. */
-    private void assertSameServer(String when, EtcdServer before, long serviceIdBefore, StatusResponse initial)
+    private void assertSameServer(String when, KvService before, long serviceIdBefore, StatusResponse initial)
             throws Exception {
-        EtcdServer now = awaitService(EtcdServer.class);
-        assertSame(when + ": the EtcdServer service object", before, now);
-        assertEquals(when + ": the EtcdServer service registration", serviceIdBefore, serviceId(EtcdServer.class));
-        StatusResponse status = now.status().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        KvService now = awaitService(KvService.class);
+        assertSame(when + ": the KvService service object", before, now);
+        assertEquals(when + ": the KvService service registration", serviceIdBefore, serviceId(KvService.class));
+        StatusResponse status = awaitService(MaintenanceService.class).status().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         assertEquals(when + ": member id", initial.getHeader().getMemberId(), status.getHeader().getMemberId());
         assertEquals(when + ": raft term (no new election)", initial.getRaftTerm(), status.getRaftTerm());
         assertTrue(when + ": raft index " + status.getRaftIndex() + " >= " + initial.getRaftIndex(),
@@ -221,12 +222,12 @@ public class TransportSwapKarafIT extends KetcdKarafTestSupport {
                 .orElseThrow(() -> new AssertionError("no bundle " + symbolicName));
     }
 
-    private static void put(EtcdServer server, String key, String value) throws Exception {
+    private static void put(KvService server, String key, String value) throws Exception {
         server.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).setValue(ByteString.copyFromUtf8(value)).build())
                 .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private static String get(EtcdServer server, String key) throws Exception {
+    private static String get(KvService server, String key) throws Exception {
         RangeResponse range = server.range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).build())
                 .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         assertEquals("one value of " + key, 1, range.getCount());

@@ -5,11 +5,13 @@ import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
+import io.ketcd.grpc.ClientServices;
 import io.ketcd.grpc.GrpcServer;
+import io.ketcd.grpc.GrpcSettings;
 import io.ketcd.http.HttpServer;
+import io.ketcd.http.HttpSettings;
 import io.ketcd.peer.GrizzlyPeerTransportFactory;
 import io.ketcd.raft.RawNode;
-import io.ketcd.server.EtcdServer;
 import io.ketcd.server.KetcdServer;
 import io.ketcd.server.PeerNetwork;
 import io.ketcd.server.ServerConfig;
@@ -22,7 +24,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
+import java.util.Collections;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One ketcd member with its peer and client listeners, wired as the OSGi components wire them
@@ -40,6 +45,9 @@ import java.util.Map;
  * }</pre>
  */
 public final class EmbeddedEtcd implements AutoCloseable {
+    /** Every configuration key {@link #start} reads: the server's, the client listeners', the TLS flags and the socket options. */
+    public static final Set<String> KEYS = keys();
+
     private final KetcdServer server;
     private final SocketListenerFactory listeners;
     private final GrpcServer grpc;
@@ -54,7 +62,8 @@ public final class EmbeddedEtcd implements AutoCloseable {
 
     /**
      * Starts a member from etcd configuration keys: the server's ({@link ServerConfig#KEYS}), the
-     * TLS flags ({@link TlsSettings#KEYS}) and the socket options ({@link TransportSettings#KEYS});
+     * client listeners' ({@link GrpcSettings#KEYS}, {@link HttpSettings#KEYS}), the TLS flags
+     * ({@link TlsSettings#KEYS}) and the socket options ({@link TransportSettings#KEYS});
      * no environment overrides.
      */
     public static EmbeddedEtcd start(Map<String, ?> config) throws IOException {
@@ -67,9 +76,11 @@ public final class EmbeddedEtcd implements AutoCloseable {
                 new PeerNetwork(new GrizzlyPeerTransportFactory(), listeners, peerTls));
         GrpcServer grpc = null;
         try {
-            grpc = GrpcServer.start(server, listeners.open(ListenerRole.CLIENT, serverConfig.listenClientUrls()));
-            HttpServer http = HttpServer.start(server,
-                    listeners.open(ListenerRole.CLIENT_HTTP, serverConfig.listenClientHttpUrls()));
+            GrpcSettings grpcSettings = GrpcSettings.from(config, Map.of());
+            grpc = GrpcServer.start(ClientServices.of(server), grpcSettings.maxRequestBytes(),
+                    listeners.open(ListenerRole.CLIENT, grpcSettings.listenClientUrls()));
+            HttpServer http = HttpServer.start(server, server, listeners.open(ListenerRole.CLIENT_HTTP,
+                    HttpSettings.from(config, Map.of()).listenClientHttpUrls()));
             return new EmbeddedEtcd(server, listeners, grpc, http);
         } catch (IOException | RuntimeException e) {
             if (grpc != null) {
@@ -81,7 +92,17 @@ public final class EmbeddedEtcd implements AutoCloseable {
         }
     }
 
-    public EtcdServer server() {
+    private static Set<String> keys() {
+        Set<String> keys = new TreeSet<>(ServerConfig.KEYS.keySet());
+        keys.addAll(GrpcSettings.KEYS.keySet());
+        keys.addAll(HttpSettings.KEYS.keySet());
+        keys.addAll(TlsSettings.KEYS.keySet());
+        keys.addAll(TransportSettings.KEYS.keySet());
+        return Collections.unmodifiableSet(keys);
+    }
+
+    /** The member: its KV, Cluster and Maintenance services, its ids and configuration. */
+    public KetcdServer server() {
         return server;
     }
 

@@ -13,7 +13,6 @@ import io.ketcd.grpc.internal.Deadlines;
 import io.ketcd.grpc.internal.EtcdServices;
 import io.ketcd.grpc.internal.GrpcTls;
 import io.ketcd.grpc.internal.TransportLogFilter;
-import io.ketcd.server.EtcdServer;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -30,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * etcd's client gRPC API for one {@link EtcdServer}: one grpc-java server per listener of
+ * etcd's client gRPC API for one member's service facets ({@link ClientServices}): one grpc-java server per listener of
  * {@code listen-client-urls} (opened by the ListenerFactory: TCP or Unix domain socket, with TLS
  * for {@code https} and {@code unixs}), all sharing one pair of Netty event loop groups and one
  * executor that this object owns.
@@ -89,16 +88,18 @@ public final class GrpcServer implements AutoCloseable {
 
     /**
      * Serves {@code server} on {@code listeners} and owns them from here on: they are closed with
-     * this server, or before the exception when serving one of them fails.
+     * this server, or before the exception when serving one of them fails. A request may be
+     * {@code maxRequestBytes} plus gRPC's overhead.
      *
      * @throws IOException when a listener cannot be served
      */
-    public static GrpcServer start(EtcdServer server, List<Listener> listeners) throws IOException {
-        return start(server, listeners, new BadInputLog(LOG));
+    public static GrpcServer start(ClientServices server, int maxRequestBytes, List<Listener> listeners) throws IOException {
+        return start(server, maxRequestBytes, listeners, new BadInputLog(LOG));
     }
 
-    /** {@link #start(EtcdServer, List)} with bad input from the network logged to {@code badInput}. */
-    static GrpcServer start(EtcdServer server, List<Listener> listeners, BadInputLog badInput) throws IOException {
+    /** {@link #start(ClientServices, int, List)} with bad input from the network logged to {@code badInput}. */
+    static GrpcServer start(ClientServices server, int maxRequestBytes, List<Listener> listeners, BadInputLog badInput)
+            throws IOException {
         GrpcServer grpc = new GrpcServer(badInput);
         grpc.listeners.addAll(listeners);
         TransportLogFilter.install(badInput);
@@ -106,7 +107,7 @@ public final class GrpcServer implements AutoCloseable {
             List<ServerServiceDefinition> services = EtcdServices.bind(server, grpc.executor, badInput);
             Deadlines deadlines = new Deadlines(grpc.workers, badInput);
             for (Listener listener : listeners) {
-                grpc.serve(listener, server.config().maxRequestBytes(), services, deadlines);
+                grpc.serve(listener, maxRequestBytes, services, deadlines);
             }
         } catch (IOException | RuntimeException e) {
             grpc.close();

@@ -8,6 +8,8 @@ import io.ketcd.proto.etcdserverpb.CompactionResponse;
 import io.ketcd.proto.etcdserverpb.Compare;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
+import io.ketcd.proto.etcdserverpb.HashKVRequest;
+import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.etcdserverpb.MemberAddRequest;
 import io.ketcd.proto.etcdserverpb.MemberAddResponse;
@@ -29,8 +31,9 @@ import io.ketcd.proto.etcdserverpb.StatusResponse;
 import io.ketcd.proto.etcdserverpb.TxnRequest;
 import io.ketcd.proto.etcdserverpb.TxnResponse;
 import io.ketcd.proto.mvccpb.KeyValue;
-import io.ketcd.server.ServerConfig;
-import io.ketcd.server.UnusedEtcdServer;
+import io.ketcd.api.service.ClusterService;
+import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.MaintenanceService;
 
 import java.util.List;
 import java.util.Map;
@@ -42,13 +45,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Supplier;
 
 /**
- * A hand-written {@link io.ketcd.server.EtcdServer} for the gRPC layer's tests: an in-memory key space with
+ * A hand-written member, every facet the gRPC API serves, for the gRPC layer's tests: an in-memory key space with
  * etcd's revision rules for put and delete, and an in-memory member list with etcd's rules for
  * member changes (without raft: a change applies at once), enough for jetcd and etcdctl to work
  * against. It records every request it receives (Status and MemberList record their method
  * name), and fails every call on demand.
  */
-final class FakeEtcdServer extends UnusedEtcdServer {
+final class FakeEtcdServer implements KvService, ClusterService, MaintenanceService {
     static final long CLUSTER_ID = 0x1c2d_3e4f_5a6b_7c8dL;
     static final long MEMBER_ID = 0xbdae_9bbc_11dd_390dL; // above 2^63: etcd ids are uint64
     static final long RAFT_TERM = 7;
@@ -64,7 +67,7 @@ final class FakeEtcdServer extends UnusedEtcdServer {
             .addClientURLs("http://127.0.0.1:2379")
             .build();
 
-    private final ServerConfig config;
+    private final GrpcSettings settings;
     /** The cluster's members by id, in etcd's order (ids as unsigned). */
     private final NavigableMap<Long, Member> members = new TreeMap<>(Long::compareUnsigned);
     private long added;
@@ -79,7 +82,7 @@ final class FakeEtcdServer extends UnusedEtcdServer {
     private volatile RuntimeException thrown;
 
     FakeEtcdServer(Map<String, String> config) {
-        this.config = ServerConfig.from(config, Map.of());
+        this.settings = GrpcSettings.from(config, Map.of());
         resetMembers();
     }
 
@@ -98,19 +101,9 @@ final class FakeEtcdServer extends UnusedEtcdServer {
         thrown = e;
     }
 
-    @Override
-    public ServerConfig config() {
-        return config;
-    }
-
-    @Override
-    public long clusterId() {
-        return CLUSTER_ID;
-    }
-
-    @Override
-    public long memberId() {
-        return MEMBER_ID;
+    /** The gRPC settings from the configuration this fake was made with. */
+    GrpcSettings settings() {
+        return settings;
     }
 
     @Override
@@ -205,6 +198,11 @@ final class FakeEtcdServer extends UnusedEtcdServer {
                 .setRaftAppliedIndex(revision + 3)
                 .setDbSizeInUse(DB_SIZE / 2)
                 .build());
+    }
+
+    @Override
+    public CompletableFuture<HashKVResponse> hashKV(HashKVRequest request) {
+        return answer(request, () -> HashKVResponse.newBuilder().setHeader(header()).setHash(store.hashCode()).build());
     }
 
     @Override

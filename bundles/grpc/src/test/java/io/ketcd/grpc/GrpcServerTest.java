@@ -379,8 +379,8 @@ class GrpcServerTest {
     void theListenersSocketIsServedNotABindOfItsOwn() throws Exception {
         FakeEtcdServer fake = new FakeEtcdServer(Map.of("listen-client-urls", "http://127.0.0.1:0"));
         List<Listener> listeners = TestListeners.factory(TlsPolicy.disabled(TlsRole.CLIENT))
-                .open(ListenerRole.CLIENT, fake.config().listenClientUrls());
-        try (GrpcServer server = GrpcServer.start(fake, listeners)) {
+                .open(ListenerRole.CLIENT, fake.settings().listenClientUrls());
+        try (GrpcServer server = GrpcServer.start(ClientServices.of(fake), fake.settings().maxRequestBytes(), listeners)) {
             assertThat(server.boundAddresses()).containsExactly(listeners.get(0).localAddress());
             ManagedChannel c = NettyChannelBuilder.forAddress(listeners.get(0).localAddress()).usePlaintext().build();
             try {
@@ -397,11 +397,11 @@ class GrpcServerTest {
     void aListenerThatCannotBeServedClosesEveryListenerItWasGiven() throws Exception {
         FakeEtcdServer fake = new FakeEtcdServer(Map.of("listen-client-urls", "http://127.0.0.1:0,http://127.0.0.1:0"));
         List<Listener> listeners = TestListeners.factory(TlsPolicy.disabled(TlsRole.CLIENT))
-                .open(ListenerRole.CLIENT, fake.config().listenClientUrls());
+                .open(ListenerRole.CLIENT, fake.settings().listenClientUrls());
         InetSocketAddress first = (InetSocketAddress) listeners.get(0).localAddress();
         listeners.get(1).close(); // a socket that can no longer be served
 
-        assertThatThrownBy(() -> GrpcServer.start(fake, listeners)).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> GrpcServer.start(ClientServices.of(fake), fake.settings().maxRequestBytes(), listeners)).isInstanceOf(IOException.class);
 
         assertThat(listeners.get(0).channel().isOpen()).isFalse();
         try (ServerSocket again = new ServerSocket(first.getPort(), 1, first.getAddress())) {

@@ -4,7 +4,6 @@ import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
-import io.ketcd.server.EtcdServer;
 import io.ketcd.transport.SocketListenerFactory;
 import io.ketcd.transport.TransportSettings;
 
@@ -21,12 +20,13 @@ final class TestListeners {
     }
 
     /** Serves {@code server} on its {@code listen-client-urls}, without TLS. */
-    static GrpcServer start(EtcdServer server) throws IOException {
+    static GrpcServer start(FakeEtcdServer server) throws IOException {
         return start(server, factory(TlsPolicy.disabled(TlsRole.CLIENT)));
     }
 
-    static GrpcServer start(EtcdServer server, ListenerFactory factory) throws IOException {
-        return GrpcServer.start(server, factory.open(ListenerRole.CLIENT, server.config().listenClientUrls()));
+    static GrpcServer start(FakeEtcdServer server, ListenerFactory factory) throws IOException {
+        return GrpcServer.start(ClientServices.of(server), server.settings().maxRequestBytes(),
+                factory.open(ListenerRole.CLIENT, server.settings().listenClientUrls()));
     }
 
     /** The port of the first listener, a TCP one. */

@@ -4,7 +4,8 @@ import io.ketcd.http.internal.HealthHandler;
 import io.ketcd.http.internal.Router;
 import io.ketcd.http.internal.VersionHandler;
 import io.ketcd.api.transport.Listener;
-import io.ketcd.server.EtcdServer;
+import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.MaintenanceService;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -63,14 +64,15 @@ public final class HttpServer implements Closeable {
      * @throws IllegalStateException when a listener's TLS policy has no certificate; every listener
      *     is closed again
      */
-    public static HttpServer start(EtcdServer server, List<Listener> listeners) throws IOException {
-        return start(server, listeners, IDLE_TIMEOUT);
+    public static HttpServer start(MaintenanceService maintenance, KvService kv, List<Listener> listeners) throws IOException {
+        return start(maintenance, kv, listeners, IDLE_TIMEOUT);
     }
 
-    /** {@link #start(EtcdServer, List)} with another {@link #IDLE_TIMEOUT}; for tests. */
-    static HttpServer start(EtcdServer server, List<Listener> listeners, Duration idleTimeout) throws IOException {
+    /** {@link #start(MaintenanceService, KvService, List)} with another {@link #IDLE_TIMEOUT}; for tests. */
+    static HttpServer start(MaintenanceService maintenance, KvService kv, List<Listener> listeners, Duration idleTimeout)
+            throws IOException {
         Router router = new Router();
-        router.mount(HealthHandler.PATH, new HealthHandler(server));
+        router.mount(HealthHandler.PATH, new HealthHandler(maintenance, kv));
         router.mount(VersionHandler.PATH, new VersionHandler());
         List<GrizzlyListenerServer> servers = new ArrayList<>();
         int i = 0;

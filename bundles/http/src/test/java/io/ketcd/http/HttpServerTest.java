@@ -59,7 +59,7 @@ class HttpServerTest {
             "access-control-allow-methods", "POST, GET, OPTIONS, PUT, DELETE",
             "access-control-allow-origin", "*");
 
-    private final FakeEtcdServer etcd = new FakeEtcdServer("http://127.0.0.1:0");
+    private final FakeEtcdServer etcd = new FakeEtcdServer();
     @TempDir
     Path dir;
     private HttpServer http;
@@ -72,7 +72,7 @@ class HttpServerTest {
     }
 
     private InetSocketAddress start() throws IOException {
-        http = HttpServer.start(etcd, List.of(listener()));
+        http = HttpServer.start(etcd, etcd, List.of(listener()));
         return (InetSocketAddress) http.boundAddresses().get(0);
     }
 
@@ -235,7 +235,7 @@ class HttpServerTest {
     void everyListenerIsServed() throws Exception {
         Listener first = listener();
         Listener second = listener();
-        http = HttpServer.start(etcd, List.of(first, second));
+        http = HttpServer.start(etcd, etcd, List.of(first, second));
         assertThat(http.boundAddresses()).containsExactly(first.localAddress(), second.localAddress());
         for (Listener l : List.of(first, second)) {
             assertThat(get((InetSocketAddress) l.localAddress(), "/version").status).isEqualTo("HTTP/1.1 200 OK");
@@ -248,7 +248,7 @@ class HttpServerTest {
         for (int i = 0; i < 6; i++) {
             listeners.add(listener());
         }
-        http = HttpServer.start(etcd, listeners);
+        http = HttpServer.start(etcd, etcd, listeners);
         assertThat(http.boundAddresses()).containsExactlyElementsOf(listeners.stream().map(Listener::localAddress).toList());
     }
 
@@ -258,7 +258,7 @@ class HttpServerTest {
         Listener closed = TestListeners.open(ListenerRole.CLIENT_HTTP, "unix://" + dir.resolve("http.sock"));
         closed.close();
         Listener after = listener();
-        assertThatThrownBy(() -> HttpServer.start(etcd, List.of(before, closed, after)))
+        assertThatThrownBy(() -> HttpServer.start(etcd, etcd, List.of(before, closed, after)))
                 .isInstanceOf(IOException.class).hasMessageContaining(closed.url().toString());
         for (Listener l : List.of(before, closed, after)) {
             assertThat(l.channel().isOpen()).as("%s closed", l.url()).isFalse();
@@ -273,7 +273,7 @@ class HttpServerTest {
     void aUnixListenerServesHealthAndVersionAsTheTcpOneDoes() throws Exception {
         Listener tcp = listener();
         Listener unix = TestListeners.open(ListenerRole.CLIENT_HTTP, "unix://" + dir.resolve("client.sock"));
-        http = HttpServer.start(etcd, List.of(tcp, unix));
+        http = HttpServer.start(etcd, etcd, List.of(tcp, unix));
         assertThat(http.boundAddresses()).containsExactly(tcp.localAddress(), UnixDomainSocketAddress.of(dir.resolve("client.sock")));
         for (String path : List.of("/health", "/version")) {
             Reply overTcp = get((InetSocketAddress) tcp.localAddress(), path);
@@ -304,7 +304,7 @@ class HttpServerTest {
     @Test
     void closeStopsListeningAndClosesTheListeners() throws Exception {
         Listener listener = listener();
-        http = HttpServer.start(etcd, List.of(listener));
+        http = HttpServer.start(etcd, etcd, List.of(listener));
         InetSocketAddress a = (InetSocketAddress) listener.localAddress();
         assertThat(get(a, "/health").status).isEqualTo("HTTP/1.1 200 OK");
         http.close();
@@ -319,7 +319,7 @@ class HttpServerTest {
     void healthOverHttpsWithTheListenersPolicy() throws Exception {
         TestPki ca = TestPki.create(dir, "ketcd test CA");
         Listener listener = httpsListener(ca, Map.of());
-        http = HttpServer.start(etcd, List.of(listener));
+        http = HttpServer.start(etcd, etcd, List.of(listener));
         SSLSocketFactory client = TestClients.context(ca.caFile(), Optional.empty()).getSocketFactory();
         Reply r = parse(rawExchange(() -> client.createSocket(), (InetSocketAddress) listener.localAddress(),
                 "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(ISO_8859_1), false));
@@ -335,7 +335,7 @@ class HttpServerTest {
     void clientsWithoutATrustedCertificateAreRefusedWhenThePolicyNeedsOne() throws Exception {
         TestPki ca = TestPki.create(dir, "ketcd test CA");
         Listener listener = httpsListener(ca, Map.of("trusted-ca-file", ca.caFile().toString(), "client-cert-auth", "true"));
-        http = HttpServer.start(etcd, List.of(listener));
+        http = HttpServer.start(etcd, etcd, List.of(listener));
         InetSocketAddress a = (InetSocketAddress) listener.localAddress();
         byte[] request = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(ISO_8859_1);
 
@@ -357,7 +357,7 @@ class HttpServerTest {
     @Test
     void garbageGetsA400OrACloseAndTheServerGoesOn() throws Exception {
         // what each junk gets, and how soon, is BadRequestTest's; here the server only has to go on
-        http = HttpServer.start(etcd, List.of(listener()), Duration.ofSeconds(1));
+        http = HttpServer.start(etcd, etcd, List.of(listener()), Duration.ofSeconds(1));
         InetSocketAddress a = (InetSocketAddress) http.boundAddresses().get(0);
         byte[] random = new byte[4096];
         new Random(42).nextBytes(random);

@@ -2,7 +2,11 @@ package io.ketcd.server;
 
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
+import io.ketcd.api.EtcdVersion;
 import io.ketcd.api.raft.RaftCore;
+import io.ketcd.api.service.ClusterService;
+import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.MaintenanceService;
 import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.proto.etcdserverpb.CompactionRequest;
@@ -54,24 +58,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One etcd member started from plain Java: {@code KetcdServer.start(config)} opens (or
- * bootstraps) the data directory, replays the WAL into the backend, and serves
- * {@link EtcdServer}; {@link #close()} stops it. The DS component and the embedded launcher both
- * start members this way. Client listeners (gRPC, HTTP) are separate and use this object.
+ * bootstraps) the data directory, replays the WAL into the backend, and serves etcd's KV,
+ * Cluster and Maintenance services ({@link KvService}, {@link ClusterService}, {@link
+ * MaintenanceService}); {@link #close()} stops it. The DS component and the embedded launcher
+ * both start members this way. Client listeners (gRPC, HTTP) are separate and use this object.
+ *
+ * <p>This object outlives the member inside it: a fatal error or a new configuration closes the
+ * member and opens it again from its data directory, and the services stay the same object.
  */
-public final class KetcdServer implements EtcdServer, Closeable {
-    /** The etcd release whose API and behaviour ketcd follows; reported by Status and /version. */
-    public static final String ETCD_VERSION = "3.4.23";
-    /** The cluster version reported with it, as etcd reports "major.minor.0". */
-    public static final String ETCD_CLUSTER_VERSION = "3.4.0";
+public final class KetcdServer implements KvService, ClusterService, MaintenanceService, Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KetcdServer.class);
     /** The first wait before a member that stopped on a fatal error is opened again; it doubles up to {@link #MAX_RESTART_DELAY}. */
     static final Duration FIRST_RESTART_DELAY = Duration.ofSeconds(1);
     static final Duration MAX_RESTART_DELAY = Duration.ofSeconds(30);
 
-    private final ServerConfig config;
+    private volatile ServerConfig config;
     private final RaftCore raftCore;
-    private final long requestTimeoutMillis;
     /** Restarts the member after a fatal error; one thread, so restarts never overlap. */
     private final ScheduledExecutorService restarter;
     /** Guards network, generation and closed, and the swap of core. */
@@ -87,8 +90,6 @@ public final class KetcdServer implements EtcdServer, Closeable {
         this.config = config;
         this.raftCore = raftCore;
         this.network = network;
-        // etcd: 5 s plus two election timeouts, for a request to be proposed, committed and applied.
-        this.requestTimeoutMillis = 5000 + 2 * config.electionTimeout().toMillis();
         this.restarter = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ketcd-member-restart");
             t.setDaemon(true);
@@ -169,6 +170,30 @@ public final class KetcdServer implements EtcdServer, Closeable {
         schedule(retry, nextDelay, after.compareTo(MAX_RESTART_DELAY) > 0 ? MAX_RESTART_DELAY : after);
     }
 
+    /**
+     * Runs the member with another configuration: it is closed and opened again from its data
+     * directory (the {@code initial-*} flags matter only to a new one), while this object, which
+     * clients and services hold, stays. Requests in flight meanwhile fail with "server stopped".
+     *
+     * @throws IOException when the member cannot be opened with {@code next}; this object then
+     *     answers "server stopped" until a later reconfiguration succeeds
+     */
+    public void reconfigure(ServerConfig next) throws IOException {
+        synchronized (lifecycle) {
+            if (closed) {
+                throw new IllegalStateException("the server is closed");
+            }
+            core.close();
+            config = next;
+            core = openMember();
+        }
+    }
+
+    /** etcd: 5 s plus two election timeouts, for a request to be proposed, committed and applied. */
+    private long requestTimeoutMillis() {
+        return 5000 + 2 * config.electionTimeout().toMillis();
+    }
+
     /** How often the member was restarted after a fatal error since this server started. */
     public long restarts() {
         return restarts.get();
@@ -206,7 +231,7 @@ public final class KetcdServer implements EtcdServer, Closeable {
             return call(read);
         }
         return core.linearizableRead(read)
-                .orTimeout(requestTimeoutMillis, TimeUnit.MILLISECONDS)
+                .orTimeout(requestTimeoutMillis(), TimeUnit.MILLISECONDS)
                 .exceptionally(KetcdServer::timeoutToEtcd);
     }
 
@@ -250,7 +275,7 @@ public final class KetcdServer implements EtcdServer, Closeable {
     public CompletableFuture<StatusResponse> status() {
         return call(() -> StatusResponse.newBuilder()
                 .setHeader(header(core.currentRevision()))
-                .setVersion(ETCD_VERSION)
+                .setVersion(EtcdVersion.SERVER)
                 .setDbSize(core.dbSize())
                 .setDbSizeInUse(core.dbSizeInUse())
                 .setLeader(core.leader())
@@ -324,22 +349,20 @@ public final class KetcdServer implements EtcdServer, Closeable {
         } catch (EtcdException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return result.orTimeout(requestTimeoutMillis, TimeUnit.MILLISECONDS)
+        return result.orTimeout(requestTimeoutMillis(), TimeUnit.MILLISECONDS)
                 .exceptionally(KetcdServer::timeoutToEtcd)
                 .thenApply(response);
     }
 
-    @Override
+    /** The configuration the member runs with. */
     public ServerConfig config() {
         return config;
     }
 
-    @Override
     public long clusterId() {
         return core.clusterId();
     }
 
-    @Override
     public long memberId() {
         return core.memberId();
     }
@@ -364,7 +387,7 @@ public final class KetcdServer implements EtcdServer, Closeable {
         } catch (EtcdException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return result.orTimeout(requestTimeoutMillis, TimeUnit.MILLISECONDS)
+        return result.orTimeout(requestTimeoutMillis(), TimeUnit.MILLISECONDS)
                 .exceptionally(KetcdServer::timeoutToEtcd)
                 .thenApply(type::cast);
     }

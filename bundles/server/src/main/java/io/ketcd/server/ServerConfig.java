@@ -1,6 +1,7 @@
 package io.ketcd.server;
 
 import io.ketcd.api.config.Flags;
+import io.ketcd.api.config.SharedFlags;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -22,9 +23,7 @@ import java.util.Map;
 public record ServerConfig(
         String name,
         Path dataDir,
-        List<URI> listenClientUrls,
         List<URI> advertiseClientUrls,
-        List<URI> listenClientHttpUrls,
         List<URI> listenPeerUrls,
         List<URI> initialAdvertisePeerUrls,
         String initialCluster,
@@ -47,9 +46,7 @@ public record ServerConfig(
         Map<String, String> k = new LinkedHashMap<>();
         k.put("name", "default");
         k.put("data-dir", "");                       // etcd: "${name}.etcd"
-        k.put("listen-client-urls", "http://localhost:2379");
         k.put("advertise-client-urls", "http://localhost:2379");
-        k.put("listen-client-http-urls", "http://localhost:2381");
         k.put("listen-peer-urls", "http://localhost:2380");
         k.put("initial-advertise-peer-urls", "http://localhost:2380");
         k.put("initial-cluster", "");                // etcd: "${name}=${initial-advertise-peer-urls}"
@@ -61,7 +58,7 @@ public record ServerConfig(
         // entries kept in memory after a snapshot for slow followers (etcd 3.6's flag of this name)
         k.put("experimental-snapshot-catchup-entries", "5000");
         k.put("quota-backend-bytes", "0");           // 0 = etcd's default of 2 GiB
-        k.put("max-request-bytes", "1572864");       // 1.5 MiB
+        k.put(SharedFlags.MAX_REQUEST_BYTES, SharedFlags.DEFAULTS.get(SharedFlags.MAX_REQUEST_BYTES));
         k.put("max-txn-ops", "128");
         k.put("backend-batch-interval", "100");      // milliseconds
         k.put("backend-batch-limit", "10000");
@@ -72,22 +69,9 @@ public record ServerConfig(
     public static final long DEFAULT_QUOTA_BYTES = 2L * 1024 * 1024 * 1024;
 
     public ServerConfig {
-        listenClientUrls = List.copyOf(listenClientUrls);
         advertiseClientUrls = List.copyOf(advertiseClientUrls);
-        listenClientHttpUrls = List.copyOf(listenClientHttpUrls);
         listenPeerUrls = List.copyOf(listenPeerUrls);
         initialAdvertisePeerUrls = List.copyOf(initialAdvertisePeerUrls);
-    }
-
-    /**
-     * This configuration with other client listen URLs: what the member itself does not depend
-     * on, since the gRPC and HTTP servers open those listeners themselves.
-     */
-    public ServerConfig withListenClientUrls(List<URI> grpc, List<URI> http) {
-        return new ServerConfig(name, dataDir, grpc, advertiseClientUrls, http, listenPeerUrls,
-                initialAdvertisePeerUrls, initialCluster, initialClusterState, initialClusterToken, heartbeatInterval,
-                electionTimeout, snapshotCount, snapshotCatchUpEntries, quotaBackendBytes, maxRequestBytes, maxTxnOps,
-                backendBatchInterval, backendBatchLimit);
     }
 
     /** The configuration with every key at its default, as a plain {@code etcd} would start. */
@@ -118,9 +102,7 @@ public record ServerConfig(
         return new ServerConfig(
                 name,
                 Path.of(dataDir),
-                v.urls("listen-client-urls"),
                 v.urls("advertise-client-urls"),
-                v.urls("listen-client-http-urls"),
                 v.urls("listen-peer-urls"),
                 advertisePeer,
                 initialCluster,

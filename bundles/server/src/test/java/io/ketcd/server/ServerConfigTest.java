@@ -18,7 +18,6 @@ class ServerConfigTest {
         ServerConfig c = ServerConfig.defaults();
         assertThat(c.name()).isEqualTo("default");
         assertThat(c.dataDir()).isEqualTo(Path.of("default.etcd"));
-        assertThat(c.listenClientUrls()).containsExactly(URI.create("http://localhost:2379"));
         assertThat(c.advertiseClientUrls()).containsExactly(URI.create("http://localhost:2379"));
         assertThat(c.listenPeerUrls()).containsExactly(URI.create("http://localhost:2380"));
         assertThat(c.initialCluster()).isEqualTo("default=http://localhost:2380");
@@ -35,11 +34,11 @@ class ServerConfigTest {
     @Test
     void propertiesSetValuesAndDataDirFollowsName() {
         ServerConfig c = ServerConfig.from(Map.of("name", "infra1",
-                "listen-client-urls", "http://127.0.0.1:1,http://127.0.0.1:2",
+                "advertise-client-urls", "http://127.0.0.1:1,http://127.0.0.1:2",
                 "max-txn-ops", 7, "service.pid", "io.ketcd.server"), Map.of());
         assertThat(c.name()).isEqualTo("infra1");
         assertThat(c.dataDir()).isEqualTo(Path.of("infra1.etcd"));
-        assertThat(c.listenClientUrls()).containsExactly(URI.create("http://127.0.0.1:1"), URI.create("http://127.0.0.1:2"));
+        assertThat(c.advertiseClientUrls()).containsExactly(URI.create("http://127.0.0.1:1"), URI.create("http://127.0.0.1:2"));
         assertThat(c.maxTxnOps()).isEqualTo(7);
     }
 
@@ -47,11 +46,10 @@ class ServerConfigTest {
     void etcdEnvironmentVariablesOverrideProperties() {
         ServerConfig c = ServerConfig.from(Map.of("name", "fromfile", "data-dir", "/a"),
                 Map.of("ETCD_NAME", "fromenv", "ETCD_DATA_DIR", "/b",
-                        "ETCD_LISTEN_CLIENT_URLS", "http://127.0.0.1:12379",
                         "ETCD_ADVERTISE_CLIENT_URLS", "http://127.0.0.1:12379"));
         assertThat(c.name()).isEqualTo("fromenv");
         assertThat(c.dataDir()).isEqualTo(Path.of("/b"));
-        assertThat(c.listenClientUrls()).isEqualTo(List.of(URI.create("http://127.0.0.1:12379")));
+        assertThat(c.advertiseClientUrls()).isEqualTo(List.of(URI.create("http://127.0.0.1:12379")));
         assertThat(ServerConfig.envName("initial-cluster-token")).isEqualTo("ETCD_INITIAL_CLUSTER_TOKEN");
     }
 
@@ -59,8 +57,8 @@ class ServerConfigTest {
     void badValuesNameTheFlag() {
         assertThatThrownBy(() -> ServerConfig.from(Map.of("max-request-bytes", "lots"), Map.of()))
                 .hasMessageContaining("-max-request-bytes");
-        assertThatThrownBy(() -> ServerConfig.from(Map.of("listen-client-urls", "localhost"), Map.of()))
-                .hasMessageContaining("-listen-client-urls");
+        assertThatThrownBy(() -> ServerConfig.from(Map.of("advertise-client-urls", "localhost"), Map.of()))
+                .hasMessageContaining("-advertise-client-urls");
         assertThatThrownBy(() -> ServerConfig.from(Map.of("initial-cluster-state", "old"), Map.of()))
                 .hasMessageContaining("valid values are \"new\" or \"existing\"");
     }

@@ -43,7 +43,10 @@ import io.ketcd.proto.etcdserverpb.StatusResponse;
 import io.ketcd.proto.etcdserverpb.TxnRequest;
 import io.ketcd.proto.etcdserverpb.TxnResponse;
 import io.ketcd.api.log.BadInputLog;
-import io.ketcd.server.EtcdServer;
+import io.ketcd.api.service.ClusterService;
+import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.MaintenanceService;
+import io.ketcd.grpc.ClientServices;
 
 import java.util.Arrays;
 import java.util.List;
@@ -52,7 +55,7 @@ import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
 
 /**
- * etcd's eight client services bound to one {@link EtcdServer}.
+ * etcd's eight client services bound to the member's service facets ({@link ClientServices}).
  *
  * <p>All services are registered, including the methods ketcd does not implement yet: those
  * answer UNIMPLEMENTED with "etcdserver: &lt;service&gt;/&lt;method&gt; is not supported in
@@ -70,7 +73,7 @@ public final class EtcdServices {
      * Requests are decoded by {@link RequestDecoding}, which logs the undecodable ones to
      * {@code badInput}.
      */
-    public static List<ServerServiceDefinition> bind(EtcdServer server, Executor executor, BadInputLog badInput) {
+    public static List<ServerServiceDefinition> bind(ClientServices server, Executor executor, BadInputLog badInput) {
         RequestDecoding decoding = new RequestDecoding(badInput);
         return services(server, new UnaryReplies(executor)).stream().map(decoding::wrap).toList();
     }
@@ -80,21 +83,21 @@ public final class EtcdServices {
         return LazyGzip.registry();
     }
 
-    private static List<ServerServiceDefinition> services(EtcdServer server, UnaryReplies replies) {
+    private static List<ServerServiceDefinition> services(ClientServices server, UnaryReplies replies) {
         return List.of(
-                KVGrpc.bindService(new Kv(server, replies)),
+                KVGrpc.bindService(new Kv(server.kv(), replies)),
                 partly(new MaintenanceGrpc.MaintenanceImplBase() {
                     @Override
                     public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
-                        replies.reply("Maintenance/Status", server::status, observer);
+                        replies.reply("Maintenance/Status", server.maintenance()::status, observer);
                     }
 
                     @Override
                     public void hashKV(HashKVRequest request, StreamObserver<HashKVResponse> observer) {
-                        replies.reply("Maintenance/HashKV", () -> server.hashKV(request), observer);
+                        replies.reply("Maintenance/HashKV", () -> server.maintenance().hashKV(request), observer);
                     }
                 }, MaintenanceGrpc.getStatusMethod(), MaintenanceGrpc.getHashKVMethod()),
-                ClusterGrpc.bindService(new Cluster(server, replies)),
+                ClusterGrpc.bindService(new Cluster(server.cluster(), replies)),
                 unsupported(WatchGrpc.getServiceDescriptor()),
                 unsupported(LeaseGrpc.getServiceDescriptor()),
                 unsupported(AuthGrpc.getServiceDescriptor()),
@@ -103,7 +106,7 @@ public final class EtcdServices {
     }
 
     /** KV: every method is the server's. */
-    private record Kv(EtcdServer server, UnaryReplies replies) implements KVGrpc.AsyncService {
+    private record Kv(KvService server, UnaryReplies replies) implements KVGrpc.AsyncService {
         @Override
         public void range(RangeRequest request, StreamObserver<RangeResponse> observer) {
             replies.reply("KV/Range", () -> server.range(request), observer);
@@ -136,7 +139,7 @@ public final class EtcdServices {
      * those of a MemberUpdate too, where etcd 3.4 checks them only in etcdctl: its server stores
      * any strings there, and the other members' rafthttp then panics on them.
      */
-    private record Cluster(EtcdServer server, UnaryReplies replies) implements ClusterGrpc.AsyncService {
+    private record Cluster(ClusterService server, UnaryReplies replies) implements ClusterGrpc.AsyncService {
         @Override
         public void memberAdd(MemberAddRequest request, StreamObserver<MemberAddResponse> observer) {
             replies.reply("Cluster/MemberAdd", () -> server.memberAdd(request.toBuilder()

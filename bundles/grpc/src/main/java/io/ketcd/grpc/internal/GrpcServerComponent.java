@@ -2,13 +2,14 @@ package io.ketcd.grpc.internal;
 
 import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
+import io.ketcd.api.service.ClusterService;
+import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.MaintenanceService;
+import io.ketcd.grpc.ClientServices;
 import io.ketcd.grpc.GrpcServer;
-import io.ketcd.server.EtcdServer;
-import io.ketcd.server.ServerConfig;
+import io.ketcd.grpc.GrpcSettings;
 
 import java.io.IOException;
-import java.net.URI;
-import java.util.List;
 import java.util.Map;
 
 import org.osgi.service.component.annotations.Activate;
@@ -19,38 +20,39 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * Serves etcd's client gRPC API for the {@link EtcdServer} service on listeners the {@link
- * ListenerFactory} opens for {@code listen-client-urls}. A new server or a new listener factory
- * (a new TLS policy brings one) restarts this component and with it the listeners; a
- * configuration update re-opens them only when {@code listen-client-urls} changed. The
- * member's raft and data are not involved either way.
+ * Serves etcd's client gRPC API for the member's {@link KvService}, {@link ClusterService} and
+ * {@link MaintenanceService} on listeners the {@link ListenerFactory} opens for {@code
+ * listen-client-urls}. A new listener factory (a new TLS policy brings one) restarts this
+ * component and with it the listeners; a configuration update re-opens them only when its
+ * {@link GrpcSettings} changed. The member's raft and data are not involved either way.
  */
 @Component(configurationPid = "io.ketcd.server", configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {}, immediate = true)
 public final class GrpcServerComponent {
-    private final EtcdServer server;
+    private final ClientServices services;
     private final ListenerFactory listeners;
-    private List<URI> urls;
+    private GrpcSettings settings;
     private GrpcServer grpc;
 
     @Activate
-    public GrpcServerComponent(Map<String, Object> properties, @Reference EtcdServer server,
-                               @Reference ListenerFactory listeners) throws IOException {
-        this.server = server;
+    public GrpcServerComponent(Map<String, Object> properties, @Reference KvService kv, @Reference ClusterService cluster,
+                               @Reference MaintenanceService maintenance, @Reference ListenerFactory listeners)
+            throws IOException {
+        this.services = new ClientServices(kv, cluster, maintenance);
         this.listeners = listeners;
-        this.urls = urls(properties);
-        this.grpc = GrpcServer.start(server, listeners.open(ListenerRole.CLIENT, urls));
+        this.settings = GrpcSettings.from(properties, System.getenv());
+        this.grpc = start(settings);
     }
 
     @Modified
     synchronized void modified(Map<String, Object> properties) throws IOException {
-        List<URI> next = urls(properties);
-        if (next.equals(urls)) {
+        GrpcSettings next = GrpcSettings.from(properties, System.getenv());
+        if (next.equals(settings)) {
             return;
         }
         grpc.close();
-        urls = next;
-        grpc = GrpcServer.start(server, listeners.open(ListenerRole.CLIENT, next));
+        settings = next;
+        grpc = start(next);
     }
 
     @Deactivate
@@ -58,7 +60,7 @@ public final class GrpcServerComponent {
         grpc.close();
     }
 
-    private static List<URI> urls(Map<String, Object> properties) {
-        return ServerConfig.from(properties, System.getenv()).listenClientUrls();
+    private GrpcServer start(GrpcSettings s) throws IOException {
+        return GrpcServer.start(services, s.maxRequestBytes(), listeners.open(ListenerRole.CLIENT, s.listenClientUrls()));
     }
 }

@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers a unary call with the future {@link io.ketcd.server.EtcdServer} returns.
+ * Answers a unary call with the future a service facet ({@link io.ketcd.api.service}) returns.
  *
  * <p>The answer is sent from the gRPC executor, not from the thread that completes the future
  * (the server's apply loop), so serialising responses never holds up the server. Errors become

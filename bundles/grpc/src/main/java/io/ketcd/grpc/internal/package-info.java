@@ -1,6 +1,7 @@
 /**
  * The gRPC services and the DS component. Each etcd method that ketcd implements hands etcd's
- * request message to {@link io.ketcd.server.EtcdServer} and its response back unchanged; every
+ * request message to the member's facet of its service family ({@link io.ketcd.api.service}) and
+ * its response back unchanged; every
  * other method of etcd's eight services answers UNIMPLEMENTED ({@link
  * io.ketcd.grpc.internal.EtcdServices}). Errors become gRPC statuses in {@link
  * io.ketcd.grpc.internal.UnaryReplies}.

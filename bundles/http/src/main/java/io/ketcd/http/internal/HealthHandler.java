@@ -5,7 +5,8 @@ import com.google.protobuf.ByteString;
 import io.ketcd.api.EtcdError;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
-import io.ketcd.server.EtcdServer;
+import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.MaintenanceService;
 
 import java.time.Duration;
 import java.util.Arrays;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * answers 503 {@code {"health":"false"}} plus newline through Go's {@code http.Error}. etcd 3.4.23
  * has no "reason" field.
  *
- * <p>Alarms and the leader come from {@link EtcdServer#status()}: its {@code errors} hold etcd's
+ * <p>Alarms and the leader come from {@link MaintenanceService#status()}: its {@code errors} hold etcd's
  * {@code "etcdserver: no leader"} and one {@code AlarmMember} text ({@code memberID:N alarm:NOSPACE})
  * per active alarm, as etcd's Maintenance.Status fills them.
  *
@@ -58,15 +59,17 @@ public final class HealthHandler extends HttpHandler {
             .setKeysOnly(true)
             .build();
 
-    private final EtcdServer server;
+    private final MaintenanceService maintenance;
+    private final KvService kv;
     private final Duration timeout;
 
-    public HealthHandler(EtcdServer server) {
-        this(server, DEFAULT_TIMEOUT);
+    public HealthHandler(MaintenanceService maintenance, KvService kv) {
+        this(maintenance, kv, DEFAULT_TIMEOUT);
     }
 
-    HealthHandler(EtcdServer server, Duration timeout) {
-        this.server = server;
+    HealthHandler(MaintenanceService maintenance, KvService kv, Duration timeout) {
+        this.maintenance = maintenance;
+        this.kv = kv;
         this.timeout = timeout;
     }
 
@@ -99,13 +102,13 @@ public final class HealthHandler extends HttpHandler {
     CompletableFuture<Boolean> check(Set<String> excludedAlarms) {
         CompletableFuture<Boolean> verdict;
         try {
-            verdict = server.status().thenCompose(status -> {
+            verdict = maintenance.status().thenCompose(status -> {
                 String reason = unhealthyReason(status, excludedAlarms);
                 if (reason != null) {
                     LOG.warn("/health error; {} (status code 503)", reason);
                     return CompletableFuture.completedFuture(false);
                 }
-                return server.range(PROBE).thenApply(r -> true);
+                return kv.range(PROBE).thenApply(r -> true);
             });
         } catch (RuntimeException e) {
             verdict = CompletableFuture.failedFuture(e);

@@ -3,12 +3,11 @@ package io.ketcd.http.internal;
 import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.http.HttpServer;
-import io.ketcd.server.EtcdServer;
-import io.ketcd.server.ServerConfig;
+import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.MaintenanceService;
+import io.ketcd.http.HttpSettings;
 
 import java.io.IOException;
-import java.net.URI;
-import java.util.List;
 import java.util.Map;
 
 import org.osgi.service.component.annotations.Activate;
@@ -19,37 +18,38 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * Serves the client HTTP endpoints of the member published as {@link EtcdServer} on the
- * listeners the {@link ListenerFactory} opens for {@code listen-client-http-urls}. A new server
- * or a new listener factory re-activates this component, which re-opens its listeners; a
- * configuration update re-opens them only when {@code listen-client-http-urls} changed.
+ * Serves the client HTTP endpoints of the member, through its {@link MaintenanceService} and
+ * {@link KvService} facets, on the listeners the {@link ListenerFactory} opens for {@code
+ * listen-client-http-urls}. A new listener factory re-activates this component, which re-opens
+ * its listeners; a configuration update re-opens them only when {@link HttpSettings} changed.
  */
 @Component(configurationPid = "io.ketcd.server", configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
 public final class HttpServerComponent {
-    private final EtcdServer server;
+    private final MaintenanceService maintenance;
+    private final KvService kv;
     private final ListenerFactory listenerFactory;
-    private List<URI> urls;
+    private HttpSettings settings;
     private HttpServer http;
 
     @Activate
-    public HttpServerComponent(Map<String, Object> properties, @Reference EtcdServer server,
-                               @Reference ListenerFactory listenerFactory) throws IOException {
-        this.server = server;
+    public HttpServerComponent(Map<String, Object> properties, @Reference MaintenanceService maintenance,
+                               @Reference KvService kv, @Reference ListenerFactory listenerFactory) throws IOException {
+        this.maintenance = maintenance;
+        this.kv = kv;
         this.listenerFactory = listenerFactory;
-        this.urls = urls(properties);
-        // HttpServer owns the listeners from here on, and closes them when it fails to start
-        this.http = HttpServer.start(server, listenerFactory.open(ListenerRole.CLIENT_HTTP, urls));
+        this.settings = HttpSettings.from(properties, System.getenv());
+        this.http = start(settings);
     }
 
     @Modified
     synchronized void modified(Map<String, Object> properties) throws IOException {
-        List<URI> next = urls(properties);
-        if (next.equals(urls)) {
+        HttpSettings next = HttpSettings.from(properties, System.getenv());
+        if (next.equals(settings)) {
             return;
         }
         http.close();
-        urls = next;
-        http = HttpServer.start(server, listenerFactory.open(ListenerRole.CLIENT_HTTP, next));
+        settings = next;
+        http = start(next);
     }
 
     @Deactivate
@@ -57,7 +57,8 @@ public final class HttpServerComponent {
         http.close();
     }
 
-    private static List<URI> urls(Map<String, Object> properties) {
-        return ServerConfig.from(properties, System.getenv()).listenClientHttpUrls();
+    /** HttpServer owns the listeners from here on, and closes them when it fails to start. */
+    private HttpServer start(HttpSettings s) throws IOException {
+        return HttpServer.start(maintenance, kv, listenerFactory.open(ListenerRole.CLIENT_HTTP, s.listenClientHttpUrls()));
     }
 }

@@ -1,6 +1,6 @@
 package io.ketcd.http.internal;
 
-import io.ketcd.server.KetcdServer;
+import io.ketcd.api.EtcdVersion;
 
 import org.glassfish.grizzly.http.Method;
 import org.glassfish.grizzly.http.server.HttpHandler;
@@ -12,13 +12,13 @@ import org.glassfish.grizzly.http.util.HttpStatus;
  * etcd's {@code GET /version}: {@code {"etcdserver":"3.4.23","etcdcluster":"3.4.0"}} as
  * application/json with no trailing newline. The cluster version is what etcd reports once the
  * cluster version is decided: the lowest member version cut to major.minor.0; every ketcd member
- * runs the same version, so it is {@link KetcdServer#ETCD_CLUSTER_VERSION}.
+ * runs the same version, so it is {@link EtcdVersion#CLUSTER}.
  */
 public final class VersionHandler extends HttpHandler {
     public static final String PATH = "/version";
 
-    static final String BODY = "{\"etcdserver\":\"" + KetcdServer.ETCD_VERSION
-            + "\",\"etcdcluster\":\"" + KetcdServer.ETCD_CLUSTER_VERSION + "\"}";
+    static final String BODY = "{\"etcdserver\":\"" + EtcdVersion.SERVER
+            + "\",\"etcdcluster\":\"" + EtcdVersion.CLUSTER + "\"}";
 
     @Override
     public void service(Request request, Response response) throws Exception {

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
+import io.ketcd.api.EtcdVersion;
 import io.ketcd.api.log.BadInputLog;
 import io.ketcd.api.peer.PeerTransport;
 import io.ketcd.api.peer.PeerTransportConfig;
@@ -42,7 +43,6 @@ import io.ketcd.proto.serverpb.Metadata;
 import io.ketcd.proto.serverpb.RequestHeader;
 import io.ketcd.proto.walpb.WalSnapshot;
 import io.ketcd.raft.MemoryStorage;
-import io.ketcd.server.KetcdServer;
 import io.ketcd.server.PeerNetwork;
 import io.ketcd.server.ServerConfig;
 import io.ketcd.storage.Backend;
@@ -294,8 +294,8 @@ public final class ServerCore implements AutoCloseable {
     }
 
     private PeerTransport startTransport(List<Listener> peerListeners, TlsPolicy peerTls) throws IOException {
-        return transports.start(new PeerTransportConfig(memberId, clusterId, KetcdServer.ETCD_VERSION,
-                KetcdServer.ETCD_CLUSTER_VERSION, config.heartbeatInterval(), peerTls), new Receiver(), peerListeners);
+        return transports.start(new PeerTransportConfig(memberId, clusterId, EtcdVersion.SERVER,
+                EtcdVersion.CLUSTER, config.heartbeatInterval(), peerTls), new Receiver(), peerListeners);
     }
 
     /**

@@ -18,7 +18,7 @@ public class DelCommand extends KeyRangeCommand {
     @Override
     public Object execute() throws Exception {
         KeyRange range = keyRange();
-        DeleteRangeResponse response = await(server.deleteRange(DeleteRangeRequest.newBuilder()
+        DeleteRangeResponse response = await(kv.deleteRange(DeleteRangeRequest.newBuilder()
                 .setKey(range.key())
                 .setRangeEnd(range.end())
                 .setPrevKv(prevKv)

@@ -1,7 +1,6 @@
 package io.ketcd.shell.internal;
 
 import io.ketcd.proto.mvccpb.KeyValue;
-import io.ketcd.server.EtcdServer;
 
 import java.io.PrintStream;
 import java.util.concurrent.CompletableFuture;
@@ -10,15 +9,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.karaf.shell.api.action.Action;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 
-/** What every {@code etcd:*} command shares: the server, the wait, the output. */
+/** What every {@code etcd:*} command shares: the wait and the output; each command references the facets it uses. */
 abstract class EtcdCommand implements Action {
     /** etcdctl's {@code --command-timeout} default. */
     static final long COMMAND_TIMEOUT_MILLIS = 5000;
-
-    @Reference
-    EtcdServer server;
 
     /** How long a command waits for the server; etcdctl's default unless a test shortens it. */
     long timeoutMillis = COMMAND_TIMEOUT_MILLIS;

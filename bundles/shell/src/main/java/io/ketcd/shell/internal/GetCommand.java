@@ -36,7 +36,7 @@ public class GetCommand extends KeyRangeCommand {
             throw new IllegalArgumentException("`--keys-only` and `--count-only` cannot be set at the same time, choose one");
         }
         KeyRange range = keyRange();
-        RangeResponse response = await(server.range(RangeRequest.newBuilder()
+        RangeResponse response = await(kv.range(RangeRequest.newBuilder()
                 .setKey(range.key())
                 .setRangeEnd(range.end())
                 .setRevision(Math.max(rev, 0))

@@ -15,7 +15,7 @@ import org.apache.karaf.shell.api.action.Option;
  * <li>{@code --from-key k}: {@code [k, "\0")}, every key from k on.
  * </ul>
  */
-abstract class KeyRangeCommand extends EtcdCommand {
+abstract class KeyRangeCommand extends KvCommand {
     /** clientv3's {@code noPrefixEnd}: as a range end, "to the end of the keyspace". */
     static final ByteString ALL = ByteString.copyFrom(new byte[] {0});
 

@@ -13,7 +13,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 /** {@code etcdctl put}: prints {@code OK}, then with {@code --prev-kv} the previous key and value. */
 @Service
 @Command(scope = "etcd", name = "put", description = "Puts the given key into the store")
-public class PutCommand extends EtcdCommand {
+public class PutCommand extends KvCommand {
     @Argument(index = 0, name = "key", description = "The key", required = true)
     String key;
 
@@ -25,7 +25,7 @@ public class PutCommand extends EtcdCommand {
 
     @Override
     public Object execute() throws Exception {
-        PutResponse response = await(server.put(PutRequest.newBuilder()
+        PutResponse response = await(kv.put(PutRequest.newBuilder()
                 .setKey(ByteString.copyFromUtf8(key))
                 .setValue(ByteString.copyFromUtf8(value))
                 .setPrevKv(prevKv)

@@ -1,14 +1,17 @@
 package io.ketcd.shell.internal;
 
+import io.ketcd.api.service.ClusterService;
+import io.ketcd.api.service.MaintenanceService;
+import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.net.URI;
 import java.util.List;
 
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
 
@@ -17,7 +20,7 @@ import org.apache.karaf.shell.support.table.ShellTable;
  * (hex member id, go-humanize's SI db size, {@code true}/{@code false}), right-aligned as etcdctl
  * aligns them, drawn by Karaf's table. {@code --no-format} prints what plain
  * {@code etcdctl endpoint status} prints instead: the cells joined by {@code ", "}, no header.
- * The endpoint is the member's first advertised client URL.
+ * The endpoint is the member's first advertised client URL, as its member list publishes it.
  */
 @Service
 @Command(scope = "etcd", name = "status", description = "Prints out the status of this member")
@@ -28,9 +31,16 @@ public class StatusCommand extends EtcdCommand {
     @Option(name = "--no-format", description = "Print etcdctl's plain line instead of the table")
     boolean noFormat;
 
+    @Reference
+    MaintenanceService maintenance;
+
+    @Reference
+    ClusterService cluster;
+
     @Override
     public Object execute() throws Exception {
-        List<String> row = row(endpoint(), await(server.status()));
+        StatusResponse status = await(maintenance.status());
+        List<String> row = row(endpoint(status.getHeader().getMemberId()), status);
         if (noFormat) {
             line(out(), String.join(", ", row));
             return null;
@@ -59,9 +69,13 @@ public class StatusCommand extends EtcdCommand {
                 String.join(", ", s.getErrorsList()));
     }
 
-    private String endpoint() {
-        List<URI> urls = server.config().advertiseClientUrls();
-        return urls.isEmpty() ? "" : urls.get(0).toString();
+    private String endpoint(long memberId) throws Exception {
+        for (Member m : await(cluster.memberList()).getMembersList()) {
+            if (m.getID() == memberId) {
+                return m.getClientURLsCount() == 0 ? "" : m.getClientURLs(0);
+            }
+        }
+        return "";
     }
 
     /**

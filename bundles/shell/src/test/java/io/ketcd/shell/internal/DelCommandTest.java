@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /** Expected output is etcdctl 3.4.23's against etcd 3.4.23. */
 class DelCommandTest {
-    private final FakeEtcdServer etcd = new FakeEtcdServer();
+    private final FakeKv etcd = new FakeKv();
 
     private DeleteRangeRequest sent() {
         return etcd.only(DeleteRangeRequest.class);

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class GetCommandTest {
     private static final ByteString NUL = ByteString.copyFrom(new byte[] {0});
 
-    private final FakeEtcdServer etcd = new FakeEtcdServer();
+    private final FakeKv etcd = new FakeKv();
 
     private void answer(String... keysAndValues) {
         RangeResponse.Builder r = RangeResponse.newBuilder().setCount(keysAndValues.length / 2);

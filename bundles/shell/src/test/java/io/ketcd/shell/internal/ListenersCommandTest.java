@@ -52,7 +52,7 @@ class ListenersCommandTest {
             }
         };
 
-        List<String> lines = Shell.run(command, new FakeEtcdServer()).lines()
+        List<String> lines = Shell.run(command).lines()
                 .map(l -> l.replaceAll("[ │|]+", " ").trim()).toList();
 
         assertThat(lines).hasSize(5);

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /** Expected output is etcdctl 3.4.23's against etcd 3.4.23. */
 class PutCommandTest {
-    private final FakeEtcdServer etcd = new FakeEtcdServer();
+    private final FakeKv etcd = new FakeKv();
 
     @Test
     void putPrintsOk() throws Exception {

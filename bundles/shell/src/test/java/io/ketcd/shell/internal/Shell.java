@@ -16,8 +16,18 @@ final class Shell {
     }
 
     /** The output of {@code command} with {@code args}, as bytes decoded as UTF-8. */
-    static String run(EtcdCommand command, FakeEtcdServer server, Object... args) throws Exception {
-        command.server = server;
+    static String run(KvCommand command, FakeKv kv, Object... args) throws Exception {
+        command.kv = kv;
+        return run(command, args);
+    }
+
+    static String run(StatusCommand command, FakeMember member, Object... args) throws Exception {
+        command.maintenance = member;
+        command.cluster = member;
+        return run(command, args);
+    }
+
+    static String run(EtcdCommand command, Object... args) throws Exception {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         command.out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
         if (!new DefaultActionPreparator().prepare(command, null, List.of(args))) {

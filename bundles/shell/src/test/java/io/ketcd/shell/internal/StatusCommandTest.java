@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /** etcdctl 3.4.23's {@code endpoint status -w table} cells, in Karaf's table. */
 class StatusCommandTest {
-    private static final long ID = 0x94018c83380f970cL;
+    private static final long ID = FakeMember.ID;
 
-    private final FakeEtcdServer etcd = new FakeEtcdServer();
+    private final FakeMember etcd = new FakeMember();
 
     private static StatusResponse.Builder status() {
         return StatusResponse.newBuilder()
@@ -34,7 +34,7 @@ class StatusCommandTest {
                 .isEqualTo("ENDPOINT ID VERSION DB SIZE IS LEADER IS LEARNER RAFT TERM RAFT INDEX RAFT APPLIED INDEX ERRORS");
         assertThat(out.lines().skip(2).findFirst().orElseThrow().replaceAll("[ │|]+", " ").trim())
                 .isEqualTo("http://127.0.0.1:2379 94018c83380f970c 3.4.23 20 kB true false 2 10 10");
-        assertThat(etcd.requests).containsExactly("status");
+        assertThat(etcd.requests).containsExactly("status", "memberList");
     }
 
     @Test
