@@ -5,9 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
 import io.ketcd.api.RequestNesting;
-import io.ketcd.mvcc.KvStore;
 import io.ketcd.proto.raftpb.ConfChange;
-import io.ketcd.proto.raftpb.ConfChangeType;
 import io.ketcd.proto.raftpb.Entry;
 import io.ketcd.proto.raftpb.Snapshot;
 import io.ketcd.proto.serverpb.InternalRaftRequest;
@@ -15,7 +13,9 @@ import io.ketcd.storage.Backend;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -25,9 +25,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies committed entries, strictly in log order, to the key-value store and the membership,
- * recording each entry's index as the backend's consistent index in the same backend write, and
- * completes the waiter of each request it applies (etcd's apply goroutine).
+ * Applies committed entries, strictly in log order, recording each entry's index as the
+ * backend's consistent index in the same backend write, and completes the waiter of each request
+ * it applies (etcd's apply goroutine). Each request goes to the {@link RequestApplier} of its
+ * kind ({@link KvApplier}, {@link MembershipApplier}); configuration changes go to the
+ * membership applier.
  *
  * <p>Entries at or below the backend's consistent index are already in the backend (a restart
  * replays the log from the last snapshot); of those, only configuration changes are applied
@@ -38,8 +40,6 @@ import org.slf4j.LoggerFactory;
 final class ApplyLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(ApplyLoop.class);
     private static final Object STOP = new Object();
-    /** What raft is told for a configuration change that changes nothing (etcd's NodeID 0). */
-    private static final ConfChange NO_CHANGE = ConfChange.getDefaultInstance();
 
     /** What the apply loop needs from the rest of the member. */
     interface Effects {
@@ -73,6 +73,10 @@ final class ApplyLoop implements Runnable {
     private final Consumer<Throwable> onFatal;
     private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private volatile Effects effects;
+    private volatile MembershipApplier membership;
+    /** The applier of each request kind. */
+    private final Map<InternalRaftRequest.RequestCase, RequestApplier> appliers =
+            new EnumMap<>(InternalRaftRequest.RequestCase.class);
     private long snapshotIndex;
 
     ApplyLoop(long memberId, CurrentState state, Waiters waiters, AppliedIndex appliedIndex,
@@ -89,6 +93,14 @@ final class ApplyLoop implements Runnable {
     /** Sets the loop's collaborators; before entries are enqueued. */
     void attach(Effects effects) {
         this.effects = effects;
+        this.membership = new MembershipApplier(memberId, waiters, effects);
+        for (RequestApplier applier : List.of(new KvApplier(), membership)) {
+            for (InternalRaftRequest.RequestCase kind : applier.requests()) {
+                if (appliers.put(kind, applier) != null) {
+                    throw new IllegalStateException("two appliers for " + kind);
+                }
+            }
+        }
     }
 
     /** Hands over committed entries, in log order. */
@@ -124,7 +136,7 @@ final class ApplyLoop implements Runnable {
                 for (Entry e : entries) {
                     if (e.getIndex() <= last) {
                         if (e.getType() == io.ketcd.proto.raftpb.EntryType.EntryConfChange) {
-                            effects.applyToRaft(confChange(e).orElse(NO_CHANGE));
+                            membership.reapplyToRaft(confChange(e).orElse(MembershipApplier.NO_CHANGE));
                         }
                         continue;
                     }
@@ -183,11 +195,9 @@ final class ApplyLoop implements Runnable {
             case EntryConfChange -> {
                 Optional<ConfChange> cc = confChange(entry);
                 if (cc.isPresent()) {
-                    applyConfChange(s, cc.get(), index);
+                    membership.applyConfChange(s, cc.get(), index);
                 } else {
-                    // raft counts it as a configuration change: it must still see one applied
-                    markApplied(s.backend(), index);
-                    effects.applyToRaft(NO_CHANGE);
+                    membership.applyUndecodableConfChange(s, index);
                 }
             }
             case EntryNormal -> {
@@ -202,8 +212,12 @@ final class ApplyLoop implements Runnable {
                 }
                 InternalRaftRequest request = parsed.get();
                 long id = request.getHeader().getId();
+                RequestApplier applier = appliers.get(request.getRequestCase());
                 try {
-                    waiters.complete(id, applyRequest(s, request, index));
+                    if (applier == null) {
+                        throw EtcdError.NOT_SUPPORTED.exception();
+                    }
+                    waiters.complete(id, applier.apply(s, request, index));
                 } catch (EtcdException e) {
                     // the request failed as a whole and changed nothing; the entry is still applied
                     markApplied(s.backend(), index);
@@ -215,44 +229,6 @@ final class ApplyLoop implements Runnable {
                 markApplied(s.backend(), index);
             }
         }
-    }
-
-    private void applyConfChange(AppliedState s, ConfChange cc, long index) {
-        EtcdError invalid = s.membership().validate(cc);
-        s.backend().write(() -> {
-            if (invalid == null) {
-                s.membership().apply(cc);
-            }
-            s.backend().setConsistentIndex(index);
-            return null;
-        });
-        // raft must still see the entry applied, or it would refuse every later change
-        effects.applyToRaft(invalid == null ? cc : cc.toBuilder().setNodeId(0).build());
-        if (invalid != null) {
-            waiters.fail(cc.getId(), invalid.exception());
-            return;
-        }
-        effects.membershipChanged(cc, s.membership());
-        waiters.complete(cc.getId(), s.membership().list());
-        if (cc.getType() == ConfChangeType.ConfChangeRemoveNode && cc.getNodeId() == memberId) {
-            effects.removedSelf();
-        }
-    }
-
-    private static Object applyRequest(AppliedState s, InternalRaftRequest r, long index) {
-        KvStore kv = s.kv();
-        return switch (r.getRequestCase()) {
-            case PUT -> kv.put(r.getPut(), index);
-            case DELETE_RANGE -> kv.deleteRange(r.getDeleteRange(), index);
-            case TXN -> kv.txn(r.getTxn(), index);
-            case COMPACTION -> kv.compact(r.getCompaction(), index);
-            case MEMBER_ATTRIBUTES -> s.backend().write(() -> {
-                s.membership().setAttributes(r.getMemberAttributes());
-                s.backend().setConsistentIndex(index);
-                return r.getMemberAttributes();
-            });
-            default -> throw EtcdError.NOT_SUPPORTED.exception();
-        };
     }
 
     private static void markApplied(Backend backend, long index) {
