@@ -74,7 +74,8 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     static final Duration MAX_RESTART_DELAY = Duration.ofSeconds(30);
 
     private volatile ServerConfig config;
-    private final RaftCore raftCore;
+    /** Guarded by lifecycle: a restarted member starts on the latest core. */
+    private RaftCore raftCore;
     /** Restarts the member after a fatal error; one thread, so restarts never overlap. */
     private final ScheduledExecutorService restarter;
     /** Guards network, generation and closed, and the swap of core. */
@@ -197,6 +198,19 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     /** How often the member was restarted after a fatal error since this server started. */
     public long restarts() {
         return restarts.get();
+    }
+
+    /**
+     * Drives the member's raft with a node of {@code core} from now on (a swapped {@link
+     * RaftCore} service): the member keeps its log, data, term and configuration, nothing
+     * acknowledged is lost and nothing applied twice; a leader may lose its leadership to the
+     * next election. A member opened later (a restart) uses {@code core} too.
+     */
+    public void replaceRaftCore(RaftCore core) {
+        synchronized (lifecycle) {
+            raftCore = core;
+            this.core.replaceRaftCore(core);
+        }
     }
 
     /**

@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * KetcdServer} object, as etcd's service facets: {@link KvService}, {@link ClusterService} and
  * {@link MaintenanceService}. The object stays registered while the member inside it restarts.
  *
- * <p>The listener factory and the peer TLS policy are dynamic references: replacing either (a
+ * <p>The raft core, the listener factory and the peer TLS policy are dynamic references. A new
+ * raft core drives the running member's raft from then on ({@link KetcdServer#replaceRaftCore});
+ * replacing the factory or the policy (a
  * new TLS configuration, a bundle update of bundles/transport or bundles/tls) re-opens the peer
  * listeners and restarts the peer transport, while raft and data stay as they are. A
  * configuration change that only touches other components' keys (client listen URLs, TLS,
@@ -51,8 +53,7 @@ public final class EtcdServerComponent {
     private static final String[] FACETS = {
             KvService.class.getName(), ClusterService.class.getName(), MaintenanceService.class.getName()};
 
-    @Reference
-    private RaftCore raftCore;
+    private volatile RaftCore raftCore;
     @Reference
     private PeerTransportFactory transports;
     private volatile ListenerFactory listeners;
@@ -90,6 +91,26 @@ public final class EtcdServerComponent {
             registration.unregister();
             server.close();
         }
+    }
+
+    /**
+     * The raft core is swapped under the running member: a new core service (a bundle update of
+     * bundles/raft, or another implementation) is bound before the old one goes, and the
+     * member's raft loop carries on with a node of the new core.
+     */
+    @Reference(policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindRaftCore(RaftCore core) {
+        synchronized (lifecycle) {
+            raftCore = core;
+            KetcdServer running = server;
+            if (running != null) {
+                running.replaceRaftCore(core);
+            }
+        }
+    }
+
+    void unbindRaftCore(RaftCore core) {
+        // a replacement is bound first; without one the component is deactivated and the member closes
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,

@@ -7,7 +7,9 @@ import io.ketcd.api.peer.PeerTransport;
 import io.ketcd.api.peer.SnapshotPayload;
 import io.ketcd.api.raft.CompactedException;
 import io.ketcd.api.raft.ProposalDroppedException;
+import io.ketcd.api.raft.RaftCore;
 import io.ketcd.api.raft.RaftNode;
+import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftRole;
 import io.ketcd.api.raft.RaftStatus;
 import io.ketcd.api.raft.ReadState;
@@ -37,6 +39,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -59,7 +62,9 @@ final class RaftLoop implements Runnable {
     /** etcd re-sends a read index request that got no answer after this long (readIndexRetryTime). */
     private static final long READ_INDEX_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
-    private final RaftNode node;
+    /** The node this loop drives; replaced only on the loop thread, between rounds ({@link #replaceCore}). */
+    private RaftNode node;
+    private final LongFunction<RaftNodeConfig> nodeConfig;
     private final MemoryStorage storage;
     private final Wal wal;
     private final Snapshotter snapshotter;
@@ -90,12 +95,22 @@ final class RaftLoop implements Runnable {
      * in a partial configuration, e.g. one where it is the only voter.
      */
     private int unappliedConfChanges;
+    /** The configuration applied to the node so far: what a replacement node starts with. */
+    private ConfState confState;
+    /** A core to build the node from, once the current round's Readies are handled. */
+    private volatile RaftCore nextCore;
     private volatile boolean stopping;
 
-    RaftLoop(RaftNode node, MemoryStorage storage, Wal wal, Snapshotter snapshotter, int inboxCapacity,
-             long tickMillis, long catchUpEntries, ApplyLoop applyLoop,
+    /**
+     * @param nodeConfig the configuration of a node that the owner has applied up to the given
+     *     index; the loop builds its first node with it from {@code core}, and every replacement
+     */
+    RaftLoop(RaftCore core, LongFunction<RaftNodeConfig> nodeConfig, long applied, MemoryStorage storage, Wal wal,
+             Snapshotter snapshotter, int inboxCapacity, long tickMillis, long catchUpEntries, ApplyLoop applyLoop,
              Supplier<BackendSnapshot> backendSnapshot, Consumer<Throwable> onFatal) {
-        this.node = node;
+        this.node = core.create(nodeConfig.apply(applied), storage);
+        this.nodeConfig = nodeConfig;
+        this.confState = storage.snapshot().getMetadata().getConfState();
         this.storage = storage;
         this.wal = wal;
         this.snapshotter = snapshotter;
@@ -105,7 +120,7 @@ final class RaftLoop implements Runnable {
         this.applyLoop = applyLoop;
         this.backendSnapshot = backendSnapshot;
         this.onFatal = onFatal;
-        RaftStatus s = node.status();
+        RaftStatus s = this.node.status();
         this.term = s.term();
         this.committedIndex = s.commit();
         this.snapshotIndex = storage.snapshot().getMetadata().getIndex();
@@ -174,7 +189,8 @@ final class RaftLoop implements Runnable {
         CompletableFuture<ConfState> f = new CompletableFuture<>();
         Consumer<RaftNode> task = n -> {
             unappliedConfChanges--;
-            f.complete(n.applyConfChange(cc));
+            confState = n.applyConfChange(cc);
+            f.complete(confState);
         };
         putBlocking(task, f);
         return f;
@@ -207,6 +223,18 @@ final class RaftLoop implements Runnable {
                 f.completeExceptionally(EtcdError.STOPPED.exception());
             }
         }
+    }
+
+    /**
+     * Drives a node built from {@code core} from the next round on, over the same log, hard
+     * state and configuration: the current node's Readies are all handled (persisted, sent,
+     * handed to the apply loop) first, and configuration changes in flight applied. Reads sent
+     * to the old node are sent again; proposals it took are in the log, which the new node
+     * carries on from.
+     */
+    void replaceCore(RaftCore core) {
+        nextCore = core;
+        inbox.offer(n -> { }); // wakes the loop to make the swap
     }
 
     long lead() {
@@ -254,6 +282,11 @@ final class RaftLoop implements Runnable {
                 while (node.hasReady()) {
                     handle(node.ready());
                 }
+                RaftCore core = nextCore;
+                if (core != null && unappliedConfChanges == 0) {
+                    nextCore = null;
+                    rebuild(core);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -262,6 +295,22 @@ final class RaftLoop implements Runnable {
             LOG.error("raft loop stopped", e);
             onFatal.accept(e);
         }
+    }
+
+    private void rebuild(RaftCore core) {
+        long applied = node.status().applied();
+        node = core.create(nodeConfig.apply(applied), new ConfiguredStorage(storage, storage::hardState, confState));
+        if (inflightReadContext != null) {
+            // the old node's read request will not be answered: the next round asks the new one
+            pendingReads.addAll(inflightReads);
+            inflightReads.clear();
+            inflightReadContext = null;
+        }
+        lead = 0;
+        role = RaftRole.FOLLOWER;
+        LOG.info("member {} runs on a new raft node from {} (applied {}, term {}, commit {}, voters {})",
+                MemberIds.hex(node.status().id()), core.getClass().getName(), applied, node.status().term(),
+                node.status().commit(), confState.getVotersList().stream().map(MemberIds::hex).toList());
     }
 
     private void requestReadIndex(long now) {
@@ -305,6 +354,7 @@ final class RaftLoop implements Runnable {
         }
         if (rd.snapshot() != null) {
             storage.applySnapshot(rd.snapshot());
+            confState = rd.snapshot().getMetadata().getConfState();
             snapshotIndex = rd.snapshot().getMetadata().getIndex();
             applyLoop.enqueueSnapshot(rd.snapshot());
         }

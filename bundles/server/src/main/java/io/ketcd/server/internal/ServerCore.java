@@ -151,14 +151,10 @@ public final class ServerCore implements AutoCloseable {
         this.appliedIndex = new AppliedIndex(backend.consistentIndex());
         this.requestIds = new RequestIds(memberId, System.currentTimeMillis());
         long heartbeat = config.heartbeatInterval().toMillis();
-        long electionTicks = config.electionTimeout().toMillis() / heartbeat;
-        RaftNode node = raftCore.create(new RaftNodeConfig(memberId, Math.toIntExact(electionTicks), 1, applied,
-                1024 * 1024, 256, 0, true, true, ReadOnlyOption.SAFE, false,
-                new SplittableRandom(memberId ^ System.nanoTime()), new Slf4jRaftLogger()), storage);
         this.applyLoop = new ApplyLoop(memberId, state, waiters, appliedIndex,
                 storage.snapshot().getMetadata().getIndex(), config.snapshotCount(), this::fatal);
-        this.raftLoop = new RaftLoop(node, storage, wal, snapshotter, INBOX_CAPACITY, heartbeat,
-                config.snapshotCatchUpEntries(), applyLoop, () -> state.get().backend().snapshot(), this::fatal);
+        this.raftLoop = new RaftLoop(raftCore, this::raftNodeConfig, applied, storage, wal, snapshotter, INBOX_CAPACITY,
+                heartbeat, config.snapshotCatchUpEntries(), applyLoop, () -> state.get().backend().snapshot(), this::fatal);
         applyLoop.attach(new Effects());
         this.applyThread = Executors.newSingleThreadExecutor(named("ketcd-apply"));
         this.raftThread = Executors.newSingleThreadExecutor(named("ketcd-raft"));
@@ -296,6 +292,26 @@ public final class ServerCore implements AutoCloseable {
     private PeerTransport startTransport(List<Listener> peerListeners, TlsPolicy peerTls) throws IOException {
         return transports.start(new PeerTransportConfig(memberId, clusterId, EtcdVersion.SERVER,
                 EtcdVersion.CLUSTER, config.heartbeatInterval(), peerTls), new Receiver(), peerListeners);
+    }
+
+    /** The raft node configuration of this member, for a node whose owner has applied up to {@code applied}. */
+    private RaftNodeConfig raftNodeConfig(long applied) {
+        long heartbeat = config.heartbeatInterval().toMillis();
+        long electionTicks = config.electionTimeout().toMillis() / heartbeat;
+        return new RaftNodeConfig(memberId, Math.toIntExact(electionTicks), 1, applied,
+                1024 * 1024, 256, 0, true, true, ReadOnlyOption.SAFE, false,
+                new SplittableRandom(memberId ^ System.nanoTime()), new Slf4jRaftLogger());
+    }
+
+    /**
+     * Drives the member's raft from a node of {@code core} from now on (a swapped raft core
+     * service): over the same log, hard state and configuration, with nothing persisted lost and
+     * nothing applied twice. See {@link RaftLoop#replaceCore}.
+     */
+    public void replaceRaftCore(RaftCore core) {
+        if (!stopped) {
+            raftLoop.replaceCore(core);
+        }
     }
 
     /**
