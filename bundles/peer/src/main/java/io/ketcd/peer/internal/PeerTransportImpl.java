@@ -1,6 +1,7 @@
 package io.ketcd.peer.internal;
 
 import io.ketcd.api.EtcdError;
+import io.ketcd.api.concurrent.NamedThreads;
 import io.ketcd.api.peer.PeerTransport;
 import io.ketcd.api.peer.PeerTransportConfig;
 import io.ketcd.api.peer.RaftReceiver;
