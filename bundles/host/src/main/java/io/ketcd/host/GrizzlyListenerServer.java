@@ -1,15 +1,15 @@
-package io.ketcd.http;
+package io.ketcd.host;
 
 import io.ketcd.api.concurrent.NamedThreads;
 import io.ketcd.api.log.BadInputLog;
 import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.TlsPolicy;
-import io.ketcd.http.internal.BrokenBodyFilter;
-import io.ketcd.http.internal.ChannelAdoption;
-import io.ketcd.http.internal.PolicyEngineConfigurator;
-import io.ketcd.http.internal.RelayGuardFilter;
-import io.ketcd.http.internal.RequestHeadFilter;
-import io.ketcd.http.internal.UnixRelay;
+import io.ketcd.host.internal.BrokenBodyFilter;
+import io.ketcd.host.internal.ChannelAdoption;
+import io.ketcd.host.internal.PolicyEngineConfigurator;
+import io.ketcd.host.internal.RelayGuardFilter;
+import io.ketcd.host.internal.RequestHeadFilter;
+import io.ketcd.host.internal.UnixRelay;
 
 import java.io.Closeable;
 import java.io.IOException;
