@@ -40,7 +40,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.ketcd.grpc.RawHttp2Client;
-import io.ketcd.http.RawExchange;
+import io.ketcd.host.RawExchange;
 
 /**
  * Bad input on a member's gRPC client port: connections that are no HTTP/2, and calls that are

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.function.ToIntFunction;
 
-import io.ketcd.http.RawExchange;
+import io.ketcd.host.RawExchange;
 
 /**
  * Bad HTTP/1.1 on a member's HTTP client port, and the same on its peer port (both are served by

@@ -58,7 +58,7 @@ public class KetcdFeaturesIT extends KetcdKarafTestSupport {
             "ketcd-raft", "ketcd-peer", "ketcd-grizzly", "ketcd-tls", "ketcd-transport");
     private static final Set<String> BUNDLES = Set.of("io.ketcd.proto", "io.ketcd.api", "io.ketcd.storage", "io.ketcd.mvcc",
             "io.ketcd.server", "io.ketcd.grpc", "io.ketcd.http", "io.ketcd.shell", "io.ketcd.raft",
-            "io.ketcd.peer", "io.ketcd.tls", "io.ketcd.transport");
+            "io.ketcd.peer", "io.ketcd.host", "io.ketcd.tls", "io.ketcd.transport");
 
     @Inject
     private FeaturesService features;

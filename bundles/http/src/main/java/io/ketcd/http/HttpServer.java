@@ -1,5 +1,6 @@
 package io.ketcd.http;
 
+import io.ketcd.host.GrizzlyListenerServer;
 import io.ketcd.http.internal.HealthHandler;
 import io.ketcd.http.internal.Router;
 import io.ketcd.http.internal.VersionHandler;

@@ -10,6 +10,8 @@ import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
+import io.ketcd.host.TestListeners;
+import io.ketcd.host.TextHandler;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
 import io.ketcd.tls.FileTlsPolicy;

@@ -20,7 +20,7 @@ import java.util.OptionalLong;
 
 /**
  * etcd's rafthttp in Java: peer endpoints served by Grizzly ({@link
- * io.ketcd.http.GrizzlyListenerServer}) on the listeners opened for {@code listen-peer-urls},
+ * io.ketcd.host.GrizzlyListenerServer}) on the listeners opened for {@code listen-peer-urls},
  * outgoing streams, pipeline and snapshots on the JDK's {@code java.net.http} client, with the
  * peer TLS policy for {@code https} peer URLs. Stateless and thread-safe; every {@link #start}
  * returns an independent transport.

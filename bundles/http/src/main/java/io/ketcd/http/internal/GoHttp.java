@@ -39,17 +39,6 @@ public final class GoHttp {
         error(response, HttpStatus.METHOD_NOT_ALLOWED_405, "Method Not Allowed");
     }
 
-    /**
-     * The whole answer net/http's server writes, before any handler runs, to a request it cannot
-     * read (then it closes the connection): {@code publicError} is the status and reason, e.g.
-     * {@code "400 Bad Request"}, {@code "431 Request Header Fields Too Large"} or {@code "400 Bad
-     * Request: invalid header name"}, and is the body too.
-     */
-    public static byte[] earlyError(String publicError) {
-        return ("HTTP/1.1 " + publicError + "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n" + publicError)
-                .getBytes(StandardCharsets.ISO_8859_1);
-    }
-
     /** Go's {@code http.NotFound}. */
     public static void notFound(Response response) throws IOException {
         error(response, HttpStatus.NOT_FOUND_404, "404 page not found");

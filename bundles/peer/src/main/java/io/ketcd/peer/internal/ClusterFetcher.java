@@ -1,5 +1,6 @@
 package io.ketcd.peer.internal;
 
+import io.ketcd.api.concurrent.NamedThreads;
 import io.ketcd.api.peer.RemoteCluster;
 import io.ketcd.api.transport.TlsPolicy;
 

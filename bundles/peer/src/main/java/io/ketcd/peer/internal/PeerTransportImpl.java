@@ -1,12 +1,13 @@
 package io.ketcd.peer.internal;
 
 import io.ketcd.api.EtcdError;
+import io.ketcd.api.concurrent.NamedThreads;
 import io.ketcd.api.peer.PeerTransport;
 import io.ketcd.api.peer.PeerTransportConfig;
 import io.ketcd.api.peer.RaftReceiver;
 import io.ketcd.api.peer.SnapshotPayload;
 import io.ketcd.api.transport.Listener;
-import io.ketcd.http.GrizzlyListenerServer;
+import io.ketcd.host.GrizzlyListenerServer;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;

@@ -3,7 +3,7 @@
  *
  * <h2>Endpoints (served on every peer listener)</h2>
  * The listeners are the ones the listener factory opened for {@code listen-peer-urls}; {@link
- * io.ketcd.http.GrizzlyListenerServer} serves them on their own channels, with TLS for {@code
+ * io.ketcd.host.GrizzlyListenerServer} serves them on their own channels, with TLS for {@code
  * https} (the peer policy decides whether a client certificate is required); {@code unix} and
  * {@code unixs} listeners are served through the Grizzly host's relay. This member dials only
  * {@code http} and {@code https} peer URLs (the JDK's HTTP client has no Unix domain sockets):

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
-import io.ketcd.http.LogCapture;
-import io.ketcd.http.RawExchange;
+import io.ketcd.host.LogCapture;
+import io.ketcd.host.RawExchange;
 
 import java.io.IOException;
 import java.net.SocketAddress;

@@ -5,6 +5,7 @@ import com.google.protobuf.ByteString;
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
 import io.ketcd.api.EtcdVersion;
+import io.ketcd.api.concurrent.NamedThreads;
 import io.ketcd.api.log.BadInputLog;
 import io.ketcd.api.peer.PeerTransport;
 import io.ketcd.api.peer.PeerTransportConfig;
@@ -77,7 +78,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -156,11 +156,11 @@ public final class ServerCore implements AutoCloseable {
         this.raftLoop = new RaftLoop(raftCore, this::raftNodeConfig, applied, storage, wal, snapshotter, INBOX_CAPACITY,
                 heartbeat, config.snapshotCatchUpEntries(), applyLoop, () -> state.get().backend().snapshot(), this::fatal);
         applyLoop.attach(new Effects());
-        this.applyThread = Executors.newSingleThreadExecutor(named("ketcd-apply"));
-        this.raftThread = Executors.newSingleThreadExecutor(named("ketcd-raft"));
+        this.applyThread = Executors.newSingleThreadExecutor(new NamedThreads("ketcd-apply"));
+        this.raftThread = Executors.newSingleThreadExecutor(new NamedThreads("ketcd-raft"));
         this.readers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                named("ketcd-read"));
-        this.publisher = Executors.newSingleThreadScheduledExecutor(named("ketcd-publish"));
+                new NamedThreads("ketcd-read"));
+        this.publisher = Executors.newSingleThreadScheduledExecutor(new NamedThreads("ketcd-publish"));
         this.memberChanges = new MemberChanges(this, config.initialClusterToken());
         this.peerMessageCheck = new PeerMessageCheck(memberId, from -> state.read(s -> s.membership().isRemoved(from)));
     }
@@ -941,15 +941,6 @@ public final class ServerCore implements AutoCloseable {
                 }
             }
         }
-    }
-
-    private static java.util.concurrent.ThreadFactory named(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     /** Who this member is: its id and its cluster's, as recorded in the WAL's metadata. */

@@ -1,4 +1,4 @@
-package io.ketcd.http;
+package io.ketcd.host;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;

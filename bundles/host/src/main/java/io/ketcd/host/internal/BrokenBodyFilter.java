@@ -1,4 +1,4 @@
-package io.ketcd.http.internal;
+package io.ketcd.host.internal;
 
 import io.ketcd.api.log.BadInputLog;
 

@@ -1,4 +1,4 @@
-package io.ketcd.http;
+package io.ketcd.host;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;

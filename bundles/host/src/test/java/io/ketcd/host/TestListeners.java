@@ -1,4 +1,4 @@
-package io.ketcd.http;
+package io.ketcd.host;
 
 import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.ListenerRole;
@@ -19,19 +19,20 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Real listeners from the transport bundle's {@link SocketListenerFactory}, as the components get
  * them: bound, in blocking mode, peer ones with rafthttp's 5 s timeouts. The server a test starts
- * on a listener owns and closes it.
+ * on a listener owns and closes it. Shared with the modules whose servers run on the host
+ * (through this module's test-jar).
  */
-final class TestListeners {
+public final class TestListeners {
     private TestListeners() {
     }
 
     /** A plain listener on {@code url}: {@code http://127.0.0.1:0} for a free port, or {@code unix://<file>}. */
-    static Listener open(ListenerRole role, String url) throws IOException {
+    public static Listener open(ListenerRole role, String url) throws IOException {
         return open(role, url, TlsPolicy.disabled(role.tlsRole()));
     }
 
     /** A listener on {@code url}; an {@code https} one is secured by {@code tls}, a policy of the role's TLS role. */
-    static Listener open(ListenerRole role, String url, TlsPolicy tls) throws IOException {
+    public static Listener open(ListenerRole role, String url, TlsPolicy tls) throws IOException {
         TlsPolicy client = tls.role() == TlsRole.CLIENT ? tls : TlsPolicy.disabled(TlsRole.CLIENT);
         TlsPolicy peer = tls.role() == TlsRole.PEER ? tls : TlsPolicy.disabled(TlsRole.PEER);
         return new SocketListenerFactory(TransportSettings.defaults(), client, peer)
@@ -39,12 +40,12 @@ final class TestListeners {
     }
 
     /** The bound port of a TCP listener. */
-    static int port(Listener listener) {
+    public static int port(Listener listener) {
         return ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
     /** Whether {@code port} can be bound again within {@code bound}: Grizzly closes a served socket on its selector thread. */
-    static boolean awaitBindable(int port, Duration bound) {
+    public static boolean awaitBindable(int port, Duration bound) {
         long deadline = System.nanoTime() + bound.toNanos();
         while (System.nanoTime() < deadline) {
             if (bindable(port)) {
@@ -55,7 +56,7 @@ final class TestListeners {
         return false;
     }
 
-    static boolean bindable(int port) {
+    public static boolean bindable(int port) {
         try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
             return again.getLocalPort() == port;
         } catch (IOException stillBound) {

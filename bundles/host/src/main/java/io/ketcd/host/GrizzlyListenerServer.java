@@ -1,15 +1,15 @@
-package io.ketcd.http;
+package io.ketcd.host;
 
+import io.ketcd.api.concurrent.NamedThreads;
 import io.ketcd.api.log.BadInputLog;
 import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.TlsPolicy;
-import io.ketcd.http.internal.BrokenBodyFilter;
-import io.ketcd.http.internal.ChannelAdoption;
-import io.ketcd.http.internal.NamedDaemonThreads;
-import io.ketcd.http.internal.PolicyEngineConfigurator;
-import io.ketcd.http.internal.RelayGuardFilter;
-import io.ketcd.http.internal.RequestHeadFilter;
-import io.ketcd.http.internal.UnixRelay;
+import io.ketcd.host.internal.BrokenBodyFilter;
+import io.ketcd.host.internal.ChannelAdoption;
+import io.ketcd.host.internal.PolicyEngineConfigurator;
+import io.ketcd.host.internal.RelayGuardFilter;
+import io.ketcd.host.internal.RequestHeadFilter;
+import io.ketcd.host.internal.UnixRelay;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -153,7 +153,7 @@ public final class GrizzlyListenerServer implements Closeable {
         this.listener = listener;
         this.settings = settings;
         this.internal = internal;
-        this.timerThread = Executors.newSingleThreadScheduledExecutor(new NamedDaemonThreads(settings.name() + "-timer"));
+        this.timerThread = Executors.newSingleThreadScheduledExecutor(new NamedThreads(settings.name() + "-timer"));
         this.timer = new DelayedExecutor(timerThread);
         BadInputLog badInput = new BadInputLog(LOG);
         RelayGuardFilter guard = internal == null ? null : new RelayGuardFilter(settings.name(), this::isRelayed);
@@ -252,7 +252,7 @@ public final class GrizzlyListenerServer implements Closeable {
     }
 
     /**
-     * Threads come from {@link NamedDaemonThreads}, not from Grizzly's default factory: its {@code
+     * Threads come from {@link NamedThreads}, not from Grizzly's default factory: its {@code
      * DefaultWorkerThread}s keep per-thread caches that outlive a closed transport, and with them
      * everything the handler references stayed reachable after {@link #close()} (the peer
      * transport's JDK client among them: {@code PeerTransportTest.closeStopsEveryThread}).
@@ -264,12 +264,12 @@ public final class GrizzlyListenerServer implements Closeable {
                 .setWorkerThreadPoolConfig(ThreadPoolConfig.defaultConfig().copy()
                         .setPoolName(settings.name() + "-worker").setCorePoolSize(Math.min(4, settings.maxWorkers()))
                         .setMaxPoolSize(settings.maxWorkers()).setQueueLimit(settings.workerQueue()).setDaemon(true)
-                        .setThreadFactory(new NamedDaemonThreads(settings.name() + "-worker"))
+                        .setThreadFactory(new NamedThreads(settings.name() + "-worker"))
                         .setMemoryManager(builder.getMemoryManager()))
                 .build();
         transport.setKernelThreadPoolConfig(ThreadPoolConfig.defaultConfig().copy()
                 .setPoolName(settings.name() + "-selector").setCorePoolSize(1).setMaxPoolSize(1).setQueueLimit(16).setDaemon(true)
-                .setThreadFactory(new NamedDaemonThreads(settings.name() + "-selector")));
+                .setThreadFactory(new NamedThreads(settings.name() + "-selector")));
         transport.setSelectorRunnersCount(1);
         transport.setReadTimeout(millisOrUnbounded(listener.readTimeout()), TimeUnit.MILLISECONDS);
         transport.setWriteTimeout(millisOrUnbounded(listener.writeTimeout()), TimeUnit.MILLISECONDS);
@@ -396,7 +396,7 @@ public final class GrizzlyListenerServer implements Closeable {
         if (tasks.isEmpty()) {
             return;
         }
-        ExecutorService waiter = Executors.newSingleThreadExecutor(new NamedDaemonThreads(settings.name() + "-drain"));
+        ExecutorService waiter = Executors.newSingleThreadExecutor(new NamedThreads(settings.name() + "-drain"));
         try {
             waiter.invokeAll(tasks, grace.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

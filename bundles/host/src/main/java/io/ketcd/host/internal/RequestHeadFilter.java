@@ -1,4 +1,4 @@
-package io.ketcd.http.internal;
+package io.ketcd.host.internal;
 
 import io.ketcd.api.log.BadInputLog;
 
@@ -23,7 +23,7 @@ import org.glassfish.grizzly.nio.transport.TCPNIOConnection;
 
 /**
  * Refuses request heads that Go's net/http refuses, as soon as the offending byte arrives, with
- * Go's answer ({@link GoHttp#earlyError}), one {@link BadInputLog} line and Go's way of closing:
+ * Go's answer ({@link RequestHeadScanner.Rejection#answer}), one {@link BadInputLog} line and Go's way of closing:
  * the write side is shut at once and the connection closed {@link #LINGER} later, reading and
  * dropping whatever the client still sends meanwhile, so that the client reads the answer
  * instead of a reset. Grizzly's own parser waits for a request line's first space (or its header
@@ -136,7 +136,7 @@ public final class RequestHeadFilter extends BaseFilter {
         badInput.warn("http head " + rejection.status(), "{}: answered {} to {} and closed the connection: {}; the head began \"{}\"",
                 name, rejection.publicError(), connection.getPeerAddress(), rejection.detail(),
                 BadInputLog.escape(state.head.firstBytes()));
-        Buffer answer = Buffers.wrap(ctx.getMemoryManager(), GoHttp.earlyError(rejection.publicError()));
+        Buffer answer = Buffers.wrap(ctx.getMemoryManager(), rejection.answer());
         ctx.write(answer, new CompletionHandler<WriteResult>() {
             @Override
             public void cancelled() {

@@ -1,6 +1,7 @@
-package io.ketcd.http.internal;
+package io.ketcd.host.internal;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Checks one HTTP/1.x request head byte by byte as it arrives, with the rules of Go's net/http
@@ -36,6 +37,17 @@ final class RequestHeadScanner {
     record Rejection(String publicError, String detail) {
         int status() {
             return Integer.parseInt(publicError.substring(0, 3));
+        }
+
+        /**
+         * The whole answer net/http's server writes, before any handler runs, to a request it
+         * cannot read (then it closes the connection): the public error, e.g. {@code "400 Bad
+         * Request"}, {@code "431 Request Header Fields Too Large"} or {@code "400 Bad Request:
+         * invalid header name"}, is the status and reason and is the body too.
+         */
+        byte[] answer() {
+            return ("HTTP/1.1 " + publicError + "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+                    + publicError).getBytes(StandardCharsets.ISO_8859_1);
         }
     }
 

@@ -1,4 +1,4 @@
-package io.ketcd.http;
+package io.ketcd.host;
 
 import java.io.IOException;
 import java.net.SocketAddress;

@@ -1,14 +1,14 @@
-package io.ketcd.http;
+package io.ketcd.host;
 
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
 import org.glassfish.grizzly.http.server.Response;
 
 /** Answers every request with a fixed {@code text/plain} body, so a test sees which handler served it. */
-final class TextHandler extends HttpHandler {
+public final class TextHandler extends HttpHandler {
     private final String body;
 
-    TextHandler(String body) {
+    public TextHandler(String body) {
         this.body = body;
     }
 

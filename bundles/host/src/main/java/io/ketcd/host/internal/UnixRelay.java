@@ -1,4 +1,6 @@
-package io.ketcd.http.internal;
+package io.ketcd.host.internal;
+
+import io.ketcd.api.concurrent.NamedThreads;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -106,7 +108,7 @@ public final class UnixRelay implements Closeable {
             throw new IllegalArgumentException("the relay target must be a loopback address: " + target);
         }
         Selector selector = Selector.open();
-        ExecutorService thread = Executors.newSingleThreadExecutor(new NamedDaemonThreads(threadName));
+        ExecutorService thread = Executors.newSingleThreadExecutor(new NamedThreads(threadName));
         UnixRelay relay = new UnixRelay(threadName, unix, target, selector, thread);
         try {
             unix.configureBlocking(false);
