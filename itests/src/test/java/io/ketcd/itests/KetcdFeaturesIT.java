@@ -38,7 +38,7 @@ import io.ketcd.api.raft.RaftNode;
 import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftRole;
 import io.ketcd.api.raft.Ready;
-import io.ketcd.raft.MemoryStorage;
+import io.ketcd.api.raft.MemoryStorage;
 import io.ketcd.server.EtcdServer;
 
 /**

@@ -2,6 +2,7 @@ package io.ketcd.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ketcd.api.raft.MemoryStorage;
 import io.ketcd.api.raft.RaftRole;
 import io.ketcd.proto.raftpb.ConfChange;
 import io.ketcd.proto.raftpb.ConfChangeType;

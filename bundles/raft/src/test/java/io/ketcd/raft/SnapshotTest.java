@@ -1,11 +1,9 @@
 package io.ketcd.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import io.ketcd.api.raft.CompactedException;
-import io.ketcd.api.raft.UnavailableException;
+import io.ketcd.api.raft.MemoryStorage;
 import io.ketcd.proto.raftpb.HardState;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
@@ -147,35 +145,5 @@ class SnapshotTest {
         n.node.step(snap);
         assertThat(n.raft().log.committed()).isEqualTo(2);
         assertThat(n.raft().log.unstable().snapshot()).as("our log already has the entry").isNull();
-    }
-
-    @Test
-    void memoryStorageCompactsAndGuardsRanges() {
-        MemoryStorage ms = MemoryStorage.withVoters(1);
-        ms.append(TestNode.entries(1, 1, 1, 2, 2, 3));
-        ms.compact(3);
-        assertThat(ms.firstIndex()).isEqualTo(4);
-        assertThat(ms.lastIndex()).isEqualTo(5);
-        assertThat(ms.term(3)).as("term of the compaction point stays known").isEqualTo(2);
-        assertThatThrownBy(() -> ms.term(2)).isInstanceOf(CompactedException.class);
-        assertThatThrownBy(() -> ms.entries(3, 5, Long.MAX_VALUE)).isInstanceOf(CompactedException.class);
-        assertThatThrownBy(() -> ms.entries(4, 7, Long.MAX_VALUE)).isInstanceOf(UnavailableException.class);
-        assertThatThrownBy(() -> ms.compact(3)).isInstanceOf(CompactedException.class);
-        assertThat(ms.entries(4, 6, 0)).as("at least one entry despite the size limit").hasSize(1);
-
-        // appending over the compacted prefix keeps only the new part, and replaces a conflict
-        ms.append(TestNode.entries(3, 2, 4, 4));
-        assertThat(ms.lastIndex()).isEqualTo(5);
-        assertThat(ms.term(4)).isEqualTo(4);
-    }
-
-    @Test
-    void memoryStorageRejectsOutdatedSnapshots() {
-        MemoryStorage ms = MemoryStorage.withVoters(1);
-        ms.append(TestNode.entries(1, 1, 1, 1));
-        ms.createSnapshot(2, null, ByteString.EMPTY);
-        assertThatThrownBy(() -> ms.createSnapshot(2, null, ByteString.EMPTY)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> ms.createSnapshot(4, null, ByteString.EMPTY)).isInstanceOf(UnavailableException.class);
-        assertThatThrownBy(() -> ms.applySnapshot(ms.snapshot())).isInstanceOf(IllegalArgumentException.class);
     }
 }

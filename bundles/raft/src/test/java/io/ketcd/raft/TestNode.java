@@ -1,6 +1,7 @@
 package io.ketcd.raft;
 
 import com.google.protobuf.ByteString;
+import io.ketcd.api.raft.MemoryStorage;
 import io.ketcd.api.raft.RaftLogger;
 import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.ReadOnlyOption;

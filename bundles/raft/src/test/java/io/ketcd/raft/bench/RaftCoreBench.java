@@ -9,7 +9,7 @@ import io.ketcd.proto.raftpb.ConfState;
 import io.ketcd.proto.raftpb.Entry;
 import io.ketcd.proto.raftpb.EntryType;
 import io.ketcd.proto.raftpb.Message;
-import io.ketcd.raft.MemoryStorage;
+import io.ketcd.api.raft.MemoryStorage;
 import io.ketcd.raft.RawNode;
 import java.util.ArrayDeque;
 import java.util.Locale;

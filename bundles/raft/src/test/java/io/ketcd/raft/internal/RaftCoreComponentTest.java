@@ -6,7 +6,7 @@ import io.ketcd.api.raft.RaftLogger;
 import io.ketcd.api.raft.RaftNode;
 import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftRole;
-import io.ketcd.raft.MemoryStorage;
+import io.ketcd.api.raft.MemoryStorage;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

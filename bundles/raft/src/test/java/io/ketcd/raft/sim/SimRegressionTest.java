@@ -12,7 +12,7 @@ import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
 import io.ketcd.proto.raftpb.Snapshot;
 import io.ketcd.proto.raftpb.SnapshotMetadata;
-import io.ketcd.raft.MemoryStorage;
+import io.ketcd.api.raft.MemoryStorage;
 import io.ketcd.raft.RawNode;
 
 import com.google.protobuf.ByteString;

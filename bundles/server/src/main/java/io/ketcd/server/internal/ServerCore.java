@@ -41,7 +41,7 @@ import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.proto.serverpb.Metadata;
 import io.ketcd.proto.serverpb.RequestHeader;
 import io.ketcd.proto.walpb.WalSnapshot;
-import io.ketcd.raft.MemoryStorage;
+import io.ketcd.api.raft.MemoryStorage;
 import io.ketcd.server.KetcdServer;
 import io.ketcd.server.PeerNetwork;
 import io.ketcd.server.ServerConfig;
