@@ -33,7 +33,6 @@ import io.ketcd.proto.etcdserverpb.PutResponse;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RangeResponse;
 import io.ketcd.api.raft.RaftCore;
-import io.ketcd.api.raft.RaftLogger;
 import io.ketcd.api.raft.RaftNode;
 import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftRole;
@@ -128,7 +127,7 @@ public class KetcdFeaturesIT extends KetcdKarafTestSupport {
     @Test
     public void raftCoreServiceCreatesNodesThatElectAndCommit() throws Exception {
         RaftNode node = awaitService(RaftCore.class).create(
-                RaftNodeConfig.defaults(1, new SplittableRandom(7), RaftLogger.NOOP), MemoryStorage.withVoters(1));
+                RaftNodeConfig.builder(1).random(new SplittableRandom(7)).build(), MemoryStorage.withVoters(1));
         node.campaign();
         assertEquals(RaftRole.LEADER, node.status().role());
         node.propose(ByteString.copyFromUtf8("entry"));

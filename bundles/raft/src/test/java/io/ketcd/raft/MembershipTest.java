@@ -135,7 +135,7 @@ class MembershipTest {
     @Test
     void confChangeRefusedForSizeDoesNotBlockTheNextOne() {
         TestNetwork net = TestNetwork.configured(3, c -> {
-            c.maxUncommitted = 4;
+            c.maxUncommittedEntriesSize(4);
         });
         net.nodes.put(4L, new TestNode(TestNode.config(4), new MemoryStorage()));
         net.elect(1);

@@ -115,7 +115,7 @@ class SnapshotTest {
         old.storage.createSnapshot(2, old.confState, ByteString.copyFromUtf8("snap"));
         old.storage.compact(2);
 
-        TestNode restarted = new TestNode(new TestNode.Cfg(2).build(), old.storage);
+        TestNode restarted = new TestNode(TestNode.config(2), old.storage);
         assertThat(restarted.raft().term).isEqualTo(old.raft().term);
         assertThat(restarted.raft().log.committed()).isEqualTo(3);
         assertThat(restarted.raft().log.applied()).as("up to the snapshot").isEqualTo(2);
@@ -128,9 +128,7 @@ class SnapshotTest {
         MemoryStorage ms = MemoryStorage.withVoters(1, 2, 3);
         ms.append(TestNode.entries(1, 1, 1, 1));
         ms.setHardState(HardState.newBuilder().setTerm(1).setCommit(3).build());
-        TestNode.Cfg cfg = new TestNode.Cfg(1);
-        cfg.applied = 2;
-        TestNode n = new TestNode(cfg.build(), ms);
+        TestNode n = new TestNode(TestNode.settings(1).applied(2).build(), ms);
         n.drain();
         assertThat(n.applied).extracting(e -> e.getIndex()).containsExactly(3L);
     }

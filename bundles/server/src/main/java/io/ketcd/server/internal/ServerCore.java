@@ -19,7 +19,6 @@ import io.ketcd.api.raft.RaftNode;
 import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftRole;
 import io.ketcd.api.raft.RaftStatus;
-import io.ketcd.api.raft.ReadOnlyOption;
 import io.ketcd.mvcc.KvStore;
 import io.ketcd.mvcc.RequestValidator;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
@@ -152,9 +151,9 @@ public final class ServerCore implements AutoCloseable {
         this.requestIds = new RequestIds(memberId, System.currentTimeMillis());
         long heartbeat = config.heartbeatInterval().toMillis();
         long electionTicks = config.electionTimeout().toMillis() / heartbeat;
-        RaftNode node = raftCore.create(new RaftNodeConfig(memberId, Math.toIntExact(electionTicks), 1, applied,
-                1024 * 1024, 256, 0, true, true, ReadOnlyOption.SAFE, false,
-                new SplittableRandom(memberId ^ System.nanoTime()), new Slf4jRaftLogger()), storage);
+        RaftNode node = raftCore.create(RaftNodeConfig.builder(memberId).electionTick(Math.toIntExact(electionTicks))
+                .applied(applied).random(new SplittableRandom(memberId ^ System.nanoTime()))
+                .logger(new Slf4jRaftLogger()).build(), storage);
         this.applyLoop = new ApplyLoop(memberId, state, waiters, appliedIndex,
                 storage.snapshot().getMetadata().getIndex(), config.snapshotCount(), this::fatal);
         this.raftLoop = new RaftLoop(node, storage, wal, snapshotter, INBOX_CAPACITY, heartbeat,
