@@ -22,6 +22,9 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.namespace.PackageNamespace;
+import org.osgi.framework.wiring.BundleWire;
+import org.osgi.framework.wiring.BundleWiring;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
@@ -33,13 +36,13 @@ import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.PutResponse;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RangeResponse;
+import io.ketcd.api.raft.MemoryStorage;
 import io.ketcd.api.raft.RaftCore;
-import io.ketcd.api.raft.RaftLogger;
 import io.ketcd.api.raft.RaftNode;
 import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftRole;
 import io.ketcd.api.raft.Ready;
-import io.ketcd.raft.MemoryStorage;
+import io.ketcd.api.raft.MemoryStorage;
 import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.KvService;
 import io.ketcd.api.service.MaintenanceService;
@@ -88,6 +91,26 @@ public class KetcdFeaturesIT extends KetcdKarafTestSupport {
         Map<String, String> expected = new TreeMap<>();
         BUNDLES.forEach(name -> expected.put(name, "ACTIVE"));
         assertEquals(expected, states);
+    }
+
+    @Test
+    public void theServerBundleImportsNothingFromTheRaftBundle() {
+        // The server knows raft only through io.ketcd.api.raft, so that updating or replacing the
+        // raft bundle swaps the RaftCore service without refreshing (restarting) the server bundle.
+        Bundle server = null;
+        for (Bundle b : bundleContext.getBundles()) {
+            if ("io.ketcd.server".equals(b.getSymbolicName())) {
+                server = b;
+            }
+        }
+        assertTrue("the io.ketcd.server bundle is installed", server != null);
+        List<String> fromRaft = new ArrayList<>();
+        for (BundleWire wire : server.adapt(BundleWiring.class).getRequiredWires(PackageNamespace.PACKAGE_NAMESPACE)) {
+            if ("io.ketcd.raft".equals(wire.getProvider().getSymbolicName())) {
+                fromRaft.add(String.valueOf(wire.getCapability().getAttributes().get(PackageNamespace.PACKAGE_NAMESPACE)));
+            }
+        }
+        assertEquals("packages the server bundle is wired to in the raft bundle", List.of(), fromRaft);
     }
 
     @Test
@@ -141,7 +164,7 @@ public class KetcdFeaturesIT extends KetcdKarafTestSupport {
     @Test
     public void raftCoreServiceCreatesNodesThatElectAndCommit() throws Exception {
         RaftNode node = awaitService(RaftCore.class).create(
-                RaftNodeConfig.defaults(1, new SplittableRandom(7), RaftLogger.NOOP), MemoryStorage.withVoters(1));
+                RaftNodeConfig.builder(1).random(new SplittableRandom(7)).build(), MemoryStorage.withVoters(1));
         node.campaign();
         assertEquals(RaftRole.LEADER, node.status().role());
         node.propose(ByteString.copyFromUtf8("entry"));

@@ -3,22 +3,16 @@ package io.ketcd.embedded;
 import static io.ketcd.embedded.PeerCluster.agreedLeader;
 import static io.ketcd.embedded.PeerCluster.appliedIndex;
 import static io.ketcd.embedded.PeerCluster.awaitTrue;
-import static io.ketcd.embedded.PeerCluster.bs;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.etcd.jetcd.Client;
 import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
-import io.ketcd.proto.etcdserverpb.HashKVRequest;
-import io.ketcd.proto.etcdserverpb.HashKVResponse;
-import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.transport.SocketListenerFactory;
 import io.ketcd.transport.TransportSettings;
 
-import com.google.protobuf.ByteString;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -32,18 +26,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -67,20 +54,14 @@ class PeerNetworkSwapTest {
     private final List<SocketListenerFactory> factories = new ArrayList<>();
     /** The factory whose listeners each member's peers reach it on now (null: none). */
     private final Map<EmbeddedEtcd, ListenerFactory> current = new HashMap<>();
-    private final ExecutorService writers = Executors.newFixedThreadPool(WRITERS, r -> {
-        Thread t = new Thread(r, "test-writer");
-        t.setDaemon(true);
-        return t;
-    });
-    private final AtomicBoolean stopWriting = new AtomicBoolean();
-    private final ConcurrentLinkedQueue<String> acknowledged = new ConcurrentLinkedQueue<>();
+    private ClusterWriters writers;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        stopWriting.set(true);
-        writers.shutdownNow();
-        writers.awaitTermination(30, TimeUnit.SECONDS);
+        if (writers != null) {
+            writers.close();
+        }
         if (cluster != null) {
             cluster.close();
         }
@@ -95,12 +76,8 @@ class PeerNetworkSwapTest {
         List<EmbeddedEtcd> all = cluster.startAll(plain);
         all.forEach(m -> current.put(m, m.listeners()));
         agreedLeader(all);
-        Client client = cluster.client(all.toArray(EmbeddedEtcd[]::new));
-        for (int w = 0; w < WRITERS; w++) {
-            int writer = w;
-            writers.execute(() -> write(client, writer));
-        }
-        awaitAcknowledged(acknowledged.size() + PROGRESS);
+        writers = ClusterWriters.start(cluster.client(all.toArray(EmbeddedEtcd[]::new)), WRITERS);
+        writers.awaitMore(PROGRESS);
 
         EmbeddedEtcd follower = member(all, false);
         swapToNewFactory(follower, "a follower");
@@ -117,7 +94,7 @@ class PeerNetworkSwapTest {
         assertThat(old.channel().isOpen()).isFalse();
         // at once: replacing the peer network returns with the old port released (the next bind depends on it)
         assertThat(refuses(port)).as("the detached member's peer port %d refuses connections", port).isTrue();
-        awaitAcknowledged(acknowledged.size() + PROGRESS);
+        writers.awaitMore(PROGRESS);
         // back on a factory: it serves its peer port again and catches up with the leader
         swapToNewFactory(detached, "the detached member");
         EmbeddedEtcd lead = member(all, true);
@@ -125,16 +102,13 @@ class PeerNetworkSwapTest {
         awaitTrue("the detached member catches up with the leader",
                 () -> appliedIndex(detached) >= leaderApplied);
 
-        stopWriting.set(true);
-        writers.shutdown();
-        assertThat(writers.awaitTermination(30, TimeUnit.SECONDS)).as("writers stopped").isTrue();
+        Set<String> acknowledged = writers.stop();
         assertThat(acknowledged).hasSizeGreaterThan(4 * PROGRESS);
 
         awaitTrue("every member at the same revision with the same hash",
-                () -> all.stream().map(PeerNetworkSwapTest::revisionAndHash).distinct().count() == 1);
-        Set<String> expected = new HashSet<>(acknowledged);
+                () -> all.stream().map(ClusterWriters::revisionAndHash).distinct().count() == 1);
         for (EmbeddedEtcd m : all) {
-            assertThat(keys(m)).as("writes on member %x", m.server().memberId()).containsAll(expected);
+            assertThat(ClusterWriters.keys(m)).as("writes on member %x", m.server().memberId()).containsAll(acknowledged);
         }
     }
 
@@ -173,26 +147,7 @@ class PeerNetworkSwapTest {
 
         assertThat(m.server().memberId()).isEqualTo(id);
         awaitTrue(which + " keeps applying", () -> appliedIndex(m) > applied + PROGRESS);
-        awaitAcknowledged(acknowledged.size() + PROGRESS);
-    }
-
-    /** Puts {@code w<writer>/<n>} = the same, in turn, until told to stop; records each acknowledged one. */
-    private void write(Client client, int writer) {
-        for (int n = 0; !stopWriting.get(); n++) {
-            String key = "w" + writer + "/" + n;
-            try {
-                client.getKVClient().put(bs(key), bs(key)).get(10, TimeUnit.SECONDS);
-                acknowledged.add(key);
-            } catch (ExecutionException | TimeoutException e) {
-                // not acknowledged: it may or may not be applied, and is not checked
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
-    }
-
-    private void awaitAcknowledged(int count) {
-        awaitTrue(count + " acknowledged writes", () -> acknowledged.size() >= count);
+        writers.awaitMore(PROGRESS);
     }
 
     private static EmbeddedEtcd member(List<EmbeddedEtcd> all, boolean leader) {
@@ -215,23 +170,5 @@ class PeerNetworkSwapTest {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    private static String revisionAndHash(EmbeddedEtcd m) {
-        try {
-            HashKVResponse h = m.server().hashKV(HashKVRequest.getDefaultInstance()).get(10, TimeUnit.SECONDS);
-            return h.getHeader().getRevision() + "/" + h.getHash();
-        } catch (Exception e) {
-            return e.toString();
-        }
-    }
-
-    private static Set<String> keys(EmbeddedEtcd m) throws Exception {
-        var all = m.server().range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("w"))
-                .setRangeEnd(ByteString.copyFromUtf8("x")).setKeysOnly(true).setSerializable(true).build())
-                .get(10, TimeUnit.SECONDS);
-        Set<String> out = new HashSet<>();
-        all.getKvsList().forEach(kv -> out.add(kv.getKey().toStringUtf8()));
-        return out;
     }
 }

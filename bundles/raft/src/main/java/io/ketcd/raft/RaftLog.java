@@ -286,23 +286,6 @@ final class RaftLog {
         if (hi > uoff) {
             result.addAll(unstable.slice(Math.max(lo, uoff), hi));
         }
-        return limitSize(result, maxSize);
-    }
-
-    /** The longest prefix of {@code ents} within {@code maxSize} bytes, at least one entry. */
-    static List<Entry> limitSize(List<Entry> ents, long maxSize) {
-        if (ents.isEmpty()) {
-            return ents;
-        }
-        long size = ents.get(0).getSerializedSize();
-        int n = 1;
-        while (n < ents.size()) {
-            size += ents.get(n).getSerializedSize();
-            if (size > maxSize) {
-                break;
-            }
-            n++;
-        }
-        return n == ents.size() ? ents : new ArrayList<>(ents.subList(0, n));
+        return LogStorage.limitSize(result, maxSize);
     }
 }

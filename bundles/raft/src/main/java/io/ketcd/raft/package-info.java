@@ -1,7 +1,8 @@
 /**
  * ketcd's raft core: {@link io.ketcd.raft.RawNode}, a pure and deterministic raft state
- * machine implementing {@link io.ketcd.api.raft.RaftNode}, and {@link
- * io.ketcd.raft.MemoryStorage}, an in-memory {@link io.ketcd.api.raft.RaftStorage} for tests.
+ * machine implementing {@link io.ketcd.api.raft.RaftNode}. Its tests and simulations run it over
+ * {@link io.ketcd.api.raft.MemoryStorage}, which lives in the contract package because the
+ * server keeps its raft log in one too and must not depend on this bundle.
  *
  * <p>No threads, clock, sockets, files, OSGi or static mutable state: time is {@code tick()},
  * randomness is the configured generator, output is {@code Ready}. The internals (Raft with

@@ -12,8 +12,8 @@ class ElectionFeaturesTest {
 
     private static TestNetwork cluster(boolean preVote, boolean checkQuorum) {
         return TestNetwork.configured(3, c -> {
-            c.preVote = preVote;
-            c.checkQuorum = checkQuorum;
+            c.preVote(preVote);
+            c.checkQuorum(checkQuorum);
         });
     }
 
@@ -61,7 +61,7 @@ class ElectionFeaturesTest {
     @Test
     void preVoteIsAskedForTheNextTermWithoutChangingTermOrVote() {
         TestNode n = TestNode.create(1, c -> {
-            c.preVote = true;
+            c.preVote(true);
         }, 1, 2, 3);
         n.node.campaign();
         assertThat(n.raft().role).isEqualTo(RaftRole.PRE_CANDIDATE);
@@ -80,7 +80,7 @@ class ElectionFeaturesTest {
     @Test
     void preCandidateFallsBackToFollowerWhenRejectedByMajority() {
         TestNode n = TestNode.create(1, c -> {
-            c.preVote = true;
+            c.preVote(true);
         }, 1, 2, 3);
         n.node.campaign();
         n.node.step(Message.newBuilder().setType(MessageType.MsgPreVoteResp).setFrom(2).setTo(1).setTerm(0)
@@ -164,7 +164,7 @@ class ElectionFeaturesTest {
     @Test
     void singleNodeBecomesLeaderAlone() {
         TestNode n = TestNode.create(1, c -> {
-            c.preVote = true;
+            c.preVote(true);
         }, 1);
         n.node.campaign();
         assertThat(n.raft().role).isEqualTo(RaftRole.LEADER);

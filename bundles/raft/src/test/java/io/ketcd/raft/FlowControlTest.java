@@ -13,8 +13,8 @@ class FlowControlTest {
     /** Leader 1 of {1, 2} with follower 2 in replicate state, message size limit one entry. */
     private static TestNode replicatingLeader(int maxInflight) {
         TestNode n = TestNode.create(1, c -> {
-            c.maxInflight = maxInflight;
-            c.maxSizePerMsg = 0;
+            c.maxInflightMsgs(maxInflight);
+            c.maxSizePerMsg(0);
         }, 1, 2);
         n.node.campaign();
         n.node.step(Message.newBuilder().setType(MessageType.MsgVoteResp).setFrom(2).setTo(1).setTerm(1).build());

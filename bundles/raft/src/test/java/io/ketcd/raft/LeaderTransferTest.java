@@ -13,8 +13,8 @@ class LeaderTransferTest {
 
     private static TestNetwork cluster() {
         return TestNetwork.configured(3, c -> {
-            c.checkQuorum = true;
-            c.preVote = true;
+            c.checkQuorum(true);
+            c.preVote(true);
         });
     }
 

@@ -2,6 +2,7 @@ package io.ketcd.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ketcd.api.raft.MemoryStorage;
 import io.ketcd.api.raft.RaftRole;
 import io.ketcd.proto.raftpb.ConfChange;
 import io.ketcd.proto.raftpb.ConfChangeType;
@@ -134,7 +135,7 @@ class MembershipTest {
     @Test
     void confChangeRefusedForSizeDoesNotBlockTheNextOne() {
         TestNetwork net = TestNetwork.configured(3, c -> {
-            c.maxUncommitted = 4;
+            c.maxUncommittedEntriesSize(4);
         });
         net.nodes.put(4L, new TestNode(TestNode.config(4), new MemoryStorage()));
         net.elect(1);

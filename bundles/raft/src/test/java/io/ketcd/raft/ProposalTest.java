@@ -37,7 +37,7 @@ class ProposalTest {
     @Test
     void disabledForwardingDropsProposalsOnFollowers() {
         TestNetwork net = TestNetwork.configured(3, c -> {
-            c.disableForwarding = true;
+            c.disableProposalForwarding(true);
         });
         net.elect(1);
         assertThatThrownBy(() -> net.node(2).propose("x")).isInstanceOf(ProposalDroppedException.class);
@@ -49,7 +49,7 @@ class ProposalTest {
     @Test
     void uncommittedSizeLimitDropsProposalsUntilEntriesCommit() {
         TestNetwork net = TestNetwork.configured(3, c -> {
-            c.maxUncommitted = 10;
+            c.maxUncommittedEntriesSize(10);
         });
         net.elect(1);
         net.isolate(2);
@@ -73,7 +73,7 @@ class ProposalTest {
     @Test
     void aSingleProposalOverTheLimitIsAdmittedWhenNothingIsUncommitted() {
         TestNode n = TestNode.create(1, c -> {
-            c.maxUncommitted = 4;
+            c.maxUncommittedEntriesSize(4);
         }, 1, 2, 3);
         n.node.campaign();
         n.node.step(Message.newBuilder().setType(MessageType.MsgVoteResp).setFrom(2).setTo(1).setTerm(1).build());

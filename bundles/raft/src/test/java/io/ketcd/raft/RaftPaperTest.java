@@ -4,6 +4,7 @@ import static io.ketcd.raft.TestNode.entries;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.ketcd.api.raft.MemoryStorage;
 import io.ketcd.api.raft.RaftRole;
 import io.ketcd.proto.raftpb.Entry;
 import io.ketcd.proto.raftpb.Message;

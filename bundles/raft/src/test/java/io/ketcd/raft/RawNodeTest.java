@@ -3,6 +3,7 @@ package io.ketcd.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ketcd.api.raft.MemoryStorage;
 import io.ketcd.api.raft.RaftLogger;
 import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftRole;
@@ -158,9 +159,7 @@ class RawNodeTest {
     @Test
     void logLinesGoToTheInjectedLogger() {
         CapturingLogger log = new CapturingLogger();
-        RaftNodeConfig cfg = new RaftNodeConfig(1, 10, 1, 0, Long.MAX_VALUE, 256, 0, false, false,
-                ReadOnlyOption.SAFE, false, new SplittableRandom(1), log);
-        RawNode n = new RawNode(cfg, MemoryStorage.withVoters(1));
+        RawNode n = new RawNode(TestNode.settings(1).logger(log).build(), MemoryStorage.withVoters(1));
         n.campaign();
         assertThat(log.lines).contains(
                 "INFO 1 became candidate at term 1",
@@ -182,18 +181,36 @@ class RawNodeTest {
     @Test
     void configIsValidated() {
         SplittableRandom r = new SplittableRandom(1);
-        assertThatThrownBy(() -> new RaftNodeConfig(0, 10, 1, 0, 0, 1, 0, false, false,
-                ReadOnlyOption.SAFE, false, r, RaftLogger.NOOP)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new RaftNodeConfig(1, 1, 1, 0, 0, 1, 0, false, false,
-                ReadOnlyOption.SAFE, false, r, RaftLogger.NOOP)).as("election <= heartbeat")
+        assertThatThrownBy(() -> RaftNodeConfig.builder(0).random(r).build())
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new RaftNodeConfig(1, 10, 1, 0, 0, 0, 0, false, false,
-                ReadOnlyOption.SAFE, false, r, RaftLogger.NOOP)).as("no inflight window")
-                .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new RaftNodeConfig(1, 10, 1, 0, 0, 1, 0, false, false,
-                ReadOnlyOption.LEASE_BASED, false, r, RaftLogger.NOOP)).as("lease without check-quorum")
-                .isInstanceOf(IllegalArgumentException.class);
-        assertThat(RaftNodeConfig.defaults(7, r, RaftLogger.NOOP).electionTick()).isEqualTo(10);
+        assertThatThrownBy(() -> RaftNodeConfig.builder(1).electionTick(1).heartbeatTick(1).random(r).build())
+                .as("election <= heartbeat").isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RaftNodeConfig.builder(1).maxInflightMsgs(0).random(r).build())
+                .as("no inflight window").isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RaftNodeConfig.builder(1).readOnlyOption(ReadOnlyOption.LEASE_BASED)
+                .checkQuorum(false).random(r).build())
+                .as("lease without check-quorum").isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RaftNodeConfig.builder(1).build()).as("no seeded random")
+                .isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
+    void builderStartsFromEtcdsDefaults() {
+        SplittableRandom r = new SplittableRandom(1);
+        RaftNodeConfig c = RaftNodeConfig.builder(7).random(r).build();
+        assertThat(c.id()).isEqualTo(7);
+        assertThat(c.electionTick()).isEqualTo(10);
+        assertThat(c.heartbeatTick()).isEqualTo(1);
+        assertThat(c.applied()).isZero();
+        assertThat(c.maxSizePerMsg()).isEqualTo(1024 * 1024);
+        assertThat(c.maxInflightMsgs()).isEqualTo(256);
+        assertThat(c.maxUncommittedEntriesSize()).isZero();
+        assertThat(c.checkQuorum()).isTrue();
+        assertThat(c.preVote()).isTrue();
+        assertThat(c.readOnlyOption()).isEqualTo(ReadOnlyOption.SAFE);
+        assertThat(c.disableProposalForwarding()).isFalse();
+        assertThat(c.random()).isSameAs(r);
+        assertThat(c.logger()).isSameAs(RaftLogger.NOOP);
     }
 
     @Test

@@ -19,8 +19,8 @@ class ReadIndexTest {
 
     private static TestNetwork cluster(ReadOnlyOption option) {
         return TestNetwork.configured(3, c -> {
-            c.readOnly = option;
-            c.checkQuorum = true;
+            c.readOnlyOption(option);
+            c.checkQuorum(true);
         });
     }
 

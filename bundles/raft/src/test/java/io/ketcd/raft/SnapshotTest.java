@@ -1,11 +1,9 @@
 package io.ketcd.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import io.ketcd.api.raft.CompactedException;
-import io.ketcd.api.raft.UnavailableException;
+import io.ketcd.api.raft.MemoryStorage;
 import io.ketcd.proto.raftpb.HardState;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
@@ -117,7 +115,7 @@ class SnapshotTest {
         old.storage.createSnapshot(2, old.confState, ByteString.copyFromUtf8("snap"));
         old.storage.compact(2);
 
-        TestNode restarted = new TestNode(new TestNode.Cfg(2).build(), old.storage);
+        TestNode restarted = new TestNode(TestNode.config(2), old.storage);
         assertThat(restarted.raft().term).isEqualTo(old.raft().term);
         assertThat(restarted.raft().log.committed()).isEqualTo(3);
         assertThat(restarted.raft().log.applied()).as("up to the snapshot").isEqualTo(2);
@@ -130,9 +128,7 @@ class SnapshotTest {
         MemoryStorage ms = MemoryStorage.withVoters(1, 2, 3);
         ms.append(TestNode.entries(1, 1, 1, 1));
         ms.setHardState(HardState.newBuilder().setTerm(1).setCommit(3).build());
-        TestNode.Cfg cfg = new TestNode.Cfg(1);
-        cfg.applied = 2;
-        TestNode n = new TestNode(cfg.build(), ms);
+        TestNode n = new TestNode(TestNode.settings(1).applied(2).build(), ms);
         n.drain();
         assertThat(n.applied).extracting(e -> e.getIndex()).containsExactly(3L);
     }
@@ -147,35 +143,5 @@ class SnapshotTest {
         n.node.step(snap);
         assertThat(n.raft().log.committed()).isEqualTo(2);
         assertThat(n.raft().log.unstable().snapshot()).as("our log already has the entry").isNull();
-    }
-
-    @Test
-    void memoryStorageCompactsAndGuardsRanges() {
-        MemoryStorage ms = MemoryStorage.withVoters(1);
-        ms.append(TestNode.entries(1, 1, 1, 2, 2, 3));
-        ms.compact(3);
-        assertThat(ms.firstIndex()).isEqualTo(4);
-        assertThat(ms.lastIndex()).isEqualTo(5);
-        assertThat(ms.term(3)).as("term of the compaction point stays known").isEqualTo(2);
-        assertThatThrownBy(() -> ms.term(2)).isInstanceOf(CompactedException.class);
-        assertThatThrownBy(() -> ms.entries(3, 5, Long.MAX_VALUE)).isInstanceOf(CompactedException.class);
-        assertThatThrownBy(() -> ms.entries(4, 7, Long.MAX_VALUE)).isInstanceOf(UnavailableException.class);
-        assertThatThrownBy(() -> ms.compact(3)).isInstanceOf(CompactedException.class);
-        assertThat(ms.entries(4, 6, 0)).as("at least one entry despite the size limit").hasSize(1);
-
-        // appending over the compacted prefix keeps only the new part, and replaces a conflict
-        ms.append(TestNode.entries(3, 2, 4, 4));
-        assertThat(ms.lastIndex()).isEqualTo(5);
-        assertThat(ms.term(4)).isEqualTo(4);
-    }
-
-    @Test
-    void memoryStorageRejectsOutdatedSnapshots() {
-        MemoryStorage ms = MemoryStorage.withVoters(1);
-        ms.append(TestNode.entries(1, 1, 1, 1));
-        ms.createSnapshot(2, null, ByteString.EMPTY);
-        assertThatThrownBy(() -> ms.createSnapshot(2, null, ByteString.EMPTY)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> ms.createSnapshot(4, null, ByteString.EMPTY)).isInstanceOf(UnavailableException.class);
-        assertThatThrownBy(() -> ms.applySnapshot(ms.snapshot())).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -1,6 +1,7 @@
 package io.ketcd.raft;
 
 import io.ketcd.api.raft.ProposalDroppedException;
+import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftRole;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
@@ -35,7 +36,7 @@ final class TestNetwork {
     }
 
     /** {@code n} voters whose configs are adjusted by {@code tweak}. */
-    static TestNetwork configured(int n, Consumer<TestNode.Cfg> tweak) {
+    static TestNetwork configured(int n, Consumer<RaftNodeConfig.Builder> tweak) {
         return of(n, id -> TestNode.create(id, tweak, ids(n)));
     }
 

@@ -1,9 +1,8 @@
 package io.ketcd.raft;
 
 import com.google.protobuf.ByteString;
-import io.ketcd.api.raft.RaftLogger;
+import io.ketcd.api.raft.MemoryStorage;
 import io.ketcd.api.raft.RaftNodeConfig;
-import io.ketcd.api.raft.ReadOnlyOption;
 import io.ketcd.api.raft.Ready;
 import io.ketcd.api.raft.ReadState;
 import io.ketcd.proto.raftpb.ConfState;
@@ -35,20 +34,27 @@ final class TestNode {
         this.confState = storage.initialState().confState();
     }
 
-    /** Test defaults: election 10, heartbeat 1, no size limits, no pre-vote nor check-quorum. */
+    /**
+     * Test settings, etcd's defaults but for: no message size limit, no pre-vote nor check-quorum
+     * (the paper's plain raft), and randomness seeded with the id.
+     */
+    static RaftNodeConfig.Builder settings(long id) {
+        return RaftNodeConfig.builder(id).maxSizePerMsg(Long.MAX_VALUE).checkQuorum(false).preVote(false)
+                .random(new SplittableRandom(id));
+    }
+
     static RaftNodeConfig config(long id) {
-        return new RaftNodeConfig(id, 10, 1, 0, Long.MAX_VALUE, 256, 0, false, false,
-                ReadOnlyOption.SAFE, false, new SplittableRandom(id), RaftLogger.NOOP);
+        return settings(id).build();
     }
 
     static TestNode create(long id, long... voters) {
         return create(id, c -> { }, voters);
     }
 
-    static TestNode create(long id, Consumer<Cfg> tweak, long... voters) {
-        Cfg cfg = new Cfg(id);
-        tweak.accept(cfg);
-        return new TestNode(cfg.build(), MemoryStorage.withVoters(voters));
+    static TestNode create(long id, Consumer<RaftNodeConfig.Builder> tweak, long... voters) {
+        RaftNodeConfig.Builder settings = settings(id);
+        tweak.accept(settings);
+        return new TestNode(settings.build(), MemoryStorage.withVoters(voters));
     }
 
     /** A node at {@code term} whose log holds entries of the given terms at indexes 1, 2, ... */
@@ -114,30 +120,5 @@ final class TestNode {
 
     void propose(String data) {
         node.propose(ByteString.copyFromUtf8(data));
-    }
-
-    /** Mutable builder over RaftNodeConfig for readable per-test tweaks. */
-    static final class Cfg {
-        long id;
-        int electionTick = 10;
-        int heartbeatTick = 1;
-        long applied;
-        long maxSizePerMsg = Long.MAX_VALUE;
-        int maxInflight = 256;
-        long maxUncommitted;
-        boolean checkQuorum;
-        boolean preVote;
-        ReadOnlyOption readOnly = ReadOnlyOption.SAFE;
-        boolean disableForwarding;
-
-        Cfg(long id) {
-            this.id = id;
-        }
-
-        RaftNodeConfig build() {
-            return new RaftNodeConfig(id, electionTick, heartbeatTick, applied, maxSizePerMsg, maxInflight,
-                    maxUncommitted, checkQuorum, preVote, readOnly, disableForwarding,
-                    new SplittableRandom(id), RaftLogger.NOOP);
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.ketcd.api.raft;
 
 import io.ketcd.proto.raftpb.Entry;
 import io.ketcd.proto.raftpb.Snapshot;
+import java.util.ArrayList;
 import java.util.List;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -48,4 +49,28 @@ public interface LogStorage {
      *     retries later
      */
     Snapshot snapshot();
+
+    /**
+     * The size rule of {@link #entries}, for implementations and for raft's own unstable tail:
+     * the longest prefix of {@code ents} whose total serialized size is within {@code maxSize}
+     * bytes, but at least the first entry (a single entry larger than the limit must still
+     * travel, or the log would stall).
+     *
+     * @return {@code ents} itself when it fits whole, else a new mutable list of the prefix
+     */
+    static List<Entry> limitSize(List<Entry> ents, long maxSize) {
+        if (ents.isEmpty()) {
+            return ents;
+        }
+        long size = ents.get(0).getSerializedSize();
+        int n = 1;
+        while (n < ents.size()) {
+            size += ents.get(n).getSerializedSize();
+            if (size > maxSize) {
+                break;
+            }
+            n++;
+        }
+        return n == ents.size() ? ents : new ArrayList<>(ents.subList(0, n));
+    }
 }

@@ -10,10 +10,13 @@
  * {@code io.ketcd.proto.raftpb}.
  *
  * <p>The node reads its durable state through {@link io.ketcd.api.raft.RaftStorage}, which is
- * read-only from raft's side: the owner writes to it while handling a {@code Ready}.
+ * read-only from raft's side: the owner writes to it while handling a {@code Ready}. {@link
+ * io.ketcd.api.raft.MemoryStorage} is the in-memory one the server's driver keeps its log in (as
+ * etcd's server does) and raft's tests run on; it is here, not in the raft bundle, so that the
+ * server imports only this package and a new raft bundle does not refresh it.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.ketcd.api.raft;
 
 import org.osgi.annotation.bundle.Export;

@@ -40,11 +40,11 @@ final class Peer implements AutoCloseable {
         this.receiver = receiver;
         this.status = new PeerStatus(config.memberId(), id, clock);
         this.picker = new UrlPicker(urls);
-        this.messageWriter = new StreamWriter(Path.STREAM_MESSAGE, config.memberId(), id, status, receiver, timeouts, transport);
-        this.msgAppWriter = new StreamWriter(Path.STREAM_MSGAPP, config.memberId(), id, status, receiver, timeouts, transport);
-        this.messageReader = new StreamReader(Path.STREAM_MESSAGE, id, config, receiver, client, timeouts, picker, status,
+        this.messageWriter = new StreamWriter(PeerChannel.STREAM_MESSAGE, config.memberId(), id, status, receiver, timeouts, transport);
+        this.msgAppWriter = new StreamWriter(PeerChannel.STREAM_MSGAPP, config.memberId(), id, status, receiver, timeouts, transport);
+        this.messageReader = new StreamReader(PeerChannel.STREAM_MESSAGE, id, config, receiver, client, timeouts, picker, status,
                 new Backoff(timeouts.backoffMin(), timeouts.backoffMax(), random.split()), stopped, transport);
-        this.msgAppReader = new StreamReader(Path.STREAM_MSGAPP, id, config, receiver, client, timeouts, picker, status,
+        this.msgAppReader = new StreamReader(PeerChannel.STREAM_MSGAPP, id, config, receiver, client, timeouts, picker, status,
                 new Backoff(timeouts.backoffMin(), timeouts.backoffMax(), random.split()), stopped, transport);
         this.pipeline = new Pipeline(id, config, receiver, client, timeouts, picker, status, stopped, transport);
         int n = 2 + Pipeline.CONNECTIONS;
@@ -69,8 +69,8 @@ final class Peer implements AutoCloseable {
         return picker;
     }
 
-    StreamWriter writer(Path path) {
-        return path == Path.STREAM_MSGAPP ? msgAppWriter : messageWriter;
+    StreamWriter writer(PeerChannel stream) {
+        return stream == PeerChannel.STREAM_MSGAPP ? msgAppWriter : messageWriter;
     }
 
     /**

@@ -124,7 +124,7 @@ final class PeerHandler extends HttpHandler {
             reject(request, response, HttpStatus.SERVICE_UNAVAILABLE_503, "error processing raft message", "the receiver did not take a " + m.getType());
             return;
         }
-        transport.counted(transport.received, Path.PIPELINE, 1);
+        transport.counted(transport.received, PeerChannel.PIPELINE, 1);
         response.setStatus(HttpStatus.NO_CONTENT_204);
     }
 
@@ -177,7 +177,7 @@ final class PeerHandler extends HttpHandler {
                         Ids.hex(m.getFrom()), e.getMessage());
             }
         }
-        transport.counted(transport.received, Path.SNAPSHOT, 1);
+        transport.counted(transport.received, PeerChannel.SNAPSHOT, 1);
         LOG.info("{}: received snapshot [index {}] from {}", Ids.hex(config.memberId()),
                 m.getSnapshot().getMetadata().getIndex(), Ids.hex(m.getFrom()));
         response.setStatus(HttpStatus.NO_CONTENT_204);
@@ -194,9 +194,9 @@ final class PeerHandler extends HttpHandler {
             return;
         }
         int slash = rest.indexOf('/');
-        Path type = slash < 0 ? null : switch (rest.substring(0, slash)) {
-            case "message" -> Path.STREAM_MESSAGE;
-            case "msgappv2" -> Path.STREAM_MSGAPP;
+        PeerChannel type = slash < 0 ? null : switch (rest.substring(0, slash)) {
+            case "message" -> PeerChannel.STREAM_MESSAGE;
+            case "msgappv2" -> PeerChannel.STREAM_MSGAPP;
             default -> null;
         };
         if (type == null) {

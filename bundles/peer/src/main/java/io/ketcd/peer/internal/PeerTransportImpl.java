@@ -77,8 +77,8 @@ public final class PeerTransportImpl implements PeerTransport {
     private final MemberPromote promote;
     private final Map<Long, Peer> peers = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
-    final Map<Path, LongAdder> received = counters();
-    final Map<Path, LongAdder> sent = counters();
+    final Map<PeerChannel, LongAdder> received = counters();
+    final Map<PeerChannel, LongAdder> sent = counters();
 
     private PeerTransportImpl(PeerTransportConfig config, RaftReceiver receiver, Timeouts timeouts, long seed) {
         this.config = config;
@@ -147,30 +147,30 @@ public final class PeerTransportImpl implements PeerTransport {
         LOG.info("{}: listening for peers on {} (bound {})", Ids.hex(config.memberId()), listener.url(), listener.localAddress());
     }
 
-    private static Map<Path, LongAdder> counters() {
-        Map<Path, LongAdder> m = new EnumMap<>(Path.class);
-        for (Path p : Path.values()) {
+    private static Map<PeerChannel, LongAdder> counters() {
+        Map<PeerChannel, LongAdder> m = new EnumMap<>(PeerChannel.class);
+        for (PeerChannel p : PeerChannel.values()) {
             m.put(p, new LongAdder());
         }
         return m;
     }
 
-    void counted(Map<Path, LongAdder> counters, Path path, int n) {
-        counters.get(path).add(n);
+    void counted(Map<PeerChannel, LongAdder> counters, PeerChannel channel, int n) {
+        counters.get(channel).add(n);
     }
 
-    /** Messages this transport handed to its receiver, by the path they came on. */
-    public long receivedVia(Path path) {
-        return received.get(path).sum();
+    /** Messages this transport handed to its receiver, by the channel they came on. */
+    public long receivedVia(PeerChannel channel) {
+        return received.get(channel).sum();
     }
 
-    /** Messages this transport wrote or posted to peers, by path. */
-    public long sentVia(Path path) {
-        return sent.get(path).sum();
+    /** Messages this transport wrote or posted to peers, by channel. */
+    public long sentVia(PeerChannel channel) {
+        return sent.get(channel).sum();
     }
 
     /** Whether {@code peerId}'s GET for {@code stream} is attached here (our messages to it flow on that stream). */
-    public boolean streamAttached(long peerId, Path stream) {
+    public boolean streamAttached(long peerId, PeerChannel stream) {
         Peer p = peers.get(peerId);
         return p != null && p.writer(stream).attached();
     }
@@ -180,7 +180,7 @@ public final class PeerTransportImpl implements PeerTransport {
     }
 
     /** How often {@code peerId} has attached a {@code stream} here (a reconnect attaches again). */
-    public long streamAttachments(long peerId, Path stream) {
+    public long streamAttachments(long peerId, PeerChannel stream) {
         Peer p = peers.get(peerId);
         return p == null ? 0 : p.writer(stream).attachments();
     }

@@ -81,7 +81,7 @@ final class Pipeline {
             HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 204) {
                 status.activate();
-                transport.counted(transport.sent, Path.PIPELINE, 1);
+                transport.counted(transport.sent, PeerChannel.PIPELINE, 1);
                 return;
             }
             failure = "peer answered " + response.statusCode() + " " + response.body().trim();

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 final class StreamReader implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamReader.class);
 
-    private final Path path;
+    private final PeerChannel channel;
     private final long peerId;
     private final PeerTransportConfig config;
     private final RaftReceiver receiver;
@@ -38,9 +38,9 @@ final class StreamReader implements Runnable {
     private final PeerTransportImpl transport;
     private volatile TimedBodyStream body;
 
-    StreamReader(Path path, long peerId, PeerTransportConfig config, RaftReceiver receiver, PeerClient client, Timeouts timeouts,
+    StreamReader(PeerChannel channel, long peerId, PeerTransportConfig config, RaftReceiver receiver, PeerClient client, Timeouts timeouts,
             UrlPicker picker, PeerStatus status, Backoff backoff, CountDownLatch stopped, PeerTransportImpl transport) {
-        this.path = path;
+        this.channel = channel;
         this.peerId = peerId;
         this.config = config;
         this.receiver = receiver;
@@ -55,7 +55,7 @@ final class StreamReader implements Runnable {
 
     @Override
     public void run() {
-        String source = path.streamType() + " stream reader";
+        String source = channel.streamType() + " stream reader";
         try {
             while (stopped.getCount() > 0) {
                 URI url = picker.pick();
@@ -84,7 +84,7 @@ final class StreamReader implements Runnable {
     }
 
     private void readFrom(URI url) throws IOException, InterruptedException {
-        HttpRequest request = PeerHeaders.common(HttpRequest.newBuilder(url.resolve("/raft/stream/" + path.streamType() + "/"
+        HttpRequest request = PeerHeaders.common(HttpRequest.newBuilder(url.resolve("/raft/stream/" + channel.streamType() + "/"
                 + Ids.hex(config.memberId()))), config)
                 .header(PeerHeaders.RAFT_TO, Ids.hex(peerId))
                 .timeout(timeouts.dialTimeout())
@@ -109,7 +109,7 @@ final class StreamReader implements Runnable {
             }
             backoff.reset();
             status.activate();
-            LOG.debug("{}: {} stream from peer {} open", Ids.hex(config.memberId()), path.streamType(), Ids.hex(peerId));
+            LOG.debug("{}: {} stream from peer {} open", Ids.hex(config.memberId()), channel.streamType(), Ids.hex(peerId));
             while (stopped.getCount() > 0) {
                 Message m = Frames.read(stream);
                 if (m == null) {
@@ -123,7 +123,7 @@ final class StreamReader implements Runnable {
                     throw new IOException("peer " + Ids.hex(peerId) + " sent a " + m.getType() + " from " + Ids.hex(m.getFrom()));
                 }
                 if (receiver.process(m)) {
-                    transport.counted(transport.received, path, 1);
+                    transport.counted(transport.received, channel, 1);
                 } else {
                     LOG.debug("{}: dropped a {} from {}: the receiver is busy", Ids.hex(config.memberId()), m.getType(), Ids.hex(peerId));
                 }

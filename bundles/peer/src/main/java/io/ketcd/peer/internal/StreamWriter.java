@@ -25,7 +25,7 @@ final class StreamWriter {
     static final int QUEUE_BOUND = 4096;
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    private final Path path;
+    private final PeerChannel channel;
     private final long localId;
     private final long peerId;
     private final PeerStatus status;
@@ -43,9 +43,9 @@ final class StreamWriter {
         volatile boolean stopped;
     }
 
-    StreamWriter(Path path, long localId, long peerId, PeerStatus status, RaftReceiver receiver, Timeouts timeouts,
+    StreamWriter(PeerChannel channel, long localId, long peerId, PeerStatus status, RaftReceiver receiver, Timeouts timeouts,
             PeerTransportImpl transport) {
-        this.path = path;
+        this.channel = channel;
         this.localId = localId;
         this.peerId = peerId;
         this.status = status;
@@ -82,7 +82,7 @@ final class StreamWriter {
             current = conn;
         }
         attachments.incrementAndGet();
-        LOG.info("{}: established {} stream to peer {}", Ids.hex(localId), path.streamType(), Ids.hex(peerId));
+        LOG.info("{}: established {} stream to peer {}", Ids.hex(localId), channel.streamType(), Ids.hex(peerId));
         status.activate();
         long heartbeatNanos = timeouts.linkHeartbeat().toNanos();
         long lastWrite = System.nanoTime();
@@ -103,11 +103,11 @@ final class StreamWriter {
                     batched++;
                 } while (batched < QUEUE_BOUND / 2 && (m = queue.poll()) != null);
                 out.flush();
-                transport.counted(transport.sent, path, batched);
+                transport.counted(transport.sent, channel, batched);
                 lastWrite = System.nanoTime();
             }
         } catch (IOException e) {
-            status.deactivate(path.streamType() + " stream writer", String.valueOf(e.getMessage()));
+            status.deactivate(channel.streamType() + " stream writer", String.valueOf(e.getMessage()));
             receiver.reportUnreachable(peerId);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -125,7 +125,7 @@ final class StreamWriter {
                 if (dropped > 0) {
                     receiver.reportUnreachable(peerId);
                 }
-                LOG.info("{}: {} stream to peer {} closed ({} queued messages dropped)", Ids.hex(localId), path.streamType(),
+                LOG.info("{}: {} stream to peer {} closed ({} queued messages dropped)", Ids.hex(localId), channel.streamType(),
                         Ids.hex(peerId), dropped);
             }
         }

@@ -25,6 +25,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -99,7 +100,7 @@ class PeerHandlerTest {
     private void assertNothingDelivered() {
         assertThat(receiver.processed).isEmpty();
         assertThat(receiver.snapshots).isEmpty();
-        assertThat(transport.receivedVia(Path.PIPELINE) + transport.receivedVia(Path.SNAPSHOT)).isZero();
+        assertThat(transport.receivedVia(PeerChannel.PIPELINE) + transport.receivedVia(PeerChannel.SNAPSHOT)).isZero();
     }
 
     @Test
@@ -177,7 +178,7 @@ class PeerHandlerTest {
                 });
         assertThat(request("GET", "/raft/stream/message/zz", TestSupport.peerHeaders(PEER) + "X-Raft-To: 1\r\n", null).body())
                 .isEqualTo("invalid from\n");
-        assertThat(transport.streamAttached(PEER, Path.STREAM_MESSAGE)).isFalse();
+        assertThat(transport.streamAttached(PEER, PeerChannel.STREAM_MESSAGE)).isFalse();
         assertNothingDelivered();
     }
 
@@ -327,8 +328,8 @@ class PeerHandlerTest {
     }
 
     @Test
-    void aUnixListenerServesThePeerEndpoints(@TempDir java.nio.file.Path dir) throws Exception {
-        java.nio.file.Path socket = dir.resolve("peer.sock"); // Path alone is the transport's Path here
+    void aUnixListenerServesThePeerEndpoints(@TempDir Path dir) throws Exception {
+        Path socket = dir.resolve("peer.sock");
         Listener unix = TestSupport.listener("unix://" + socket, TlsPolicy.disabled(TlsRole.PEER));
         PeerTransport t = new GrizzlyPeerTransportFactory(1).start(TestSupport.config(8), new RecordingReceiver(8), List.of(unix));
         try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {

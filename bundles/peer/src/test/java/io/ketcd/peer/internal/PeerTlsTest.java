@@ -22,6 +22,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +41,7 @@ class PeerTlsTest {
     private static final long A = 0xa1, B = 0xb2, M = 0xee;
 
     @TempDir
-    java.nio.file.Path dir;
+    Path dir;
     /** The cluster's CA, and one whose certificates the cluster does not trust. */
     private TestPki ca, otherCa;
 
@@ -98,8 +99,8 @@ class PeerTlsTest {
         PeerTransportImpl a = member(A, ra, memberPolicy("a")), b = member(B, rb, memberPolicy("b"));
         a.addPeer(B, List.of(https(b)));
         b.addPeer(A, List.of(https(a)));
-        await("streams attached both ways", () -> a.streamAttached(B, Path.STREAM_MESSAGE) && a.streamAttached(B, Path.STREAM_MSGAPP)
-                && b.streamAttached(A, Path.STREAM_MESSAGE) && b.streamAttached(A, Path.STREAM_MSGAPP));
+        await("streams attached both ways", () -> a.streamAttached(B, PeerChannel.STREAM_MESSAGE) && a.streamAttached(B, PeerChannel.STREAM_MSGAPP)
+                && b.streamAttached(A, PeerChannel.STREAM_MESSAGE) && b.streamAttached(A, PeerChannel.STREAM_MSGAPP));
 
         a.send(messages(A, B, 50));
         b.send(messages(B, A, 50));
@@ -127,7 +128,7 @@ class PeerTlsTest {
         PeerStatus toA = m.peer(A).status();
         await("the intruder failed to reach a 10 times", () -> toA.failures() >= 10);
         assertThat(ra.processed).isEmpty();
-        assertThat(a.streamAttached(M, Path.STREAM_MESSAGE) || a.streamAttached(M, Path.STREAM_MSGAPP)).isFalse();
+        assertThat(a.streamAttached(M, PeerChannel.STREAM_MESSAGE) || a.streamAttached(M, PeerChannel.STREAM_MSGAPP)).isFalse();
         assertThat(m.activeSince(A)).isEmpty();
         assertThat(log.linesContaining(Ids.hex(M) + ": cannot reach peer " + Ids.hex(A))).hasSize(1);
     }

@@ -43,8 +43,8 @@ class PeerTransportTest {
     }
 
     private static void awaitStreams(PeerTransportImpl t, long peer) {
-        await("streams of " + Long.toHexString(peer) + " attached", () -> t.streamAttached(peer, Path.STREAM_MESSAGE)
-                && t.streamAttached(peer, Path.STREAM_MSGAPP));
+        await("streams of " + Long.toHexString(peer) + " attached", () -> t.streamAttached(peer, PeerChannel.STREAM_MESSAGE)
+                && t.streamAttached(peer, PeerChannel.STREAM_MSGAPP));
     }
 
     /** Every message type raft sends to a peer (MsgSnap goes through sendSnapshot), with a sequence number in {@code index}. */
@@ -81,9 +81,9 @@ class PeerTransportTest {
 
         await("40 messages at b", () -> rb.processed.size() == 40);
         assertThat(rb.processed).containsExactlyInAnyOrderElementsOf(sent);
-        assertThat(b.receivedVia(Path.PIPELINE)).isEqualTo(40);
-        await("a counted 40 answered posts", () -> a.sentVia(Path.PIPELINE) == 40);
-        assertThat(b.receivedVia(Path.STREAM_MESSAGE) + b.receivedVia(Path.STREAM_MSGAPP)).isZero();
+        assertThat(b.receivedVia(PeerChannel.PIPELINE)).isEqualTo(40);
+        await("a counted 40 answered posts", () -> a.sentVia(PeerChannel.PIPELINE) == 40);
+        assertThat(b.receivedVia(PeerChannel.STREAM_MESSAGE) + b.receivedVia(PeerChannel.STREAM_MSGAPP)).isZero();
         // (a's status of b flaps here: posts succeed while a's stream readers get 404 from b, which does not know a)
         assertThat(ra.unreachable).isEmpty();
     }
@@ -123,9 +123,9 @@ class PeerTransportTest {
         List<Message> others = sent.stream().filter(m -> m.getType() != MessageType.MsgApp).toList();
         assertThat(rb.processedOf(m -> m.getType() == MessageType.MsgApp)).containsExactlyElementsOf(apps);
         assertThat(rb.processedOf(m -> m.getType() != MessageType.MsgApp)).containsExactlyElementsOf(others);
-        assertThat(b.receivedVia(Path.STREAM_MSGAPP)).isEqualTo(apps.size());
-        assertThat(b.receivedVia(Path.STREAM_MESSAGE)).isEqualTo(others.size());
-        assertThat(b.receivedVia(Path.PIPELINE)).isZero();
+        assertThat(b.receivedVia(PeerChannel.STREAM_MSGAPP)).isEqualTo(apps.size());
+        assertThat(b.receivedVia(PeerChannel.STREAM_MESSAGE)).isEqualTo(others.size());
+        assertThat(b.receivedVia(PeerChannel.PIPELINE)).isZero();
         assertThat(ra.unreachable).isEmpty();
 
         // and the other way round
@@ -179,7 +179,7 @@ class PeerTransportTest {
                                     .filter(m -> m.getType() != MessageType.MsgApp).toList());
                 }
             }
-            assertThat(ts[j].receivedVia(Path.PIPELINE)).isZero();
+            assertThat(ts[j].receivedVia(PeerChannel.PIPELINE)).isZero();
         }
     }
 
@@ -201,14 +201,14 @@ class PeerTransportTest {
         transports.add(b);
         b.addPeer(A, List.of(url(a)));
         awaitStreams(a, B); // b's readers dialled a
-        await("a's readers reconnected to b", () -> b.streamAttached(A, Path.STREAM_MESSAGE) && b.streamAttached(A, Path.STREAM_MSGAPP));
+        await("a's readers reconnected to b", () -> b.streamAttached(A, PeerChannel.STREAM_MESSAGE) && b.streamAttached(A, PeerChannel.STREAM_MSGAPP));
         assertThat(a.activeSince(B)).isPresent();
         assertThat(b.activeSince(A)).isPresent();
 
         rb.processed.clear();
         a.send(everyKind(A, B, 30));
         await("30 messages at b", () -> rb.processed.size() == 30);
-        assertThat(b.receivedVia(Path.STREAM_MSGAPP) + b.receivedVia(Path.STREAM_MESSAGE)).isEqualTo(30);
+        assertThat(b.receivedVia(PeerChannel.STREAM_MSGAPP) + b.receivedVia(PeerChannel.STREAM_MESSAGE)).isEqualTo(30);
     }
 
     @Test
@@ -222,14 +222,14 @@ class PeerTransportTest {
         long idleUntil = System.nanoTime() + TestSupport.FAST.connReadTimeout().multipliedBy(2).toNanos();
         await("idle period", Duration.ofSeconds(10), () -> System.nanoTime() > idleUntil);
         assertThat(a.activeSince(B)).isPresent();
-        for (Path stream : List.of(Path.STREAM_MESSAGE, Path.STREAM_MSGAPP)) {
+        for (PeerChannel stream : List.of(PeerChannel.STREAM_MESSAGE, PeerChannel.STREAM_MSGAPP)) {
             assertThat(a.streamAttachments(B, stream)).as("no reconnect of %s at a", stream).isEqualTo(1);
             assertThat(b.streamAttachments(A, stream)).as("no reconnect of %s at b", stream).isEqualTo(1);
         }
         assertThat(rb.processed).isEmpty(); // link heartbeats never reach raft
         a.send(everyKind(A, B, 10));
         await("10 messages at b", () -> rb.processed.size() == 10);
-        assertThat(b.receivedVia(Path.PIPELINE)).isZero();
+        assertThat(b.receivedVia(PeerChannel.PIPELINE)).isZero();
     }
 
     @Test
@@ -244,8 +244,8 @@ class PeerTransportTest {
         ra.members.remove(B);
 
         assertThat(a.activeSince(B)).isEmpty();
-        assertThat(a.streamAttached(B, Path.STREAM_MESSAGE)).isFalse();
-        await("b's writers lose a's streams", () -> !b.streamAttached(A, Path.STREAM_MESSAGE) && !b.streamAttached(A, Path.STREAM_MSGAPP));
+        assertThat(a.streamAttached(B, PeerChannel.STREAM_MESSAGE)).isFalse();
+        await("b's writers lose a's streams", () -> !b.streamAttached(A, PeerChannel.STREAM_MESSAGE) && !b.streamAttached(A, PeerChannel.STREAM_MSGAPP));
         await("b sees a inactive (a answers 404 to b's streams)", () -> b.activeSince(A).isEmpty());
         assertThat(TestSupport.peerThreads()).noneMatch(n -> n.startsWith("ketcd-peer-a1-to-b2"));
 
@@ -305,10 +305,10 @@ class PeerTransportTest {
         a.addPeer(B, List.of(URI.create("http://127.0.0.1:" + TestSupport.freePort())));
         b.addPeer(A, List.of(url(a)));
         awaitStreams(a, B); // b reaches a, a cannot reach b yet
-        assertThat(b.streamAttached(A, Path.STREAM_MESSAGE)).isFalse();
+        assertThat(b.streamAttached(A, PeerChannel.STREAM_MESSAGE)).isFalse();
 
         a.updatePeer(B, List.of(url(b)));
-        await("a's readers found b at its new URL", () -> b.streamAttached(A, Path.STREAM_MESSAGE) && b.streamAttached(A, Path.STREAM_MSGAPP));
+        await("a's readers found b at its new URL", () -> b.streamAttached(A, PeerChannel.STREAM_MESSAGE) && b.streamAttached(A, PeerChannel.STREAM_MSGAPP));
         b.send(everyKind(B, A, 10));
         await("10 messages at a", () -> ra.processed.size() == 10);
     }
@@ -320,7 +320,7 @@ class PeerTransportTest {
         URI dead = URI.create("http://127.0.0.1:" + TestSupport.freePort());
         a.addPeer(B, List.of(dead, url(b)));
         b.addPeer(A, List.of(url(a)));
-        await("a's readers found b", () -> b.streamAttached(A, Path.STREAM_MESSAGE) && b.streamAttached(A, Path.STREAM_MSGAPP));
+        await("a's readers found b", () -> b.streamAttached(A, PeerChannel.STREAM_MESSAGE) && b.streamAttached(A, PeerChannel.STREAM_MSGAPP));
         awaitStreams(a, B);
         a.send(everyKind(A, B, 20));
         await("20 messages at b", () -> rb.processed.size() == 20);

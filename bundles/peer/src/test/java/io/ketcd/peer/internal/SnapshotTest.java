@@ -131,7 +131,7 @@ class SnapshotTest {
         assertThat(digest[0]).isEqualTo(payload.digest());
         assertThat(rb.snapshots).containsExactly(snap(100));
         assertThat(payload.closes.get()).isEqualTo(1);
-        assertThat(b.receivedVia(Path.SNAPSHOT)).isEqualTo(1);
+        assertThat(b.receivedVia(PeerChannel.SNAPSHOT)).isEqualTo(1);
         assertThat(ra.unreachable).isEmpty();
     }
 

@@ -1,7 +1,6 @@
 package io.ketcd.raft.bench;
 
 import com.google.protobuf.ByteString;
-import io.ketcd.api.raft.RaftLogger;
 import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftRole;
 import io.ketcd.api.raft.Ready;
@@ -9,7 +8,7 @@ import io.ketcd.proto.raftpb.ConfState;
 import io.ketcd.proto.raftpb.Entry;
 import io.ketcd.proto.raftpb.EntryType;
 import io.ketcd.proto.raftpb.Message;
-import io.ketcd.raft.MemoryStorage;
+import io.ketcd.api.raft.MemoryStorage;
 import io.ketcd.raft.RawNode;
 import java.util.ArrayDeque;
 import java.util.Locale;
@@ -20,7 +19,7 @@ import java.util.SplittableRandom;
  * in one process and one thread, with a simulated network. This is a {@code main} class, not a
  * JUnit test, so it never runs in the build.
  *
- * <p>Setup: three {@link RawNode}s with {@link RaftNodeConfig#defaults} (election 10 ticks,
+ * <p>Setup: three {@link RawNode}s with {@link RaftNodeConfig#builder} defaults (election 10 ticks,
  * heartbeat 1, 1 MiB per message, 256 in flight, check-quorum and pre-vote on), each on its own
  * {@link MemoryStorage}; the network is one in-process FIFO queue that never drops, reorders or
  * delays beyond FIFO. Node 1 campaigns and is elected before measuring.
@@ -77,7 +76,7 @@ public final class RaftCoreBench {
         for (int i = 0; i < NODES; i++) {
             storages[i] = MemoryStorage.withVoters(voters);
             confStates[i] = storages[i].initialState().confState();
-            RaftNodeConfig cfg = RaftNodeConfig.defaults(i + 1, new SplittableRandom(i + 1), RaftLogger.NOOP);
+            RaftNodeConfig cfg = RaftNodeConfig.builder(i + 1).random(new SplittableRandom(i + 1)).build();
             nodes[i] = new RawNode(cfg, storages[i]);
         }
     }

@@ -2,11 +2,10 @@ package io.ketcd.raft.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ketcd.api.raft.RaftLogger;
 import io.ketcd.api.raft.RaftNode;
 import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftRole;
-import io.ketcd.raft.MemoryStorage;
+import io.ketcd.api.raft.MemoryStorage;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -15,9 +14,9 @@ class RaftCoreComponentTest {
     @Test
     void createsIndependentNodesFromStorage() {
         RaftCoreComponent core = new RaftCoreComponent();
-        RaftNode a = core.create(RaftNodeConfig.defaults(1, new SplittableRandom(1), RaftLogger.NOOP),
+        RaftNode a = core.create(RaftNodeConfig.builder(1).random(new SplittableRandom(1)).build(),
                 MemoryStorage.withVoters(1));
-        RaftNode b = core.create(RaftNodeConfig.defaults(1, new SplittableRandom(1), RaftLogger.NOOP),
+        RaftNode b = core.create(RaftNodeConfig.builder(1).random(new SplittableRandom(1)).build(),
                 MemoryStorage.withVoters(1));
         a.campaign();
         assertThat(a.status().role()).isEqualTo(RaftRole.LEADER);

@@ -5,7 +5,7 @@ import io.ketcd.proto.raftpb.ConfState;
 import io.ketcd.proto.raftpb.Entry;
 import io.ketcd.proto.raftpb.HardState;
 import io.ketcd.proto.raftpb.Snapshot;
-import io.ketcd.raft.MemoryStorage;
+import io.ketcd.api.raft.MemoryStorage;
 
 import com.google.protobuf.ByteString;
 

@@ -18,7 +18,7 @@ import java.util.List;
 /**
  * The simulation's own in-memory raft storage, written from etcd-io/raft's {@code MemoryStorage}: the log
  * is a dummy entry at the snapshot (or compaction) point followed by the entries after it. It lets the
- * simulation run before, and independently of, the core's {@code MemoryStorage}.
+ * simulation run before, and independently of, ketcd's {@link io.ketcd.api.raft.MemoryStorage}.
  */
 final class ModelStorage implements SimStorage, RaftStorage {
     private HardState hardState = HardState.getDefaultInstance();

@@ -6,7 +6,6 @@ import io.ketcd.api.raft.RaftLogger;
 import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftRole;
 import io.ketcd.api.raft.RaftStatus;
-import io.ketcd.api.raft.ReadOnlyOption;
 import io.ketcd.api.raft.ReadState;
 import io.ketcd.api.raft.Ready;
 import io.ketcd.proto.raftpb.ConfChange;
@@ -485,9 +484,11 @@ final class SimCluster {
         n.applied = snap.getMetadata().getIndex();
         n.digest = n.durable.snapshotHash;
         n.conf = snap.getMetadata().getConfState();
-        RaftNodeConfig cfg = new RaftNodeConfig(n.id, SimConfig.ELECTION_TICK, SimConfig.HEARTBEAT_TICK, n.applied,
-                config.maxSizePerMsg(), config.maxInflight(), config.maxUncommitted(), config.checkQuorum(),
-                config.preVote(), ReadOnlyOption.SAFE, false, new SplittableRandom(random.nextLong()), logger(n.id));
+        RaftNodeConfig cfg = RaftNodeConfig.builder(n.id).electionTick(SimConfig.ELECTION_TICK)
+                .heartbeatTick(SimConfig.HEARTBEAT_TICK).applied(n.applied).maxSizePerMsg(config.maxSizePerMsg())
+                .maxInflightMsgs(config.maxInflight()).maxUncommittedEntriesSize(config.maxUncommitted())
+                .checkQuorum(config.checkQuorum()).preVote(config.preVote())
+                .random(new SplittableRandom(random.nextLong())).logger(logger(n.id)).build();
         n.storage = s;
         n.raft = core.create(cfg, s.raft());
     }

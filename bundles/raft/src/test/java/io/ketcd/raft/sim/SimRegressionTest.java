@@ -3,7 +3,6 @@ package io.ketcd.raft.sim;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.ketcd.api.raft.RaftLogger;
 import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftRole;
 import io.ketcd.proto.raftpb.ConfState;
@@ -12,7 +11,7 @@ import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
 import io.ketcd.proto.raftpb.Snapshot;
 import io.ketcd.proto.raftpb.SnapshotMetadata;
-import io.ketcd.raft.MemoryStorage;
+import io.ketcd.api.raft.MemoryStorage;
 import io.ketcd.raft.RawNode;
 
 import com.google.protobuf.ByteString;
@@ -28,10 +27,8 @@ import java.util.SplittableRandom;
 class SimRegressionTest {
 
     private static RawNode follower(long id, MemoryStorage storage) {
-        RaftNodeConfig cfg = RaftNodeConfig.defaults(id, new SplittableRandom(1), RaftLogger.NOOP);
-        return new RawNode(new RaftNodeConfig(id, cfg.electionTick(), cfg.heartbeatTick(), 1, cfg.maxSizePerMsg(),
-                cfg.maxInflightMsgs(), cfg.maxUncommittedEntriesSize(), false, false, cfg.readOnlyOption(), false,
-                cfg.random(), cfg.logger()), storage);
+        return new RawNode(RaftNodeConfig.builder(id).applied(1).checkQuorum(false).preVote(false)
+                .random(new SplittableRandom(1)).build(), storage);
     }
 
     private static Snapshot snapshot(long index, long term, long... voters) {

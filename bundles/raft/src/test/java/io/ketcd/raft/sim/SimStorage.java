@@ -15,8 +15,8 @@ import java.util.List;
  * MemoryStorage's semantics: {@code append} overwrites a conflicting tail and skips compacted entries,
  * {@code applySnapshot} replaces the whole log, {@code compact(i)} keeps entries after i).
  *
- * <p>Two implementations: {@link ModelStorage}, the simulation's own, and an adapter over the core's
- * {@code MemoryStorage}, so that the simulation also exercises that class.
+ * <p>Two implementations: {@link ModelStorage}, the simulation's own, and an adapter over ketcd's
+ * {@link io.ketcd.api.raft.MemoryStorage}, so that the simulation also exercises that class.
  */
 interface SimStorage {
     /** The view raft reads. */

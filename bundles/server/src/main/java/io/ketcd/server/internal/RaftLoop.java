@@ -23,7 +23,7 @@ import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
 import io.ketcd.proto.raftpb.Snapshot;
 import io.ketcd.proto.walpb.WalSnapshot;
-import io.ketcd.raft.MemoryStorage;
+import io.ketcd.api.raft.MemoryStorage;
 import io.ketcd.storage.BackendSnapshot;
 import io.ketcd.storage.Snapshotter;
 import io.ketcd.storage.Wal;

@@ -21,7 +21,6 @@ import io.ketcd.api.raft.RaftNode;
 import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftRole;
 import io.ketcd.api.raft.RaftStatus;
-import io.ketcd.api.raft.ReadOnlyOption;
 import io.ketcd.mvcc.KvStore;
 import io.ketcd.mvcc.RequestValidator;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
@@ -43,7 +42,7 @@ import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.proto.serverpb.Metadata;
 import io.ketcd.proto.serverpb.RequestHeader;
 import io.ketcd.proto.walpb.WalSnapshot;
-import io.ketcd.raft.MemoryStorage;
+import io.ketcd.api.raft.MemoryStorage;
 import io.ketcd.server.PeerNetwork;
 import io.ketcd.server.ServerConfig;
 import io.ketcd.storage.Backend;
@@ -298,9 +297,9 @@ public final class ServerCore implements AutoCloseable {
     private RaftNodeConfig raftNodeConfig(long applied) {
         long heartbeat = config.heartbeatInterval().toMillis();
         long electionTicks = config.electionTimeout().toMillis() / heartbeat;
-        return new RaftNodeConfig(memberId, Math.toIntExact(electionTicks), 1, applied,
-                1024 * 1024, 256, 0, true, true, ReadOnlyOption.SAFE, false,
-                new SplittableRandom(memberId ^ System.nanoTime()), new Slf4jRaftLogger());
+        return RaftNodeConfig.builder(memberId).electionTick(Math.toIntExact(electionTicks))
+                .applied(applied).random(new SplittableRandom(memberId ^ System.nanoTime()))
+                .logger(new Slf4jRaftLogger()).build();
     }
 
     /**

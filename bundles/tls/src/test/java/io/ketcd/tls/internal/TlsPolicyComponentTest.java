@@ -47,8 +47,8 @@ class TlsPolicyComponentTest {
         Published peers = new Published();
         Published clients = new Published();
 
-        new PeerTlsPolicyComponent(new PolicyPublisher(TlsRole.PEER, peers), config);
-        new ClientTlsPolicyComponent(new PolicyPublisher(TlsRole.CLIENT, clients), config);
+        new PeerTlsPolicyComponent(peers, config);
+        new ClientTlsPolicyComponent(clients, config);
 
         TlsPolicy peer = peers.live.get(0);
         assertThat(peer.role()).isEqualTo(TlsRole.PEER);
@@ -65,7 +65,7 @@ class TlsPolicyComponentTest {
         TestPki.Leaf leaf = TestPki.create(dir, "test CA").leaf("server").write();
         Published clients = new Published();
         Map<String, Object> plain = Map.of("service.pid", "io.ketcd.server", "name", "m1");
-        ClientTlsPolicyComponent component = new ClientTlsPolicyComponent(new PolicyPublisher(TlsRole.CLIENT, clients), plain);
+        ClientTlsPolicyComponent component = new ClientTlsPolicyComponent(clients, plain);
         TlsPolicy first = clients.live.get(0);
 
         component.modified(Map.of("service.pid", "io.ketcd.server", "name", "m1", "snapshot-count", "10",
@@ -97,7 +97,8 @@ class TlsPolicyComponentTest {
             assertThat(root.getAttribute("configuration-pid")).isEqualTo("io.ketcd.server");
             assertThat(root.getAttribute("configuration-policy")).isEqualTo("require");
             assertThat(root.getAttribute("immediate")).isEqualTo("true");
-            assertThat(root.getAttribute("modified")).isEqualTo("modified");
+            assertThat(root.getAttribute("modified")).as("inherited from TlsPolicyComponent").isEqualTo("modified");
+            assertThat(root.getAttribute("deactivate")).as("inherited from TlsPolicyComponent").isEqualTo("deactivate");
         }
     }
 

@@ -1,10 +1,6 @@
-package io.ketcd.raft;
+package io.ketcd.api.raft;
 
 import com.google.protobuf.ByteString;
-import io.ketcd.api.raft.CompactedException;
-import io.ketcd.api.raft.InitialState;
-import io.ketcd.api.raft.RaftStorage;
-import io.ketcd.api.raft.UnavailableException;
 import io.ketcd.proto.raftpb.ConfState;
 import io.ketcd.proto.raftpb.Entry;
 import io.ketcd.proto.raftpb.HardState;
@@ -14,8 +10,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A {@link RaftStorage} in memory, for tests and simulations: what a durable storage would
- * hold after every write was fsynced.
+ * A {@link RaftStorage} in memory: what a durable storage would hold after every write was
+ * fsynced. The server's raft driver keeps its log in one, filled from the WAL and snapshot at
+ * start and appended to after each fsync (as etcd's server keeps etcd-raft's {@code
+ * MemoryStorage}); raft's tests and simulations use it as a node's whole storage. It lives in
+ * the contract package so that the server needs nothing of the raft implementation, which
+ * stays swappable behind {@link RaftCore}.
  *
  * <p>Layout: {@code ents.get(0)} is a dummy entry at the snapshot's index and term, so that
  * {@code term(firstIndex() - 1)} works; real entries follow. Example: snapshot at (index 5,
@@ -77,7 +77,7 @@ public final class MemoryStorage implements RaftStorage {
         if (ents.size() == 1 || lo >= hi) {
             return List.of();
         }
-        return List.copyOf(RaftLog.limitSize(ents.subList((int) (lo - offset), (int) (hi - offset)), maxSize));
+        return List.copyOf(LogStorage.limitSize(ents.subList((int) (lo - offset), (int) (hi - offset)), maxSize));
     }
 
     @Override
@@ -175,7 +175,7 @@ public final class MemoryStorage implements RaftStorage {
     }
 
     /**
-     * Appends entries as handed out in {@link io.ketcd.api.raft.Ready#entries()}: entries
+     * Appends entries as handed out in {@link Ready#entries()}: entries
      * already compacted are skipped, and a conflicting tail is replaced.
      *
      * @throws IllegalArgumentException if the entries leave a gap after the last index

@@ -1,7 +1,11 @@
 package io.ketcd.peer.internal;
 
-/** The ways a message travels between two members; counted per transport for tests and metrics. */
-public enum Path {
+/**
+ * The channels a raft message travels by between two members, as etcd's rafthttp picks them: the
+ * pipeline, the two long-lived streams, and the snapshot sender, each served on its own HTTP path
+ * of the peer port. Messages are counted per channel and transport, for tests and metrics.
+ */
+public enum PeerChannel {
     /** {@code POST /raft}. */
     PIPELINE,
     /** {@code GET /raft/stream/message/...}: every type but {@code MsgApp} (and {@code MsgApp} until msgappv2 attaches). */
