@@ -229,11 +229,11 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     @Override
     public CompletableFuture<RangeResponse> range(RangeRequest request) {
         try {
-            core.validateRange(request);
+            core.reads().validateRange(request);
         } catch (EtcdException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return read(request.getSerializable(), () -> withHeader(core.range(request)));
+        return read(request.getSerializable(), () -> withHeader(core.reads().range(request)));
     }
 
     /**
@@ -244,7 +244,7 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
         if (serializable) {
             return call(read);
         }
-        return core.linearizableRead(read)
+        return core.reads().linearizableRead(read)
                 .orTimeout(requestTimeoutMillis(), TimeUnit.MILLISECONDS)
                 .exceptionally(KetcdServer::timeoutToEtcd);
     }
@@ -267,13 +267,13 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
      */
     @Override
     public CompletableFuture<TxnResponse> txn(TxnRequest request) {
-        if (core.isReadOnly(request)) {
+        if (core.reads().isReadOnly(request)) {
             try {
-                core.validateReadOnlyTxn(request);
+                core.reads().validateReadOnlyTxn(request);
             } catch (EtcdException e) {
                 return CompletableFuture.failedFuture(e);
             }
-            return read(isSerializable(request), () -> withHeader(core.readOnlyTxn(request)));
+            return read(isSerializable(request), () -> withHeader(core.reads().readOnlyTxn(request)));
         }
         return propose(InternalRaftRequest.newBuilder().setTxn(request), TxnResponse.class)
                 .thenApply(this::withHeader);
@@ -303,7 +303,7 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     @Override
     public CompletableFuture<HashKVResponse> hashKV(HashKVRequest request) {
         return call(() -> {
-            HashKVResponse r = core.hashKV(request);
+            HashKVResponse r = core.reads().hashKV(request);
             return r.toBuilder().setHeader(header(r.getHeader().getRevision())).build();
         });
     }
@@ -394,10 +394,10 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     private <T> CompletableFuture<T> propose(InternalRaftRequest.Builder request, Class<T> type) {
         CompletableFuture<Object> result;
         try {
-            core.validate(request);
-            long id = core.nextRequestId();
+            core.proposals().validate(request);
+            long id = core.proposals().nextRequestId();
             request.setHeader(RequestHeader.newBuilder().setId(id));
-            result = core.propose(id, request.build().toByteString());
+            result = core.proposals().propose(id, request.build().toByteString());
         } catch (EtcdException e) {
             return CompletableFuture.failedFuture(e);
         }

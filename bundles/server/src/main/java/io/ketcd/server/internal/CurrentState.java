@@ -1,6 +1,9 @@
 package io.ketcd.server.internal;
 
+import io.ketcd.proto.etcdserverpb.Member;
+
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
@@ -30,6 +33,11 @@ final class CurrentState {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /** The members as applied so far. */
+    List<Member> members() {
+        return read(s -> s.membership().list());
     }
 
     /** Builds the next state from the previous one. */

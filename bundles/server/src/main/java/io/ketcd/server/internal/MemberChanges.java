@@ -2,6 +2,7 @@ package io.ketcd.server.internal;
 
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.raft.ProgressStatus;
+import io.ketcd.api.raft.RaftStatus;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.ConfChange;
 import io.ketcd.proto.raftpb.ConfChangeType;
@@ -25,8 +26,35 @@ public final class MemberChanges {
     /** A learner is ready to vote once its log is within 10% of the leader's (etcd's readyPercent). */
     static final double READY_PERCENT = 0.9;
 
-    private final ServerCore core;
+    private final Cluster cluster;
     private final String clusterToken;
+
+    /** What the changes need of the member they run on. */
+    public interface Cluster {
+        long memberId();
+
+        /** The members as this member has applied them. */
+        List<Member> members();
+
+        boolean isLeader();
+
+        /** The known leader, 0 if none. */
+        long leader();
+
+        /** The raft node's status, with the leader's view of each member's progress. */
+        CompletableFuture<RaftStatus> raftStatus();
+
+        long nextRequestId();
+
+        /** Proposes {@code cc}; completes with the members once it is applied. */
+        CompletableFuture<List<Member>> proposeConfChange(ConfChange cc);
+
+        /** Asks {@code leader} over the peer port to promote {@code learner}. */
+        CompletableFuture<List<Member>> forwardPromote(long leader, long learner);
+
+        /** Whether a peer has had a working connection for at least {@code d}. */
+        boolean activeFor(long peer, Duration d);
+    }
 
     /** The member a change concerns and the members after it. */
     public record Result(Member member, List<Member> members) {
@@ -38,14 +66,14 @@ public final class MemberChanges {
         }
     }
 
-    public MemberChanges(ServerCore core, String clusterToken) {
-        this.core = core;
+    public MemberChanges(Cluster cluster, String clusterToken) {
+        this.cluster = cluster;
         this.clusterToken = clusterToken;
     }
 
     public CompletableFuture<Result> add(List<String> peerUrls, boolean learner) {
         List<URI> urls = parse(peerUrls);
-        List<Member> members = core.members();
+        List<Member> members = cluster.members();
         if (learner) {
             if (members.stream().filter(Member::getIsLearner).count() >= MAX_LEARNERS) {
                 throw EtcdError.TOO_MANY_LEARNERS.exception();
@@ -61,7 +89,7 @@ public final class MemberChanges {
     }
 
     public CompletableFuture<Result> remove(long id) {
-        List<Member> members = core.members();
+        List<Member> members = cluster.members();
         Member m = find(members, id);
         if (!m.getIsLearner() && !readyToRemoveVoter(members, id)) {
             throw EtcdError.MEMBER_NOT_ENOUGH_STARTED.exception();
@@ -71,7 +99,7 @@ public final class MemberChanges {
 
     public CompletableFuture<Result> update(long id, List<String> peerUrls) {
         parse(peerUrls);
-        Member m = find(core.members(), id);
+        Member m = find(cluster.members(), id);
         return propose(ConfChangeType.ConfChangeUpdateNode,
                 m.toBuilder().clearPeerURLs().addAllPeerURLs(peerUrls).build());
     }
@@ -81,18 +109,18 @@ public final class MemberChanges {
      * follower forwards the request to it over the peer port, as etcd does.
      */
     public CompletableFuture<Result> promote(long id) {
-        Member m = find(core.members(), id);
+        Member m = find(cluster.members(), id);
         if (!m.getIsLearner()) {
             throw EtcdError.MEMBER_NOT_LEARNER.exception();
         }
-        if (!core.isLeader()) {
-            long leader = core.leader();
+        if (!cluster.isLeader()) {
+            long leader = cluster.leader();
             if (leader == 0) {
                 throw EtcdError.NO_LEADER.exception();
             }
-            return core.forwardPromote(leader, id).thenApply(members -> Result.of(m, members));
+            return cluster.forwardPromote(leader, id).thenApply(members -> Result.of(m, members));
         }
-        return core.raftStatus().thenCompose(status -> {
+        return cluster.raftStatus().thenCompose(status -> {
             ProgressStatus leader = status.progress().get(status.id());
             ProgressStatus learner = status.progress().get(id);
             if (leader == null || learner == null || learner.match() < leader.match() * READY_PERCENT) {
@@ -103,9 +131,9 @@ public final class MemberChanges {
     }
 
     private CompletableFuture<Result> propose(ConfChangeType type, Member member) {
-        ConfChange cc = ConfChange.newBuilder().setId(core.nextRequestId()).setType(type)
+        ConfChange cc = ConfChange.newBuilder().setId(cluster.nextRequestId()).setType(type)
                 .setNodeId(member.getID()).setContext(member.toByteString()).build();
-        return core.proposeConfChange(cc).thenApply(members -> Result.of(member, members));
+        return cluster.proposeConfChange(cc).thenApply(members -> Result.of(member, members));
     }
 
     /** etcd's IsReadyToAddVotingMember: the started voters must still be a quorum of the larger cluster. */
@@ -119,7 +147,7 @@ public final class MemberChanges {
     private boolean readyToRemoveVoter(List<Member> members, long removed) {
         long votersAfter = members.stream().filter(m -> !m.getIsLearner() && m.getID() != removed).count();
         long activeAfter = members.stream().filter(m -> !m.getIsLearner() && m.getID() != removed)
-                .filter(m -> m.getID() == core.memberId() || core.activeFor(m.getID(), Duration.ZERO)).count();
+                .filter(m -> m.getID() == cluster.memberId() || cluster.activeFor(m.getID(), Duration.ZERO)).count();
         return activeAfter >= votersAfter / 2 + 1;
     }
 

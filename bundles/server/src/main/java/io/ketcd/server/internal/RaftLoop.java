@@ -245,6 +245,10 @@ final class RaftLoop implements Runnable {
         return role;
     }
 
+    boolean isLeader() {
+        return role == RaftRole.LEADER;
+    }
+
     long term() {
         return term;
     }
