@@ -1,11 +1,13 @@
 package io.ketcd.raft.sim;
 
+import io.ketcd.api.raft.ConfiguredStorage;
 import io.ketcd.api.raft.ProposalDroppedException;
 import io.ketcd.api.raft.RaftCore;
 import io.ketcd.api.raft.RaftLogger;
 import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftRole;
 import io.ketcd.api.raft.RaftStatus;
+import io.ketcd.api.raft.RaftStorage;
 import io.ketcd.api.raft.ReadState;
 import io.ketcd.api.raft.Ready;
 import io.ketcd.proto.raftpb.ConfChange;
@@ -59,7 +61,8 @@ final class SimCluster {
 
     /**
      * What a node that replaces a running one starts from: the {@code applied} index of its config, and the
-     * configuration its storage reports (RaftLoop: {@code nodeConfig.apply(applied)} and ConfiguredStorage).
+     * configuration its storage reports (RaftLoop: {@code nodeConfig.apply(applied)} and the same
+     * {@link ConfiguredStorage}).
      */
     record SwapStart(long applied, ConfState conf) {
     }
@@ -578,8 +581,10 @@ final class SimCluster {
         SwapStart from = swapStart.apply(n);
         swaps++;
         checker.forgetNode(n.id);
+        // the storage's HardState is the old node's last persisted one: its Readies are all handled
+        RaftStorage log = n.storage.raft();
         n.raft = core.create(nodeConfig(n.id, from.applied(), swapRandom),
-                new SwapStorage(n.storage.raft(), from.conf()));
+                new ConfiguredStorage(log, () -> log.initialState().hardState(), from.conf()));
         n.readsToResend.addAll(n.readsInFlight);
         n.readsInFlight.clear();
         trace.add("n" + n.id + " SWAP raft node (was " + old.role() + " term " + old.term() + " commit "
@@ -601,7 +606,8 @@ final class SimCluster {
                         n.readsInFlight.add(ctx);
                         trace.add("n" + n.id + " readIndex " + Describe.data(ctx) + " again (asked before a swap)");
                     } catch (ProposalDroppedException e) {
-                        trace.add("n" + n.id + " readIndex " + Describe.data(ctx) + " again dropped: " + e.getMessage());
+                        trace.add("n" + n.id + " readIndex " + Describe.data(ctx) + " again dropped: "
+                                + e.getMessage());
                     }
                 }
                 n.readsToResend.clear();
