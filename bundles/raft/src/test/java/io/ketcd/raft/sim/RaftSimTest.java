@@ -73,6 +73,8 @@ class RaftSimTest {
         AtomicLong confs = new AtomicLong();
         AtomicLong readsChecked = new AtomicLong();
         AtomicLong swaps = new AtomicLong();
+        AtomicLong leaderSwaps = new AtomicLong();
+        AtomicLong readsResent = new AtomicLong();
         AtomicLong cpuNanos = new AtomicLong();
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         List<AssertionError> failures = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -88,6 +90,8 @@ class RaftSimTest {
                 confs.addAndGet(c.confChangesApplied());
                 readsChecked.addAndGet(c.readsChecked());
                 swaps.addAndGet(c.swaps());
+                leaderSwaps.addAndGet(c.leaderSwaps());
+                readsResent.addAndGet(c.readsResent());
             } catch (AssertionError e) {
                 failures.add(e);
             } catch (RuntimeException e) {
@@ -97,9 +101,10 @@ class RaftSimTest {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.printf("[sim] %d nodes, confChanges=%s: %d seeds x %d steps in %d ms (%d ms CPU); %d failed; "
                         + "avg commit %.1f, snapshots installed %d, conf changes applied %d, reads checked %d, "
-                        + "raft nodes swapped %d%n",
+                        + "raft nodes swapped %d (%d leaders; %d reads asked again)%n",
                 nodes, confChanges, seeds, steps, ms, cpuNanos.get() / 1_000_000, failures.size(),
-                commits.get() / (double) seeds, snaps.get(), confs.get(), readsChecked.get(), swaps.get());
+                commits.get() / (double) seeds, snaps.get(), confs.get(), readsChecked.get(), swaps.get(),
+                leaderSwaps.get(), readsResent.get());
         for (AssertionError f : failures) {
             String[] lines = String.valueOf(f.getMessage()).split("\n", 3);
             System.out.println("[sim]   FAILED " + lines[0] + (lines.length > 1 ? " | " + lines[1].trim() : ""));

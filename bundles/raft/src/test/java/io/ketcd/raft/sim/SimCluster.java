@@ -87,6 +87,8 @@ final class SimCluster {
     private final Function<SimNode, SwapStart> swapStart;
     private final Random swapRandom;
     private int swaps;
+    private int leaderSwaps;
+    private int readsResent;
     private long step;
     private long proposals;
     private long reads;
@@ -580,6 +582,9 @@ final class SimCluster {
         }
         SwapStart from = swapStart.apply(n);
         swaps++;
+        if (old.role() == RaftRole.LEADER) {
+            leaderSwaps++;
+        }
         checker.forgetNode(n.id);
         // the storage's HardState is the old node's last persisted one: its Readies are all handled
         RaftStorage log = n.storage.raft();
@@ -604,6 +609,7 @@ final class SimCluster {
                     try {
                         n.raft.readIndex(ctx);
                         n.readsInFlight.add(ctx);
+                        readsResent++;
                         trace.add("n" + n.id + " readIndex " + Describe.data(ctx) + " again (asked before a swap)");
                     } catch (ProposalDroppedException e) {
                         trace.add("n" + n.id + " readIndex " + Describe.data(ctx) + " again dropped: "
@@ -1001,7 +1007,8 @@ final class SimCluster {
         return "seed " + config.seed() + ": " + step + " steps, commit " + checker.commit() + ", terms "
                 + checker.leaders().size() + ", crashes " + crashes + ", snapshots " + snapshotsTaken + "/"
                 + snapshotsInstalled + ", conf changes applied " + confChangesApplied + ", reads checked "
-                + checker.readsChecked() + ", swaps " + swaps + ", checks " + checker.checks();
+                + checker.readsChecked() + ", swaps " + swaps + " (" + leaderSwaps + " of leaders, " + readsResent
+                + " reads asked again), checks " + checker.checks();
     }
 
     long committed() {
@@ -1018,6 +1025,14 @@ final class SimCluster {
 
     int swaps() {
         return swaps;
+    }
+
+    int leaderSwaps() {
+        return leaderSwaps;
+    }
+
+    int readsResent() {
+        return readsResent;
     }
 
     long readsChecked() {
