@@ -7,34 +7,23 @@ import static io.ketcd.storage.internal.WalFrames.SNAPSHOT;
 import static io.ketcd.storage.internal.WalFrames.STATE;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.ketcd.proto.raftpb.Entry;
 import io.ketcd.proto.raftpb.HardState;
-import io.ketcd.proto.walpb.Record;
 import io.ketcd.proto.walpb.WalSnapshot;
-import io.ketcd.storage.internal.SegmentReader;
 import io.ketcd.storage.internal.WalFrames;
-import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +41,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not thread-safe: one owner (the raft driver) calls all methods. Every segment file is locked
  * while open, so a second process (or a second {@code open} in this one) fails.
+ *
+ * <p>This class keeps the log's state and writes it; reading and checking segments is {@link
+ * WalScan}'s (open and readAll read by the same rules), and the files themselves (names, locks,
+ * durable creation) are {@link WalSegment}'s.
  */
 public final class Wal implements Closeable {
 
@@ -59,8 +52,6 @@ public final class Wal implements Closeable {
     public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
 
     private static final Logger LOG = LoggerFactory.getLogger(Wal.class);
-    private static final Pattern SEGMENT_NAME = Pattern.compile("[0-9a-f]{16}-[0-9a-f]{16}\\.wal");
-    private static final Pattern TMP_NAME = Pattern.compile("[0-9a-f]{16}-[0-9a-f]{16}\\.wal\\.tmp");
 
     /**
      * Real paths of the WAL directories open in this process. A second open in the same process
@@ -75,7 +66,7 @@ public final class Wal implements Closeable {
     private final long segmentBytes;
     private final ByteString metadata;
     /** Open segments, oldest first, each holding its file's lock; only the last is written. */
-    private final List<Segment> segments;
+    private final List<WalSegment> segments;
     /** Frames new records, continuing the CRC chain from the last record. */
     private final WalFrames.Encoder encoder;
     /** Length of the last segment: the end of its last complete record. */
@@ -90,7 +81,7 @@ public final class Wal implements Closeable {
     /** Whether the last segment holds bytes written by an unsynced {@link #save(HardState, List, boolean)}. */
     private boolean unsynced;
 
-    private Wal(Path dir, Path openKey, long segmentBytes, List<Segment> segments, Scan scan) {
+    private Wal(Path dir, Path openKey, long segmentBytes, List<WalSegment> segments, WalScan scan) {
         this.dir = dir;
         this.openKey = openKey;
         this.segmentBytes = segmentBytes;
@@ -102,14 +93,9 @@ public final class Wal implements Closeable {
         this.lastState = scan.hardState;
     }
 
-    /** etcd's segment file name: sequence and index of the segment's first entry, in hex. */
-    static String segmentName(long seq, long index) {
-        return String.format("%016x-%016x.wal", seq, index);
-    }
-
     /** True if {@code dir} holds a WAL segment file. */
     public static boolean exists(Path dir) throws IOException {
-        return !list(dir, SEGMENT_NAME).isEmpty();
+        return !WalSegment.list(dir, WalSegment.NAME).isEmpty();
     }
 
     /** {@link #create(Path, byte[], long)} with 64 MiB segments. */
@@ -134,7 +120,7 @@ public final class Wal implements Closeable {
         WalFrames.Encoder encoder = new WalFrames.Encoder(0);
         encoder.add(CRC, ByteString.EMPTY);
         encoder.add(METADATA, ByteString.copyFrom(metadata));
-        writeSegment(dir, segmentName(0, 0), encoder.drain());
+        WalSegment.writeDurably(dir, WalSegment.name(0, 0), encoder.drain());
         return open(dir, segmentBytes);
     }
 
@@ -159,7 +145,7 @@ public final class Wal implements Closeable {
      */
     public static Wal open(Path dir, long segmentBytes) throws IOException {
         checkSegmentBytes(segmentBytes);
-        List<Path> paths = list(dir, SEGMENT_NAME);
+        List<Path> paths = WalSegment.list(dir, WalSegment.NAME);
         if (paths.isEmpty()) {
             throw new NoSuchFileException(dir.toString(), null, "no WAL segment");
         }
@@ -167,10 +153,10 @@ public final class Wal implements Closeable {
         if (!OPEN.add(openKey)) {
             throw new IOException("WAL " + dir + " is locked: already open in this process");
         }
-        List<Segment> segments = new ArrayList<>();
+        List<WalSegment> segments = new ArrayList<>();
         try {
             for (Path path : paths) {
-                Segment segment = Segment.open(path);
+                WalSegment segment = WalSegment.open(path);
                 segments.add(segment);
                 long previous = segments.size() > 1 ? segments.get(segments.size() - 2).seq : -1;
                 if (previous >= 0 && segment.seq != previous + 1) {
@@ -179,24 +165,24 @@ public final class Wal implements Closeable {
                 }
             }
             // only now that every segment is locked by us can no other owner be cutting one
-            for (Path tmp : list(dir, TMP_NAME)) {
+            for (Path tmp : WalSegment.list(dir, WalSegment.TMP_NAME)) {
                 LOG.warn("WAL {}: deleting {}, left by an interrupted create or cut", dir, tmp.getFileName());
                 Files.delete(tmp);
             }
-            Scan scan = new Scan(segments.get(0), Long.MAX_VALUE);
+            WalScan scan = new WalScan(segments.get(0), Long.MAX_VALUE);
             for (int i = 0; i < segments.size(); i++) {
-                Segment segment = segments.get(i);
+                WalSegment segment = segments.get(i);
                 boolean last = i == segments.size() - 1;
-                Torn torn = scan.read(segment, i == 0, last);
+                WalScan.Torn torn = scan.read(segment, i == 0, last);
                 if (torn == null) {
                     continue;
                 }
                 long size = segment.channel.size();
-                if (!torn.headerComplete) {
+                if (!torn.headerComplete()) {
                     // only a cut writes a header after the first segment, and a cut writes no
                     // acknowledged record: the previous segment ends where the last save ended
                     LOG.warn("WAL {}: deleting last segment {}, torn inside its header ({})",
-                            dir, segment.path.getFileName(), torn.reason);
+                            dir, segment.path.getFileName(), torn.reason());
                     segment.close();
                     Files.delete(segment.path);
                     syncDir(dir);
@@ -206,12 +192,12 @@ public final class Wal implements Closeable {
                     segment.channel.truncate(scan.end);
                     segment.channel.force(true);
                     LOG.warn("WAL {}: dropped {} bytes of a torn last record at offset {} ({})",
-                            segment.path, size - scan.end, scan.end, torn.reason);
+                            segment.path, size - scan.end, scan.end, torn.reason());
                 }
             }
             return new Wal(dir, openKey, segmentBytes, segments, scan);
         } catch (IOException | RuntimeException e) {
-            for (Segment segment : segments) {
+            for (WalSegment segment : segments) {
                 segment.close();
             }
             OPEN.remove(openKey);
@@ -256,7 +242,7 @@ public final class Wal implements Closeable {
      */
     public List<WalSnapshot> validSnapshots() throws IOException {
         checkUsable();
-        Scan scan = new Scan(segments.get(0), Long.MAX_VALUE);
+        WalScan scan = new WalScan(segments.get(0), Long.MAX_VALUE);
         scan.markers = new ArrayList<>();
         if (segments.get(0).seq == 0) {
             scan.markers.add(WalSnapshot.getDefaultInstance());
@@ -274,7 +260,7 @@ public final class Wal implements Closeable {
                     + ": its oldest segment starts at " + segments.get(0).firstIndex
                     + " (older segments were released)");
         }
-        Scan scan = new Scan(segments.get(first), afterIndex);
+        WalScan scan = new WalScan(segments.get(first), afterIndex);
         scan.from = from;
         boolean matched = from != null && from.getIndex() == 0 && segments.get(first).seq == 0;
         readSegments(scan, first);
@@ -288,9 +274,9 @@ public final class Wal implements Closeable {
         return new WalContents(scan.metadata.toByteArray(), scan.hardState, scan.entries);
     }
 
-    private void readSegments(Scan scan, int first) throws IOException {
+    private void readSegments(WalScan scan, int first) throws IOException {
         for (int i = first; i < segments.size(); i++) {
-            Torn torn = scan.read(segments.get(i), i == first, i == segments.size() - 1);
+            WalScan.Torn torn = scan.read(segments.get(i), i == first, i == segments.size() - 1);
             if (torn != null || (i == segments.size() - 1 && scan.end != end)) {
                 throw new WalCorruptException(segments.get(i).path, scan.end,
                         "file changed since it was opened");
@@ -385,7 +371,7 @@ public final class Wal implements Closeable {
         checkUsable();
         int keep = Math.max(0, searchIndex(index));
         for (int i = 0; i < keep; i++) {
-            Segment segment = segments.get(0);
+            WalSegment segment = segments.get(0);
             segment.close();
             Files.delete(segment.path);
             segments.remove(0);
@@ -417,7 +403,7 @@ public final class Wal implements Closeable {
             if (!failed) {
                 syncTail();
             }
-            for (Segment segment : segments) {
+            for (WalSegment segment : segments) {
                 segment.close();
             }
         } finally {
@@ -435,7 +421,7 @@ public final class Wal implements Closeable {
         int length = frames.remaining();
         try {
             FileChannel channel = segments.get(segments.size() - 1).channel;
-            writeFully(channel, frames, end);
+            WalSegment.writeFully(channel, frames, end);
             if (sync) {
                 channel.force(false);
             }
@@ -472,8 +458,8 @@ public final class Wal implements Closeable {
             return;
         }
         syncTail();
-        Segment current = segments.get(segments.size() - 1);
-        String name = segmentName(current.seq + 1, lastIndex + 1);
+        WalSegment current = segments.get(segments.size() - 1);
+        String name = WalSegment.name(current.seq + 1, lastIndex + 1);
         encoder.add(CRC, ByteString.EMPTY);
         encoder.add(METADATA, metadata);
         if (!lastState.equals(HardState.getDefaultInstance())) {
@@ -482,28 +468,13 @@ public final class Wal implements Closeable {
         ByteBuffer header = encoder.drain();
         long length = header.remaining();
         try {
-            Path path = writeSegment(dir, name, header);
-            segments.add(Segment.open(path));
+            Path path = WalSegment.writeDurably(dir, name, header);
+            segments.add(WalSegment.open(path));
         } catch (IOException | RuntimeException e) {
             failed = true;
             throw e;
         }
         end = length;
-    }
-
-    /** Writes a new segment under a temporary name, fsyncs it, renames it and fsyncs the directory. */
-    private static Path writeSegment(Path dir, String name, ByteBuffer content) throws IOException {
-        Path tmp = dir.resolve(name + ".tmp");
-        Files.deleteIfExists(tmp);
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE)) {
-            writeFully(out, content, 0);
-            out.force(true);
-        }
-        Path path = dir.resolve(name);
-        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
-        syncDir(dir);
-        return path;
     }
 
     static void syncDir(Path dir) throws IOException {
@@ -540,216 +511,6 @@ public final class Wal implements Closeable {
             if (entries.get(i).getIndex() != first + i) {
                 throw new IllegalArgumentException("entry indexes not consecutive at "
                         + entries.get(i).getIndex() + ", expected " + (first + i));
-            }
-        }
-    }
-
-    /** The files in {@code dir} whose names match, sorted (by sequence for segments). */
-    private static List<Path> list(Path dir, Pattern names) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> names.matcher(p.getFileName().toString()).matches())
-                    .sorted()
-                    .toList();
-        }
-    }
-
-    private static void writeFully(FileChannel channel, ByteBuffer bytes, long position)
-            throws IOException {
-        while (bytes.hasRemaining()) {
-            position += channel.write(bytes, position);
-        }
-    }
-
-    /** One segment file, open and locked; its name gives its sequence and first index. */
-    private static final class Segment {
-        final Path path;
-        final long seq;
-        final long firstIndex;
-        final FileChannel channel;
-        final FileLock lock;
-
-        private Segment(Path path, FileChannel channel, FileLock lock) {
-            this.path = path;
-            String name = path.getFileName().toString();
-            this.seq = Long.parseUnsignedLong(name.substring(0, 16), 16);
-            this.firstIndex = Long.parseUnsignedLong(name.substring(17, 33), 16);
-            this.channel = channel;
-            this.lock = lock;
-        }
-
-        static Segment open(Path path) throws IOException {
-            FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            try {
-                FileLock lock;
-                try {
-                    lock = channel.tryLock();
-                } catch (OverlappingFileLockException e) {
-                    lock = null;
-                }
-                if (lock == null) {
-                    throw new IOException("WAL file " + path + " is locked: open elsewhere");
-                }
-                return new Segment(path, channel, lock);
-            } catch (IOException | RuntimeException e) {
-                channel.close();
-                throw e;
-            }
-        }
-
-        void close() throws IOException {
-            if (channel.isOpen()) {
-                lock.release();
-                channel.close();
-            }
-        }
-    }
-
-    /** How a segment ended short of its file's length. */
-    private record Torn(String reason, boolean headerComplete) {
-    }
-
-    /**
-     * One pass over consecutive segments: what {@link #open} checks and {@link #readAll} returns.
-     * Segments are read in order through {@link #read}, which carries the CRC chain, the last
-     * index and the hard state from one to the next.
-     */
-    private static final class Scan {
-        private final long afterIndex;
-        ByteString metadata;
-        HardState hardState = HardState.getDefaultInstance();
-        /** Entries after {@link #afterIndex}, with overwritten tails removed. */
-        final List<Entry> entries = new ArrayList<>();
-        /** Snapshot markers seen, when collected; else null. */
-        List<WalSnapshot> markers;
-        /** The snapshot whose marker must be found, or null. */
-        WalSnapshot from;
-        boolean matched;
-        /** Why a marker at the snapshot's index does not match it, or null. */
-        String mismatch;
-        /**
-         * Last index of the log so far. A segment named with first index {@code i} was cut when
-         * the log ended at {@code i - 1}, so a scan starting there starts from {@code i - 1}.
-         */
-        long lastIndex;
-        /** Chain value after the last good record. */
-        int crc;
-        /** End of the last good record of the last segment read. */
-        long end;
-
-        Scan(Segment first, long afterIndex) {
-            this.afterIndex = afterIndex;
-            this.lastIndex = Math.max(0, first.firstIndex - 1);
-        }
-
-        /**
-         * Reads one segment. A tear is corruption unless the segment is the last one; in the
-         * last one, it is returned (with {@link #end} at the end of the last good record) for
-         * the caller to repair or reject.
-         *
-         * <p>Reads through the segment's own channel: closing any other descriptor of the file
-         * would drop the process's POSIX lock on it. The stream is therefore never closed; writes
-         * are positional, so moving the channel's position is harmless.
-         */
-        Torn read(Segment segment, boolean first, boolean last) throws IOException {
-            Path file = segment.path;
-            InputStream in = new BufferedInputStream(Channels.newInputStream(segment.channel.position(0)), 1 << 16);
-            SegmentReader reader = new SegmentReader(file, in);
-            boolean sawMetadata = false;
-            boolean sawCrc = false;
-            Record record;
-            while ((record = reader.next()) != null) {
-                long type = record.getType();
-                if (!sawCrc) {
-                    sawCrc = true;
-                    // the reader guarantees a CRC record comes first; it must continue the chain
-                    if (!first && record.getCrc() != crc) {
-                        throw new WalCorruptException(file, 0, "crc chain broken between segments: segment starts at "
-                                + Integer.toHexString(record.getCrc()) + ", previous one ended at "
-                                + Integer.toHexString(crc));
-                    }
-                } else if (!sawMetadata && type != METADATA) {
-                    throw new WalCorruptException(file, reader.recordOffset(),
-                            "second record of a segment is of type " + type + ", not metadata");
-                }
-                sawMetadata |= type == METADATA;
-                try {
-                    add(record);
-                } catch (InvalidProtocolBufferException e) {
-                    // the CRC matched, so the writer wrote this: a format bug, not a torn write
-                    throw new WalCorruptException(file, reader.recordOffset(),
-                            "record of type " + type + " does not parse: " + e.getMessage());
-                } catch (IllegalStateException e) {
-                    throw new WalCorruptException(file, reader.recordOffset(), e.getMessage());
-                }
-            }
-            String torn = reader.tornReason();
-            if (torn != null && !last) {
-                throw new WalCorruptException(file, reader.validEnd(),
-                        "torn record in a segment that is not the last (" + torn + ")");
-            }
-            if (!sawMetadata) {
-                if (first || !last) {
-                    throw new WalCorruptException(file, 0, "no metadata record"
-                            + (torn == null ? "" : " (" + torn + ")"));
-                }
-                // a last segment whose header did not reach the disk whole, even if it ends at
-                // a frame boundary (empty, or only the CRC record)
-                torn = torn == null ? "segment header incomplete" : torn;
-            }
-            if (sawMetadata) {
-                crc = reader.crc();
-                end = reader.validEnd();
-            }
-            return torn == null ? null : new Torn(torn, sawMetadata);
-        }
-
-        private void add(Record record) throws InvalidProtocolBufferException {
-            long type = record.getType();
-            if (type == ENTRY) {
-                Entry entry = Entry.parseFrom(record.getData());
-                if (entry.getIndex() < 1 || entry.getIndex() > lastIndex + 1) {
-                    throw new IllegalStateException("entry index " + entry.getIndex()
-                            + " leaves a gap after last index " + lastIndex);
-                }
-                // raft log semantics: an entry at an existing index replaces the tail from there
-                while (!entries.isEmpty()
-                        && entries.get(entries.size() - 1).getIndex() >= entry.getIndex()) {
-                    entries.remove(entries.size() - 1);
-                }
-                if (entry.getIndex() > afterIndex) {
-                    entries.add(entry);
-                }
-                lastIndex = entry.getIndex();
-            } else if (type == STATE) {
-                hardState = HardState.parseFrom(record.getData());
-            } else if (type == SNAPSHOT) {
-                WalSnapshot snapshot = WalSnapshot.parseFrom(record.getData());
-                if (snapshot.getIndex() > lastIndex) {
-                    // a snapshot past the log replaces it: the next entry follows the snapshot
-                    entries.clear();
-                    lastIndex = snapshot.getIndex();
-                }
-                if (markers != null) {
-                    markers.add(snapshot);
-                }
-                if (from != null && snapshot.getIndex() == from.getIndex()) {
-                    if (snapshot.getTerm() == from.getTerm()) {
-                        matched = true;
-                    } else if (mismatch == null) {
-                        mismatch = "snapshot marker at index " + snapshot.getIndex() + " has term "
-                                + snapshot.getTerm() + ", the snapshot has term " + from.getTerm();
-                    }
-                }
-            } else if (type == METADATA) {
-                if (metadata != null && !metadata.equals(record.getData())) {
-                    throw new IllegalStateException("metadata record conflicts with the first one");
-                }
-                metadata = record.getData();
-            } else if (type != CRC) {
-                throw new IllegalStateException("unknown record type " + type);
             }
         }
     }

@@ -13,10 +13,12 @@
  * read-only from raft's side: the owner writes to it while handling a {@code Ready}. {@link
  * io.ketcd.api.raft.MemoryStorage} is the in-memory one the server's driver keeps its log in (as
  * etcd's server does) and raft's tests run on; it is here, not in the raft bundle, so that the
- * server imports only this package and a new raft bundle does not refresh it.
+ * server imports only this package and a new raft bundle does not refresh it. {@link
+ * io.ketcd.api.raft.ConfiguredStorage} is a log with the configuration applied so far, which a
+ * node that replaces a running one starts from.
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package io.ketcd.api.raft;
 
 import org.osgi.annotation.bundle.Export;

@@ -29,6 +29,8 @@ import java.util.stream.LongStream;
  *   <li>{@code -Dsim.seeds=N}: seeds per size and mode (default {@value #DEFAULT_SEEDS}).</li>
  *   <li>{@code -Dsim.steps=N}: steps per run (default {@value #DEFAULT_STEPS}).</li>
  *   <li>{@code -Dsim.longSeeds=N}: seeds per size of the 5,000-step runs (default 30).</li>
+ *   <li>{@code -Dsim.swaps=false}: no raft-node swaps (on by default); a seed then replays the run it had
+ *       before swaps existed, which tells whether a failure needs one.</li>
  * </ul>
  *
  * Seeds run on all cores: each run is single-threaded and owns all its state, so parallelism changes
@@ -42,7 +44,9 @@ class RaftSimTest {
     static final Supplier<SimStorage> STORAGE = MemoryStorageAdapter::new;
 
     private static SimCluster cluster(long seed, int nodes, int steps, boolean confChanges, boolean keepTrace) {
-        return new SimCluster(seed, nodes, steps, confChanges, CORE, STORAGE, keepTrace);
+        boolean swaps = Boolean.parseBoolean(System.getProperty("sim.swaps", "true"));
+        return new SimCluster(seed, nodes, steps, confChanges, CORE, STORAGE, keepTrace,
+                swaps ? SimCluster.APPLIED_STATE : null);
     }
 
     private static long steps() {
@@ -68,6 +72,9 @@ class RaftSimTest {
         AtomicLong snaps = new AtomicLong();
         AtomicLong confs = new AtomicLong();
         AtomicLong readsChecked = new AtomicLong();
+        AtomicLong swaps = new AtomicLong();
+        AtomicLong leaderSwaps = new AtomicLong();
+        AtomicLong readsResent = new AtomicLong();
         AtomicLong cpuNanos = new AtomicLong();
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         List<AssertionError> failures = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -82,6 +89,9 @@ class RaftSimTest {
                 snaps.addAndGet(c.snapshotsInstalled());
                 confs.addAndGet(c.confChangesApplied());
                 readsChecked.addAndGet(c.readsChecked());
+                swaps.addAndGet(c.swaps());
+                leaderSwaps.addAndGet(c.leaderSwaps());
+                readsResent.addAndGet(c.readsResent());
             } catch (AssertionError e) {
                 failures.add(e);
             } catch (RuntimeException e) {
@@ -90,9 +100,11 @@ class RaftSimTest {
         });
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.printf("[sim] %d nodes, confChanges=%s: %d seeds x %d steps in %d ms (%d ms CPU); %d failed; "
-                        + "avg commit %.1f, snapshots installed %d, conf changes applied %d, reads checked %d%n",
+                        + "avg commit %.1f, snapshots installed %d, conf changes applied %d, reads checked %d, "
+                        + "raft nodes swapped %d (%d leaders; %d reads asked again)%n",
                 nodes, confChanges, seeds, steps, ms, cpuNanos.get() / 1_000_000, failures.size(),
-                commits.get() / (double) seeds, snaps.get(), confs.get(), readsChecked.get());
+                commits.get() / (double) seeds, snaps.get(), confs.get(), readsChecked.get(), swaps.get(),
+                leaderSwaps.get(), readsResent.get());
         for (AssertionError f : failures) {
             String[] lines = String.valueOf(f.getMessage()).split("\n", 3);
             System.out.println("[sim]   FAILED " + lines[0] + (lines.length > 1 ? " | " + lines[1].trim() : ""));

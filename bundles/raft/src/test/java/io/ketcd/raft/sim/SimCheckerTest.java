@@ -20,11 +20,14 @@ import com.google.protobuf.ByteString;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.LongFunction;
 import java.util.function.UnaryOperator;
 
 /**
- * The checker has teeth: a core that breaks one rule (by a wrapper that alters its Readys) fails the
- * simulation with the matching message, within a few seeds.
+ * The checker has teeth: a core that breaks one rule (by a wrapper that alters its Readys), or a raft-node
+ * swap that breaks one of RaftLoop.rebuild's rules, fails the simulation with the matching message, within
+ * a few seeds.
  */
 class SimCheckerTest {
 
@@ -63,9 +66,20 @@ class SimCheckerTest {
     }
 
     private static void assertCaught(RaftCore core, String expected) {
+        assertCaught(seed -> new SimCluster(seed, 3, 500, false, core, MemoryStorageAdapter::new, false), expected);
+    }
+
+    /** Three nodes with membership changes (a snapshot's configuration goes stale only through them). */
+    private static void assertSwapCaught(Function<SimNode, SimCluster.SwapStart> swap,
+                                         String expected) {
+        assertCaught(seed -> new SimCluster(seed, 3, 500, true, RawNode::new, MemoryStorageAdapter::new, false,
+                swap), expected);
+    }
+
+    private static void assertCaught(LongFunction<SimCluster> cluster, String expected) {
         for (long seed = 0; seed < 200; seed++) {
             try {
-                new SimCluster(seed, 3, 500, false, core, MemoryStorageAdapter::new, false).run();
+                cluster.apply(seed).run();
             } catch (AssertionError e) {
                 String msg = String.valueOf(e.getMessage());
                 assertTrue(msg.contains(expected), "seed " + seed + " failed, but not with '" + expected + "':\n"
@@ -105,5 +119,19 @@ class SimCheckerTest {
         assertCaught(mutating(rd -> rd.entries().isEmpty() ? rd : new Ready(rd.softState(), rd.hardState(),
                 rd.readStates(), List.copyOf(rd.entries().subList(0, rd.entries().size() - 1)), rd.snapshot(),
                 rd.committedEntries(), rd.messages(), rd.mustSync())), "persist");
+    }
+
+    @Test
+    void aSwapThatStartsFromTheSnapshotsConfiguration() {
+        // what a node built over the log's own storage reads, without ConfiguredStorage: it misses the changes
+        // applied since the snapshot, and applies the next one to a stale configuration
+        assertSwapCaught(n -> new SimCluster.SwapStart(n.raft.status().applied(),
+                n.durable.snapshot.getMetadata().getConfState()), "membership: node");
+    }
+
+    @Test
+    void aSwapThatStartsAtAppliedZero() {
+        // raft then hands out again the committed entries after the storage's snapshot
+        assertSwapCaught(n -> new SimCluster.SwapStart(0, n.conf), "was handed committed entry");
     }
 }

@@ -1,11 +1,13 @@
 package io.ketcd.raft.sim;
 
+import io.ketcd.api.raft.ConfiguredStorage;
 import io.ketcd.api.raft.ProposalDroppedException;
 import io.ketcd.api.raft.RaftCore;
 import io.ketcd.api.raft.RaftLogger;
 import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftRole;
 import io.ketcd.api.raft.RaftStatus;
+import io.ketcd.api.raft.RaftStorage;
 import io.ketcd.api.raft.ReadState;
 import io.ketcd.api.raft.Ready;
 import io.ketcd.proto.raftpb.ConfChange;
@@ -29,12 +31,14 @@ import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * A seeded simulation of a raft group: N nodes built by a {@link RaftCore} over {@link SimStorage}, a
  * {@link SimNetwork}, and a driver that takes one random action per step (tick, deliver, propose, read,
- * crash, restart, partition, heal, snapshot, membership change, campaign, leader transfer), processes
+ * crash, restart, partition, heal, snapshot, membership change, campaign, leader transfer; and, between
+ * Ready cycles, a swap of a node's raft node for a fresh one, as the server's RaftLoop swaps its core), processes
  * Readys the way etcd's server does (persist snapshot, entries and HardState; send; apply; advance), and
  * checks {@link SafetyChecker}'s invariants after every step. {@link #run} then heals everything and
  * requires the group to elect a leader and commit a fresh proposal on every live member within a bound.
@@ -50,6 +54,24 @@ final class SimCluster {
     static final int LIVENESS_ROUNDS = 40 * SimConfig.ELECTION_TICK;
 
     private static final ByteString LIVENESS_PREFIX = ByteString.copyFromUtf8("live-");
+    /** Per-mille chance, per step, of a swap: a few per run, so that every role gets swapped at some point. */
+    private static final int SWAP_PER_MILLE = 15;
+    /** Salts the swaps' own Random, so that a run without swaps draws exactly what it drew before they existed. */
+    private static final long SWAP_SALT = 0x5a5a_0c0e_5a5a_0c0eL;
+
+    /**
+     * What a node that replaces a running one starts from: the {@code applied} index of its config, and the
+     * configuration its storage reports (RaftLoop: {@code nodeConfig.apply(applied)} and the same
+     * {@link ConfiguredStorage}).
+     */
+    record SwapStart(long applied, ConfState conf) {
+    }
+
+    /**
+     * RaftLoop.rebuild's rule: the old node's applied index, and the configuration applied so far rather than
+     * the snapshot's (the changes after the snapshot are applied, so none would be handed out again).
+     */
+    static final Function<SimNode, SwapStart> APPLIED_STATE = n -> new SwapStart(n.raft.status().applied(), n.conf);
 
     final SimConfig config;
     final Random random;
@@ -61,6 +83,12 @@ final class SimCluster {
     private final TreeMap<Long, SimNode> nodes = new TreeMap<>();
     private final List<SimNode> initialMembers = new ArrayList<>();
     private final ConfState bootstrapConf;
+    /** null: no swaps. */
+    private final Function<SimNode, SwapStart> swapStart;
+    private final Random swapRandom;
+    private int swaps;
+    private int leaderSwaps;
+    private int readsResent;
     private long step;
     private long proposals;
     private long reads;
@@ -77,7 +105,18 @@ final class SimCluster {
      */
     SimCluster(long seed, int nodeCount, int steps, boolean confChanges, RaftCore core,
                Supplier<SimStorage> storages, boolean keepFullTrace) {
+        this(seed, nodeCount, steps, confChanges, core, storages, keepFullTrace, null);
+    }
+
+    /**
+     * @param swapStart how a swapped-in node starts ({@link #APPLIED_STATE} is RaftLoop's rule), or null for
+     *     no swaps: then the run is event for event what it was before swaps existed
+     */
+    SimCluster(long seed, int nodeCount, int steps, boolean confChanges, RaftCore core,
+               Supplier<SimStorage> storages, boolean keepFullTrace, Function<SimNode, SwapStart> swapStart) {
         this.random = new Random(seed);
+        this.swapStart = swapStart;
+        this.swapRandom = new Random(seed ^ SWAP_SALT);
         this.config = SimConfig.draw(seed, nodeCount, steps, confChanges, random);
         this.trace = new Trace(TRACE_TAIL, keepFullTrace);
         this.network = new SimNetwork(random);
@@ -177,6 +216,12 @@ final class SimCluster {
             if (n.up() && random.nextDouble() < config.readyProbability() && n.raft.hasReady()) {
                 handleReady(n);
             }
+        }
+        if (swapStart != null) {
+            if (swapRandom.nextInt(1000) < SWAP_PER_MILLE) {
+                swap(pickUp(swapRandom));
+            }
+            resendReads();
         }
         if (!config.confChanges()) {
             checker.checkDurableQuorum(initialMembers);
@@ -321,13 +366,17 @@ final class SimCluster {
     // --- actions --------------------------------------------------------------------------------------------
 
     private SimNode pickUp() {
+        return pickUp(random);
+    }
+
+    private SimNode pickUp(Random from) {
         List<SimNode> up = new ArrayList<>();
         for (SimNode n : nodes.values()) {
             if (n.up()) {
                 up.add(n);
             }
         }
-        return up.isEmpty() ? null : up.get(random.nextInt(up.size()));
+        return up.isEmpty() ? null : up.get(from.nextInt(up.size()));
     }
 
     private SimNode pickDown() {
@@ -428,6 +477,7 @@ final class SimCluster {
         checker.onReadRequest(n, ctx, step);
         try {
             n.raft.readIndex(ctx);
+            n.readsInFlight.add(ctx);
             trace.add("n" + n.id + " readIndex " + Describe.data(ctx) + " (committed now: " + checker.commit() + ")");
         } catch (ProposalDroppedException e) {
             trace.add("n" + n.id + " readIndex " + Describe.data(ctx) + " dropped: " + e.getMessage());
@@ -464,6 +514,9 @@ final class SimCluster {
     private void down(SimNode n) {
         n.raft = null;
         n.storage = null;
+        // the client of a read on a member that went down sees an error: nobody asks again
+        n.readsInFlight.clear();
+        n.readsToResend.clear();
         checker.forgetNode(n.id);
     }
 
@@ -484,13 +537,88 @@ final class SimCluster {
         n.applied = snap.getMetadata().getIndex();
         n.digest = n.durable.snapshotHash;
         n.conf = snap.getMetadata().getConfState();
-        RaftNodeConfig cfg = RaftNodeConfig.builder(n.id).electionTick(SimConfig.ELECTION_TICK)
-                .heartbeatTick(SimConfig.HEARTBEAT_TICK).applied(n.applied).maxSizePerMsg(config.maxSizePerMsg())
+        n.storage = s;
+        n.raft = core.create(nodeConfig(n.id, n.applied, random), s.raft());
+    }
+
+    private RaftNodeConfig nodeConfig(long id, long applied, Random from) {
+        return RaftNodeConfig.builder(id).electionTick(SimConfig.ELECTION_TICK)
+                .heartbeatTick(SimConfig.HEARTBEAT_TICK).applied(applied).maxSizePerMsg(config.maxSizePerMsg())
                 .maxInflightMsgs(config.maxInflight()).maxUncommittedEntriesSize(config.maxUncommitted())
                 .checkQuorum(config.checkQuorum()).preVote(config.preVote())
-                .random(new SplittableRandom(random.nextLong())).logger(logger(n.id)).build();
-        n.storage = s;
-        n.raft = core.create(cfg, s.raft());
+                .random(new SplittableRandom(from.nextLong())).logger(logger(id)).build();
+    }
+
+    /**
+     * Replaces the node's raft node by a fresh one from the same core, over the same storage, as the server's
+     * RaftLoop.replaceCore does, with its rules:
+     * <ol>
+     *   <li>the swap waits until the node's Readies are all handled (persisted, sent, applied, advanced), so
+     *       nothing raft holds only in memory (unstable entries, messages, committed entries) is lost: the new
+     *       node sees exactly the log and HardState the old one left;</li>
+     *   <li>it waits while a conf change is handed out and not yet applied to the node (RaftLoop's apply loop
+     *       is asynchronous); this driver applies a Ready's entries before advancing it, so after (1) there is
+     *       none, which is asserted rather than waited for;</li>
+     *   <li>the new node starts from {@link #swapStart} ({@link #APPLIED_STATE}: the old node's applied index
+     *       and the configuration applied so far, not the snapshot's);</li>
+     *   <li>the reads the old node had not answered are asked again of the new node ({@link #resendReads}).</li>
+     * </ol>
+     * Unlike a crash, the state machine (applied index, digest, membership) stays as it is.
+     */
+    private void swap(SimNode n) {
+        if (n == null) {
+            return;
+        }
+        while (n.up() && n.raft.hasReady()) {
+            handleReady(n);
+        }
+        if (!n.up()) {
+            return; // it applied its own removal
+        }
+        RaftStatus old = n.raft.status();
+        if (old.applied() != n.applied) {
+            throw failure("swap: node " + n.id + "'s raft node has handed out entries up to " + old.applied()
+                    + " but the state machine applied " + n.applied + " (a conf change may be unapplied)");
+        }
+        SwapStart from = swapStart.apply(n);
+        swaps++;
+        if (old.role() == RaftRole.LEADER) {
+            leaderSwaps++;
+        }
+        checker.forgetNode(n.id);
+        // the storage's HardState is the old node's last persisted one: its Readies are all handled
+        RaftStorage log = n.storage.raft();
+        n.raft = core.create(nodeConfig(n.id, from.applied(), swapRandom),
+                new ConfiguredStorage(log, () -> log.initialState().hardState(), from.conf()));
+        n.readsToResend.addAll(n.readsInFlight);
+        n.readsInFlight.clear();
+        trace.add("n" + n.id + " SWAP raft node (was " + old.role() + " term " + old.term() + " commit "
+                + old.commit() + "): applied " + from.applied() + ", conf " + Describe.confState(from.conf())
+                + ", reads to resend " + n.readsToResend.size());
+        afterInput(n);
+    }
+
+    /** Asks the swapped-in nodes that know a leader the reads their predecessors left unanswered. */
+    private void resendReads() {
+        for (SimNode n : nodes.values()) {
+            if (n.up() && !n.readsToResend.isEmpty() && n.raft.status().lead() != 0) {
+                // the same context: the checker then holds the answer to the commit index known when the
+                // client first asked, the stricter bound (RaftLoop takes a new one only to tell a late answer
+                // to an abandoned request from the current one, which the checker does by context anyway)
+                for (ByteString ctx : n.readsToResend) {
+                    try {
+                        n.raft.readIndex(ctx);
+                        n.readsInFlight.add(ctx);
+                        readsResent++;
+                        trace.add("n" + n.id + " readIndex " + Describe.data(ctx) + " again (asked before a swap)");
+                    } catch (ProposalDroppedException e) {
+                        trace.add("n" + n.id + " readIndex " + Describe.data(ctx) + " again dropped: "
+                                + e.getMessage());
+                    }
+                }
+                n.readsToResend.clear();
+            }
+        }
     }
 
     private void partitionRandom() {
@@ -692,6 +820,7 @@ final class SimCluster {
         }
         for (ReadState rs : rd.readStates()) {
             checker.onReadState(n, rs);
+            n.readsInFlight.remove(rs.requestContext());
         }
         n.raft.advance(rd);
         afterInput(n);
@@ -852,7 +981,8 @@ final class SimCluster {
         sb.append("raft simulation failed: ").append(message).append('\n');
         sb.append("  replay: mvn test -Dtest='RaftSimTest#").append(config.nodes() == 3 ? "threeNodes" : "fiveNodes")
                 .append(config.confChanges() ? "WithMembershipChanges" : "").append("' -Dsim.seed=")
-                .append(config.seed()).append(" -Dsim.steps=").append(config.steps()).append('\n');
+                .append(config.seed()).append(" -Dsim.steps=").append(config.steps())
+                .append(swapStart == null ? " -Dsim.swaps=false" : "").append('\n');
         sb.append("  config: ").append(config).append('\n');
         sb.append("  step ").append(step).append(", committed ").append(checker.commit()).append(", network: cut ")
                 .append(network.describeCuts()).append(", ").append(network.pendingCount()).append(" pending\n");
@@ -877,7 +1007,8 @@ final class SimCluster {
         return "seed " + config.seed() + ": " + step + " steps, commit " + checker.commit() + ", terms "
                 + checker.leaders().size() + ", crashes " + crashes + ", snapshots " + snapshotsTaken + "/"
                 + snapshotsInstalled + ", conf changes applied " + confChangesApplied + ", reads checked "
-                + checker.readsChecked() + ", checks " + checker.checks();
+                + checker.readsChecked() + ", swaps " + swaps + " (" + leaderSwaps + " of leaders, " + readsResent
+                + " reads asked again), checks " + checker.checks();
     }
 
     long committed() {
@@ -890,6 +1021,18 @@ final class SimCluster {
 
     int confChangesApplied() {
         return confChangesApplied;
+    }
+
+    int swaps() {
+        return swaps;
+    }
+
+    int leaderSwaps() {
+        return leaderSwaps;
+    }
+
+    int readsResent() {
+        return readsResent;
     }
 
     long readsChecked() {

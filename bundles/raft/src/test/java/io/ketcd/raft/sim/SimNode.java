@@ -3,6 +3,13 @@ package io.ketcd.raft.sim;
 import io.ketcd.api.raft.RaftNode;
 import io.ketcd.proto.raftpb.ConfState;
 
+import com.google.protobuf.ByteString;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
 /**
  * One simulated member: its durable state (which survives crashes), and while it is up, its raft node, the
  * storage raft reads and its volatile state machine. The state machine is a digest chained over the applied
@@ -31,6 +38,14 @@ final class SimNode {
     ConfState conf = ConfState.getDefaultInstance();
     /** The highest liveness-phase proposal this node applied. */
     long livenessSeen;
+
+    /** Reads asked of the current raft node and not answered yet: what a swap must ask again. */
+    final Set<ByteString> readsInFlight = new LinkedHashSet<>();
+    /**
+     * Reads of a replaced raft node, asked again of its successor once it knows a leader: a fresh node has
+     * none, and a follower without one drops a read silently (RaftLoop retries until answered instead).
+     */
+    final List<ByteString> readsToResend = new ArrayList<>();
 
     SimNode(long id) {
         this.id = id;

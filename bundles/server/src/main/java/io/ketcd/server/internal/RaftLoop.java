@@ -6,6 +6,7 @@ import io.ketcd.api.EtcdError;
 import io.ketcd.api.peer.PeerTransport;
 import io.ketcd.api.peer.SnapshotPayload;
 import io.ketcd.api.raft.CompactedException;
+import io.ketcd.api.raft.ConfiguredStorage;
 import io.ketcd.api.raft.ProposalDroppedException;
 import io.ketcd.api.raft.RaftCore;
 import io.ketcd.api.raft.RaftNode;
