@@ -5,7 +5,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.ByteArrayInputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -29,8 +28,6 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
-import io.grpc.Codec;
-import io.grpc.CompressorRegistry;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -39,6 +36,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
+import io.ketcd.grpc.CorruptGzip;
 import io.ketcd.grpc.RawHttp2Client;
 import io.ketcd.host.RawExchange;
 
@@ -106,7 +104,7 @@ final class GrpcBadInputs {
         })));
         cases.add(BadInputCase.of("grpc: corrupt gzip message", GRPC, t -> {
             ManagedChannel corrupt = NettyChannelBuilder.forAddress("127.0.0.1", t.node().clientPort()).usePlaintext()
-                    .compressorRegistry(corruptGzip()).build();
+                    .compressorRegistry(CorruptGzip.registry()).build();
             try {
                 Status status = statusOf(() -> ClientCalls.blockingUnaryCall(corrupt, KVGrpc.getPutMethod(),
                         CallOptions.DEFAULT.withCompression("gzip").withDeadlineAfter(30, TimeUnit.SECONDS), put("badinput-gzip")));
@@ -218,33 +216,6 @@ final class GrpcBadInputs {
     /** KV/Put with a request body of raw bytes. */
     private static final MethodDescriptor<byte[], PutResponse> RAW_PUT =
             KVGrpc.getPutMethod().toBuilder(BYTES, KVGrpc.getPutMethod().getResponseMarshaller()).build();
-
-    /** A "gzip" whose bytes no gzip reader accepts. */
-    private static CompressorRegistry corruptGzip() {
-        CompressorRegistry registry = CompressorRegistry.newEmptyInstance();
-        registry.register(new Codec() {
-            @Override
-            public String getMessageEncoding() {
-                return "gzip";
-            }
-
-            @Override
-            public OutputStream compress(OutputStream os) {
-                return new FilterOutputStream(os) {
-                    @Override
-                    public void write(int b) throws IOException {
-                        out.write(b ^ 0x5a);
-                    }
-                };
-            }
-
-            @Override
-            public InputStream decompress(InputStream is) {
-                return is;
-            }
-        });
-        return registry;
-    }
 
     private static ClientInterceptor adding(Metadata extra) {
         return new ClientInterceptor() {

@@ -8,8 +8,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptors;
-import io.grpc.Codec;
-import io.grpc.CompressorRegistry;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -143,7 +141,7 @@ class BadInputTest {
         // this channel sends bytes that are no gzip
         Status status;
         ManagedChannel corrupt = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
-                .compressorRegistry(corruptGzip()).build();
+                .compressorRegistry(CorruptGzip.registry()).build();
         try {
             status = statusOf(() -> ClientCalls.blockingUnaryCall(corrupt, KVGrpc.getPutMethod(),
                     CallOptions.DEFAULT.withCompression("gzip"), put("k")));
@@ -296,33 +294,6 @@ class BadInputTest {
             throw new UnsupportedOperationException();
         }
     };
-
-    /** A "gzip" that writes bytes no gzip reader accepts. */
-    private static CompressorRegistry corruptGzip() {
-        CompressorRegistry registry = CompressorRegistry.newEmptyInstance();
-        registry.register(new Codec() {
-            @Override
-            public String getMessageEncoding() {
-                return "gzip";
-            }
-
-            @Override
-            public OutputStream compress(OutputStream os) {
-                return new java.io.FilterOutputStream(os) {
-                    @Override
-                    public void write(int b) throws IOException {
-                        out.write(b ^ 0x5a);
-                    }
-                };
-            }
-
-            @Override
-            public InputStream decompress(InputStream is) {
-                return is;
-            }
-        });
-        return registry;
-    }
 
     private static TxnRequest nested(int depth) {
         TxnRequest txn = TxnRequest.newBuilder().addSuccess(RequestOp.newBuilder()

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 
+import org.osgi.annotation.bundle.Capability;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 
@@ -48,6 +49,10 @@ import org.slf4j.LoggerFactory;
  */
 @Component(configurationPid = "io.ketcd.server", configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {}, immediate = true)
+// registered by hand (one object under three interfaces), so bnd cannot see the services: say so,
+// or Karaf's resolver refuses the bundles that require them
+@Capability(namespace = "osgi.service", uses = KvService.class, attribute = "objectClass:List<String>=\""
+        + "io.ketcd.api.service.KvService,io.ketcd.api.service.ClusterService,io.ketcd.api.service.MaintenanceService\"")
 public final class EtcdServerComponent {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdServerComponent.class);
     private static final String[] FACETS = {
