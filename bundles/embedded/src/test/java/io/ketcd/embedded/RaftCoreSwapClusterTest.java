@@ -5,20 +5,14 @@ import static io.ketcd.embedded.PeerCluster.appliedIndex;
 import static io.ketcd.embedded.PeerCluster.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ketcd.api.raft.RaftCore;
-import io.ketcd.api.raft.RaftNode;
-import io.ketcd.api.raft.RaftNodeConfig;
-import io.ketcd.api.raft.RaftStorage;
-import io.ketcd.raft.RawNode;
+import io.ketcd.server.AppliedIndexWatch;
+import io.ketcd.server.CountingRaftCore;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -37,29 +31,18 @@ class RaftCoreSwapClusterTest {
     Path dir;
     private PeerCluster cluster;
     private ClusterWriters writers;
-    private final AtomicBoolean sampling = new AtomicBoolean(true);
-    private Thread sampler;
+    private AppliedIndexWatch watch;
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        sampling.set(false);
-        if (sampler != null) {
-            sampler.join(30_000);
+        if (watch != null) {
+            watch.close();
         }
         if (writers != null) {
             writers.close();
         }
         if (cluster != null) {
             cluster.close();
-        }
-    }
-
-    /** RawNode, counting the nodes it creates. */
-    private record CountingCore(AtomicInteger created) implements RaftCore {
-        @Override
-        public RaftNode create(RaftNodeConfig config, RaftStorage storage) {
-            created.incrementAndGet();
-            return new RawNode(config, storage);
         }
     }
 
@@ -71,54 +54,28 @@ class RaftCoreSwapClusterTest {
         List<EmbeddedEtcd> all = cluster.startAll(plain);
         agreedLeader(all);
         writers = ClusterWriters.start(cluster.client(all.toArray(EmbeddedEtcd[]::new)), 3);
-        AtomicBoolean appliedWentBack = new AtomicBoolean();
-        sampler = watchAppliedIndexes(all, appliedWentBack);
+        watch = new AppliedIndexWatch(all.stream().map(EmbeddedEtcd::server).toList());
         writers.awaitMore(PROGRESS);
 
         for (boolean leader : List.of(false, true)) {
             long lead = agreedLeader(all);
             EmbeddedEtcd m = all.stream().filter(x -> (x.server().memberId() == lead) == leader).findFirst().orElseThrow();
-            AtomicInteger nodes = new AtomicInteger();
+            CountingRaftCore core = new CountingRaftCore();
             long applied = appliedIndex(m);
-            m.server().replaceRaftCore(new CountingCore(nodes));
-            awaitTrue((leader ? "the leader" : "a follower") + " runs a node of the new core", () -> nodes.get() == 1);
+            m.server().replaceRaftCore(core);
+            awaitTrue((leader ? "the leader" : "a follower") + " runs a node of the new core", () -> core.created() == 1);
             awaitTrue("it keeps applying", () -> appliedIndex(m) > applied + PROGRESS);
             writers.awaitMore(PROGRESS);
-            assertThat(nodes.get()).as("one node per swap").isEqualTo(1);
+            assertThat(core.created()).as("one node per swap").isEqualTo(1);
         }
 
         Set<String> acknowledged = writers.stop();
-        sampling.set(false);
-        sampler.join(30_000);
-        assertThat(appliedWentBack).as("an applied index went back").isFalse();
+        assertThat(watch.stopAndReportWentBack()).as("an applied index went back").isFalse();
         assertThat(acknowledged).hasSizeGreaterThan(3 * PROGRESS);
         awaitTrue("every member at the same revision with the same hash",
                 () -> all.stream().map(ClusterWriters::revisionAndHash).distinct().count() == 1);
         for (EmbeddedEtcd m : all) {
             assertThat(ClusterWriters.keys(m)).as("writes on member %x", m.server().memberId()).containsAll(acknowledged);
         }
-    }
-
-    private Thread watchAppliedIndexes(List<EmbeddedEtcd> all, AtomicBoolean wentBack) {
-        Map<EmbeddedEtcd, Long> last = new ConcurrentHashMap<>();
-        Thread t = new Thread(() -> {
-            while (sampling.get()) {
-                for (EmbeddedEtcd m : all) {
-                    try {
-                        long applied = m.server().status().get(5, java.util.concurrent.TimeUnit.SECONDS).getRaftAppliedIndex();
-                        Long before = last.put(m, applied);
-                        if (before != null && applied < before) {
-                            wentBack.set(true);
-                        }
-                    } catch (Exception e) {
-                        // a status may time out during an election
-                    }
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
-            }
-        }, "applied-index-watch");
-        t.setDaemon(true);
-        t.start();
-        return t;
     }
 }

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * behaviour (replication, elections, snapshots, membership) without the peer transport.
  */
 class ClusterTest {
-    private static final String CLUSTER = "m1=http://m1:2380,m2=http://m2:2380,m3=http://m3:2380";
+    private static final String CLUSTER = InMemoryMembers.CLUSTER;
 
     @TempDir
     Path dir;
@@ -49,17 +49,7 @@ class ClusterTest {
     }
 
     private KetcdServer start(String name, Map<String, String> extra) throws Exception {
-        Map<String, String> cfg = new HashMap<>(Map.of(
-                "name", name,
-                "data-dir", dir.resolve(name).toString(),
-                "initial-cluster", CLUSTER,
-                "initial-advertise-peer-urls", "http://" + name + ":2380",
-                "listen-peer-urls", "http://" + name + ":2380",
-                "advertise-client-urls", "http://" + name + ":2379",
-                "heartbeat-interval", "20",
-                "election-timeout", "200"));
-        cfg.putAll(extra);
-        KetcdServer s = KetcdServer.start(ServerConfig.from(cfg, Map.of()), RawNode::new, network.peerNetwork());
+        KetcdServer s = KetcdServer.start(InMemoryMembers.config(dir, name, extra), RawNode::new, network.peerNetwork());
         running.put(name, s);
         return s;
     }

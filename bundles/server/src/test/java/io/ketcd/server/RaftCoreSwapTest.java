@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 
-import io.ketcd.api.raft.RaftCore;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
@@ -14,7 +13,6 @@ import io.ketcd.raft.RawNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  * and no member's applied index ever goes back.
  */
 class RaftCoreSwapTest {
-    private static final String CLUSTER = "m1=http://m1:2380,m2=http://m2:2380,m3=http://m3:2380";
     private static final Duration BOUND = Duration.ofSeconds(30);
 
     @TempDir
@@ -44,6 +41,7 @@ class RaftCoreSwapTest {
     private final List<KetcdServer> members = new ArrayList<>();
     private final AtomicBoolean writing = new AtomicBoolean(true);
     private final List<Thread> threads = new ArrayList<>();
+    private AppliedIndexWatch watch;
 
     @AfterEach
     void stopAll() throws InterruptedException {
@@ -51,32 +49,17 @@ class RaftCoreSwapTest {
         for (Thread t : threads) {
             t.join(BOUND.toMillis());
         }
+        if (watch != null) {
+            watch.close();
+        }
         members.forEach(KetcdServer::close);
         network.close();
-    }
-
-    /** RawNode, counting the nodes it creates. */
-    private record CountingCore(AtomicInteger created) implements RaftCore {
-        @Override
-        public io.ketcd.api.raft.RaftNode create(io.ketcd.api.raft.RaftNodeConfig config, io.ketcd.api.raft.RaftStorage storage) {
-            created.incrementAndGet();
-            return new RawNode(config, storage);
-        }
     }
 
     @Test
     void aSwappedCoreOnAFollowerThenOnTheLeaderLosesNoAcknowledgedWrite() throws Exception {
         for (String name : List.of("m1", "m2", "m3")) {
-            Map<String, String> cfg = new HashMap<>(Map.of(
-                    "name", name,
-                    "data-dir", dir.resolve(name).toString(),
-                    "initial-cluster", CLUSTER,
-                    "initial-advertise-peer-urls", "http://" + name + ":2380",
-                    "listen-peer-urls", "http://" + name + ":2380",
-                    "advertise-client-urls", "http://" + name + ":2379",
-                    "heartbeat-interval", "20",
-                    "election-timeout", "200"));
-            members.add(KetcdServer.start(ServerConfig.from(cfg, Map.of()), RawNode::new, network.peerNetwork()));
+            members.add(KetcdServer.start(InMemoryMembers.config(dir, name, Map.of()), RawNode::new, network.peerNetwork()));
         }
         long leaderId = awaitLeader();
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
@@ -96,44 +79,26 @@ class RaftCoreSwapTest {
                 }
             }));
         }
-        Map<KetcdServer, long[]> lastApplied = new ConcurrentHashMap<>();
-        AtomicBoolean appliedWentBack = new AtomicBoolean();
-        threads.add(start("applied-index-watch", () -> {
-            while (writing.get()) {
-                for (KetcdServer m : members) {
-                    try {
-                        long applied = m.status().get(5, TimeUnit.SECONDS).getRaftAppliedIndex();
-                        long[] last = lastApplied.computeIfAbsent(m, x -> new long[1]);
-                        if (applied < last[0]) {
-                            appliedWentBack.set(true);
-                        }
-                        last[0] = applied;
-                    } catch (Exception e) {
-                        // a status may time out during an election
-                    }
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-            }
-        }));
+        watch = new AppliedIndexWatch(members);
         awaitMoreWrites(written, 50);
 
-        AtomicInteger followerNodes = new AtomicInteger();
+        CountingRaftCore followerCore = new CountingRaftCore();
         KetcdServer follower = members.stream().filter(m -> m.memberId() != leaderId).findFirst().orElseThrow();
-        follower.replaceRaftCore(new CountingCore(followerNodes));
-        Await.until("the follower runs a node of the new core", BOUND, () -> followerNodes.get() == 1);
+        follower.replaceRaftCore(followerCore);
+        Await.until("the follower runs a node of the new core", BOUND, () -> followerCore.created() == 1);
         awaitMoreWrites(written, 50);
 
-        AtomicInteger leaderNodes = new AtomicInteger();
+        CountingRaftCore leaderCore = new CountingRaftCore();
         KetcdServer leader = members.stream().filter(m -> m.memberId() == leaderId).findFirst().orElseThrow();
-        leader.replaceRaftCore(new CountingCore(leaderNodes));
-        Await.until("the leader runs a node of the new core", BOUND, () -> leaderNodes.get() == 1);
+        leader.replaceRaftCore(leaderCore);
+        Await.until("the leader runs a node of the new core", BOUND, () -> leaderCore.created() == 1);
         awaitMoreWrites(written, 50);
 
         writing.set(false);
         for (Thread t : threads) {
             t.join(BOUND.toMillis());
         }
-        assertThat(appliedWentBack).as("an applied index went back").isFalse();
+        assertThat(watch.stopAndReportWentBack()).as("an applied index went back").isFalse();
         Await.until("every member at the same revision with the same hash", BOUND, () -> members.stream().map(m -> {
             try {
                 var h = await(m.hashKV(HashKVRequest.getDefaultInstance()));
@@ -150,7 +115,7 @@ class RaftCoreSwapTest {
             }
         }
         assertThat(acknowledged).hasSizeGreaterThan(150);
-        assertThat(followerNodes.get() + leaderNodes.get()).as("each swap builds exactly one node").isEqualTo(2);
+        assertThat(followerCore.created() + leaderCore.created()).as("each swap builds exactly one node").isEqualTo(2);
     }
 
     private static Thread start(String name, Runnable body) {

@@ -65,14 +65,13 @@ public final class EtcdServerComponent {
     private volatile TlsPolicy peerTls;
     private final Object lifecycle = new Object();
     private volatile KetcdServer server;
-    private ServerConfig config;
     private ServiceRegistration<?> registration;
 
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) throws IOException {
         synchronized (lifecycle) {
-            config = ServerConfig.from(properties, System.getenv());
-            server = KetcdServer.start(config, raftCore, new PeerNetwork(transports, listeners, currentPeerTls()));
+            server = KetcdServer.start(ServerConfig.from(properties, System.getenv()), raftCore,
+                    new PeerNetwork(transports, listeners, currentPeerTls()));
             registration = context.registerService(FACETS, server, null);
         }
     }
@@ -81,11 +80,10 @@ public final class EtcdServerComponent {
     void modified(Map<String, Object> properties) throws IOException {
         synchronized (lifecycle) {
             ServerConfig next = ServerConfig.from(properties, System.getenv());
-            if (next.equals(config)) {
+            if (next.equals(server.config())) {
                 return; // TLS, socket or client URL changes: their own components follow them
             }
             LOG.info("the member's configuration changed: restarting it");
-            config = next;
             server.reconfigure(next);
         }
     }
