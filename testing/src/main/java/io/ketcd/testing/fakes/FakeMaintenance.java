@@ -1,0 +1,32 @@
+package io.ketcd.testing.fakes;
+
+import io.ketcd.api.service.MaintenanceService;
+import io.ketcd.proto.etcdserverpb.HashKVRequest;
+import io.ketcd.proto.etcdserverpb.HashKVResponse;
+import io.ketcd.proto.etcdserverpb.StatusRequest;
+import io.ketcd.proto.etcdserverpb.StatusResponse;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A {@link MaintenanceService} that records every request and answers each method as the test
+ * scripted it; unscripted, a method answers its response's empty message.
+ */
+public final class FakeMaintenance implements MaintenanceService {
+    public final RecordedRequests requests = new RecordedRequests();
+    public volatile Answer<StatusRequest, StatusResponse> status = Answer.with(StatusResponse.getDefaultInstance());
+    public volatile Answer<HashKVRequest, HashKVResponse> hashKV = Answer.with(HashKVResponse.getDefaultInstance());
+
+    @Override
+    public CompletableFuture<StatusResponse> status() {
+        StatusRequest request = StatusRequest.getDefaultInstance();
+        requests.add(request);
+        return status.apply(request);
+    }
+
+    @Override
+    public CompletableFuture<HashKVResponse> hashKV(HashKVRequest request) {
+        requests.add(request);
+        return hashKV.apply(request);
+    }
+}
