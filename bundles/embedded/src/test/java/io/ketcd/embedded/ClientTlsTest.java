@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.ketcd.server.Await;
+import io.ketcd.testing.Await;
 import io.ketcd.tls.TestPki;
 
 import java.net.InetSocketAddress;

@@ -1,9 +1,9 @@
 package io.ketcd.embedded;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
-import static io.ketcd.embedded.PeerCluster.agreedLeader;
 import static io.ketcd.embedded.PeerCluster.awaitTrue;
 import static io.ketcd.embedded.PeerCluster.bs;
+import static io.ketcd.testing.cluster.Members.agreedLeader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,92 +13,39 @@ import io.etcd.jetcd.cluster.MemberAddResponse;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.maintenance.StatusResponse;
 import io.etcd.jetcd.options.GetOption;
+import io.ketcd.testing.cluster.ClusterScenarios;
+import io.ketcd.testing.cluster.TestCluster;
+import io.ketcd.testing.cluster.TestMember;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three members in one JVM, each with its real peer transport (Grizzly + java.net.http) and its
- * gRPC listener on 127.0.0.1, used through jetcd as a 3-member etcd cluster would be.
+ * The cluster scenarios over three members in one JVM, each with its real peer transport
+ * (Grizzly + java.net.http) and its gRPC listener on 127.0.0.1; and what a real etcd client sees
+ * of such a cluster, through jetcd.
  */
-class EmbeddedClusterTest {
-    @TempDir
-    Path dir;
+class EmbeddedClusterTest extends ClusterScenarios {
 
-    private final Map<String, Integer> peerPorts = new LinkedHashMap<>();
-    private final Map<String, EmbeddedEtcd> running = new LinkedHashMap<>();
-    private final List<Client> clients = new ArrayList<>();
-
-    @AfterEach
-    void stopAll() {
-        clients.forEach(Client::close);
-        running.values().forEach(EmbeddedEtcd::close);
+    @Override
+    protected TestCluster newCluster(Path dir) {
+        return new EmbeddedCluster(dir);
     }
 
-    /** Peer ports must be known before any member starts: every member's initial-cluster names them all. */
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    private EmbeddedCluster embedded() {
+        return (EmbeddedCluster) cluster;
     }
 
-    private String peerUrl(String name) {
-        return "http://127.0.0.1:" + peerPorts.get(name);
-    }
-
-    private String initialCluster() {
-        return String.join(",", peerPorts.keySet().stream().map(n -> n + "=" + peerUrl(n)).toList());
-    }
-
-    private EmbeddedEtcd start(String name, Map<String, String> extra) throws IOException {
-        Map<String, String> cfg = new HashMap<>(Map.of(
-                "name", name,
-                "data-dir", dir.resolve(name).toString(),
-                "listen-client-urls", "http://127.0.0.1:0",
-                "listen-client-http-urls", "http://127.0.0.1:0",
-                "listen-peer-urls", peerUrl(name),
-                "initial-advertise-peer-urls", peerUrl(name),
-                "initial-cluster", initialCluster(),
-                "heartbeat-interval", "50",
-                "election-timeout", "500"));
-        cfg.putAll(extra);
-        EmbeddedEtcd e = EmbeddedEtcd.start(cfg);
-        running.put(name, e);
-        return e;
-    }
-
-    private List<EmbeddedEtcd> startThree(Map<String, String> extra) throws Exception {
-        for (String n : List.of("m1", "m2", "m3")) {
-            peerPorts.put(n, freePort());
-        }
-        List<EmbeddedEtcd> all = new ArrayList<>();
-        for (String n : List.of("m1", "m2", "m3")) {
-            all.add(start(n, extra));
-        }
-        return all;
-    }
-
-    private Client client(EmbeddedEtcd... members) {
-        Client c = Client.builder().endpoints(Stream.of(members).map(EmbeddedEtcd::grpcEndpoint).toArray(String[]::new))
-                .build();
-        clients.add(c);
-        return c;
+    private Client client(TestMember... members) {
+        return embedded().peers.client(Arrays.stream(members).map(m -> embedded().etcd(m.name()))
+                .toArray(EmbeddedEtcd[]::new));
     }
 
     private static boolean succeeds(CompletableFuture<?> f) {
@@ -110,12 +57,8 @@ class EmbeddedClusterTest {
         }
     }
 
-    private static StatusResponse status(Client c, EmbeddedEtcd m) {
-        try {
-            return c.getMaintenanceClient().statusMember(URI.create(m.grpcEndpoint()).toString()).get(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+    private String endpoint(TestMember m) {
+        return embedded().etcd(m.name()).grpcEndpoint();
     }
 
     private static String get(Client c, String key) throws Exception {
@@ -124,38 +67,32 @@ class EmbeddedClusterTest {
     }
 
     @Test
-    void writesThroughAnyMemberAreSeenByAllAndMemberListAndStatusAreEtcds() throws Exception {
-        List<EmbeddedEtcd> all = startThree(Map.of());
-        long leader = agreedLeader(all);
+    void writesStatusHashKvAndMemberListThroughJetcdAreEtcds() throws Exception {
+        List<TestMember> all = startThree(Map.of());
+        long leader = agreedLeader(all).memberId();
         for (int i = 0; i < 3; i++) {
             Client c = client(all.get(i));
             String key = "k" + i;
             awaitTrue("put through member " + i, () -> succeeds(c.getKVClient().put(bs(key), bs("v"))));
         }
-        for (EmbeddedEtcd reader : all) {
+        for (TestMember reader : all) {
             Client c = client(reader);
             for (int i = 0; i < 3; i++) {
                 assertThat(get(c, "k" + i)).isEqualTo("v");
             }
-            StatusResponse st = status(c, reader);
+            StatusResponse st = c.getMaintenanceClient().statusMember(URI.create(endpoint(reader)).toString())
+                    .get(5, TimeUnit.SECONDS);
             assertThat(st.getLeader()).isEqualTo(leader);
             assertThat(st.getRaftIndex()).isPositive();
         }
-        awaitTrue("every member at the same revision with the same hash", () -> {
+        awaitTrue("every member at the same revision with the same hash", () -> all.stream().map(m -> {
             try {
-                return all.stream().map(m -> {
-                    Client mc = client(m);
-                    try {
-                        var h = mc.getMaintenanceClient().hashKV(m.grpcEndpoint(), 0).get(5, TimeUnit.SECONDS);
-                        return h.getHeader().getRevision() + "/" + h.getHash();
-                    } catch (Exception e) {
-                        return e.toString();
-                    }
-                }).distinct().count() == 1;
-            } catch (RuntimeException e) {
-                return false;
+                var h = client(m).getMaintenanceClient().hashKV(endpoint(m), 0).get(5, TimeUnit.SECONDS);
+                return h.getHeader().getRevision() + "/" + h.getHash();
+            } catch (Exception e) {
+                return e.toString();
             }
-        });
+        }).distinct().count() == 1);
         Client c = client(all.get(0));
         awaitTrue("every member published its name and client URLs", () -> {
             try {
@@ -169,68 +106,14 @@ class EmbeddedClusterTest {
         List<Member> members = c.getClusterClient().listMember().get(5, TimeUnit.SECONDS).getMembers();
         assertThat(members).extracting(Member::getName).containsExactlyInAnyOrder("m1", "m2", "m3");
         assertThat(members).extracting(m -> m.getPeerURIs().get(0).toString())
-                .containsExactlyInAnyOrder(peerUrl("m1"), peerUrl("m2"), peerUrl("m3"));
-    }
-
-    @Test
-    void whenTheLeaderIsKilledANewOneIsElectedAndWritesContinue() throws Exception {
-        List<EmbeddedEtcd> all = startThree(Map.of());
-        long leader = agreedLeader(all);
-        Client c = client(all.toArray(EmbeddedEtcd[]::new));
-        awaitTrue("first put", () -> succeeds(c.getKVClient().put(bs("before"), bs("1"))));
-        String leaderName = running.entrySet().stream().filter(e -> e.getValue().server().memberId() == leader)
-                .findFirst().orElseThrow().getKey();
-        running.remove(leaderName).close();
-        List<EmbeddedEtcd> rest = new ArrayList<>(running.values());
-        long started = System.nanoTime();
-        long next = agreedLeader(rest, leader);
-        long electionMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-        assertThat(next).isNotEqualTo(leader);
-        // a few election timeouts (500 ms each), with slack for a loaded CI machine
-        assertThat(electionMillis).isLessThan(10_000);
-        awaitTrue("put after the leader died", () -> succeeds(c.getKVClient().put(bs("after"), bs("2"))));
-        for (EmbeddedEtcd m : rest) {
-            Client mc = client(m);
-            assertThat(get(mc, "before")).isEqualTo("1");
-            assertThat(get(mc, "after")).isEqualTo("2");
-        }
-    }
-
-    @Test
-    void aMemberRestartedAfterFallingBehindASnapshotCatchesUpFromIt() throws Exception {
-        Map<String, String> small = Map.of("snapshot-count", "50", "experimental-snapshot-catchup-entries", "10");
-        List<EmbeddedEtcd> all = startThree(small);
-        agreedLeader(all);
-        running.remove("m3").close();
-        Client c = client(running.get("m1"), running.get("m2"));
-        for (int i = 0; i < 200; i++) {
-            String key = "key" + i;
-            awaitTrue("put " + key, () -> succeeds(c.getKVClient().put(bs(key), bs("value"))));
-        }
-        EmbeddedEtcd m3 = start("m3", small);
-        Client c3 = client(m3);
-        awaitTrue("m3 catches up", () -> {
-            try {
-                return c3.getKVClient().get(bs("key199"), GetOption.builder().withSerializable(true).build())
-                        .get(5, TimeUnit.SECONDS).getCount() == 1;
-            } catch (Exception e) {
-                return false;
-            }
-        });
-        // the leader compacted its log past what m3 had, so m3 got the backend from a snapshot
-        try (Stream<Path> snaps = Files.list(dir.resolve("m3/member/snap"))) {
-            assertThat(snaps.map(p -> p.getFileName().toString())).anyMatch(n -> n.endsWith(".snap"));
-        }
-        GetResponse prefix = c3.getKVClient().get(bs("key"), GetOption.builder().isPrefix(true).withCountOnly(true)
-                .withSerializable(true).build()).get(10, TimeUnit.SECONDS);
-        assertThat(prefix.getCount()).isEqualTo(200);
+                .containsExactlyInAnyOrder(cluster.peerUrl("m1"), cluster.peerUrl("m2"), cluster.peerUrl("m3"));
     }
 
     @Test
     void membersAreAddedAsLearnerPromotedAndRemovedThroughJetcd() throws Exception {
-        List<EmbeddedEtcd> all = startThree(Map.of());
+        List<TestMember> all = startThree(Map.of());
         agreedLeader(all);
-        Client c = client(all.toArray(EmbeddedEtcd[]::new));
+        Client c = client(all.toArray(TestMember[]::new));
         awaitTrue("put", () -> succeeds(c.getKVClient().put(bs("k"), bs("v"))));
         awaitTrue("every member published its name", () -> {
             try {
@@ -240,12 +123,11 @@ class EmbeddedClusterTest {
                 return false;
             }
         });
-        peerPorts.put("m4", freePort());
-        MemberAddResponse added = c.getClusterClient().addMember(List.of(URI.create(peerUrl("m4"))), true)
+        MemberAddResponse added = c.getClusterClient().addMember(List.of(URI.create(cluster.peerUrl("m4"))), true)
                 .get(10, TimeUnit.SECONDS);
         assertThat(added.getMember().isLearner()).isTrue();
-        EmbeddedEtcd m4 = start("m4", Map.of("initial-cluster-state", "existing"));
-        assertThat(m4.server().memberId()).isEqualTo(added.getMember().getId());
+        TestMember m4 = cluster.start("m4", Map.of("initial-cluster-state", "existing"));
+        assertThat(m4.memberId()).isEqualTo(added.getMember().getId());
         Client c4 = client(m4);
         awaitTrue("the learner catches up", () -> {
             try {
@@ -255,40 +137,41 @@ class EmbeddedClusterTest {
                 return false;
             }
         });
-        awaitTrue("the learner is promoted", () -> succeeds(c.getClusterClient().promoteMember(m4.server().memberId())));
+        awaitTrue("the learner is promoted", () -> succeeds(c.getClusterClient().promoteMember(m4.memberId())));
         assertThat(c.getClusterClient().listMember().get(5, TimeUnit.SECONDS).getMembers())
-                .filteredOn(m -> m.getId() == m4.server().memberId()).singleElement()
+                .filteredOn(m -> m.getId() == m4.memberId()).singleElement()
                 .satisfies(m -> assertThat(m.isLearner()).isFalse());
 
-        long removed = running.get("m2").server().memberId();
+        TestMember m2 = all.get(1);
+        long removed = m2.memberId();
         List<Member> afterRemoval = c.getClusterClient().removeMember(removed).get(10, TimeUnit.SECONDS).getMembers();
         assertThat(afterRemoval).extracting(Member::getId).hasSize(3).doesNotContain(removed);
         // the member that took the request answered once it applied the removal; the others apply it in their time
-        for (String name : List.of("m1", "m3", "m4")) {
-            Client local = client(running.get(name));
-            awaitTrue(name + " applied the removal", () -> {
+        for (TestMember m : List.of(all.get(0), all.get(2), m4)) {
+            Client local = client(m);
+            awaitTrue(m.name() + " applied the removal", () -> {
                 try {
                     List<Member> members = local.getClusterClient().listMember().get(5, TimeUnit.SECONDS).getMembers();
-                    return members.size() == 3 && members.stream().noneMatch(m -> m.getId() == removed);
+                    return members.size() == 3 && members.stream().noneMatch(x -> x.getId() == removed);
                 } catch (Exception e) {
                     return false;
                 }
             });
         }
-        Client c1 = client(running.get("m1"));
+        Client c1 = client(all.get(0));
         awaitTrue("writes continue without the removed member",
                 () -> succeeds(c1.getKVClient().put(bs("k2"), bs("v2"))));
         assertThat(get(client(m4), "k2")).isEqualTo("v2");
     }
 
     @Test
-    void aMinorityRefusesLinearizableReadsAndWrites() throws Exception {
-        List<EmbeddedEtcd> all = startThree(Map.of());
+    void aMinorityAnswersJetcdWithEtcdsErrors() throws Exception {
+        List<TestMember> all = startThree(Map.of());
         agreedLeader(all);
         Client c = client(all.get(0));
         awaitTrue("put", () -> succeeds(c.getKVClient().put(bs("k"), bs("v"))));
-        running.remove("m2").close();
-        running.remove("m3").close();
+        cluster.stop("m2");
+        cluster.stop("m3");
         // m1 alone is a minority of three: it can neither commit nor confirm a read index
         assertThatThrownBy(() -> c.getKVClient().put(bs("k"), bs("lost")).get(30, TimeUnit.SECONDS))
                 .hasMessageContaining("etcdserver:");

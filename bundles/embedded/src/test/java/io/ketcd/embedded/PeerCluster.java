@@ -6,10 +6,10 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.options.GetOption;
-import io.ketcd.server.Await;
+import io.ketcd.testing.Await;
+import io.ketcd.testing.FreePorts;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,16 +43,10 @@ final class PeerCluster implements AutoCloseable {
         this.scheme = scheme;
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** Picks a free peer port for each of {@code names}; they join {@code initial-cluster} from then on. */
-    void reserve(String... names) throws IOException {
+    /** Picks a free peer port for each of {@code names} that has none; they join {@code initial-cluster} from then on. */
+    void reserve(String... names) {
         for (String n : names) {
-            peerPorts.put(n, freePort());
+            peerPorts.computeIfAbsent(n, x -> FreePorts.one());
         }
     }
 

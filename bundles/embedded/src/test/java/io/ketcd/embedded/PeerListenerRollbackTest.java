@@ -2,11 +2,11 @@ package io.ketcd.embedded;
 
 import static io.ketcd.embedded.PeerCluster.awaitTrue;
 import static io.ketcd.embedded.PeerCluster.bs;
-import static io.ketcd.embedded.PeerCluster.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcd.jetcd.Client;
+import io.ketcd.testing.FreePorts;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -52,7 +52,7 @@ class PeerListenerRollbackTest {
 
     @Test
     void aTakenSecondPeerPortFailsTheStartNamingItAndFreesTheFirst() throws Exception {
-        String first = "http://127.0.0.1:" + freePort();
+        String first = "http://127.0.0.1:" + FreePorts.one();
         Set<Thread> before = Thread.getAllStackTraces().keySet();
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
             String second = "http://127.0.0.1:" + taken.getLocalPort();
@@ -62,28 +62,28 @@ class PeerListenerRollbackTest {
                     .hasMessageNotContaining(first);
         }
         // closed synchronously: the first listener was bound but never served
-        assertThat(canBind(port(first))).as("the first peer port %s is free again", first).isTrue();
+        assertThat(FreePorts.bindable(port(first))).as("the first peer port %s is free again", first).isTrue();
         // peer listeners open before the data directory, as in etcd: nothing of it was created
         assertThat(dir.resolve("node/member")).doesNotExist();
         awaitNoNewKetcdThreads(before);
 
-        String fresh = "http://127.0.0.1:" + freePort();
+        String fresh = "http://127.0.0.1:" + FreePorts.one();
         etcd = EmbeddedEtcd.start(config(first + "," + fresh, first, "solo=" + first));
         assertServes(etcd);
     }
 
     @Test
     void aFailureAfterTheDataDirOpenedClosesThePeerListenersAndTheDataDir() throws Exception {
-        String first = "http://127.0.0.1:" + freePort();
-        String second = "http://127.0.0.1:" + freePort();
+        String first = "http://127.0.0.1:" + FreePorts.one();
+        String second = "http://127.0.0.1:" + FreePorts.one();
         Set<Thread> before = Thread.getAllStackTraces().keySet();
         // both peer listeners open, the backend opens, then bootstrapping refuses the cluster
         assertThatThrownBy(() -> EmbeddedEtcd.start(config(first + "," + second, first, "other=" + first)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("couldn't find local name \"solo\"");
         assertThat(dir.resolve("node/member/snap/db")).exists();
-        assertThat(canBind(port(first))).as("peer port %s is free again", first).isTrue();
-        assertThat(canBind(port(second))).as("peer port %s is free again", second).isTrue();
+        assertThat(FreePorts.bindable(port(first))).as("peer port %s is free again", first).isTrue();
+        assertThat(FreePorts.bindable(port(second))).as("peer port %s is free again", second).isTrue();
         awaitNoNewKetcdThreads(before);
 
         // the backend's file lock was released: the same data directory opens again
@@ -112,13 +112,5 @@ class PeerListenerRollbackTest {
 
     private static int port(String url) {
         return java.net.URI.create(url).getPort();
-    }
-
-    private static boolean canBind(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 }

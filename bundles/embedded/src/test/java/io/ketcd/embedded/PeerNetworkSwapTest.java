@@ -5,6 +5,7 @@ import static io.ketcd.embedded.PeerCluster.appliedIndex;
 import static io.ketcd.embedded.PeerCluster.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.etcd.jetcd.Client;
 import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
@@ -12,7 +13,9 @@ import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
 import io.ketcd.transport.SocketListenerFactory;
 import io.ketcd.transport.TransportSettings;
-
+import io.ketcd.testing.cluster.KeyWriter;
+import io.ketcd.testing.cluster.Members;
+import io.ketcd.testing.cluster.Writers;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -25,6 +28,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,7 +57,7 @@ class PeerNetworkSwapTest {
     private final List<SocketListenerFactory> factories = new ArrayList<>();
     /** The factory whose listeners each member's peers reach it on now (null: none). */
     private final Map<EmbeddedEtcd, ListenerFactory> current = new HashMap<>();
-    private ClusterWriters writers;
+    private Writers writers;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @AfterEach
@@ -75,8 +79,10 @@ class PeerNetworkSwapTest {
         List<EmbeddedEtcd> all = cluster.startAll(plain);
         all.forEach(m -> current.put(m, m.listeners()));
         agreedLeader(all);
-        writers = ClusterWriters.start(cluster.client(all.toArray(EmbeddedEtcd[]::new)), WRITERS);
-        writers.awaitMore(PROGRESS);
+        Client client = cluster.client(all.toArray(EmbeddedEtcd[]::new));
+        KeyWriter through = key -> client.getKVClient().put(PeerCluster.bs(key), PeerCluster.bs(key));
+        writers = Writers.start(Collections.nCopies(WRITERS, through).toArray(KeyWriter[]::new));
+        writers.awaitMore(PROGRESS, PeerCluster.BOUND);
 
         EmbeddedEtcd follower = member(all, false);
         swapToNewFactory(follower, "a follower");
@@ -93,7 +99,7 @@ class PeerNetworkSwapTest {
         assertThat(old.channel().isOpen()).isFalse();
         // at once: replacing the peer network returns with the old port released (the next bind depends on it)
         assertThat(refuses(port)).as("the detached member's peer port %d refuses connections", port).isTrue();
-        writers.awaitMore(PROGRESS);
+        writers.awaitMore(PROGRESS, PeerCluster.BOUND);
         // back on a factory: it serves its peer port again and catches up with the leader
         swapToNewFactory(detached, "the detached member");
         EmbeddedEtcd lead = member(all, true);
@@ -105,9 +111,9 @@ class PeerNetworkSwapTest {
         assertThat(acknowledged).hasSizeGreaterThan(4 * PROGRESS);
 
         awaitTrue("every member at the same revision with the same hash",
-                () -> all.stream().map(ClusterWriters::revisionAndHash).distinct().count() == 1);
+                () -> all.stream().map(m -> Members.revisionAndHash(m.server())).distinct().count() == 1);
         for (EmbeddedEtcd m : all) {
-            assertThat(ClusterWriters.keys(m)).as("writes on member %x", m.server().memberId()).containsAll(acknowledged);
+            assertThat(Members.localKeys(m.server(), Writers.KEYS_FROM, Writers.KEYS_TO)).as("writes on member %x", m.server().memberId()).containsAll(acknowledged);
         }
     }
 
@@ -146,7 +152,7 @@ class PeerNetworkSwapTest {
 
         assertThat(m.server().memberId()).isEqualTo(id);
         awaitTrue(which + " keeps applying", () -> appliedIndex(m) > applied + PROGRESS);
-        writers.awaitMore(PROGRESS);
+        writers.awaitMore(PROGRESS, PeerCluster.BOUND);
     }
 
     private static EmbeddedEtcd member(List<EmbeddedEtcd> all, boolean leader) {

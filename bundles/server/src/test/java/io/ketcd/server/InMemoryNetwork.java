@@ -33,7 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Members of one test cluster connected in memory instead of over the peer transport, so the
@@ -44,7 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class InMemoryNetwork implements PeerTransportFactory, ListenerFactory, AutoCloseable {
     private final Map<Long, Node> nodes = new ConcurrentHashMap<>();
     private final Set<Long> isolated = ConcurrentHashMap.newKeySet();
-    final AtomicLong snapshotsDelivered = new AtomicLong();
+    private final Map<Long, LongAdder> snapshotsDelivered = new ConcurrentHashMap<>();
 
     private record Node(PeerTransportConfig config, List<URI> peerUrls, RaftReceiver receiver, ExecutorService inbox) {
     }
@@ -96,6 +96,12 @@ final class InMemoryNetwork implements PeerTransportFactory, ListenerFactory, Au
         }
     }
 
+    /** How many snapshots (with their backends) were delivered to {@code memberId}. */
+    long snapshotsDeliveredTo(long memberId) {
+        LongAdder n = snapshotsDelivered.get(memberId);
+        return n == null ? 0 : n.sum();
+    }
+
     /** Cuts every link of {@code memberId} in both directions. */
     void isolate(long memberId) {
         isolated.add(memberId);
@@ -145,7 +151,7 @@ final class InMemoryNetwork implements PeerTransportFactory, ListenerFactory, Au
                         ByteArrayOutputStream out = new ByteArrayOutputStream();
                         payload.writeTo(out);
                         to.receiver().receiveSnapshot(message, new ByteArrayInputStream(out.toByteArray()));
-                        snapshotsDelivered.incrementAndGet();
+                        snapshotsDelivered.computeIfAbsent(message.getTo(), id -> new LongAdder()).increment();
                     } catch (IOException e) {
                         failed = true;
                     }

@@ -23,6 +23,7 @@ import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
 import io.ketcd.raft.RawNode;
+import io.ketcd.testing.Await;
 
 import java.io.IOException;
 import java.net.URI;

@@ -10,6 +10,7 @@ import io.ketcd.api.raft.RaftNode;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.raft.RawNode;
+import io.ketcd.testing.Await;
 
 import java.nio.file.Path;
 import java.time.Duration;

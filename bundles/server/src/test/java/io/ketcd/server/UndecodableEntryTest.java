@@ -14,6 +14,7 @@ import io.ketcd.proto.raftpb.EntryType;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
 import io.ketcd.raft.RawNode;
+import io.ketcd.testing.Await;
 
 import java.nio.file.Path;
 import java.time.Duration;

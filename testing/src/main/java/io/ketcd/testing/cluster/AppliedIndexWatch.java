@@ -1,4 +1,6 @@
-package io.ketcd.server;
+package io.ketcd.testing.cluster;
+
+import io.ketcd.api.service.MaintenanceService;
 
 import java.util.HashMap;
 import java.util.List;
@@ -15,16 +17,16 @@ public final class AppliedIndexWatch implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean wentBack;
 
-    public AppliedIndexWatch(List<KetcdServer> members) {
+    public AppliedIndexWatch(List<MaintenanceService> members) {
         thread = new Thread(() -> sample(members), "applied-index-watch");
         thread.setDaemon(true);
         thread.start();
     }
 
-    private void sample(List<KetcdServer> members) {
-        Map<KetcdServer, Long> last = new HashMap<>();
+    private void sample(List<MaintenanceService> members) {
+        Map<MaintenanceService, Long> last = new HashMap<>();
         while (running) {
-            for (KetcdServer m : members) {
+            for (MaintenanceService m : members) {
                 try {
                     long applied = m.status().get(5, TimeUnit.SECONDS).getRaftAppliedIndex();
                     Long before = last.put(m, applied);

@@ -1,21 +1,25 @@
-package io.ketcd.server;
+package io.ketcd.testing.cluster;
 
 import io.ketcd.api.raft.RaftCore;
 import io.ketcd.api.raft.RaftNode;
 import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftStorage;
-import io.ketcd.raft.RawNode;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The raft bundle's core, counting the nodes it creates: a stand-in for a swapped-in core. */
+/** Another core's nodes, counted: a stand-in for a raft core swapped in at run time. */
 public final class CountingRaftCore implements RaftCore {
+    private final RaftCore nodes;
     private final AtomicInteger created = new AtomicInteger();
+
+    public CountingRaftCore(RaftCore nodes) {
+        this.nodes = nodes;
+    }
 
     @Override
     public RaftNode create(RaftNodeConfig config, RaftStorage storage) {
         created.incrementAndGet();
-        return new RawNode(config, storage);
+        return nodes.create(config, storage);
     }
 
     /** How many nodes this core has created. */

@@ -1,0 +1,264 @@
+package io.ketcd.testing.cluster;
+
+import static io.ketcd.testing.cluster.Members.BOUND;
+import static io.ketcd.testing.cluster.Members.agreedLeader;
+import static io.ketcd.testing.cluster.Members.appliedIndex;
+import static io.ketcd.testing.cluster.Members.awaitSameRevisionAndHash;
+import static io.ketcd.testing.cluster.Members.bytes;
+import static io.ketcd.testing.cluster.Members.errorOf;
+import static io.ketcd.testing.cluster.Members.localKeys;
+import static io.ketcd.testing.cluster.Members.localValueOrNull;
+import static io.ketcd.testing.cluster.Members.putEventually;
+import static io.ketcd.testing.cluster.Members.succeeds;
+import static io.ketcd.testing.cluster.Members.value;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ketcd.api.EtcdError;
+import io.ketcd.proto.etcdserverpb.Member;
+import io.ketcd.proto.etcdserverpb.MemberAddRequest;
+import io.ketcd.proto.etcdserverpb.MemberAddResponse;
+import io.ketcd.proto.etcdserverpb.MemberListResponse;
+import io.ketcd.proto.etcdserverpb.MemberPromoteRequest;
+import io.ketcd.proto.etcdserverpb.MemberRemoveRequest;
+import io.ketcd.proto.etcdserverpb.PutRequest;
+import io.ketcd.proto.etcdserverpb.RangeRequest;
+import io.ketcd.testing.Await;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Cluster behaviour written once, run over every kind of {@link TestCluster}: a test class per
+ * kind extends this one and says how to make its cluster. What differs between kinds (partitions
+ * only an in-memory network can make, what only a real client sees) stays in that class.
+ */
+public abstract class ClusterScenarios {
+    private static final List<String> THREE = List.of("m1", "m2", "m3");
+    private static final int PROGRESS = 30;
+
+    @TempDir
+    protected Path dir;
+    protected TestCluster cluster;
+
+    /** A new, empty cluster of this kind, with the members' data under {@code dir}. */
+    protected abstract TestCluster newCluster(Path dir);
+
+    @BeforeEach
+    void createCluster() {
+        cluster = newCluster(dir);
+    }
+
+    @AfterEach
+    void closeCluster() {
+        cluster.close();
+    }
+
+    protected List<TestMember> startThree(Map<String, String> extra) throws Exception {
+        return cluster.startNew(THREE, extra);
+    }
+
+    private static TestMember named(List<TestMember> members, String name) {
+        return members.stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static MemberListResponse memberList(TestMember m) throws Exception {
+        return m.cluster().memberList().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void writesThroughAnyMemberAreReadLinearizablyEverywhere() throws Exception {
+        List<TestMember> all = startThree(Map.of());
+        agreedLeader(all);
+        for (int i = 0; i < all.size(); i++) {
+            putEventually(all.get(i).kv(), "k" + i, "v" + i);
+        }
+        for (TestMember reader : all) {
+            for (int i = 0; i < all.size(); i++) {
+                assertThat(value(reader.kv(), "k" + i, false)).as("k%d read on %s", i, reader.name()).isEqualTo("v" + i);
+            }
+        }
+        awaitSameRevisionAndHash(all);
+        Await.until("every member published its name and client URLs", BOUND, () -> {
+            try {
+                List<Member> members = memberList(all.get(0)).getMembersList();
+                return members.size() == 3 && members.stream().noneMatch(m -> m.getName().isEmpty()
+                        || m.getClientURLsCount() == 0);
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertThat(memberList(all.get(1)).getMembersList()).extracting(Member::getName)
+                .containsExactlyInAnyOrderElementsOf(THREE);
+        assertThat(memberList(all.get(2)).getMembersList()).extracting(m -> m.getPeerURLs(0))
+                .containsExactlyInAnyOrderElementsOf(THREE.stream().map(cluster::peerUrl).toList());
+    }
+
+    @Test
+    void whenTheLeaderStopsANewOneIsElectedAndWritesContinue() throws Exception {
+        List<TestMember> all = startThree(Map.of());
+        TestMember old = agreedLeader(all);
+        putEventually(old.kv(), "before", "1");
+        cluster.stop(old.name());
+        List<TestMember> rest = all.stream().filter(m -> m != old).toList();
+        TestMember next = agreedLeader(rest, old.memberId());
+        assertThat(next.memberId()).isNotEqualTo(old.memberId());
+        putEventually(rest.get(0).kv(), "after", "2");
+        for (TestMember m : rest) {
+            assertThat(value(m.kv(), "before", false)).isEqualTo("1");
+            assertThat(value(m.kv(), "after", false)).isEqualTo("2");
+        }
+    }
+
+    @Test
+    void aMemberThatFellBehindASnapshotCatchesUpFromIt() throws Exception {
+        Map<String, String> small = Map.of("snapshot-count", "20", "experimental-snapshot-catchup-entries", "5");
+        List<TestMember> all = startThree(small);
+        agreedLeader(all);
+        cluster.stop("m3");
+        TestMember writer = named(all, "m1");
+        for (int i = 0; i < 100; i++) {
+            putEventually(writer.kv(), "key" + i, "value" + i);
+        }
+        TestMember m3 = cluster.start("m3", small);
+        Await.until("m3 catches up", BOUND, () -> "value99".equals(localValueOrNull(m3.kv(), "key99")));
+        assertThat(cluster.receivedSnapshot("m3")).as("m3 installed a snapshot from its leader").isTrue();
+        assertThat(localKeys(m3.kv(), "key", "kez")).hasSize(100);
+        for (int i = 0; i < 100; i++) {
+            assertThat(value(m3.kv(), "key" + i, true)).isEqualTo("value" + i);
+        }
+        // and it keeps following after the snapshot
+        putEventually(writer.kv(), "later", "x");
+        assertThat(value(m3.kv(), "later", false)).isEqualTo("x");
+    }
+
+    @Test
+    void membersAreAddedAsLearnersPromotedAndRemoved() throws Exception {
+        List<TestMember> all = startThree(Map.of());
+        TestMember leader = agreedLeader(all);
+        Await.until("every member published its name", BOUND, () -> {
+            try {
+                return memberList(leader).getMembersList().stream().noneMatch(m -> m.getName().isEmpty());
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        putEventually(leader.kv(), "k", "v");
+        MemberAddResponse added = leader.cluster().memberAdd(MemberAddRequest.newBuilder()
+                .addPeerURLs(cluster.peerUrl("m4")).setIsLearner(true).build()).get(BOUND.toSeconds(), TimeUnit.SECONDS);
+        assertThat(added.getMember().getIsLearner()).isTrue();
+        assertThat(added.getMembersList()).hasSize(4);
+
+        TestMember follower = all.stream().filter(m -> m != leader).findFirst().orElseThrow();
+        Await.until("the follower knows the learner", BOUND, () -> {
+            try {
+                return memberList(follower).getMembersCount() == 4;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        // the follower forwards the promotion to the leader, which sees that m4 has nothing yet
+        assertThat(errorOf(follower.cluster().memberPromote(MemberPromoteRequest.newBuilder()
+                .setID(added.getMember().getID()).build()))).isEqualTo(EtcdError.LEARNER_NOT_READY);
+        TestMember m4 = cluster.start("m4", Map.of("initial-cluster-state", "existing"));
+        assertThat(m4.memberId()).isEqualTo(added.getMember().getID());
+        Await.until("the learner catches up", BOUND, () -> "v".equals(localValueOrNull(m4.kv(), "k")));
+        Await.until("the learner knows it is one", BOUND, () -> {
+            try {
+                return m4.maintenance().status().get(10, TimeUnit.SECONDS).getIsLearner();
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        Await.until("the learner is promoted", BOUND, () -> succeeds(follower.cluster().memberPromote(
+                MemberPromoteRequest.newBuilder().setID(m4.memberId()).build())));
+        assertThat(memberList(leader).getMembersList()).filteredOn(m -> m.getID() == m4.memberId()).singleElement()
+                .satisfies(m -> assertThat(m.getIsLearner()).isFalse());
+        assertThat(errorOf(leader.cluster().memberPromote(MemberPromoteRequest.newBuilder().setID(m4.memberId()).build())))
+                .isEqualTo(EtcdError.MEMBER_NOT_LEARNER);
+
+        TestMember removed = all.stream().filter(m -> m != leader).findFirst().orElseThrow();
+        List<Member> after = leader.cluster().memberRemove(MemberRemoveRequest.newBuilder().setID(removed.memberId())
+                .build()).get(BOUND.toSeconds(), TimeUnit.SECONDS).getMembersList();
+        assertThat(after).extracting(Member::getID).hasSize(3).doesNotContain(removed.memberId());
+        assertThat(errorOf(leader.cluster().memberRemove(MemberRemoveRequest.newBuilder().setID(removed.memberId())
+                .build()))).isEqualTo(EtcdError.MEMBER_NOT_FOUND);
+        List<TestMember> remaining = new ArrayList<>(all);
+        remaining.remove(removed);
+        remaining.add(m4);
+        // the member that took the request answered once it applied the removal; the others apply it in their time
+        for (TestMember m : remaining) {
+            Await.until(m.name() + " applied the removal", BOUND, () -> {
+                try {
+                    List<Member> members = memberList(m).getMembersList();
+                    return members.size() == 3 && members.stream().noneMatch(x -> x.getID() == removed.memberId());
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
+        putEventually(leader.kv(), "k2", "v2");
+        assertThat(value(m4.kv(), "k2", false)).isEqualTo("v2");
+    }
+
+    @Test
+    void aMinorityRefusesLinearizableReadsAndWritesButServesSerializableOnes() throws Exception {
+        List<TestMember> all = startThree(Map.of());
+        agreedLeader(all);
+        TestMember m1 = named(all, "m1");
+        putEventually(m1.kv(), "k", "v");
+        cluster.stop("m2");
+        cluster.stop("m3");
+        // m1 alone is a minority of three: it can neither commit nor confirm a read index
+        assertThat(errorOf(m1.kv().put(PutRequest.newBuilder()
+                .setKey(bytes("k")).setValue(bytes("lost")).build())))
+                .isIn(EtcdError.TIMEOUT, EtcdError.NO_LEADER, EtcdError.LEADER_CHANGED);
+        assertThat(errorOf(m1.kv().range(RangeRequest.newBuilder()
+                .setKey(bytes("k")).build()))).isIn(EtcdError.TIMEOUT, EtcdError.NO_LEADER);
+        assertThat(value(m1.kv(), "k", true)).isEqualTo("v");
+    }
+
+    /**
+     * A raft core swapped under running members while three writers write through all of them:
+     * on a follower, then on the leader. Writes keep being acknowledged, each swap builds one
+     * node of the new core, every acknowledged write is on every member afterwards, the members
+     * end at one revision and hash, and no member's applied index ever goes back.
+     */
+    @Test
+    void aRaftCoreSwappedOnAFollowerThenOnTheLeaderLosesNoAcknowledgedWrite() throws Exception {
+        List<TestMember> all = startThree(Map.of());
+        agreedLeader(all);
+        try (Writers writers = Writers.start(cluster.writer(all), cluster.writer(all), cluster.writer(all));
+             AppliedIndexWatch watch = new AppliedIndexWatch(all.stream().map(TestMember::maintenance).toList())) {
+            writers.awaitMore(PROGRESS, BOUND);
+            for (boolean onLeader : List.of(false, true)) {
+                TestMember lead = agreedLeader(all);
+                TestMember m = onLeader ? lead : all.stream().filter(x -> x != lead).findFirst().orElseThrow();
+                CountingRaftCore core = new CountingRaftCore(cluster.standardCore());
+                long applied = appliedIndex(m);
+                m.replaceRaftCore(core);
+                Await.until((onLeader ? "the leader" : "a follower") + " runs a node of the new core", BOUND,
+                        () -> core.created() == 1);
+                Await.until("it keeps applying", BOUND, () -> appliedIndex(m) > applied + PROGRESS);
+                writers.awaitMore(PROGRESS, BOUND);
+                assertThat(core.created()).as("one node per swap").isEqualTo(1);
+            }
+            Set<String> acknowledged = writers.stop();
+            assertThat(watch.stopAndReportWentBack()).as("an applied index went back").isFalse();
+            assertThat(acknowledged).hasSizeGreaterThan(3 * PROGRESS);
+            awaitSameRevisionAndHash(all);
+            for (TestMember m : all) {
+                assertThat(localKeys(m.kv(), Writers.KEYS_FROM, Writers.KEYS_TO)).as("writes on %s", m.name())
+                        .containsAll(acknowledged);
+            }
+        }
+    }
+}

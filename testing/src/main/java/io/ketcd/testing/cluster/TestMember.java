@@ -1,0 +1,22 @@
+package io.ketcd.testing.cluster;
+
+import io.ketcd.api.raft.RaftCore;
+import io.ketcd.api.service.ClusterService;
+import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.MaintenanceService;
+
+/** A running member of a {@link TestCluster}, used through the service facets its server publishes. */
+public interface TestMember {
+    String name();
+
+    long memberId();
+
+    KvService kv();
+
+    ClusterService cluster();
+
+    MaintenanceService maintenance();
+
+    /** Swaps the raft core under the running member, as a DS reference change does. */
+    void replaceRaftCore(RaftCore core);
+}
