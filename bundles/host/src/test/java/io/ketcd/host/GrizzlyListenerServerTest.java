@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.ListenerRole;
+import io.ketcd.testing.Await;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
@@ -57,7 +57,7 @@ class GrizzlyListenerServerTest {
 
         server.close();
         assertThat(listener.channel().isOpen()).isFalse();
-        assertThat(TestListeners.awaitBindable(port, Duration.ofSeconds(5))).as("port %d released", port).isTrue();
+        TestListeners.awaitBindable(port, Duration.ofSeconds(5));
         server.close(); // idempotent
         server = null;
     }
@@ -107,7 +107,7 @@ class GrizzlyListenerServerTest {
         });
         assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
         CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
-        TestSupportAwait.until("new connections refused", Duration.ofSeconds(5), () -> !connectable(port));
+        Await.until("new connections refused", Duration.ofSeconds(5), () -> !connectable(port));
         assertThat(closing).isNotDone();
         release.countDown();
         assertThat(inFlight.get(10, TimeUnit.SECONDS)).startsWith("HTTP/1.1 200 OK").endsWith("finished");
@@ -138,19 +138,6 @@ class GrizzlyListenerServerTest {
             s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(ISO_8859_1));
             InputStream in = s.getInputStream();
             return new String(in.readAllBytes(), ISO_8859_1);
-        }
-    }
-
-    /** Bounded polling for a condition another thread makes true. */
-    private static final class TestSupportAwait {
-        static void until(String what, Duration bound, java.util.function.BooleanSupplier condition) {
-            long deadline = System.nanoTime() + bound.toNanos();
-            while (!condition.getAsBoolean()) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("timed out after " + bound + " waiting for: " + what);
-                }
-                LockSupport.parkNanos(1_000_000);
-            }
         }
     }
 }

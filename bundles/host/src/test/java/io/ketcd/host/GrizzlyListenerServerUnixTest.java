@@ -10,6 +10,8 @@ import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
+import io.ketcd.testing.Await;
+import io.ketcd.testing.FreePorts;
 import io.ketcd.tls.FileTlsPolicy;
 import io.ketcd.tls.TestPki;
 import io.ketcd.tls.TlsSettings;
@@ -41,8 +43,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
@@ -275,7 +275,7 @@ class GrizzlyListenerServerUnixTest {
         assertThat(listener.channel().isOpen()).isFalse();
         assertThat(file).doesNotExist();
         assertThatThrownBy(() -> SocketChannel.open(UnixDomainSocketAddress.of(file))).isInstanceOf(IOException.class);
-        assertThat(TestListeners.bindable(internalPort)).as("internal port %d released", internalPort).isTrue();
+        assertThat(FreePorts.bindable(internalPort)).as("internal port %d released", internalPort).isTrue();
         assertThat(threads()).noneMatch(n -> n.startsWith(NAME + "-unix-relay"));
         server.close(); // idempotent
         server = null;
@@ -294,7 +294,8 @@ class GrizzlyListenerServerUnixTest {
                 .isInstanceOf(IllegalStateException.class);
         assertThat(real.channel().isOpen()).isFalse();
         assertThat(dir.resolve("failing.sock")).doesNotExist();
-        await("no threads of the failed server left", () -> threads().noneMatch(n -> n.startsWith("test-unix-failing")));
+        Await.until("no threads of the failed server left", Duration.ofSeconds(10),
+                () -> threads().noneMatch(n -> n.startsWith("test-unix-failing")));
     }
 
     @Test
@@ -435,15 +436,5 @@ class GrizzlyListenerServerUnixTest {
 
     private static java.util.stream.Stream<String> threads() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName);
-    }
-
-    private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after 10 s waiting for: " + what);
-            }
-            LockSupport.parkNanos(1_000_000);
-        }
     }
 }

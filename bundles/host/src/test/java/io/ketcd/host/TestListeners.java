@@ -4,17 +4,16 @@ import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
+import io.ketcd.testing.Await;
+import io.ketcd.testing.FreePorts;
 import io.ketcd.transport.SocketListenerFactory;
 import io.ketcd.transport.TransportSettings;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Real listeners from the transport bundle's {@link SocketListenerFactory}, as the components get
@@ -44,23 +43,11 @@ public final class TestListeners {
         return ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
-    /** Whether {@code port} can be bound again within {@code bound}: Grizzly closes a served socket on its selector thread. */
-    public static boolean awaitBindable(int port, Duration bound) {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (bindable(port)) {
-                return true;
-            }
-            LockSupport.parkNanos(1_000_000);
-        }
-        return false;
-    }
-
-    public static boolean bindable(int port) {
-        try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return again.getLocalPort() == port;
-        } catch (IOException stillBound) {
-            return false;
-        }
+    /**
+     * Returns once {@code port} can be bound again, failing after {@code bound}: Grizzly closes a
+     * served socket on its selector thread, a moment after {@code close()} returns.
+     */
+    public static void awaitBindable(int port, Duration bound) {
+        Await.until("port " + port + " released", bound, () -> FreePorts.bindable(port));
     }
 }

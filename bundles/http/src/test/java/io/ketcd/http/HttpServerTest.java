@@ -14,6 +14,10 @@ import io.ketcd.host.TestListeners;
 import io.ketcd.host.TextHandler;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
+import io.ketcd.testing.FreePorts;
+import io.ketcd.testing.fakes.Answer;
+import io.ketcd.testing.fakes.FakeKv;
+import io.ketcd.testing.fakes.FakeMaintenance;
 import io.ketcd.tls.FileTlsPolicy;
 import io.ketcd.tls.TestClients;
 import io.ketcd.tls.TestPki;
@@ -48,6 +52,7 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,10 +66,19 @@ class HttpServerTest {
             "access-control-allow-methods", "POST, GET, OPTIONS, PUT, DELETE",
             "access-control-allow-origin", "*");
 
-    private final FakeEtcdServer etcd = new FakeEtcdServer();
+    private static final long MEMBER_ID = 0x94018c83380f970cL;
+
+    private final FakeMaintenance maintenance = new FakeMaintenance();
+    private final FakeKv kv = new FakeKv();
     @TempDir
     Path dir;
     private HttpServer http;
+
+    /** A member that knows its leader: healthy unless a test says otherwise. */
+    @BeforeEach
+    void leader() {
+        maintenance.status = Answer.with(StatusResponse.newBuilder().setLeader(MEMBER_ID).build());
+    }
 
     @AfterEach
     void close() {
@@ -74,7 +88,7 @@ class HttpServerTest {
     }
 
     private InetSocketAddress start() throws IOException {
-        http = HttpServer.start(etcd, etcd, List.of(listener()));
+        http = HttpServer.start(maintenance, kv, List.of(listener()));
         return (InetSocketAddress) http.boundAddresses().get(0);
     }
 
@@ -111,8 +125,8 @@ class HttpServerTest {
                 .containsEntry("content-length", "17").containsAllEntriesOf(CORS)
                 .doesNotContainKey("x-content-type-options");
         assertThat(r.body).isEqualTo("{\"health\":\"true\"}");
-        assertThat(etcd.ranges).hasSize(1);
-        RangeRequest probe = etcd.ranges.get(0);
+        assertThat(kv.requests.of(RangeRequest.class)).hasSize(1);
+        RangeRequest probe = kv.requests.of(RangeRequest.class).get(0);
         assertThat(probe.getSerializable()).isFalse();
         assertThat(probe.getKey().toStringUtf8()).isEqualTo("health");
         assertThat(probe.getLimit()).isEqualTo(1);
@@ -121,16 +135,16 @@ class HttpServerTest {
 
     @Test
     void noLeaderIsUnhealthyWithoutARead() throws Exception {
-        etcd.status = () -> CompletableFuture.completedFuture(StatusResponse.newBuilder()
+        maintenance.status = Answer.with(StatusResponse.newBuilder()
                 .setLeader(0).addErrors(EtcdError.NO_LEADER.message()).build());
         assertUnhealthy(get(start(), "/health"));
-        assertThat(etcd.ranges).isEmpty();
+        assertThat(kv.requests.of(RangeRequest.class)).isEmpty();
     }
 
     @Test
     void alarmIsUnhealthyUnlessExcluded() throws Exception {
-        etcd.status = () -> CompletableFuture.completedFuture(StatusResponse.newBuilder()
-                .setLeader(FakeEtcdServer.MEMBER_ID).addErrors("memberID:10664214614089029388 alarm:NOSPACE ").build());
+        maintenance.status = Answer.with(StatusResponse.newBuilder()
+                .setLeader(MEMBER_ID).addErrors("memberID:10664214614089029388 alarm:NOSPACE ").build());
         InetSocketAddress a = start();
         assertUnhealthy(get(a, "/health"));
         assertUnhealthy(get(a, "/health?exclude=CORRUPT"));
@@ -141,27 +155,25 @@ class HttpServerTest {
 
     @Test
     void failedReadIsUnhealthy() throws Exception {
-        etcd.range = () -> CompletableFuture.failedFuture(EtcdError.TIMEOUT.exception());
+        kv.range = Answer.failing(EtcdError.TIMEOUT.exception());
         assertUnhealthy(get(start(), "/health"));
     }
 
     @Test
     void readThatThrowsIsUnhealthy() throws Exception {
-        etcd.range = () -> {
-            throw EtcdError.STOPPED.exception();
-        };
+        kv.range = Answer.throwing(EtcdError.STOPPED.exception());
         assertUnhealthy(get(start(), "/health"));
     }
 
     @Test
     void failedStatusIsUnhealthy() throws Exception {
-        etcd.status = () -> CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
+        maintenance.status = Answer.failing(EtcdError.STOPPED.exception());
         assertUnhealthy(get(start(), "/health"));
     }
 
     @Test
     void readThatNeverAnswersIsUnhealthyAfterOneSecond() throws Exception {
-        etcd.range = CompletableFuture::new;
+        kv.range = Answer.never();
         InetSocketAddress a = start();
         long t0 = System.nanoTime();
         assertUnhealthy(get(a, "/health"));
@@ -206,7 +218,7 @@ class HttpServerTest {
             assertThat(r.headers).containsAllEntriesOf(CORS).containsEntry("content-length", "0");
             assertThat(r.body).isEmpty();
         }
-        assertThat(etcd.ranges).isEmpty();
+        assertThat(kv.requests.of(RangeRequest.class)).isEmpty();
     }
 
     @Test
@@ -237,7 +249,7 @@ class HttpServerTest {
     void everyListenerIsServed() throws Exception {
         Listener first = listener();
         Listener second = listener();
-        http = HttpServer.start(etcd, etcd, List.of(first, second));
+        http = HttpServer.start(maintenance, kv, List.of(first, second));
         assertThat(http.boundAddresses()).containsExactly(first.localAddress(), second.localAddress());
         for (Listener l : List.of(first, second)) {
             assertThat(get((InetSocketAddress) l.localAddress(), "/version").status).isEqualTo("HTTP/1.1 200 OK");
@@ -250,7 +262,7 @@ class HttpServerTest {
         for (int i = 0; i < 6; i++) {
             listeners.add(listener());
         }
-        http = HttpServer.start(etcd, etcd, listeners);
+        http = HttpServer.start(maintenance, kv, listeners);
         assertThat(http.boundAddresses()).containsExactlyElementsOf(listeners.stream().map(Listener::localAddress).toList());
     }
 
@@ -260,22 +272,22 @@ class HttpServerTest {
         Listener closed = TestListeners.open(ListenerRole.CLIENT_HTTP, "unix://" + dir.resolve("http.sock"));
         closed.close();
         Listener after = listener();
-        assertThatThrownBy(() -> HttpServer.start(etcd, etcd, List.of(before, closed, after)))
+        assertThatThrownBy(() -> HttpServer.start(maintenance, kv, List.of(before, closed, after)))
                 .isInstanceOf(IOException.class).hasMessageContaining(closed.url().toString());
         for (Listener l : List.of(before, closed, after)) {
             assertThat(l.channel().isOpen()).as("%s closed", l.url()).isFalse();
         }
         // Grizzly closes a served socket on its selector thread, a moment after close() returns
         int beforePort = TestListeners.port(before), afterPort = TestListeners.port(after);
-        assertThat(TestListeners.awaitBindable(beforePort, Duration.ofSeconds(5))).as("port %d released", beforePort).isTrue();
-        assertThat(TestListeners.bindable(afterPort)).as("port %d released", afterPort).isTrue();
+        TestListeners.awaitBindable(beforePort, Duration.ofSeconds(5));
+        assertThat(FreePorts.bindable(afterPort)).as("port %d released", afterPort).isTrue();
     }
 
     @Test
     void aUnixListenerServesHealthAndVersionAsTheTcpOneDoes() throws Exception {
         Listener tcp = listener();
         Listener unix = TestListeners.open(ListenerRole.CLIENT_HTTP, "unix://" + dir.resolve("client.sock"));
-        http = HttpServer.start(etcd, etcd, List.of(tcp, unix));
+        http = HttpServer.start(maintenance, kv, List.of(tcp, unix));
         assertThat(http.boundAddresses()).containsExactly(tcp.localAddress(), UnixDomainSocketAddress.of(dir.resolve("client.sock")));
         for (String path : List.of("/health", "/version")) {
             Reply overTcp = get((InetSocketAddress) tcp.localAddress(), path);
@@ -306,13 +318,13 @@ class HttpServerTest {
     @Test
     void closeStopsListeningAndClosesTheListeners() throws Exception {
         Listener listener = listener();
-        http = HttpServer.start(etcd, etcd, List.of(listener));
+        http = HttpServer.start(maintenance, kv, List.of(listener));
         InetSocketAddress a = (InetSocketAddress) listener.localAddress();
         assertThat(get(a, "/health").status).isEqualTo("HTTP/1.1 200 OK");
         http.close();
         assertThat(listener.channel().isOpen()).isFalse();
         assertThatThrownBy(() -> get(a, "/health")).isInstanceOf(ConnectException.class);
-        assertThat(TestListeners.awaitBindable(a.getPort(), Duration.ofSeconds(5))).as("port %d released", a.getPort()).isTrue();
+        TestListeners.awaitBindable(a.getPort(), Duration.ofSeconds(5));
         http.close();
         http = null;
     }
@@ -321,7 +333,7 @@ class HttpServerTest {
     void healthOverHttpsWithTheListenersPolicy() throws Exception {
         TestPki ca = TestPki.create(dir, "ketcd test CA");
         Listener listener = httpsListener(ca, Map.of());
-        http = HttpServer.start(etcd, etcd, List.of(listener));
+        http = HttpServer.start(maintenance, kv, List.of(listener));
         SSLSocketFactory client = TestClients.context(ca.caFile(), Optional.empty()).getSocketFactory();
         Reply r = parse(rawExchange(() -> client.createSocket(), (InetSocketAddress) listener.localAddress(),
                 "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(ISO_8859_1), false));
@@ -337,7 +349,7 @@ class HttpServerTest {
     void clientsWithoutATrustedCertificateAreRefusedWhenThePolicyNeedsOne() throws Exception {
         TestPki ca = TestPki.create(dir, "ketcd test CA");
         Listener listener = httpsListener(ca, Map.of("trusted-ca-file", ca.caFile().toString(), "client-cert-auth", "true"));
-        http = HttpServer.start(etcd, etcd, List.of(listener));
+        http = HttpServer.start(maintenance, kv, List.of(listener));
         InetSocketAddress a = (InetSocketAddress) listener.localAddress();
         byte[] request = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(ISO_8859_1);
 
@@ -353,13 +365,13 @@ class HttpServerTest {
         SSLContext strangerTrustingServer = TestClients.context(ca.caFile(), Optional.of(stranger));
         assertThatThrownBy(() -> rawExchange(() -> strangerTrustingServer.getSocketFactory().createSocket(), a, request, false))
                 .isInstanceOf(SSLException.class);
-        assertThat(etcd.ranges).hasSize(1);
+        assertThat(kv.requests.of(RangeRequest.class)).hasSize(1);
     }
 
     @Test
     void garbageGetsA400OrACloseAndTheServerGoesOn() throws Exception {
         // what each junk gets, and how soon, is BadRequestTest's; here the server only has to go on
-        http = HttpServer.start(etcd, etcd, List.of(listener()), Duration.ofSeconds(1));
+        http = HttpServer.start(maintenance, kv, List.of(listener()), Duration.ofSeconds(1));
         InetSocketAddress a = (InetSocketAddress) http.boundAddresses().get(0);
         byte[] random = new byte[4096];
         new Random(42).nextBytes(random);

@@ -4,15 +4,14 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ketcd.testing.Await;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,15 +70,6 @@ class MvStoreBackendTest {
                     assertThat(backend.bucket("key").get(b(kv[0]))).as(e).isEqualTo(b(kv[1]));
                 }
             }
-        }
-    }
-
-    /** Bounded wait for a condition set by the committer thread; polls, never sleeps blindly. */
-    private static void await(BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition within 10 s").isLessThan(deadline);
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
     }
 
@@ -197,7 +187,7 @@ class MvStoreBackendTest {
         try (MvStoreBackend backend = MvStoreBackend.open(file(), options)) {
             long before = backend.commits();
             apply(backend, 5, "a", "1");
-            await(() -> backend.commits() > before);
+            Await.until("a commit by the committer thread", Duration.ofSeconds(10), () -> backend.commits() > before);
             backend.closeWithoutCommit();
         }
         assertCommitted(options, 5, "a=1");

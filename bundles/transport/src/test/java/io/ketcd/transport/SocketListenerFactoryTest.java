@@ -7,6 +7,7 @@ import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
+import io.ketcd.testing.FreePorts;
 import io.ketcd.tls.FileTlsPolicy;
 import io.ketcd.tls.TestPki;
 import io.ketcd.tls.TlsSettings;
@@ -98,7 +99,7 @@ class SocketListenerFactoryTest {
 
     @Test
     void aFailedBindClosesTheListenersOpenedBeforeIt() throws IOException {
-        int first = freePort();
+        int first = FreePorts.one();
         try (ServerSocketChannel taken = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
             int second = ((InetSocketAddress) taken.getLocalAddress()).getPort();
             SocketListenerFactory factory = factory();
@@ -162,7 +163,7 @@ class SocketListenerFactoryTest {
 
     @Test
     void aTlsSchemeWithoutACertificateIsRefusedBeforeAnythingIsBound() throws IOException {
-        int port = freePort();
+        int port = FreePorts.one();
         SocketListenerFactory factory = factory();
 
         assertThatThrownBy(() -> factory.open(ListenerRole.CLIENT,
@@ -198,7 +199,7 @@ class SocketListenerFactoryTest {
 
     @Test
     void aFileDescriptorLimitTooLowToServeClientsFailsWithEtcdsMessage() throws IOException {
-        int port = freePort();
+        int port = FreePorts.one();
         SocketListenerFactory factory = factory(TransportSettings.defaults(), CLIENT_TLS_OFF, () -> 150);
 
         for (ListenerRole role : List.of(ListenerRole.CLIENT, ListenerRole.CLIENT_HTTP)) {
@@ -395,14 +396,6 @@ class SocketListenerFactoryTest {
             probe.bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
         } catch (IOException e) {
             Assumptions.abort("no IPv6 loopback on this host: " + e.getMessage());
-        }
-    }
-
-    /** A port nothing listens on now: bound once by the system's choice and released. */
-    private static int freePort() throws IOException {
-        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
-            probe.bind(new InetSocketAddress("127.0.0.1", 0));
-            return ((InetSocketAddress) probe.getLocalAddress()).getPort();
         }
     }
 }

@@ -1,7 +1,8 @@
 package io.ketcd.peer.internal;
 
-import static io.ketcd.peer.internal.TestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ketcd.testing.Await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -93,9 +94,9 @@ class DeadPeerTest {
         a = TestSupport.start(A, ra);
         a.addPeer(F, List.of(URI.create("http://127.0.0.1:" + fake.getLocalPort())));
 
-        await("both streams dialled", () -> dialNanos.size() >= 2);
-        await("a considers f active", () -> a.activeSince(F).isPresent());
-        await("both streams redialled after the read timeout", Duration.ofSeconds(20), () -> dialNanos.size() >= 4);
+        Await.until("both streams dialled", () -> dialNanos.size() >= 2);
+        Await.until("a considers f active", () -> a.activeSince(F).isPresent());
+        Await.until("both streams redialled after the read timeout", Duration.ofSeconds(20), () -> dialNanos.size() >= 4);
         long gap = dialNanos.get(2) - dialNanos.get(0);
         assertThat(Duration.ofNanos(gap)).as("the reader waited for the read timeout before giving up")
                 .isGreaterThanOrEqualTo(TestSupport.FAST.connReadTimeout().minusMillis(50));
@@ -111,7 +112,7 @@ class DeadPeerTest {
         a = TestSupport.start(A, ra);
         a.addPeer(F, List.of(URI.create("http://127.0.0.1:" + fake.getLocalPort())));
 
-        await("streams redialled", () -> dialNanos.size() >= 4);
+        Await.until("streams redialled", () -> dialNanos.size() >= 4);
         assertThat(Duration.ofNanos(dialNanos.get(2) - dialNanos.get(0))).as("no wait for a read timeout")
                 .isLessThan(TestSupport.FAST.connReadTimeout());
         assertThat(ra.processed).isEmpty();

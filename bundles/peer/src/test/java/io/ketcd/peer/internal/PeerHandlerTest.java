@@ -1,7 +1,6 @@
 package io.ketcd.peer.internal;
 
 import static io.ketcd.peer.internal.TestSupport.CLUSTER_ID;
-import static io.ketcd.peer.internal.TestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,6 +13,8 @@ import io.ketcd.peer.GrizzlyPeerTransportFactory;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
+import io.ketcd.testing.Await;
+import io.ketcd.testing.FreePorts;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -51,7 +52,7 @@ class PeerHandlerTest {
         receiver.removed.add(REMOVED);
         transport = TestSupport.start(SELF, receiver);
         port = TestSupport.port(transport);
-        transport.addPeer(PEER, List.of(URI.create("http://127.0.0.1:" + TestSupport.freePort())));
+        transport.addPeer(PEER, List.of(URI.create("http://127.0.0.1:" + FreePorts.one())));
     }
 
     @AfterEach
@@ -298,7 +299,7 @@ class PeerHandlerTest {
     @Test
     void fetchClusterAsksEachUrlInTurn() throws Exception {
         receiver.memberList = List.of(Member.newBuilder().setID(SELF).setName("self").addPeerURLs("http://127.0.0.1:" + port).build());
-        URI dead = URI.create("http://127.0.0.1:" + TestSupport.freePort());
+        URI dead = URI.create("http://127.0.0.1:" + FreePorts.one());
         TlsPolicy noTls = TlsPolicy.disabled(TlsRole.PEER);
         RemoteCluster cluster = new GrizzlyPeerTransportFactory().fetchCluster(List.of(dead, TestSupport.url(transport)),
                 Duration.ofSeconds(5), noTls);
@@ -307,7 +308,7 @@ class PeerHandlerTest {
 
         assertThatThrownBy(() -> new GrizzlyPeerTransportFactory().fetchCluster(List.of(dead), Duration.ofSeconds(2), noTls))
                 .isInstanceOf(IOException.class).hasMessageContaining("could not retrieve cluster information").hasMessageContaining(dead.toString());
-        await("no fetch threads left", () -> TestSupport.peerThreads().stream().noneMatch(n -> n.startsWith("ketcd-peer-fetch")));
+        Await.until("no fetch threads left", () -> TestSupport.peerThreads().stream().noneMatch(n -> n.startsWith("ketcd-peer-fetch")));
     }
 
     @Test
@@ -322,9 +323,9 @@ class PeerHandlerTest {
         for (Listener l : List.of(first, closed, last)) {
             assertThat(l.channel().isOpen()).as("%s closed", l.url()).isFalse();
         }
-        assertThat(TestSupport.bindable(TestSupport.port(first))).isTrue();
-        assertThat(TestSupport.bindable(TestSupport.port(last))).isTrue();
-        await("no threads of member 7 left", () -> TestSupport.peerThreads().stream().noneMatch(n -> n.startsWith("ketcd-peer-7-")));
+        assertThat(FreePorts.bindable(TestSupport.port(first))).isTrue();
+        assertThat(FreePorts.bindable(TestSupport.port(last))).isTrue();
+        Await.until("no threads of member 7 left", () -> TestSupport.peerThreads().stream().noneMatch(n -> n.startsWith("ketcd-peer-7-")));
     }
 
     @Test
@@ -357,7 +358,7 @@ class PeerHandlerTest {
         assertThat(parse(TestSupport.raw(p, "GET /version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).status()).isEqualTo(200);
         t.close();
         assertThat(listener.channel().isOpen()).isFalse();
-        await("port released", Duration.ofSeconds(5), () -> TestSupport.bindable(p));
+        Await.until("port released", Duration.ofSeconds(5), () -> FreePorts.bindable(p));
     }
 
     private static Message snapMessage() {

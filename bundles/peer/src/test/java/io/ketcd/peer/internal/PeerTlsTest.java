@@ -1,7 +1,6 @@
 package io.ketcd.peer.internal;
 
 import static io.ketcd.peer.internal.TestSupport.CLUSTER_ID;
-import static io.ketcd.peer.internal.TestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,6 +11,7 @@ import io.ketcd.peer.GrizzlyPeerTransportFactory;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
+import io.ketcd.testing.Await;
 import io.ketcd.tls.FileTlsPolicy;
 import io.ketcd.tls.TestPki;
 import io.ketcd.tls.TlsSettings;
@@ -52,7 +52,7 @@ class PeerTlsTest {
     void closeAll() {
         log.close();
         transports.forEach(PeerTransportImpl::close);
-        await("no ketcd-peer thread left", Duration.ofSeconds(10), () -> TestSupport.peerThreads().isEmpty());
+        Await.until("no ketcd-peer thread left", Duration.ofSeconds(10), () -> TestSupport.peerThreads().isEmpty());
     }
 
     @BeforeEach
@@ -99,12 +99,12 @@ class PeerTlsTest {
         PeerTransportImpl a = member(A, ra, memberPolicy("a")), b = member(B, rb, memberPolicy("b"));
         a.addPeer(B, List.of(https(b)));
         b.addPeer(A, List.of(https(a)));
-        await("streams attached both ways", () -> a.streamAttached(B, PeerChannel.STREAM_MESSAGE) && a.streamAttached(B, PeerChannel.STREAM_MSGAPP)
+        Await.until("streams attached both ways", () -> a.streamAttached(B, PeerChannel.STREAM_MESSAGE) && a.streamAttached(B, PeerChannel.STREAM_MSGAPP)
                 && b.streamAttached(A, PeerChannel.STREAM_MESSAGE) && b.streamAttached(A, PeerChannel.STREAM_MSGAPP));
 
         a.send(messages(A, B, 50));
         b.send(messages(B, A, 50));
-        await("50 messages each way", () -> rb.processed.size() == 50 && ra.processed.size() == 50);
+        Await.until("50 messages each way", () -> rb.processed.size() == 50 && ra.processed.size() == 50);
         assertThat(rb.processed).extracting(Message::getIndex).containsExactlyInAnyOrderElementsOf(
                 messages(A, B, 50).stream().map(Message::getIndex).toList());
         assertThat(a.activeSince(B)).isPresent();
@@ -126,7 +126,7 @@ class PeerTlsTest {
 
         m.send(messages(M, A, 20));
         PeerStatus toA = m.peer(A).status();
-        await("the intruder failed to reach a 10 times", () -> toA.failures() >= 10);
+        Await.until("the intruder failed to reach a 10 times", () -> toA.failures() >= 10);
         assertThat(ra.processed).isEmpty();
         assertThat(a.streamAttached(M, PeerChannel.STREAM_MESSAGE) || a.streamAttached(M, PeerChannel.STREAM_MSGAPP)).isFalse();
         assertThat(m.activeSince(A)).isEmpty();
@@ -143,7 +143,7 @@ class PeerTlsTest {
 
         a.send(messages(A, B, 20));
         PeerStatus toB = a.peer(B).status();
-        await("a failed to reach b 10 times", () -> toB.failures() >= 10);
+        Await.until("a failed to reach b 10 times", () -> toB.failures() >= 10);
         assertThat(rb.processed).isEmpty();
         List<String> logged = log.linesContaining(Ids.hex(A) + ": cannot reach peer " + Ids.hex(B));
         assertThat(logged).singleElement().asString().contains("https://127.0.0.1:" + TestSupport.port(b))

@@ -1,6 +1,5 @@
 package io.ketcd.peer.internal;
 
-import static io.ketcd.peer.internal.TestSupport.await;
 import static io.ketcd.peer.internal.TestSupport.start;
 import static io.ketcd.peer.internal.TestSupport.url;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,6 +9,8 @@ import io.ketcd.api.transport.TlsRole;
 import io.ketcd.proto.raftpb.Entry;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
+import io.ketcd.testing.Await;
+import io.ketcd.testing.FreePorts;
 
 import com.google.protobuf.ByteString;
 
@@ -28,7 +29,7 @@ class PeerTransportTest {
     @AfterEach
     void closeAll() {
         transports.forEach(PeerTransportImpl::close);
-        await("no ketcd-peer thread left", Duration.ofSeconds(10), () -> TestSupport.peerThreads().isEmpty());
+        Await.until("no ketcd-peer thread left", Duration.ofSeconds(10), () -> TestSupport.peerThreads().isEmpty());
     }
 
     private PeerTransportImpl node(long id, RecordingReceiver r) throws Exception {
@@ -43,7 +44,7 @@ class PeerTransportTest {
     }
 
     private static void awaitStreams(PeerTransportImpl t, long peer) {
-        await("streams of " + Long.toHexString(peer) + " attached", () -> t.streamAttached(peer, PeerChannel.STREAM_MESSAGE)
+        Await.until("streams of " + Long.toHexString(peer) + " attached", () -> t.streamAttached(peer, PeerChannel.STREAM_MESSAGE)
                 && t.streamAttached(peer, PeerChannel.STREAM_MSGAPP));
     }
 
@@ -79,10 +80,10 @@ class PeerTransportTest {
         List<Message> sent = everyKind(A, B, 40);
         a.send(sent);
 
-        await("40 messages at b", () -> rb.processed.size() == 40);
+        Await.until("40 messages at b", () -> rb.processed.size() == 40);
         assertThat(rb.processed).containsExactlyInAnyOrderElementsOf(sent);
         assertThat(b.receivedVia(PeerChannel.PIPELINE)).isEqualTo(40);
-        await("a counted 40 answered posts", () -> a.sentVia(PeerChannel.PIPELINE) == 40);
+        Await.until("a counted 40 answered posts", () -> a.sentVia(PeerChannel.PIPELINE) == 40);
         assertThat(b.receivedVia(PeerChannel.STREAM_MESSAGE) + b.receivedVia(PeerChannel.STREAM_MSGAPP)).isZero();
         // (a's status of b flaps here: posts succeed while a's stream readers get 404 from b, which does not know a)
         assertThat(ra.unreachable).isEmpty();
@@ -94,12 +95,12 @@ class PeerTransportTest {
         PeerTransportImpl a = node(A, ra), b = node(B, rb);
         a.addPeer(B, List.of(url(b)));
         a.send(everyKind(A, B, 4));
-        await("4 messages at b", () -> rb.processed.size() == 4);
+        Await.until("4 messages at b", () -> rb.processed.size() == 4);
         // b's listener drops keep-alive connections idle for longer than its idle timeout (1 s here)
         long until = System.nanoTime() + Duration.ofMillis(2500).toNanos();
-        await("idle period", () -> System.nanoTime() > until);
+        Await.until("idle period", () -> System.nanoTime() > until);
         a.send(everyKind(A, B, 4));
-        await("4 more messages at b", () -> rb.processed.size() == 8);
+        Await.until("4 more messages at b", () -> rb.processed.size() == 8);
         assertThat(ra.unreachable).isEmpty();
     }
 
@@ -117,7 +118,7 @@ class PeerTransportTest {
         for (int i = 0; i < sent.size(); i += 100) {
             a.send(sent.subList(i, Math.min(sent.size(), i + 100)));
         }
-        await("all messages at b", () -> rb.processed.size() == sent.size());
+        Await.until("all messages at b", () -> rb.processed.size() == sent.size());
 
         List<Message> apps = sent.stream().filter(m -> m.getType() == MessageType.MsgApp).toList();
         List<Message> others = sent.stream().filter(m -> m.getType() != MessageType.MsgApp).toList();
@@ -131,7 +132,7 @@ class PeerTransportTest {
         // and the other way round
         List<Message> back = everyKind(B, A, 50);
         b.send(back);
-        await("50 messages at a", () -> ra.processed.size() == 50);
+        Await.until("50 messages at a", () -> ra.processed.size() == 50);
         assertThat(ra.processedOf(m -> m.getType() == MessageType.MsgApp))
                 .containsExactlyElementsOf(back.stream().filter(m -> m.getType() == MessageType.MsgApp).toList());
         assertThat(ra.processedOf(m -> m.getType() != MessageType.MsgApp))
@@ -170,7 +171,7 @@ class PeerTransportTest {
         }
         for (int j = 0; j < 3; j++) {
             RecordingReceiver r = rs[j];
-            await("200 messages at " + j, () -> r.processed.size() == 200);
+            Await.until("200 messages at " + j, () -> r.processed.size() == 200);
             for (int i = 0; i < 3; i++) {
                 if (i != j) {
                     long from = ids[i];
@@ -187,27 +188,27 @@ class PeerTransportTest {
     void aPeerThatIsDownDropsMessagesAndReportsItUnreachableThenReconnects() throws Exception {
         RecordingReceiver ra = new RecordingReceiver(A, B), rb = new RecordingReceiver(A, B);
         PeerTransportImpl a = node(A, ra);
-        int bPort = TestSupport.freePort();
+        int bPort = FreePorts.one();
         URI bUrl = URI.create("http://127.0.0.1:" + bPort);
         a.addPeer(B, List.of(bUrl));
 
         a.send(everyKind(A, B, 1000)); // nobody listens: the pipeline queue (64) overflows at once
         assertThat(ra.unreachable.size()).isGreaterThanOrEqualTo(1000 - Pipeline.QUEUE_BOUND - Pipeline.CONNECTIONS);
         assertThat(ra.unreachable).containsOnly(B);
-        await("failed posts reported too", () -> ra.unreachable.size() >= 1000 - Pipeline.CONNECTIONS);
+        Await.until("failed posts reported too", () -> ra.unreachable.size() >= 1000 - Pipeline.CONNECTIONS);
         assertThat(a.activeSince(B)).isEmpty();
 
         PeerTransportImpl b = TestSupport.start(B, rb, TestSupport.listener(bUrl.toString(), TlsPolicy.disabled(TlsRole.PEER)));
         transports.add(b);
         b.addPeer(A, List.of(url(a)));
         awaitStreams(a, B); // b's readers dialled a
-        await("a's readers reconnected to b", () -> b.streamAttached(A, PeerChannel.STREAM_MESSAGE) && b.streamAttached(A, PeerChannel.STREAM_MSGAPP));
+        Await.until("a's readers reconnected to b", () -> b.streamAttached(A, PeerChannel.STREAM_MESSAGE) && b.streamAttached(A, PeerChannel.STREAM_MSGAPP));
         assertThat(a.activeSince(B)).isPresent();
         assertThat(b.activeSince(A)).isPresent();
 
         rb.processed.clear();
         a.send(everyKind(A, B, 30));
-        await("30 messages at b", () -> rb.processed.size() == 30);
+        Await.until("30 messages at b", () -> rb.processed.size() == 30);
         assertThat(b.receivedVia(PeerChannel.STREAM_MSGAPP) + b.receivedVia(PeerChannel.STREAM_MESSAGE)).isEqualTo(30);
     }
 
@@ -220,7 +221,7 @@ class PeerTransportTest {
         awaitStreams(b, A);
         // idle for longer than the read timeout: link heartbeats keep both streams up
         long idleUntil = System.nanoTime() + TestSupport.FAST.connReadTimeout().multipliedBy(2).toNanos();
-        await("idle period", Duration.ofSeconds(10), () -> System.nanoTime() > idleUntil);
+        Await.until("idle period", Duration.ofSeconds(10), () -> System.nanoTime() > idleUntil);
         assertThat(a.activeSince(B)).isPresent();
         for (PeerChannel stream : List.of(PeerChannel.STREAM_MESSAGE, PeerChannel.STREAM_MSGAPP)) {
             assertThat(a.streamAttachments(B, stream)).as("no reconnect of %s at a", stream).isEqualTo(1);
@@ -228,7 +229,7 @@ class PeerTransportTest {
         }
         assertThat(rb.processed).isEmpty(); // link heartbeats never reach raft
         a.send(everyKind(A, B, 10));
-        await("10 messages at b", () -> rb.processed.size() == 10);
+        Await.until("10 messages at b", () -> rb.processed.size() == 10);
         assertThat(b.receivedVia(PeerChannel.PIPELINE)).isZero();
     }
 
@@ -245,13 +246,13 @@ class PeerTransportTest {
 
         assertThat(a.activeSince(B)).isEmpty();
         assertThat(a.streamAttached(B, PeerChannel.STREAM_MESSAGE)).isFalse();
-        await("b's writers lose a's streams", () -> !b.streamAttached(A, PeerChannel.STREAM_MESSAGE) && !b.streamAttached(A, PeerChannel.STREAM_MSGAPP));
-        await("b sees a inactive (a answers 404 to b's streams)", () -> b.activeSince(A).isEmpty());
+        Await.until("b's writers lose a's streams", () -> !b.streamAttached(A, PeerChannel.STREAM_MESSAGE) && !b.streamAttached(A, PeerChannel.STREAM_MSGAPP));
+        Await.until("b sees a inactive (a answers 404 to b's streams)", () -> b.activeSince(A).isEmpty());
         assertThat(TestSupport.peerThreads()).noneMatch(n -> n.startsWith("ketcd-peer-a1-to-b2"));
 
         a.send(everyKind(A, B, 5)); // unknown member now: dropped silently
         b.send(everyKind(B, A, 5)); // a refuses b
-        await("b reports a unreachable", () -> !rb.unreachable.isEmpty());
+        Await.until("b reports a unreachable", () -> !rb.unreachable.isEmpty());
         assertThat(ra.processed).isEmpty();
     }
 
@@ -287,12 +288,12 @@ class PeerTransportTest {
         a.close();
         b.close();
         a.close(); // idempotent
-        await("no ketcd-peer thread left", Duration.ofSeconds(10), () -> TestSupport.peerThreads().isEmpty());
+        Await.until("no ketcd-peer thread left", Duration.ofSeconds(10), () -> TestSupport.peerThreads().isEmpty());
         // Java 17's HttpClient has no close(): its selector thread ends once nothing references the client
         transports.clear();
         a = null;
         b = null;
-        await("the JDK client's selector threads of a and b ended", Duration.ofSeconds(20), () -> {
+        Await.until("the JDK client's selector threads of a and b ended", Duration.ofSeconds(20), () -> {
             System.gc();
             return java.util.Collections.disjoint(jdkSelectorThreads(), ours);
         });
@@ -302,29 +303,29 @@ class PeerTransportTest {
     void updatePeerMovesAPeerToItsNewUrls() throws Exception {
         RecordingReceiver ra = new RecordingReceiver(A, B), rb = new RecordingReceiver(A, B);
         PeerTransportImpl a = node(A, ra), b = node(B, rb);
-        a.addPeer(B, List.of(URI.create("http://127.0.0.1:" + TestSupport.freePort())));
+        a.addPeer(B, List.of(URI.create("http://127.0.0.1:" + FreePorts.one())));
         b.addPeer(A, List.of(url(a)));
         awaitStreams(a, B); // b reaches a, a cannot reach b yet
         assertThat(b.streamAttached(A, PeerChannel.STREAM_MESSAGE)).isFalse();
 
         a.updatePeer(B, List.of(url(b)));
-        await("a's readers found b at its new URL", () -> b.streamAttached(A, PeerChannel.STREAM_MESSAGE) && b.streamAttached(A, PeerChannel.STREAM_MSGAPP));
+        Await.until("a's readers found b at its new URL", () -> b.streamAttached(A, PeerChannel.STREAM_MESSAGE) && b.streamAttached(A, PeerChannel.STREAM_MSGAPP));
         b.send(everyKind(B, A, 10));
-        await("10 messages at a", () -> ra.processed.size() == 10);
+        Await.until("10 messages at a", () -> ra.processed.size() == 10);
     }
 
     @Test
     void aPeerIsReachedThroughItsOtherUrlWhenOneFails() throws Exception {
         RecordingReceiver ra = new RecordingReceiver(A, B), rb = new RecordingReceiver(A, B);
         PeerTransportImpl a = node(A, ra), b = node(B, rb);
-        URI dead = URI.create("http://127.0.0.1:" + TestSupport.freePort());
+        URI dead = URI.create("http://127.0.0.1:" + FreePorts.one());
         a.addPeer(B, List.of(dead, url(b)));
         b.addPeer(A, List.of(url(a)));
-        await("a's readers found b", () -> b.streamAttached(A, PeerChannel.STREAM_MESSAGE) && b.streamAttached(A, PeerChannel.STREAM_MSGAPP));
+        Await.until("a's readers found b", () -> b.streamAttached(A, PeerChannel.STREAM_MESSAGE) && b.streamAttached(A, PeerChannel.STREAM_MSGAPP));
         awaitStreams(a, B);
         a.send(everyKind(A, B, 20));
-        await("20 messages at b", () -> rb.processed.size() == 20);
+        Await.until("20 messages at b", () -> rb.processed.size() == 20);
         b.send(everyKind(B, A, 20));
-        await("20 messages at a", () -> ra.processed.size() == 20);
+        Await.until("20 messages at a", () -> ra.processed.size() == 20);
     }
 }

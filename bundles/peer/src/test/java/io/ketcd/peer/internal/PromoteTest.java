@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
 import io.ketcd.proto.etcdserverpb.Member;
+import io.ketcd.testing.Await;
+import io.ketcd.testing.FreePorts;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -104,7 +106,7 @@ class PromoteTest {
         CompletableFuture<List<Member>> later = new CompletableFuture<>();
         leaderReceiver.promote = id -> later;
         CompletableFuture<List<Member>> promoted = follower.promoteMember(LEADER, LEARNER);
-        TestSupport.await("the leader's receiver was asked", () -> !leaderReceiver.promoteRequests.isEmpty());
+        Await.until("the leader's receiver was asked", () -> !leaderReceiver.promoteRequests.isEmpty());
         assertThat(promoted).isNotDone();
         later.complete(MEMBERS);
         assertThat(promoted.get(10, TimeUnit.SECONDS)).isEqualTo(MEMBERS);
@@ -217,11 +219,11 @@ class PromoteTest {
     void aRefusedUrlIsSkippedForTheLeadersNextUrl() throws Exception {
         leaderReceiver.promote = id -> CompletableFuture.completedFuture(MEMBERS);
         PeerTransportImpl other = start(0xf, new RecordingReceiver(), TestSupport.FAST);
-        other.addPeer(LEADER, List.of(URI.create("http://127.0.0.1:" + TestSupport.freePort()), TestSupport.url(leader)));
+        other.addPeer(LEADER, List.of(URI.create("http://127.0.0.1:" + FreePorts.one()), TestSupport.url(leader)));
         assertThat(other.promoteMember(LEADER, LEARNER).get(10, TimeUnit.SECONDS)).isEqualTo(MEMBERS);
 
         PeerTransportImpl alone = start(0x10, new RecordingReceiver(), TestSupport.FAST);
-        alone.addPeer(LEADER, List.of(URI.create("http://127.0.0.1:" + TestSupport.freePort())));
+        alone.addPeer(LEADER, List.of(URI.create("http://127.0.0.1:" + FreePorts.one())));
         assertThat(failure(alone.promoteMember(LEADER, LEARNER))).isEqualTo(EtcdError.TIMEOUT);
     }
 
@@ -229,7 +231,7 @@ class PromoteTest {
     void closingFailsAPromoteInFlightWithStopped() throws Exception {
         leaderReceiver.promote = id -> new CompletableFuture<>();
         CompletableFuture<List<Member>> promoted = follower.promoteMember(LEADER, LEARNER);
-        TestSupport.await("the leader's receiver was asked", () -> !leaderReceiver.promoteRequests.isEmpty());
+        Await.until("the leader's receiver was asked", () -> !leaderReceiver.promoteRequests.isEmpty());
         follower.close();
         assertThat(failure(promoted)).isEqualTo(EtcdError.STOPPED);
         assertThat(failure(follower.promoteMember(LEADER, LEARNER))).isEqualTo(EtcdError.STOPPED);

@@ -1,6 +1,5 @@
 package io.ketcd.peer.internal;
 
-import static io.ketcd.peer.internal.TestSupport.await;
 import static io.ketcd.peer.internal.TestSupport.start;
 import static io.ketcd.peer.internal.TestSupport.url;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,6 +9,7 @@ import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
 import io.ketcd.proto.raftpb.Snapshot;
 import io.ketcd.proto.raftpb.SnapshotMetadata;
+import io.ketcd.testing.Await;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -125,7 +125,7 @@ class SnapshotTest {
 
         a.sendSnapshot(snap(100), payload);
 
-        await("snapshot reported", () -> ra.snapshotReports.size() == 1);
+        Await.until("snapshot reported", () -> ra.snapshotReports.size() == 1);
         assertThat(ra.snapshotReports).containsExactly("b2:ok");
         assertThat(received.get()).isEqualTo(SIZE);
         assertThat(digest[0]).isEqualTo(payload.digest());
@@ -145,7 +145,7 @@ class SnapshotTest {
 
         a.sendSnapshot(snap(5), payload);
 
-        await("snapshot reported", () -> ra.snapshotReports.size() == 1);
+        Await.until("snapshot reported", () -> ra.snapshotReports.size() == 1);
         assertThat(ra.snapshotReports).containsExactly("b2:failed");
         assertThat(payload.closes.get()).isEqualTo(1);
         assertThat(rb.snapshots).isEmpty();
@@ -155,7 +155,7 @@ class SnapshotTest {
         rb.snapshotSink = (m, in) -> sha256(in, new AtomicLong());
         Payload again = new Payload(8, 1 << 20, -1);
         a.sendSnapshot(snap(6), again);
-        await("second snapshot reported", () -> ra.snapshotReports.size() == 2);
+        Await.until("second snapshot reported", () -> ra.snapshotReports.size() == 2);
         assertThat(ra.snapshotReports).containsExactly("b2:failed", "b2:ok");
         assertThat(rb.snapshots).containsExactly(snap(6));
         assertThat(again.closes.get()).isEqualTo(1);
@@ -169,10 +169,10 @@ class SnapshotTest {
 
         a.sendSnapshot(snap(11), payload);
 
-        await("snapshot reported", () -> ra.snapshotReports.size() == 1);
+        Await.until("snapshot reported", () -> ra.snapshotReports.size() == 1);
         assertThat(ra.snapshotReports).containsExactly("b2:failed");
         assertThat(payload.closes.get()).isEqualTo(1);
-        await("the receiver saw the end of the stream", () -> rb.snapshotErrors.size() == 1);
+        Await.until("the receiver saw the end of the stream", () -> rb.snapshotErrors.size() == 1);
         assertThat(rb.snapshotErrors.get(0)).isInstanceOf(IOException.class);
         assertThat(received.get()).isLessThan(3 << 20);
         assertThat(rb.snapshots).isEmpty();
@@ -203,7 +203,7 @@ class SnapshotTest {
         Payload payload = new Payload(3, 100_000, -1);
         rb.snapshotSink = (m, in) -> assertThat(in.readNBytes(100_000)).hasSize(100_000); // never reads the end marker
         a.sendSnapshot(snap(4), payload);
-        await("snapshot reported", () -> ra.snapshotReports.size() == 1);
+        Await.until("snapshot reported", () -> ra.snapshotReports.size() == 1);
         assertThat(ra.snapshotReports).containsExactly("b2:ok");
         assertThat(rb.snapshots).containsExactly(snap(4));
     }

@@ -14,16 +14,13 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 
-/** Shared helpers: short timeouts, starting transports on 127.0.0.1:0, bounded waits, raw HTTP. */
+/** Shared helpers: short timeouts, starting transports on 127.0.0.1:0, raw HTTP. */
 final class TestSupport {
     static final long CLUSTER_ID = 0x1000;
     static final Timeouts FAST = new Timeouts(Duration.ofMillis(1500), Duration.ofMillis(300), Duration.ofSeconds(2),
@@ -75,36 +72,6 @@ final class TestSupport {
 
     static int port(PeerTransportImpl t) {
         return ((InetSocketAddress) t.servedAddresses().get(0)).getPort();
-    }
-
-    /** Waits for {@code condition}, polling; fails the test when {@code bound} passes. */
-    static void await(String what, Duration bound, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + bound + " waiting for: " + what);
-            }
-            LockSupport.parkNanos(5_000_000);
-        }
-    }
-
-    static void await(String what, BooleanSupplier condition) {
-        await(what, Duration.ofSeconds(15), condition);
-    }
-
-    /** A port nothing listens on (bound and released). */
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    static boolean bindable(int port) {
-        try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return again.getLocalPort() == port;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     /** Threads of any transport that are still alive. */

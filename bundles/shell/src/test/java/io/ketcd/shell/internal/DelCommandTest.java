@@ -10,8 +10,8 @@ import io.ketcd.api.EtcdException;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
 import io.ketcd.proto.mvccpb.KeyValue;
-
-import java.util.concurrent.CompletableFuture;
+import io.ketcd.testing.fakes.Answer;
+import io.ketcd.testing.fakes.FakeKv;
 
 import org.junit.jupiter.api.Test;
 
@@ -20,12 +20,12 @@ class DelCommandTest {
     private final FakeKv etcd = new FakeKv();
 
     private DeleteRangeRequest sent() {
-        return etcd.only(DeleteRangeRequest.class);
+        return etcd.requests.only(DeleteRangeRequest.class);
     }
 
     @Test
     void delPrintsTheDeletedCount() throws Exception {
-        etcd.deleteRange = CompletableFuture.completedFuture(DeleteRangeResponse.newBuilder().setDeleted(1).build());
+        etcd.deleteRange = Answer.with(DeleteRangeResponse.newBuilder().setDeleted(1).build());
         assertThat(Shell.run(new DelCommand(), etcd, "foo")).isEqualTo("1\n");
         assertThat(sent()).isEqualTo(DeleteRangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("foo")).build());
     }
@@ -37,7 +37,7 @@ class DelCommandTest {
 
     @Test
     void prevKvPrintsEachDeletedPairAfterTheCount() throws Exception {
-        etcd.deleteRange = CompletableFuture.completedFuture(DeleteRangeResponse.newBuilder().setDeleted(2)
+        etcd.deleteRange = Answer.with(DeleteRangeResponse.newBuilder().setDeleted(2)
                 .addPrevKvs(kv("foo", "baz")).addPrevKvs(kv("foo2", "v2")).build());
         assertThat(Shell.run(new DelCommand(), etcd, "--prev-kv", "--prefix", "foo"))
                 .isEqualTo("2\nfoo\nbaz\nfoo2\nv2\n");
@@ -59,7 +59,7 @@ class DelCommandTest {
 
     @Test
     void failureThrowsEtcdsError() {
-        etcd.deleteRange = CompletableFuture.failedFuture(EtcdError.EMPTY_KEY.exception());
+        etcd.deleteRange = Answer.failing(EtcdError.EMPTY_KEY.exception());
         assertThatThrownBy(() -> Shell.run(new DelCommand(), etcd, ""))
                 .isInstanceOf(EtcdException.class).hasMessage("etcdserver: key is not provided");
     }

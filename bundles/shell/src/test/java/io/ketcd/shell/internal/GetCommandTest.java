@@ -10,6 +10,8 @@ import io.ketcd.api.EtcdException;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RangeResponse;
 import io.ketcd.proto.mvccpb.KeyValue;
+import io.ketcd.testing.fakes.Answer;
+import io.ketcd.testing.fakes.FakeKv;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
@@ -28,11 +30,11 @@ class GetCommandTest {
             r.addKvs(KeyValue.newBuilder().setKey(ByteString.copyFromUtf8(keysAndValues[i]))
                     .setValue(ByteString.copyFromUtf8(keysAndValues[i + 1])));
         }
-        etcd.range = CompletableFuture.completedFuture(r.build());
+        etcd.range = Answer.with(r.build());
     }
 
     private RangeRequest sent() {
-        return etcd.only(RangeRequest.class);
+        return etcd.requests.only(RangeRequest.class);
     }
 
     @Test
@@ -97,7 +99,7 @@ class GetCommandTest {
 
     @Test
     void countOnlyPrintsTheCount() throws Exception {
-        etcd.range = CompletableFuture.completedFuture(RangeResponse.newBuilder().setCount(2).build());
+        etcd.range = Answer.with(RangeResponse.newBuilder().setCount(2).build());
         assertThat(Shell.run(new GetCommand(), etcd, "--count-only", "--prefix", "foo")).isEqualTo("2\n");
         assertThat(sent().getCountOnly()).isTrue();
     }
@@ -110,23 +112,24 @@ class GetCommandTest {
                 .hasMessage("too many arguments, only accept one argument when `--prefix` or `--from-key` is set");
         assertThatThrownBy(() -> Shell.run(new GetCommand(), etcd, "--keys-only", "--count-only", "a"))
                 .hasMessage("`--keys-only` and `--count-only` cannot be set at the same time, choose one");
-        assertThat(etcd.requests).isEmpty();
+        assertThat(etcd.requests.all()).isEmpty();
     }
 
     @Test
     void failureThrowsEtcdsError() {
-        etcd.range = CompletableFuture.failedFuture(EtcdError.FUTURE_REV.exception());
+        etcd.range = Answer.failing(EtcdError.FUTURE_REV.exception());
         assertThatThrownBy(() -> Shell.run(new GetCommand(), etcd, "--rev", "100", "foo"))
                 .isInstanceOf(EtcdException.class).hasMessage("etcdserver: mvcc: required revision is a future revision");
     }
 
     @Test
     void noAnswerFailsWithEtcdctlsDeadline() {
-        etcd.range = new CompletableFuture<>();
+        CompletableFuture<RangeResponse> pending = new CompletableFuture<>();
+        etcd.range = request -> pending;
         GetCommand get = new GetCommand();
         get.timeoutMillis = 50;
         assertThatThrownBy(() -> Shell.run(get, etcd, "foo"))
                 .isInstanceOf(TimeoutException.class).hasMessage("context deadline exceeded");
-        assertThat(etcd.range).isCancelled();
+        assertThat(pending).isCancelled();
     }
 }

@@ -10,8 +10,8 @@ import io.ketcd.api.EtcdException;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.PutResponse;
 import io.ketcd.proto.mvccpb.KeyValue;
-
-import java.util.concurrent.CompletableFuture;
+import io.ketcd.testing.fakes.Answer;
+import io.ketcd.testing.fakes.FakeKv;
 
 import org.junit.jupiter.api.Test;
 
@@ -22,16 +22,16 @@ class PutCommandTest {
     @Test
     void putPrintsOk() throws Exception {
         assertThat(Shell.run(new PutCommand(), etcd, "foo", "bar")).isEqualTo("OK\n");
-        assertThat(etcd.only(PutRequest.class)).isEqualTo(PutRequest.newBuilder()
+        assertThat(etcd.requests.only(PutRequest.class)).isEqualTo(PutRequest.newBuilder()
                 .setKey(ByteString.copyFromUtf8("foo")).setValue(ByteString.copyFromUtf8("bar")).build());
     }
 
     @Test
     void prevKvPrintsThePreviousPair() throws Exception {
-        etcd.put = CompletableFuture.completedFuture(PutResponse.newBuilder().setPrevKv(KeyValue.newBuilder()
+        etcd.put = Answer.with(PutResponse.newBuilder().setPrevKv(KeyValue.newBuilder()
                 .setKey(ByteString.copyFromUtf8("foo")).setValue(ByteString.copyFromUtf8("bar"))).build());
         assertThat(Shell.run(new PutCommand(), etcd, "--prev-kv", "foo", "baz")).isEqualTo("OK\nfoo\nbar\n");
-        assertThat(etcd.only(PutRequest.class).getPrevKv()).isTrue();
+        assertThat(etcd.requests.only(PutRequest.class).getPrevKv()).isTrue();
     }
 
     @Test
@@ -42,14 +42,14 @@ class PutCommandTest {
     @Test
     void valuesAreBytesAsGiven() throws Exception {
         assertThat(Shell.run(new PutCommand(), etcd, "ключ", "")).isEqualTo("OK\n");
-        PutRequest sent = etcd.only(PutRequest.class);
+        PutRequest sent = etcd.requests.only(PutRequest.class);
         assertThat(sent.getKey().toStringUtf8()).isEqualTo("ключ");
         assertThat(sent.getValue()).isEqualTo(ByteString.EMPTY);
     }
 
     @Test
     void failureThrowsEtcdsError() {
-        etcd.put = CompletableFuture.failedFuture(EtcdError.NO_SPACE.exception());
+        etcd.put = Answer.failing(EtcdError.NO_SPACE.exception());
         assertThatThrownBy(() -> Shell.run(new PutCommand(), etcd, "foo", "bar"))
                 .isInstanceOf(EtcdException.class).hasMessage("etcdserver: mvcc: database space exceeded");
     }

@@ -1,5 +1,9 @@
 package io.ketcd.shell.internal;
 
+import io.ketcd.api.service.ClusterService;
+import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.MaintenanceService;
+
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -16,14 +20,15 @@ final class Shell {
     }
 
     /** The output of {@code command} with {@code args}, as bytes decoded as UTF-8. */
-    static String run(KvCommand command, FakeKv kv, Object... args) throws Exception {
+    static String run(KvCommand command, KvService kv, Object... args) throws Exception {
         command.kv = kv;
         return run(command, args);
     }
 
-    static String run(StatusCommand command, FakeMember member, Object... args) throws Exception {
-        command.maintenance = member;
-        command.cluster = member;
+    static String run(StatusCommand command, MaintenanceService maintenance, ClusterService cluster, Object... args)
+            throws Exception {
+        command.maintenance = maintenance;
+        command.cluster = cluster;
         return run(command, args);
     }
 

@@ -5,18 +5,34 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
+import io.ketcd.proto.etcdserverpb.Member;
+import io.ketcd.proto.etcdserverpb.MemberListRequest;
+import io.ketcd.proto.etcdserverpb.MemberListResponse;
 import io.ketcd.proto.etcdserverpb.ResponseHeader;
+import io.ketcd.proto.etcdserverpb.StatusRequest;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
+import io.ketcd.testing.fakes.Answer;
+import io.ketcd.testing.fakes.FakeCluster;
+import io.ketcd.testing.fakes.FakeMaintenance;
 
-import java.util.concurrent.CompletableFuture;
-
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** etcdctl 3.4.23's {@code endpoint status -w table} cells, in Karaf's table. */
 class StatusCommandTest {
-    private static final long ID = FakeMember.ID;
+    private static final long ID = 0x94018c83380f970cL;
 
-    private final FakeMember etcd = new FakeMember();
+    private final FakeMaintenance maintenance = new FakeMaintenance();
+    private final FakeCluster cluster = new FakeCluster();
+
+    /** A member list in which the member {@link #ID} advertises two client URLs. */
+    @BeforeEach
+    void members() {
+        cluster.memberList = Answer.with(MemberListResponse.newBuilder()
+                .addMembers(Member.newBuilder().setID(0x1234).addClientURLs("http://10.0.0.9:2379"))
+                .addMembers(Member.newBuilder().setID(ID).addClientURLs("http://127.0.0.1:2379").addClientURLs("http://10.0.0.1:2379"))
+                .build());
+    }
 
     private static StatusResponse.Builder status() {
         return StatusResponse.newBuilder()
@@ -27,21 +43,22 @@ class StatusCommandTest {
 
     @Test
     void tableHasEtcdctlsColumnsAndCells() throws Exception {
-        etcd.status = CompletableFuture.completedFuture(status().build());
-        String out = Shell.run(new StatusCommand(), etcd);
+        maintenance.status = Answer.with(status().build());
+        String out = Shell.run(new StatusCommand(), maintenance, cluster);
         assertThat(out.lines().toList()).hasSize(3);
         assertThat(out.lines().findFirst().orElseThrow().replaceAll("[ │|]+", " ").trim())
                 .isEqualTo("ENDPOINT ID VERSION DB SIZE IS LEADER IS LEARNER RAFT TERM RAFT INDEX RAFT APPLIED INDEX ERRORS");
         assertThat(out.lines().skip(2).findFirst().orElseThrow().replaceAll("[ │|]+", " ").trim())
                 .isEqualTo("http://127.0.0.1:2379 94018c83380f970c 3.4.23 20 kB true false 2 10 10");
-        assertThat(etcd.requests).containsExactly("status", "memberList");
+        assertThat(maintenance.requests.all()).containsExactly(StatusRequest.getDefaultInstance());
+        assertThat(cluster.requests.all()).containsExactly(MemberListRequest.getDefaultInstance());
     }
 
     @Test
     void noFormatPrintsEtcdctlsSimpleLine() throws Exception {
-        etcd.status = CompletableFuture.completedFuture(status().setLeader(7).setIsLearner(true)
+        maintenance.status = Answer.with(status().setLeader(7).setIsLearner(true)
                 .addErrors("etcdserver: no leader").addErrors("memberID:1 alarm:NOSPACE ").build());
-        assertThat(Shell.run(new StatusCommand(), etcd, "--no-format")).isEqualTo("http://127.0.0.1:2379, "
+        assertThat(Shell.run(new StatusCommand(), maintenance, cluster, "--no-format")).isEqualTo("http://127.0.0.1:2379, "
                 + "94018c83380f970c, 3.4.23, 20 kB, false, true, 2, 10, 10, etcdserver: no leader, memberID:1 alarm:NOSPACE \n");
     }
 
@@ -62,8 +79,8 @@ class StatusCommandTest {
 
     @Test
     void failureThrowsEtcdsError() {
-        etcd.status = CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
-        assertThatThrownBy(() -> Shell.run(new StatusCommand(), etcd))
+        maintenance.status = Answer.failing(EtcdError.STOPPED.exception());
+        assertThatThrownBy(() -> Shell.run(new StatusCommand(), maintenance, cluster))
                 .isInstanceOf(EtcdException.class).hasMessage("etcdserver: server stopped");
     }
 }
