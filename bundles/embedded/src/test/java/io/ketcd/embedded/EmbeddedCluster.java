@@ -11,7 +11,6 @@ import io.ketcd.testing.cluster.TestMember;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -29,16 +28,6 @@ final class EmbeddedCluster implements TestCluster {
 
     EmbeddedEtcd etcd(String name) {
         return peers.running.get(name);
-    }
-
-    @Override
-    public List<TestMember> startNew(List<String> names, Map<String, String> extra) throws IOException {
-        peers.reserve(names.toArray(String[]::new));
-        List<TestMember> all = new ArrayList<>();
-        for (String n : names) {
-            all.add(start(n, extra));
-        }
-        return all;
     }
 
     @Override

@@ -9,7 +9,6 @@ import io.ketcd.testing.cluster.TestCluster;
 import io.ketcd.testing.cluster.TestMember;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -43,16 +42,6 @@ final class InMemoryCluster implements TestCluster {
 
     Map<String, KetcdServer> running() {
         return running;
-    }
-
-    @Override
-    public List<TestMember> startNew(List<String> names, Map<String, String> extra) throws Exception {
-        named.addAll(names);
-        List<TestMember> all = new ArrayList<>();
-        for (String n : names) {
-            all.add(start(n, extra));
-        }
-        return all;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.ketcd.testing.cluster;
 
 import io.ketcd.api.raft.RaftCore;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -14,8 +15,18 @@ import java.util.Map;
  */
 public interface TestCluster extends AutoCloseable {
 
-    /** Starts the members {@code names} of a new cluster, with fast raft timing, then {@code extra}; returns them in order. */
-    List<TestMember> startNew(List<String> names, Map<String, String> extra) throws Exception;
+    /**
+     * Starts the members {@code names} of a new cluster, with fast raft timing, then {@code
+     * extra}; returns them in order. Every member's {@code initial-cluster} names them all.
+     */
+    default List<TestMember> startNew(List<String> names, Map<String, String> extra) throws Exception {
+        names.forEach(this::peerUrl);
+        List<TestMember> all = new ArrayList<>();
+        for (String n : names) {
+            all.add(start(n, extra));
+        }
+        return all;
+    }
 
     /** Starts {@code name}: again from its data directory, or for the first time after it was added. */
     TestMember start(String name, Map<String, String> extra) throws Exception;

@@ -1,7 +1,7 @@
 /**
  * How one member runs, behind {@link io.ketcd.server.KetcdServer}: private to the bundle, so it
- * can be reshaped without touching the gRPC, HTTP and shell bundles that call {@link
- * io.ketcd.server.EtcdServer}.
+ * can be reshaped without touching the gRPC, HTTP and shell bundles, which call the service
+ * facets of {@code io.ketcd.api.service}.
  *
  * <p>The shape is etcd's {@code etcdserver}, split by collaborator. {@link
  * io.ketcd.server.internal.ServerCore} only wires the parts and owns their threads and lifecycle
@@ -16,7 +16,10 @@
  * filled from the WAL, persists each {@code Ready} with one fsync, sends, and hands committed
  * entries on. {@link io.ketcd.server.internal.ApplyLoop} applies them in log order to the state in
  * {@link io.ketcd.server.internal.CurrentState} (the backend, the key-value store and the {@link
- * io.ketcd.server.internal.Membership}), and completes the request's future in {@link
+ * io.ketcd.server.internal.Membership}), as etcd's {@code apply} package does: {@link
+ * io.ketcd.server.internal.RequestApplier} hands each request to the applier of its family
+ * ({@link io.ketcd.server.internal.KvApplier}, {@link io.ketcd.server.internal.MembershipApplier};
+ * lease, auth and alarms add theirs), and the loop completes the request's future in {@link
  * io.ketcd.server.internal.Waiters}. {@link io.ketcd.server.internal.Proposals} puts requests into
  * the log, {@link io.ketcd.server.internal.Reads} serves reads from the local store (linearizable
  * ones wait on {@link io.ketcd.server.internal.AppliedIndex}), {@link
