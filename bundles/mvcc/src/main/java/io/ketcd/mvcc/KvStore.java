@@ -1,5 +1,7 @@
 package io.ketcd.mvcc;
 
+import com.google.protobuf.ByteString;
+
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
 import io.ketcd.mvcc.internal.Applier;
@@ -23,13 +25,17 @@ import io.ketcd.proto.etcdserverpb.RangeResponse;
 import io.ketcd.proto.etcdserverpb.ResponseHeader;
 import io.ketcd.proto.etcdserverpb.TxnRequest;
 import io.ketcd.proto.etcdserverpb.TxnResponse;
+import io.ketcd.proto.mvccpb.Event;
 import io.ketcd.proto.mvccpb.KeyValue;
 import io.ketcd.storage.Backend;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.function.LongPredicate;
+import java.util.function.Predicate;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,6 +105,43 @@ public final class KvStore {
     private volatile long currentRev = 1;
     /** The last compaction revision, -1 if never compacted; changes under the compaction lock. */
     private volatile long compactRev = -1;
+    /** Told of every write that changed something, after its revision is published. */
+    private volatile ChangeListener changeListener = NO_LISTENER;
+    private static final ChangeListener NO_LISTENER = new ChangeListener() {
+        @Override
+        public boolean listening() {
+            return false;
+        }
+
+        @Override
+        public void changed(long revision, List<Event> events) {
+        }
+    };
+
+    /**
+     * Told, on the writer thread, of each write that changed the store, once its revision is
+     * the store's current one (etcd's {@code watchableStore.notify}). Must not block.
+     */
+    public interface ChangeListener {
+        /**
+         * Whether {@link #changed} is wanted now; asked after the revision is published, so that
+         * a store nobody watches builds no events.
+         */
+        default boolean listening() {
+            return true;
+        }
+
+        /**
+         * @param events the write's changes in sub-revision order: a put's key-value, or for a
+         *     deletion its key with {@code mod_revision} = {@code revision}, as etcd's watch
+         *     events carry them
+         */
+        void changed(long revision, List<Event> events);
+    }
+
+    /** The changes of the store's history read for watchers: its compaction revision, then the events after it. */
+    public record History(long compactRevision, List<Event> events) {
+    }
 
     /**
      * Opens the store on {@code backend} with no leases: every put with a lease fails with
@@ -128,6 +171,11 @@ public final class KvStore {
         this.compactor = new Compactor(backend, compactionBatchLimit);
         this.applier = new Applier(leaseExists);
         restore();
+    }
+
+    /** Replaces the listener told of every write that changes the store. */
+    public void onChange(ChangeListener listener) {
+        this.changeListener = listener;
     }
 
     /** The revision of the last completed write; 1 for an empty store. */
@@ -291,6 +339,7 @@ public final class KvStore {
      * {@link EtcdException} is rethrown after the section ends.
      */
     private <T> T write(long consistentIndex, Function<WriteTxn, T> request) {
+        WriteTxn[] done = new WriteTxn[1];
         Outcome<T> outcome = backend.write(() -> {
             WriteTxn txn = new WriteTxn(space, currentRev, compactRev);
             T value = null;
@@ -306,10 +355,58 @@ public final class KvStore {
             recordIndex(consistentIndex);
             if (txn.changed()) {
                 currentRev = txn.rev() + 1;
+                done[0] = txn;
             }
             return new Outcome<>(value, error);
         });
+        ChangeListener listener = changeListener;
+        if (done[0] != null && listener.listening()) {
+            listener.changed(currentRev, events(done[0], currentRev));
+        }
         return outcome.valueOrThrow();
+    }
+
+    private static List<Event> events(WriteTxn txn, long rev) {
+        List<KeyValue> changes = txn.changes();
+        List<Event> events = new ArrayList<>(changes.size());
+        for (int i = 0; i < changes.size(); i++) {
+            KeyValue kv = changes.get(i);
+            events.add(txn.isDeletion(i)
+                    ? Event.newBuilder().setType(Event.EventType.DELETE).setKv(kv.toBuilder().setModRevision(rev)).build()
+                    : Event.newBuilder().setType(Event.EventType.PUT).setKv(kv).build());
+        }
+        return events;
+    }
+
+    /**
+     * The changes from {@code fromRev} through {@code toRev} to the keys {@code wanted} accepts,
+     * in revision order, read from the backend for watchers catching up (etcd's {@code
+     * syncWatchers} read with {@code kvsToEvents}). Revisions at or below the compaction revision
+     * are left out: compaction may have removed some of them. Thread-safe.
+     */
+    public History history(long fromRev, long toRev, Predicate<ByteString> wanted) {
+        compactionLock.readLock().lock();
+        try {
+            long compacted = compactRev;
+            List<Event> events = new ArrayList<>();
+            long from = Math.max(fromRev, compacted + 1);
+            if (from <= toRev) {
+                space.keys().scan(new Revision(from, 0).toBytes(), new Revision(toRev + 1, 0).toBytes(), (k, v) -> {
+                    Revision rev = Revision.fromBytes(k);
+                    KeyValue kv = KeySpace.parse(v, rev);
+                    if (wanted.test(kv.getKey())) {
+                        events.add(Revision.isTombstone(k)
+                                ? Event.newBuilder().setType(Event.EventType.DELETE)
+                                        .setKv(kv.toBuilder().setModRevision(rev.main())).build()
+                                : Event.newBuilder().setType(Event.EventType.PUT).setKv(kv).build());
+                    }
+                    return true;
+                });
+            }
+            return new History(compacted, events);
+        } finally {
+            compactionLock.readLock().unlock();
+        }
     }
 
     private void recordIndex(long consistentIndex) {

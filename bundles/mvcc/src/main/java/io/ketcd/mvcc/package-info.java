@@ -6,6 +6,10 @@
  * messages; {@link io.ketcd.mvcc.RequestValidator} holds the request checks etcd makes before a
  * request is proposed. Knows nothing of raft: the server passes the index of the applied entry.
  *
+ * <p>{@link io.ketcd.mvcc.WatchableStore} is etcd's watchable store: it delivers the store's
+ * changes to the watchers of {@link io.ketcd.mvcc.WatchStream}s in {@link io.ketcd.mvcc.WatchBatch}es,
+ * each watcher from its start revision, live or caught up from history, never blocking writers.
+ *
  * <h2>Backend layout (etcd's)</h2>
  * <ul>
  * <li>bucket {@code key}: one entry per revision of a key. Key: the revision, 8 bytes

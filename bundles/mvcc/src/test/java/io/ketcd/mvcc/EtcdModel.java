@@ -107,6 +107,30 @@ final class EtcdModel {
         return out;
     }
 
+    /**
+     * The watch events of the keys in a request's {@code key} and {@code rangeEnd} from
+     * {@code fromRev} on, as etcd sends them: in revision order, then sub-revision order; a
+     * deletion as its key with {@code mod_revision} set.
+     */
+    List<io.ketcd.proto.mvccpb.Event> watchEvents(ByteString key, ByteString rangeEnd, long fromRev) {
+        List<Event> all = new ArrayList<>();
+        for (Map.Entry<ByteString, List<Event>> e : history.entrySet()) {
+            if (inRange(e.getKey(), key, rangeEnd)) {
+                e.getValue().stream().filter(ev -> ev.main() >= fromRev).forEach(all::add);
+            }
+        }
+        all.sort(Comparator.comparingLong(Event::main).thenComparingLong(Event::sub));
+        List<io.ketcd.proto.mvccpb.Event> out = new ArrayList<>();
+        for (Event ev : all) {
+            out.add(ev.tombstone()
+                    ? io.ketcd.proto.mvccpb.Event.newBuilder().setType(io.ketcd.proto.mvccpb.Event.EventType.DELETE)
+                            .setKv(KeyValue.newBuilder().setKey(ev.key()).setModRevision(ev.main())).build()
+                    : io.ketcd.proto.mvccpb.Event.newBuilder().setType(io.ketcd.proto.mvccpb.Event.EventType.PUT)
+                            .setKv(kvAt(ev.key(), ev.main())).build());
+        }
+        return out;
+    }
+
     private long readRev() {
         return pending > 0 ? rev + 1 : rev;
     }
