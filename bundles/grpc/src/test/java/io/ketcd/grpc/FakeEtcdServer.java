@@ -34,6 +34,9 @@ import io.ketcd.proto.mvccpb.KeyValue;
 import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.KvService;
 import io.ketcd.api.service.MaintenanceService;
+import io.ketcd.api.service.WatchClient;
+import io.ketcd.api.service.WatchService;
+import io.ketcd.api.service.WatchSession;
 
 import java.util.List;
 import java.util.Map;
@@ -51,7 +54,7 @@ import java.util.function.Supplier;
  * against. It records every request it receives (Status and MemberList record their method
  * name), and fails every call on demand.
  */
-final class FakeEtcdServer implements KvService, ClusterService, MaintenanceService {
+final class FakeEtcdServer implements KvService, ClusterService, MaintenanceService, WatchService {
     static final long CLUSTER_ID = 0x1c2d_3e4f_5a6b_7c8dL;
     static final long MEMBER_ID = 0xbdae_9bbc_11dd_390dL; // above 2^63: etcd ids are uint64
     static final long RAFT_TERM = 7;
@@ -99,6 +102,14 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     /** Every following call throws {@code e} instead of returning a future; null restores. */
     void throwWith(RuntimeException e) {
         thrown = e;
+    }
+
+    /** Opens watch sessions; a test replaces it to script a stream. By default: see {@link ScriptedWatch}. */
+    volatile java.util.function.Function<WatchClient, WatchSession> watch = ScriptedWatch::new;
+
+    @Override
+    public WatchSession open(WatchClient client) {
+        return watch.apply(client);
     }
 
     /** The gRPC settings from the configuration this fake was made with. */

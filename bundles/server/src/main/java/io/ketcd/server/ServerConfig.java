@@ -37,7 +37,8 @@ public record ServerConfig(
         int maxRequestBytes,
         int maxTxnOps,
         Duration backendBatchInterval,
-        int backendBatchLimit) {
+        int backendBatchLimit,
+        Duration watchProgressNotifyInterval) {
 
     /** Keys ketcd knows, in etcd's spelling, with etcd's default values ("" = unset). */
     public static final Map<String, String> KEYS = keys();
@@ -62,6 +63,8 @@ public record ServerConfig(
         k.put("max-txn-ops", "128");
         k.put("backend-batch-interval", "100");      // milliseconds
         k.put("backend-batch-limit", "10000");
+        // how often a watcher that asked for progress notices gets one while idle
+        k.put("experimental-watch-progress-notify-interval", "10m");
         return Collections.unmodifiableMap(k);
     }
 
@@ -116,8 +119,20 @@ public record ServerConfig(
                 Math.toIntExact(v.number("max-request-bytes")),
                 Math.toIntExact(v.number("max-txn-ops")),
                 Duration.ofMillis(v.number("backend-batch-interval")),
-                Math.toIntExact(v.number("backend-batch-limit")));
+                Math.toIntExact(v.number("backend-batch-limit")),
+                progressInterval(v.duration("experimental-watch-progress-notify-interval")));
     }
+
+    /** etcd's rule: 0 or less keeps the default of 10 minutes, and less than 100 ms is raised to 100 ms. */
+    private static Duration progressInterval(Duration configured) {
+        if (configured.isNegative() || configured.isZero()) {
+            return Duration.ofMinutes(10);
+        }
+        return configured.compareTo(MIN_WATCH_PROGRESS_INTERVAL) < 0 ? MIN_WATCH_PROGRESS_INTERVAL : configured;
+    }
+
+    /** etcd's {@code minWatchProgressInterval}. */
+    public static final Duration MIN_WATCH_PROGRESS_INTERVAL = Duration.ofMillis(100);
 
     /** The environment variable etcd reads for a flag: {@code listen-client-urls} → {@code ETCD_LISTEN_CLIENT_URLS}. */
     public static String envName(String key) {

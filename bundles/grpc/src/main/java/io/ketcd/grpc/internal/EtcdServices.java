@@ -98,7 +98,7 @@ public final class EtcdServices {
                     }
                 }, MaintenanceGrpc.getStatusMethod(), MaintenanceGrpc.getHashKVMethod()),
                 ClusterGrpc.bindService(new Cluster(server.cluster(), replies)),
-                unsupported(WatchGrpc.getServiceDescriptor()),
+                WatchGrpc.bindService(new WatchCalls(server.watch())),
                 unsupported(LeaseGrpc.getServiceDescriptor()),
                 unsupported(AuthGrpc.getServiceDescriptor()),
                 unsupported(LockGrpc.getServiceDescriptor()),

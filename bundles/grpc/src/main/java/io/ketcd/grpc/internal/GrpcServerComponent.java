@@ -5,6 +5,7 @@ import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.KvService;
 import io.ketcd.api.service.MaintenanceService;
+import io.ketcd.api.service.WatchService;
 import io.ketcd.grpc.ClientServices;
 import io.ketcd.grpc.GrpcServer;
 import io.ketcd.grpc.GrpcSettings;
@@ -36,9 +37,9 @@ public final class GrpcServerComponent {
 
     @Activate
     public GrpcServerComponent(Map<String, Object> properties, @Reference KvService kv, @Reference ClusterService cluster,
-                               @Reference MaintenanceService maintenance, @Reference ListenerFactory listeners)
-            throws IOException {
-        this.services = new ClientServices(kv, cluster, maintenance);
+                               @Reference MaintenanceService maintenance, @Reference WatchService watch,
+                               @Reference ListenerFactory listeners) throws IOException {
+        this.services = new ClientServices(kv, cluster, maintenance, watch);
         this.listeners = listeners;
         this.settings = GrpcSettings.from(properties, System.getenv());
         this.grpc = start(settings);

@@ -5,11 +5,14 @@ import io.ketcd.api.concurrent.NamedThreads;
 import io.ketcd.api.raft.RaftCore;
 import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftStatus;
+import io.ketcd.api.service.WatchClient;
+import io.ketcd.api.service.WatchSession;
 import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.proto.etcdserverpb.Member;
+import io.ketcd.proto.etcdserverpb.ResponseHeader;
 import io.ketcd.proto.raftpb.ConfChange;
 import io.ketcd.proto.raftpb.ConfState;
 import io.ketcd.server.PeerNetwork;
@@ -60,6 +63,7 @@ public final class ServerCore implements AutoCloseable {
     private final Reads reads;
     private final MemberChanges memberChanges;
     private final AttributesPublisher attributes;
+    private final Watches watches;
     private final ExecutorService raftThread = Executors.newSingleThreadExecutor(new NamedThreads("ketcd-raft"));
     private final ExecutorService applyThread = Executors.newSingleThreadExecutor(new NamedThreads("ketcd-apply"));
     /** Publishes the member's attributes and retries re-opening its peer listeners. */
@@ -80,6 +84,7 @@ public final class ServerCore implements AutoCloseable {
         this.wal = opened.wal();
         Backend backend = opened.backend();
         this.state = new CurrentState(AppliedState.on(backend));
+        this.watches = new Watches(state, this::header, config.maxRequestBytes(), config.watchProgressNotifyInterval());
         this.appliedIndex = new AppliedIndex(backend.consistentIndex());
         this.applyLoop = new ApplyLoop(memberId, state, waiters, appliedIndex,
                 opened.storage().snapshot().getMetadata().getIndex(), config.snapshotCount(), this::fatal);
@@ -245,6 +250,17 @@ public final class ServerCore implements AutoCloseable {
         return raftLoop.status();
     }
 
+    /** etcd's response header of this member at {@code revision}: its cluster and member ids and its current term. */
+    public ResponseHeader header(long revision) {
+        return ResponseHeader.newBuilder().setClusterId(clusterId).setMemberId(memberId).setRevision(revision)
+                .setRaftTerm(raftLoop.term()).build();
+    }
+
+    /** Opens a watch stream on what this member applied. */
+    public WatchSession openWatch(WatchClient client) {
+        return watches.open(client);
+    }
+
     /** Requests into the log: ids, checks, proposals. */
     public Proposals proposals() {
         return proposals;
@@ -295,6 +311,7 @@ public final class ServerCore implements AutoCloseable {
         }
         closed = true;
         stopped.set(true);
+        watches.close();
         publisher.shutdownNow();
         peerLink.close();
         raftLoop.stop();
@@ -371,6 +388,11 @@ public final class ServerCore implements AutoCloseable {
         @Override
         public Backend installSnapshotBackend(long index, Backend current) throws IOException {
             return dataDir.installReceivedBackend(index, current);
+        }
+
+        @Override
+        public void stateInstalled(AppliedState installed) {
+            watches.attach(installed.kv());
         }
 
         @Override
