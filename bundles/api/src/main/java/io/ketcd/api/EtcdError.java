@@ -36,6 +36,7 @@ public enum EtcdError {
     LEADER_CHANGED(StatusCode.UNAVAILABLE, "etcdserver: leader changed"),
     NOT_CAPABLE(StatusCode.UNAVAILABLE, "etcdserver: not capable"),
     STOPPED(StatusCode.UNAVAILABLE, "etcdserver: server stopped"),
+    NOT_SUPPORTED_FOR_LEARNER(StatusCode.UNAVAILABLE, "etcdserver: rpc not supported for learner"),
     TIMEOUT(StatusCode.UNAVAILABLE, "etcdserver: request timed out"),
     TIMEOUT_DUE_TO_LEADER_FAIL(StatusCode.UNAVAILABLE, "etcdserver: request timed out, possibly due to previous leader failure"),
     TIMEOUT_DUE_TO_CONNECTION_LOST(StatusCode.UNAVAILABLE, "etcdserver: request timed out, possibly due to connection lost"),

@@ -77,7 +77,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
         GrpcServer grpc = null;
         try {
             GrpcSettings grpcSettings = GrpcSettings.from(config, Map.of());
-            grpc = GrpcServer.start(ClientServices.of(server), grpcSettings.maxRequestBytes(),
+            grpc = GrpcServer.start(ClientServices.of(server), grpcSettings,
                     listeners.open(ListenerRole.CLIENT, grpcSettings.listenClientUrls()));
             HttpServer http = HttpServer.start(server, server, listeners.open(ListenerRole.CLIENT_HTTP,
                     HttpSettings.from(config, Map.of()).listenClientHttpUrls()));

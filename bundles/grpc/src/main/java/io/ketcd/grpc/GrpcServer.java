@@ -56,6 +56,8 @@ public final class GrpcServer implements AutoCloseable {
 
     /** How long {@link #close()} lets calls in flight finish before cancelling them. */
     static final Duration GRACE = Duration.ofSeconds(5);
+    /** etcd's default election timeout, for servers started without settings. */
+    static final Duration DEFAULT_ELECTION_TIMEOUT = Duration.ofSeconds(1);
 
     // etcd's --grpc-keepalive-min-time, --grpc-keepalive-interval, --grpc-keepalive-timeout
     private static final Duration KEEPALIVE_MIN_TIME = Duration.ofSeconds(5);
@@ -77,6 +79,8 @@ public final class GrpcServer implements AutoCloseable {
     private final List<Listener> listeners = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final BadInputLog badInput;
+    /** Ends the services' long-lived streams; set by start() only. */
+    private AutoCloseable streams;
 
     private GrpcServer(BadInputLog badInput) {
         this.badInput = badInput;
@@ -94,17 +98,28 @@ public final class GrpcServer implements AutoCloseable {
      * @throws IOException when a listener cannot be served
      */
     public static GrpcServer start(ClientServices server, int maxRequestBytes, List<Listener> listeners) throws IOException {
-        return start(server, maxRequestBytes, listeners, new BadInputLog(LOG));
+        return start(server, maxRequestBytes, DEFAULT_ELECTION_TIMEOUT, listeners, new BadInputLog(LOG));
     }
 
-    /** {@link #start(ClientServices, int, List)} with bad input from the network logged to {@code badInput}. */
-    static GrpcServer start(ClientServices server, int maxRequestBytes, List<Listener> listeners, BadInputLog badInput)
+    /**
+     * {@link #start(ClientServices, int, List)} with the settings' request limit and election
+     * timeout (how often streams that require a leader check for one).
+     */
+    public static GrpcServer start(ClientServices server, GrpcSettings settings, List<Listener> listeners)
             throws IOException {
+        return start(server, settings.maxRequestBytes(), settings.electionTimeout(), listeners, new BadInputLog(LOG));
+    }
+
+    /** {@link #start(ClientServices, GrpcSettings, List)} with bad input from the network logged to {@code badInput}. */
+    static GrpcServer start(ClientServices server, int maxRequestBytes, Duration electionTimeout,
+                            List<Listener> listeners, BadInputLog badInput) throws IOException {
         GrpcServer grpc = new GrpcServer(badInput);
         grpc.listeners.addAll(listeners);
         TransportLogFilter.install(badInput);
         try {
-            List<ServerServiceDefinition> services = EtcdServices.bind(server, grpc.executor, badInput);
+            EtcdServices.Bound bound = EtcdServices.bind(server, grpc.executor, badInput, electionTimeout);
+            grpc.streams = bound.streams();
+            List<ServerServiceDefinition> services = bound.definitions();
             Deadlines deadlines = new Deadlines(grpc.workers, badInput);
             for (Listener listener : listeners) {
                 grpc.serve(listener, maxRequestBytes, services, deadlines);
@@ -166,6 +181,14 @@ public final class GrpcServer implements AutoCloseable {
             return;
         }
         boolean interrupted = false;
+        // watch streams last until cancelled: end them now rather than wait out the grace period
+        if (streams != null) {
+            try {
+                streams.close();
+            } catch (Exception e) {
+                LOG.warn("ending the open streams failed", e);
+            }
+        }
         servers.forEach(Server::shutdown);
         long deadline = System.nanoTime() + grace.toNanos();
         for (Server s : servers) {

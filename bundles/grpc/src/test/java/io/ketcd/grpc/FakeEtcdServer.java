@@ -104,6 +104,10 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
         thrown = e;
     }
 
+    /** The leader and learner flag {@link #status} reports. */
+    volatile long leader = MEMBER_ID;
+    volatile boolean learner;
+
     /** Opens watch sessions; a test replaces it to script a stream. By default: see {@link ScriptedWatch}. */
     volatile java.util.function.Function<WatchClient, WatchSession> watch = ScriptedWatch::new;
 
@@ -203,7 +207,8 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
                 .setHeader(header())
                 .setVersion(VERSION)
                 .setDbSize(DB_SIZE)
-                .setLeader(MEMBER_ID)
+                .setLeader(leader)
+                .setIsLearner(learner)
                 .setRaftIndex(revision + 3)
                 .setRaftTerm(RAFT_TERM)
                 .setRaftAppliedIndex(revision + 3)

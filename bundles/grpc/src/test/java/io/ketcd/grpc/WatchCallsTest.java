@@ -4,10 +4,12 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.ketcd.api.EtcdError;
 import io.ketcd.grpc.internal.stub.WatchGrpc;
@@ -45,7 +47,7 @@ class WatchCallsTest {
 
     @BeforeEach
     void start() throws IOException {
-        fake = new FakeEtcdServer(Map.of("listen-client-urls", "http://127.0.0.1:0"));
+        fake = new FakeEtcdServer(Map.of("listen-client-urls", "http://127.0.0.1:0", "election-timeout", "50"));
         fake.watch = client -> {
             ScriptedWatch s = new ScriptedWatch(client);
             session.set(s);
@@ -126,6 +128,64 @@ class WatchCallsTest {
         Status status = responses.ended.get(10, SECONDS);
         assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(status.getDescription()).isEqualTo("etcdserver: server stopped");
+    }
+
+    private static Status endOf(Responses responses) throws Exception {
+        return responses.ended.get(10, SECONDS);
+    }
+
+    private StreamObserver<WatchRequest> watchRequiringLeader(Responses responses) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("hasleader", Metadata.ASCII_STRING_MARSHALLER), "true");
+        return WatchGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .watch(responses);
+    }
+
+    @Test
+    void aLearnerRefusesTheStreamAsEtcdDoes() throws Exception {
+        fake.learner = true;
+        Responses responses = new Responses();
+        WatchGrpc.newStub(channel).watch(responses).onNext(create("a"));
+        Status status = endOf(responses);
+        assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(status.getDescription()).isEqualTo("etcdserver: rpc not supported for learner");
+        assertThat(session.get()).as("no session opened").isNull();
+    }
+
+    @Test
+    void aClientThatRequiresALeaderIsRefusedWithoutOneAndCutOffWhenItIsLost() throws Exception {
+        fake.leader = 0;
+        Responses refused = new Responses();
+        watchRequiringLeader(refused).onNext(create("a"));
+        assertThat(endOf(refused).getDescription()).isEqualTo("etcdserver: no leader");
+
+        fake.leader = FakeEtcdServer.MEMBER_ID;
+        Responses requiring = new Responses();
+        watchRequiringLeader(requiring).onNext(create("a"));
+        assertThat(requiring.received.poll(10, SECONDS).getCreated()).isTrue();
+        ScriptedWatch requiringSession = session.get();
+        Responses relaxed = new Responses();
+        WatchGrpc.newStub(channel).watch(relaxed).onNext(create("b"));
+        assertThat(relaxed.received.poll(10, SECONDS).getCreated()).isTrue();
+
+        fake.leader = 0; // three election timeouts (50 ms here) without a leader end the first
+        Status status = endOf(requiring);
+        assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(status.getDescription()).isEqualTo("etcdserver: no leader");
+        Await.until("its session closed", BOUND, () -> requiringSession.closed.get());
+        assertThat(relaxed.ended).as("a stream that does not require a leader stays").isNotDone();
+    }
+
+    @Test
+    void closingTheServerEndsOpenStreamsAtOnceWithServerStopped() throws Exception {
+        Responses responses = new Responses();
+        WatchGrpc.newStub(channel).watch(responses).onNext(create("a"));
+        assertThat(responses.received.poll(10, SECONDS)).isNotNull();
+        grpc.close();
+        // ended by the server, not cut off after the grace period for calls in flight
+        Status status = endOf(responses);
+        assertThat(status.getDescription()).isEqualTo("etcdserver: server stopped");
+        assertThat(session.get().closed).isTrue();
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
@@ -46,8 +47,10 @@ import io.ketcd.api.log.BadInputLog;
 import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.KvService;
 import io.ketcd.api.service.MaintenanceService;
+import io.ketcd.api.EtcdError;
 import io.ketcd.grpc.ClientServices;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -69,13 +72,30 @@ public final class EtcdServices {
     }
 
     /**
+     * The services bound to {@code server}, and what ends their long-lived streams.
+     *
+     * @param definitions the service definitions to add to a gRPC server
+     * @param streams ends the open streams (the server is closing) and stops watching the leader
+     */
+    public record Bound(List<ServerServiceDefinition> definitions, AutoCloseable streams) {
+    }
+
+    /**
      * The service definitions to add to a gRPC server; answers are sent from {@code executor}.
      * Requests are decoded by {@link RequestDecoding}, which logs the undecodable ones to
-     * {@code badInput}.
+     * {@code badInput}. Streams whose clients require a leader check for one every {@code
+     * electionTimeout}.
      */
-    public static List<ServerServiceDefinition> bind(ClientServices server, Executor executor, BadInputLog badInput) {
+    public static Bound bind(ClientServices server, Executor executor, BadInputLog badInput, Duration electionTimeout) {
         RequestDecoding decoding = new RequestDecoding(badInput);
-        return services(server, new UnaryReplies(executor)).stream().map(decoding::wrap).toList();
+        WatchCalls watches = new WatchCalls(server.watch(), server.maintenance());
+        LeaderMonitor monitor = new LeaderMonitor(server.maintenance(), watches, electionTimeout);
+        List<ServerServiceDefinition> definitions = services(server, new UnaryReplies(executor), watches).stream()
+                .map(decoding::wrap).toList();
+        return new Bound(definitions, () -> {
+            monitor.close();
+            watches.endAll(EtcdError.STOPPED.exception());
+        });
     }
 
     /** The request decompressors that go with {@link #bind}'s decoding. */
@@ -83,7 +103,8 @@ public final class EtcdServices {
         return LazyGzip.registry();
     }
 
-    private static List<ServerServiceDefinition> services(ClientServices server, UnaryReplies replies) {
+    private static List<ServerServiceDefinition> services(ClientServices server, UnaryReplies replies,
+                                                          WatchCalls watches) {
         return List.of(
                 KVGrpc.bindService(new Kv(server.kv(), replies)),
                 partly(new MaintenanceGrpc.MaintenanceImplBase() {
@@ -98,7 +119,7 @@ public final class EtcdServices {
                     }
                 }, MaintenanceGrpc.getStatusMethod(), MaintenanceGrpc.getHashKVMethod()),
                 ClusterGrpc.bindService(new Cluster(server.cluster(), replies)),
-                WatchGrpc.bindService(new WatchCalls(server.watch())),
+                ServerInterceptors.intercept(WatchGrpc.bindService(watches), new RequireLeader()),
                 unsupported(LeaseGrpc.getServiceDescriptor()),
                 unsupported(AuthGrpc.getServiceDescriptor()),
                 unsupported(LockGrpc.getServiceDescriptor()),

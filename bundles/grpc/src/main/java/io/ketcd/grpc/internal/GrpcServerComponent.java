@@ -62,6 +62,6 @@ public final class GrpcServerComponent {
     }
 
     private GrpcServer start(GrpcSettings s) throws IOException {
-        return GrpcServer.start(services, s.maxRequestBytes(), listeners.open(ListenerRole.CLIENT, s.listenClientUrls()));
+        return GrpcServer.start(services, s, listeners.open(ListenerRole.CLIENT, s.listenClientUrls()));
     }
 }
