@@ -62,4 +62,19 @@ class ServerConfigTest {
         assertThatThrownBy(() -> ServerConfig.from(Map.of("initial-cluster-state", "old"), Map.of()))
                 .hasMessageContaining("valid values are \"new\" or \"existing\"");
     }
+
+    @Test
+    void theWatchProgressIntervalIsAGoDurationWithEtcdsFloorAndDefault() {
+        assertThat(ServerConfig.defaults().watchProgressNotifyInterval()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(interval("1m30s")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(interval("50ms")).isEqualTo(Duration.ofMillis(100));
+        assertThat(interval("0")).isEqualTo(Duration.ofMinutes(10));
+        assertThatThrownBy(() -> interval("10")).hasMessage(
+                "invalid value \"10\" for flag -experimental-watch-progress-notify-interval: parse error");
+    }
+
+    private static Duration interval(String value) {
+        return ServerConfig.from(Map.of("experimental-watch-progress-notify-interval", value), Map.of())
+                .watchProgressNotifyInterval();
+    }
 }
