@@ -84,7 +84,6 @@ public final class ServerCore implements AutoCloseable {
         this.wal = opened.wal();
         Backend backend = opened.backend();
         this.state = new CurrentState(AppliedState.on(backend));
-        this.watches = new Watches(state, this::header, config.maxRequestBytes(), config.watchProgressNotifyInterval());
         this.appliedIndex = new AppliedIndex(backend.consistentIndex());
         this.applyLoop = new ApplyLoop(memberId, state, waiters, appliedIndex,
                 opened.storage().snapshot().getMetadata().getIndex(), config.snapshotCount(), this::fatal);
@@ -99,6 +98,8 @@ public final class ServerCore implements AutoCloseable {
         this.memberChanges = new MemberChanges(new LocalCluster(memberId, state, raftLoop, proposals, peerLink),
                 config.initialClusterToken());
         this.attributes = new AttributesPublisher(memberId, config, proposals, publisher, stopped::get);
+        // last: it starts a thread, which nothing may leave behind when a part above fails
+        this.watches = new Watches(state, this::header, config.maxRequestBytes(), config.watchProgressNotifyInterval());
         applyLoop.attach(new Effects(dataDir));
     }
 
