@@ -11,6 +11,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A member's configuration under etcd's flag names, with etcd's defaults. Built once, by
@@ -37,7 +39,9 @@ public record ServerConfig(
         int maxRequestBytes,
         int maxTxnOps,
         Duration backendBatchInterval,
-        int backendBatchLimit) {
+        int backendBatchLimit,
+        boolean leaseCheckpoint,
+        Duration leaseCheckpointInterval) {
 
     /** Keys ketcd knows, in etcd's spelling, with etcd's default values ("" = unset). */
     public static final Map<String, String> KEYS = keys();
@@ -62,6 +66,9 @@ public record ServerConfig(
         k.put("max-txn-ops", "128");
         k.put("backend-batch-interval", "100");      // milliseconds
         k.put("backend-batch-limit", "10000");
+        // lease checkpoints keep remaining TTLs across leader changes and restarts; etcd 3.4 has them off
+        k.put("experimental-enable-lease-checkpoint", "true");
+        k.put("experimental-lease-checkpoint-interval", "5m"); // a Go duration, as etcd's flag
         return Collections.unmodifiableMap(k);
     }
 
@@ -116,8 +123,52 @@ public record ServerConfig(
                 Math.toIntExact(v.number("max-request-bytes")),
                 Math.toIntExact(v.number("max-txn-ops")),
                 Duration.ofMillis(v.number("backend-batch-interval")),
-                Math.toIntExact(v.number("backend-batch-limit")));
+                Math.toIntExact(v.number("backend-batch-limit")),
+                v.bool("experimental-enable-lease-checkpoint"),
+                goDuration(v.string("experimental-lease-checkpoint-interval"), "experimental-lease-checkpoint-interval"));
     }
+
+    /**
+     * etcd's request timeout ({@code ReqTimeout}): 5 s plus two election timeouts, for a request
+     * to be proposed, committed and applied, or forwarded to the leader and answered.
+     */
+    public Duration requestTimeout() {
+        return Duration.ofSeconds(5).plus(electionTimeout.multipliedBy(2));
+    }
+
+    /**
+     * A duration as Go's {@code time.ParseDuration} reads a flag's value: a sequence of decimal
+     * numbers with units {@code ns}, {@code us}, {@code ms}, {@code s}, {@code m}, {@code h}, such
+     * as {@code 5m}, {@code 1.5s} or {@code 1m30s}; a bare {@code 0} is zero. No sign.
+     */
+    static Duration goDuration(String text, String key) {
+        if (text.equals("0")) {
+            return Duration.ZERO;
+        }
+        Matcher m = GO_DURATION_PART.matcher(text);
+        long nanos = 0;
+        int at = 0;
+        while (at < text.length() && m.find(at) && m.start() == at) {
+            double unit = switch (m.group(2)) {
+                case "ns" -> 1;
+                case "us", "\u00b5s" -> 1e3;
+                case "ms" -> 1e6;
+                case "s" -> 1e9;
+                case "m" -> 60e9;
+                default -> 3600e9;
+            };
+            nanos += (long) (Double.parseDouble(m.group(1)) * unit);
+            at = m.end();
+        }
+        if (text.isEmpty() || at != text.length()) {
+            throw new IllegalArgumentException("invalid value \"" + text + "\" for flag -" + key
+                    + ": time: invalid duration \"" + text + "\"");
+        }
+        return Duration.ofNanos(nanos);
+    }
+
+    private static final Pattern GO_DURATION_PART =
+            Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|\u00b5s|ms|s|m|h)");
 
     /** The environment variable etcd reads for a flag: {@code listen-client-urls} → {@code ETCD_LISTEN_CLIENT_URLS}. */
     public static String envName(String key) {

@@ -11,7 +11,7 @@
  * implements one facet.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.ketcd.api.service;
 
 import org.osgi.annotation.bundle.Export;
