@@ -30,7 +30,6 @@ import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
 import io.ketcd.grpc.internal.stub.KVGrpc;
-import io.ketcd.grpc.internal.stub.LeaseGrpc;
 import io.ketcd.grpc.internal.stub.LockGrpc;
 import io.ketcd.grpc.internal.stub.MaintenanceGrpc;
 import io.ketcd.grpc.internal.stub.WatchGrpc;
@@ -39,7 +38,6 @@ import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.Compare;
 import io.ketcd.proto.etcdserverpb.DefragmentRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
-import io.ketcd.proto.etcdserverpb.LeaseGrantRequest;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RequestOp;
@@ -240,8 +238,6 @@ class GrpcServerTest {
 
     @Test
     void unimplementedMethodsSayWhatIsMissing() {
-        assertUnsupported(statusOf(() -> LeaseGrpc.newBlockingStub(channel)
-                .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(10).build())), "etcdserverpb.Lease/LeaseGrant");
         assertUnsupported(statusOf(() -> MaintenanceGrpc.newBlockingStub(channel)
                 .alarm(AlarmRequest.getDefaultInstance())), "etcdserverpb.Maintenance/Alarm");
         assertUnsupported(statusOf(() -> MaintenanceGrpc.newBlockingStub(channel)
@@ -273,11 +269,6 @@ class GrpcServerTest {
         requests.onNext(WatchRequest.newBuilder()
                 .setCreateRequest(WatchCreateRequest.newBuilder().setKey(utf8("w"))).build());
         assertUnsupported(Status.fromThrowable(ended.get(10, SECONDS)), "etcdserverpb.Watch/Watch");
-    }
-
-    @Test
-    void jetcdSeesAnUnimplementedLeaseGrant() {
-        assertUnsupported(jetcdStatusOf(jetcd.getLeaseClient().grant(10)), "etcdserverpb.Lease/LeaseGrant");
     }
 
     // --- (c) message size ---------------------------------------------------------------------

@@ -4,6 +4,7 @@ import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.LeaseService;
 import io.ketcd.api.service.MaintenanceService;
 import io.ketcd.grpc.ClientServices;
 import io.ketcd.grpc.GrpcServer;
@@ -36,9 +37,10 @@ public final class GrpcServerComponent {
 
     @Activate
     public GrpcServerComponent(Map<String, Object> properties, @Reference KvService kv, @Reference ClusterService cluster,
-                               @Reference MaintenanceService maintenance, @Reference ListenerFactory listeners)
+                               @Reference MaintenanceService maintenance, @Reference LeaseService lease,
+                               @Reference ListenerFactory listeners)
             throws IOException {
-        this.services = new ClientServices(kv, cluster, maintenance);
+        this.services = new ClientServices(kv, cluster, maintenance, lease);
         this.listeners = listeners;
         this.settings = GrpcSettings.from(properties, System.getenv());
         this.grpc = start(settings);
