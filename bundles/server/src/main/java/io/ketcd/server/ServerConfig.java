@@ -139,7 +139,9 @@ public record ServerConfig(
     /**
      * A duration as Go's {@code time.ParseDuration} reads a flag's value: a sequence of decimal
      * numbers with units {@code ns}, {@code us}, {@code ms}, {@code s}, {@code m}, {@code h}, such
-     * as {@code 5m}, {@code 1.5s} or {@code 1m30s}; a bare {@code 0} is zero. No sign.
+     * as {@code 5m}, {@code 1.5s} or {@code 1m30s}; a bare {@code 0} is zero. No sign. (etcd 3.5's
+     * {@code --experimental-lease-checkpoint-interval} is such a flag; etcd 3.4 has it in its
+     * embed configuration only.)
      */
     static Duration goDuration(String text, String key) {
         if (text.equals("0")) {
@@ -161,8 +163,8 @@ public record ServerConfig(
             at = m.end();
         }
         if (text.isEmpty() || at != text.length()) {
-            throw new IllegalArgumentException("invalid value \"" + text + "\" for flag -" + key
-                    + ": time: invalid duration \"" + text + "\"");
+            // Go's flag package reports any duration it cannot parse so
+            throw new IllegalArgumentException("invalid value \"" + text + "\" for flag -" + key + ": parse error");
         }
         return Duration.ofNanos(nanos);
     }

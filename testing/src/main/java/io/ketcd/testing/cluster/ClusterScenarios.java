@@ -16,7 +16,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ketcd.api.EtcdError;
 import io.ketcd.proto.etcdserverpb.LeaseKeepAliveRequest;
 import io.ketcd.proto.etcdserverpb.LeaseKeepAliveResponse;
+import io.ketcd.proto.etcdserverpb.LeaseLeasesRequest;
 import io.ketcd.proto.etcdserverpb.LeaseRevokeRequest;
+import io.ketcd.proto.etcdserverpb.LeaseStatus;
 import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveResponse;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.etcdserverpb.MemberAddRequest;
@@ -373,6 +375,33 @@ public abstract class ClusterScenarios {
         agreedLeader(again);
         assertThat(Leases.remainingTtl(again, id)).as("after a full restart").isBetween(40L, 62L);
         assertThat(Leases.timeToLive(again.get(0).lease(), id).getKeysList()).containsExactly(bytes("held"));
+    }
+
+    /**
+     * A member that catches up from a snapshot has the leases from it and attaches their keys
+     * again from its key-value store: its own revoke then deletes the same keys as the others'.
+     */
+    @Test
+    void aMemberCatchingUpFromASnapshotKnowsTheLeasesAndTheirKeys() throws Exception {
+        Map<String, String> small = Map.of("snapshot-count", "20", "experimental-snapshot-catchup-entries", "5");
+        List<TestMember> all = startThree(small);
+        agreedLeader(all);
+        cluster.stop("m3");
+        TestMember writer = named(all, "m1");
+        long id = Leases.grant(writer, 600);
+        Leases.putWithLease(writer, "leased/snap", id);
+        for (int i = 0; i < 40; i++) {
+            putEventually(writer.kv(), "filler" + i, "x");
+        }
+        TestMember m3 = cluster.start("m3", small);
+        Await.until("m3 catches up", BOUND, () -> "x".equals(localValueOrNull(m3.kv(), "filler39")));
+        assertThat(cluster.receivedSnapshot("m3")).as("m3 installed a snapshot from its leader").isTrue();
+        assertThat(m3.lease().leaseLeases(LeaseLeasesRequest.getDefaultInstance()).get(10, TimeUnit.SECONDS)
+                .getLeasesList()).extracting(LeaseStatus::getID).containsExactly(id);
+        writer.lease().leaseRevoke(LeaseRevokeRequest.newBuilder().setID(id).build()).get(BOUND.toSeconds(), TimeUnit.SECONDS);
+        List<TestMember> now = List.of(named(all, "m1"), named(all, "m2"), m3);
+        awaitSameRevisionAndHash(now);
+        assertThat(localValueOrNull(m3.kv(), "leased/snap")).isNull();
     }
 
     /** The keys under {@code leased/} and {@code expiring/} at {@code revision}, read locally. */
