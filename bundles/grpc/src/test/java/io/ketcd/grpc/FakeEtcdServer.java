@@ -46,6 +46,9 @@ import io.ketcd.proto.etcdserverpb.LeaseRevokeResponse;
 import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
 import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveResponse;
 import io.ketcd.testing.fakes.FakeLease;
+import io.ketcd.api.service.WatchClient;
+import io.ketcd.api.service.WatchService;
+import io.ketcd.api.service.WatchSession;
 
 import java.util.List;
 import java.util.Map;
@@ -63,7 +66,7 @@ import java.util.function.Supplier;
  * against. It records every request it receives (Status and MemberList record their method
  * name), and fails every call on demand.
  */
-final class FakeEtcdServer implements KvService, ClusterService, MaintenanceService, LeaseService {
+final class FakeEtcdServer implements KvService, ClusterService, MaintenanceService, WatchService, LeaseService {
     static final long CLUSTER_ID = 0x1c2d_3e4f_5a6b_7c8dL;
     static final long MEMBER_ID = 0xbdae_9bbc_11dd_390dL; // above 2^63: etcd ids are uint64
     static final long RAFT_TERM = 7;
@@ -113,6 +116,14 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     /** Every following call throws {@code e} instead of returning a future; null restores. */
     void throwWith(RuntimeException e) {
         thrown = e;
+    }
+
+    /** Opens watch sessions; a test replaces it to script a stream. By default: see {@link ScriptedWatch}. */
+    volatile java.util.function.Function<WatchClient, WatchSession> watch = ScriptedWatch::new;
+
+    @Override
+    public WatchSession open(WatchClient client) {
+        return watch.apply(client);
     }
 
     /** The gRPC settings from the configuration this fake was made with. */

@@ -23,7 +23,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.ListenerRole;
@@ -32,7 +31,6 @@ import io.ketcd.api.transport.TlsRole;
 import io.ketcd.grpc.internal.stub.KVGrpc;
 import io.ketcd.grpc.internal.stub.LockGrpc;
 import io.ketcd.grpc.internal.stub.MaintenanceGrpc;
-import io.ketcd.grpc.internal.stub.WatchGrpc;
 import io.ketcd.proto.etcdserverpb.AlarmRequest;
 import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.Compare;
@@ -42,9 +40,6 @@ import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RequestOp;
 import io.ketcd.proto.etcdserverpb.TxnRequest;
-import io.ketcd.proto.etcdserverpb.WatchCreateRequest;
-import io.ketcd.proto.etcdserverpb.WatchRequest;
-import io.ketcd.proto.etcdserverpb.WatchResponse;
 import io.ketcd.proto.v3lockpb.LockRequest;
 
 import java.io.IOException;
@@ -245,30 +240,6 @@ class GrpcServerTest {
         assertUnsupported(statusOf(() -> LockGrpc.newBlockingStub(channel)
                 .lock(LockRequest.getDefaultInstance())), "v3lockpb.Lock/Lock");
         assertThat(fake.requests).isEmpty();
-    }
-
-    @Test
-    void aWatchStreamEndsUnimplemented() throws Exception {
-        CompletableFuture<Throwable> ended = new CompletableFuture<>();
-        StreamObserver<WatchRequest> requests = WatchGrpc.newStub(channel).watch(new StreamObserver<>() {
-            @Override
-            public void onNext(WatchResponse value) {
-                ended.completeExceptionally(new AssertionError("unexpected " + value));
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                ended.complete(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                ended.completeExceptionally(new AssertionError("completed without a status"));
-            }
-        });
-        requests.onNext(WatchRequest.newBuilder()
-                .setCreateRequest(WatchCreateRequest.newBuilder().setKey(utf8("w"))).build());
-        assertUnsupported(Status.fromThrowable(ended.get(10, SECONDS)), "etcdserverpb.Watch/Watch");
     }
 
     // --- (c) message size ---------------------------------------------------------------------

@@ -52,6 +52,8 @@ public final class WatchableStore implements AutoCloseable {
     /** The store the writer notifies from; replaced when a snapshot is installed. */
     private volatile KvStore kv;
     private volatile boolean anySynced;
+    /** The last revision handed to the synced watchers; guarded by the lock. */
+    private long lastDelivered;
     private volatile boolean anyVictims;
     private volatile boolean closed;
     private final Thread syncer;
@@ -119,7 +121,7 @@ public final class WatchableStore implements AutoCloseable {
     Watcher watch(long id, ByteString key, ByteString end, long startRev, boolean noPut, boolean noDelete,
                   WatchStream stream) {
         synchronized (lock) {
-            long current = kv.currentRevision();
+            long current = revisionForSyncing();
             boolean upToDate = startRev == 0 || startRev > current;
             Watcher w = new Watcher(id, key, end, noPut, noDelete, upToDate ? Math.max(current + 1, startRev) : startRev,
                     stream);
@@ -128,6 +130,7 @@ public final class WatchableStore implements AutoCloseable {
             } else {
                 unsynced.add(w);
             }
+            listenIfSynced();
             if (!upToDate) {
                 LockSupport.unpark(syncer);
             }
@@ -151,7 +154,8 @@ public final class WatchableStore implements AutoCloseable {
     void progress(Watcher w) {
         synchronized (lock) {
             if (synced.contains(w)) {
-                w.send(List.of(), kv.currentRevision());
+                // not the store's revision: one published but not yet delivered must not be claimed
+                w.send(List.of(), Math.max(lastDelivered, w.minRev - 1));
             }
         }
     }
@@ -168,9 +172,27 @@ public final class WatchableStore implements AutoCloseable {
         anySynced = true;
     }
 
+    /**
+     * The store's revision, for deciding whether a watcher has seen everything and may become
+     * synced; holding the lock. The writer publishes a revision, then asks whether anyone
+     * listens; this says yes before reading the revision. So either the writer sees the yes and
+     * delivers the revision (once this lock is free), or this sees the revision and keeps the
+     * watcher unsynced: no revision falls between the two. The caller ends with {@link
+     * #listenIfSynced()}.
+     */
+    private long revisionForSyncing() {
+        anySynced = true;
+        return kv.currentRevision();
+    }
+
+    private void listenIfSynced() {
+        anySynced = !synced.isEmpty();
+    }
+
     /** Hands a write's events to the synced watchers it concerns (etcd's {@code notify}); on the writer thread. */
     private void deliver(long rev, List<Event> events) {
         synchronized (lock) {
+            lastDelivered = rev;
             for (Map.Entry<Watcher, EventBatch> e : synced.batches(events).entrySet()) {
                 Watcher w = e.getKey();
                 w.minRev = rev + 1;
@@ -231,7 +253,7 @@ public final class WatchableStore implements AutoCloseable {
         long from = Long.MAX_VALUE;
         long upTo;
         synchronized (lock) {
-            long current = kv.currentRevision();
+            long current = revisionForSyncing();
             for (Watcher w : List.copyOf(unsynced.watchers())) {
                 if (chosen.size() == MAX_WATCHERS_PER_SYNC) {
                     break;
@@ -245,6 +267,7 @@ public final class WatchableStore implements AutoCloseable {
                 chosen.add(w);
                 from = Math.min(from, w.minRev);
             }
+            listenIfSynced();
             if (chosen.isEmpty()) {
                 return 0;
             }
@@ -256,7 +279,7 @@ public final class WatchableStore implements AutoCloseable {
         KvStore.History history = access.read(s -> s.history(start, upTo, reading::watches));
         int progressed = 0;
         synchronized (lock) {
-            long current = kv.currentRevision();
+            long current = revisionForSyncing();
             chosen.removeIf(w -> !unsynced.contains(w)); // cancelled meanwhile
             for (Watcher w : chosen) {
                 if (w.minRev <= history.compactRevision()) {
@@ -290,6 +313,7 @@ public final class WatchableStore implements AutoCloseable {
                     progressed++;
                 }
             }
+            listenIfSynced();
         }
         return progressed;
     }
@@ -300,7 +324,7 @@ public final class WatchableStore implements AutoCloseable {
             if (victims.isEmpty()) {
                 return 0;
             }
-            long current = kv.currentRevision();
+            long current = revisionForSyncing();
             int moved = 0;
             for (var it = victims.entrySet().iterator(); it.hasNext(); ) {
                 Map.Entry<Watcher, EventBatch> e = it.next();
@@ -317,6 +341,7 @@ public final class WatchableStore implements AutoCloseable {
                 }
             }
             anyVictims = !victims.isEmpty();
+            listenIfSynced();
             return moved;
         }
     }

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * failure names the seed.
  */
 class WatchableStoreModelTest {
-    private static final int SEEDS = Integer.getInteger("watch.seeds", 30);
+    private static final int SEEDS = Integer.getInteger("watch.seeds", 100);
     private static final int WRITES = 1_500;
     private static final int STREAMS = 4;
     private static final List<ByteString> KEYS = List.of(b("a"), b("ab"), b("abc"), b("b"), b("bz"), b("c"),

@@ -8,6 +8,9 @@ import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.KvService;
 import io.ketcd.api.service.LeaseService;
 import io.ketcd.api.service.MaintenanceService;
+import io.ketcd.api.service.WatchClient;
+import io.ketcd.api.service.WatchService;
+import io.ketcd.api.service.WatchSession;
 import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.proto.etcdserverpb.CompactionRequest;
@@ -70,14 +73,15 @@ import org.slf4j.LoggerFactory;
 /**
  * One etcd member started from plain Java: {@code KetcdServer.start(config)} opens (or
  * bootstraps) the data directory, replays the WAL into the backend, and serves etcd's KV,
- * Cluster, Maintenance and Lease services ({@link KvService}, {@link ClusterService}, {@link
- * MaintenanceService}, {@link LeaseService}); {@link #close()} stops it. The DS component and the embedded launcher
+ * Cluster, Maintenance, Watch and Lease services ({@link KvService}, {@link ClusterService},
+ * {@link MaintenanceService}, {@link WatchService}, {@link LeaseService}); {@link #close()} stops it. The DS component and the embedded launcher
  * both start members this way. Client listeners (gRPC, HTTP) are separate and use this object.
  *
  * <p>This object outlives the member inside it: a fatal error or a new configuration closes the
  * member and opens it again from its data directory, and the services stay the same object.
  */
-public final class KetcdServer implements KvService, ClusterService, MaintenanceService, LeaseService, Closeable {
+public final class KetcdServer implements KvService, ClusterService, MaintenanceService, WatchService, LeaseService,
+        Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KetcdServer.class);
     /** The first wait before a member that stopped on a fatal error is opened again; it doubles up to {@link #MAX_RESTART_DELAY}. */
@@ -296,6 +300,16 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
                 .thenApply(this::withHeader);
     }
 
+    /**
+     * A watch stream on the member running now, served from what it applied; when the member
+     * stops (closed, restarted, reconfigured) the stream ends with "server stopped" and the
+     * client watches again from its last revision + 1.
+     */
+    @Override
+    public WatchSession open(WatchClient client) {
+        return core.openWatch(client);
+    }
+
     @Override
     public CompletableFuture<StatusResponse> status() {
         return call(() -> StatusResponse.newBuilder()
@@ -510,12 +524,7 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     }
 
     private ResponseHeader header(long revision) {
-        return ResponseHeader.newBuilder()
-                .setClusterId(core.clusterId())
-                .setMemberId(core.memberId())
-                .setRevision(revision)
-                .setRaftTerm(core.term())
-                .build();
+        return core.header(revision);
     }
 
     private RangeResponse withHeader(RangeResponse r) {

@@ -11,8 +11,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A member's configuration under etcd's flag names, with etcd's defaults. Built once, by
@@ -40,6 +38,7 @@ public record ServerConfig(
         int maxTxnOps,
         Duration backendBatchInterval,
         int backendBatchLimit,
+        Duration watchProgressNotifyInterval,
         boolean leaseCheckpoint,
         Duration leaseCheckpointInterval) {
 
@@ -66,6 +65,8 @@ public record ServerConfig(
         k.put("max-txn-ops", "128");
         k.put("backend-batch-interval", "100");      // milliseconds
         k.put("backend-batch-limit", "10000");
+        // how often a watcher that asked for progress notices gets one while idle
+        k.put("experimental-watch-progress-notify-interval", "10m");
         // lease checkpoints keep remaining TTLs across leader changes and restarts; etcd 3.4 has them off
         k.put("experimental-enable-lease-checkpoint", "true");
         k.put("experimental-lease-checkpoint-interval", "5m"); // a Go duration, as etcd's flag
@@ -124,8 +125,9 @@ public record ServerConfig(
                 Math.toIntExact(v.number("max-txn-ops")),
                 Duration.ofMillis(v.number("backend-batch-interval")),
                 Math.toIntExact(v.number("backend-batch-limit")),
+                progressInterval(v.duration("experimental-watch-progress-notify-interval")),
                 v.bool("experimental-enable-lease-checkpoint"),
-                goDuration(v.string("experimental-lease-checkpoint-interval"), "experimental-lease-checkpoint-interval"));
+                v.duration("experimental-lease-checkpoint-interval"));
     }
 
     /**
@@ -136,41 +138,16 @@ public record ServerConfig(
         return Duration.ofSeconds(5).plus(electionTimeout.multipliedBy(2));
     }
 
-    /**
-     * A duration as Go's {@code time.ParseDuration} reads a flag's value: a sequence of decimal
-     * numbers with units {@code ns}, {@code us}, {@code ms}, {@code s}, {@code m}, {@code h}, such
-     * as {@code 5m}, {@code 1.5s} or {@code 1m30s}; a bare {@code 0} is zero. No sign. (etcd 3.5's
-     * {@code --experimental-lease-checkpoint-interval} is such a flag; etcd 3.4 has it in its
-     * embed configuration only.)
-     */
-    static Duration goDuration(String text, String key) {
-        if (text.equals("0")) {
-            return Duration.ZERO;
+    /** etcd's rule: 0 or less keeps the default of 10 minutes, and less than 100 ms is raised to 100 ms. */
+    private static Duration progressInterval(Duration configured) {
+        if (configured.isNegative() || configured.isZero()) {
+            return Duration.ofMinutes(10);
         }
-        Matcher m = GO_DURATION_PART.matcher(text);
-        long nanos = 0;
-        int at = 0;
-        while (at < text.length() && m.find(at) && m.start() == at) {
-            double unit = switch (m.group(2)) {
-                case "ns" -> 1;
-                case "us", "\u00b5s" -> 1e3;
-                case "ms" -> 1e6;
-                case "s" -> 1e9;
-                case "m" -> 60e9;
-                default -> 3600e9;
-            };
-            nanos += (long) (Double.parseDouble(m.group(1)) * unit);
-            at = m.end();
-        }
-        if (text.isEmpty() || at != text.length()) {
-            // Go's flag package reports any duration it cannot parse so
-            throw new IllegalArgumentException("invalid value \"" + text + "\" for flag -" + key + ": parse error");
-        }
-        return Duration.ofNanos(nanos);
+        return configured.compareTo(MIN_WATCH_PROGRESS_INTERVAL) < 0 ? MIN_WATCH_PROGRESS_INTERVAL : configured;
     }
 
-    private static final Pattern GO_DURATION_PART =
-            Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|\u00b5s|ms|s|m|h)");
+    /** etcd's {@code minWatchProgressInterval}. */
+    public static final Duration MIN_WATCH_PROGRESS_INTERVAL = Duration.ofMillis(100);
 
     /** The environment variable etcd reads for a flag: {@code listen-client-urls} → {@code ETCD_LISTEN_CLIENT_URLS}. */
     public static String envName(String key) {

@@ -40,10 +40,6 @@ class ServerConfigTest {
                 "experimental-lease-checkpoint-interval", "1m30s"), Map.of());
         assertThat(c.leaseCheckpoint()).isFalse();
         assertThat(c.leaseCheckpointInterval()).isEqualTo(Duration.ofSeconds(90));
-        assertThat(ServerConfig.goDuration("1.5s", "x")).isEqualTo(Duration.ofMillis(1500));
-        assertThat(ServerConfig.goDuration("250ms", "x")).isEqualTo(Duration.ofMillis(250));
-        assertThat(ServerConfig.goDuration("2h", "x")).isEqualTo(Duration.ofHours(2));
-        assertThat(ServerConfig.goDuration("0", "x")).isZero();
         assertThatThrownBy(() -> ServerConfig.from(Map.of("experimental-lease-checkpoint-interval", "300"), Map.of()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("invalid value \"300\" for flag -experimental-lease-checkpoint-interval: parse error");

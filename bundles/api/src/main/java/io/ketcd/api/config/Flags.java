@@ -1,7 +1,9 @@
 package io.ketcd.api.config;
 
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -9,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Values of a set of etcd flags, each taken from the {@code ETCD_<FLAG>} environment variable
@@ -65,6 +69,42 @@ public final class Flags {
         } catch (NumberFormatException e) {
             throw invalid(key, "parse error");
         }
+    }
+
+    /**
+     * A duration as Go's {@code time.ParseDuration} reads it ({@code 10m0s}, {@code 1.5h},
+     * {@code 500ms}, {@code 0}), as etcd's duration flags take it.
+     */
+    public Duration duration(String key) {
+        String v = string(key);
+        Matcher whole = GO_DURATION.matcher(v);
+        if (v.equals("0")) {
+            return Duration.ZERO;
+        }
+        if (!whole.matches()) {
+            throw invalid(key, "parse error");
+        }
+        BigDecimal nanos = BigDecimal.ZERO;
+        Matcher part = GO_DURATION_PART.matcher(v);
+        while (part.find()) {
+            nanos = nanos.add(new BigDecimal(part.group(1)).multiply(BigDecimal.valueOf(unitNanos(part.group(2)))));
+        }
+        Duration d = Duration.ofNanos(nanos.longValue());
+        return v.startsWith("-") ? d.negated() : d;
+    }
+
+    private static final Pattern GO_DURATION = Pattern.compile("[-+]?(\\d+(\\.\\d*)?(ns|us|µs|ms|s|m|h))+");
+    private static final Pattern GO_DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d*)?)(ns|us|µs|ms|s|m|h)");
+
+    private static long unitNanos(String unit) {
+        return switch (unit) {
+            case "ns" -> 1L;
+            case "us", "µs" -> 1_000L;
+            case "ms" -> 1_000_000L;
+            case "s" -> 1_000_000_000L;
+            case "m" -> 60_000_000_000L;
+            default -> 3_600_000_000_000L;
+        };
     }
 
     /** A boolean as Go's {@code strconv.ParseBool} reads it; "" is false. */

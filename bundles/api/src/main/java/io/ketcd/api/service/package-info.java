@@ -8,7 +8,9 @@
  * carrying etcd's gRPC code and message; a failed request changed nothing. Writes complete only
  * once their log entry is durable on a quorum and applied here. Every method is thread-safe and
  * never blocks its caller. A client-facing bundle depends on the facets it uses, and a test fake
- * implements one facet.
+ * implements one facet. Streams ({@link io.ketcd.api.service.WatchService}) pass the client's
+ * end in ({@link io.ketcd.api.service.WatchClient}) and get the member's end back ({@link
+ * io.ketcd.api.service.WatchSession}), with flow control both ways.
  */
 @Export
 @Version("0.2.0")

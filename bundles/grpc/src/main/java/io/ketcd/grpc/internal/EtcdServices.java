@@ -109,7 +109,7 @@ public final class EtcdServices {
                     }
                 }, MaintenanceGrpc.getStatusMethod(), MaintenanceGrpc.getHashKVMethod()),
                 ClusterGrpc.bindService(new Cluster(server.cluster(), replies)),
-                unsupported(WatchGrpc.getServiceDescriptor()),
+                WatchGrpc.bindService(new WatchCalls(server.watch())),
                 LeaseGrpc.bindService(new Lease(server.lease(), replies)),
                 unsupported(AuthGrpc.getServiceDescriptor()),
                 unsupported(LockGrpc.getServiceDescriptor()),

@@ -6,6 +6,7 @@ import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.KvService;
 import io.ketcd.api.service.LeaseService;
 import io.ketcd.api.service.MaintenanceService;
+import io.ketcd.api.service.WatchService;
 import io.ketcd.grpc.ClientServices;
 import io.ketcd.grpc.GrpcServer;
 import io.ketcd.grpc.GrpcSettings;
@@ -37,10 +38,9 @@ public final class GrpcServerComponent {
 
     @Activate
     public GrpcServerComponent(Map<String, Object> properties, @Reference KvService kv, @Reference ClusterService cluster,
-                               @Reference MaintenanceService maintenance, @Reference LeaseService lease,
-                               @Reference ListenerFactory listeners)
-            throws IOException {
-        this.services = new ClientServices(kv, cluster, maintenance, lease);
+                               @Reference MaintenanceService maintenance, @Reference WatchService watch,
+                               @Reference LeaseService lease, @Reference ListenerFactory listeners) throws IOException {
+        this.services = new ClientServices(kv, cluster, maintenance, watch, lease);
         this.listeners = listeners;
         this.settings = GrpcSettings.from(properties, System.getenv());
         this.grpc = start(settings);

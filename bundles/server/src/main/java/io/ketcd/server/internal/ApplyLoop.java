@@ -61,6 +61,9 @@ final class ApplyLoop implements Runnable {
          */
         Backend installSnapshotBackend(long index, Backend current) throws IOException;
 
+        /** The state built from a snapshot is in place (before any entry after it applies). */
+        void stateInstalled(AppliedState installed);
+
         /** This member was removed from the cluster. */
         void removedSelf();
 
@@ -185,6 +188,7 @@ final class ApplyLoop implements Runnable {
         try {
             AppliedState installed = state.replace(
                     previous -> AppliedState.on(effects.installSnapshotBackend(index, previous.backend()), previous.lessor()));
+            effects.stateInstalled(installed);
             Backend next = installed.backend();
             snapshotIndex = index;
             appliedIndex.advance(next.consistentIndex());

@@ -5,11 +5,14 @@ import io.ketcd.api.concurrent.NamedThreads;
 import io.ketcd.api.raft.RaftCore;
 import io.ketcd.api.raft.RaftNodeConfig;
 import io.ketcd.api.raft.RaftStatus;
+import io.ketcd.api.service.WatchClient;
+import io.ketcd.api.service.WatchSession;
 import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.proto.etcdserverpb.Member;
+import io.ketcd.proto.etcdserverpb.ResponseHeader;
 import io.ketcd.proto.raftpb.ConfChange;
 import io.ketcd.proto.raftpb.ConfState;
 import io.ketcd.proto.serverpb.InternalRaftRequest;
@@ -62,6 +65,7 @@ public final class ServerCore implements AutoCloseable {
     private final Reads reads;
     private final MemberChanges memberChanges;
     private final AttributesPublisher attributes;
+    private final Watches watches;
     private final Lessor lessor;
     private final LeaseRequests leaseRequests;
     /** The primary lessor's rounds (expiry, checkpoints) and the retries of forwarded lease requests. */
@@ -89,6 +93,7 @@ public final class ServerCore implements AutoCloseable {
         this.lessor = new Lessor(System::nanoTime, Lessor.minTtl(config.heartbeatInterval(), config.electionTimeout()),
                 config.leaseCheckpointInterval());
         this.state = new CurrentState(AppliedState.on(backend, lessor));
+        this.watches = new Watches(state, this::header, config.maxRequestBytes(), config.watchProgressNotifyInterval());
         this.appliedIndex = new AppliedIndex(backend.consistentIndex());
         this.applyLoop = new ApplyLoop(memberId, state, waiters, appliedIndex,
                 opened.storage().snapshot().getMetadata().getIndex(), config.snapshotCount(), this::fatal);
@@ -268,6 +273,17 @@ public final class ServerCore implements AutoCloseable {
         return raftLoop.status();
     }
 
+    /** etcd's response header of this member at {@code revision}: its cluster and member ids and its current term. */
+    public ResponseHeader header(long revision) {
+        return ResponseHeader.newBuilder().setClusterId(clusterId).setMemberId(memberId).setRevision(revision)
+                .setRaftTerm(raftLoop.term()).build();
+    }
+
+    /** Opens a watch stream on what this member applied. */
+    public WatchSession openWatch(WatchClient client) {
+        return watches.open(client);
+    }
+
     /** Requests into the log: ids, checks, proposals. */
     public Proposals proposals() {
         return proposals;
@@ -328,6 +344,7 @@ public final class ServerCore implements AutoCloseable {
         }
         closed = true;
         stopped.set(true);
+        watches.close();
         publisher.shutdownNow();
         leaseThread.shutdownNow();
         lessor.demote(); // renews waiting on an expired lease give up
@@ -406,6 +423,11 @@ public final class ServerCore implements AutoCloseable {
         @Override
         public Backend installSnapshotBackend(long index, Backend current) throws IOException {
             return dataDir.installReceivedBackend(index, current);
+        }
+
+        @Override
+        public void stateInstalled(AppliedState installed) {
+            watches.attach(installed.kv());
         }
 
         @Override
