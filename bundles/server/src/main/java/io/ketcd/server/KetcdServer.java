@@ -409,14 +409,14 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return core.leases().renew(request.getID()).orTimeout(requestTimeoutMillis(), TimeUnit.MILLISECONDS)
+        return core.leases().renew(request.getID()).orTimeout(leaseBackstopMillis(), TimeUnit.MILLISECONDS)
                 .handle((ttl, e) -> response.setTTL(leaseAnswer(ttl, e, 0L)).build());
     }
 
     /** An unknown lease's time-to-live is TTL -1, as etcd's gRPC layer answers. */
     @Override
     public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest request) {
-        return core.leases().timeToLive(request).orTimeout(requestTimeoutMillis(), TimeUnit.MILLISECONDS).handle((r, e) -> {
+        return core.leases().timeToLive(request).orTimeout(leaseBackstopMillis(), TimeUnit.MILLISECONDS).handle((r, e) -> {
             LeaseTimeToLiveResponse found = leaseAnswer(r, e, null);
             LeaseTimeToLiveResponse.Builder b = found != null ? found.toBuilder()
                     : LeaseTimeToLiveResponse.newBuilder().setID(request.getID()).setTTL(-1);
@@ -431,6 +431,14 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
             core.lessor().leases().forEach(l -> b.addLeasesBuilder().setID(l.id()));
             return b.build();
         });
+    }
+
+    /**
+     * A bound beyond the lease requests' own (the request timeout, after which they answer NO_LEADER
+     * or TIMEOUT as etcd does), only so that nothing waits for ever.
+     */
+    private long leaseBackstopMillis() {
+        return requestTimeoutMillis() + 1000;
     }
 
     /** {@code value}, or {@code notFound} when the lease was not found; any other failure is rethrown. */

@@ -79,12 +79,19 @@ public final class LeaseRequests {
         return appliedCommitted().thenCompose(v -> lessor.renew(id));
     }
 
-    /** A time-to-live this member answers as the leader, from its lessor. */
+    /**
+     * A time-to-live this member answers as the leader, from its lessor. Unlike etcd, a leader
+     * whose lessor is not promoted yet (it has not applied its first entry of the term) answers
+     * NOT_LEADER, so the question is asked again, rather than a remaining TTL of "no expiry".
+     */
     CompletableFuture<LeaseTimeToLiveResponse> timeToLiveAsLeader(LeaseTimeToLiveRequest r) {
         if (!raftLoop.isLeader()) {
             return CompletableFuture.failedFuture(EtcdError.NOT_LEADER.exception());
         }
         return appliedCommitted().thenApply(v -> {
+            if (!lessor.isPrimary()) {
+                throw EtcdError.NOT_LEADER.exception();
+            }
             LeaseInfo l = lessor.lookup(r.getID(), r.getKeys()).orElseThrow(EtcdError.LEASE_NOT_FOUND::exception);
             return LeaseTimeToLiveResponse.newBuilder().setHeader(ResponseHeader.getDefaultInstance()).setID(l.id())
                     .setTTL(l.remainingSeconds()).setGrantedTTL(l.grantedTtl()).addAllKeys(l.keys()).build();
@@ -109,7 +116,7 @@ public final class LeaseRequests {
         CompletableFuture<T> result = new CompletableFuture<>();
         long deadline = System.nanoTime() + requestTimeoutNanos;
         if (raftLoop.isLeader()) {
-            local.get().whenComplete((v, e) -> {
+            bounded(local.get(), deadline).whenComplete((v, e) -> {
                 if (e == null) {
                     result.complete(v);
                 } else if (isError(e, EtcdError.NOT_LEADER)) {
@@ -150,7 +157,7 @@ public final class LeaseRequests {
         } catch (EtcdException e) {
             answer = CompletableFuture.failedFuture(e);
         }
-        answer.whenComplete((v, e) -> {
+        bounded(answer, deadline).whenComplete((v, e) -> {
             if (e == null) {
                 result.complete(v);
             } else if (isError(e, EtcdError.LEASE_NOT_FOUND) || isError(e, EtcdError.STOPPED)) {
@@ -159,6 +166,15 @@ public final class LeaseRequests {
                 later(Math.min(retryMillis, leftMillis), () -> attempt(result, deadline, local, remote), result);
             }
         });
+    }
+
+    /**
+     * {@code answer}, failing with TIMEOUT at the deadline: an attempt never outlives the request,
+     * so the request ends with this class's NO_LEADER or TIMEOUT, not with a caller's bound.
+     */
+    private static <T> CompletableFuture<T> bounded(CompletableFuture<T> answer, long deadline) {
+        long left = Math.max(0, deadline - System.nanoTime());
+        return answer.copy().orTimeout(left, TimeUnit.NANOSECONDS);
     }
 
     private void later(long millis, Runnable task, CompletableFuture<?> result) {
