@@ -39,6 +39,7 @@ public enum EtcdError {
     NOT_SUPPORTED_FOR_LEARNER(StatusCode.UNAVAILABLE, "etcdserver: rpc not supported for learner"),
     TIMEOUT(StatusCode.UNAVAILABLE, "etcdserver: request timed out"),
     TIMEOUT_DUE_TO_LEADER_FAIL(StatusCode.UNAVAILABLE, "etcdserver: request timed out, possibly due to previous leader failure"),
+    TIMEOUT_WAIT_APPLIED_INDEX(StatusCode.UNAVAILABLE, "etcdserver: request timed out, waiting for the applied index took too long"),
     TIMEOUT_DUE_TO_CONNECTION_LOST(StatusCode.UNAVAILABLE, "etcdserver: request timed out, possibly due to connection lost"),
     UNHEALTHY(StatusCode.UNAVAILABLE, "etcdserver: unhealthy cluster"),
     CORRUPT(StatusCode.DATA_LOSS, "etcdserver: corrupt cluster"),

@@ -33,7 +33,19 @@ import io.ketcd.proto.etcdserverpb.TxnResponse;
 import io.ketcd.proto.mvccpb.KeyValue;
 import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.LeaseService;
 import io.ketcd.api.service.MaintenanceService;
+import io.ketcd.proto.etcdserverpb.LeaseGrantRequest;
+import io.ketcd.proto.etcdserverpb.LeaseGrantResponse;
+import io.ketcd.proto.etcdserverpb.LeaseKeepAliveRequest;
+import io.ketcd.proto.etcdserverpb.LeaseKeepAliveResponse;
+import io.ketcd.proto.etcdserverpb.LeaseLeasesRequest;
+import io.ketcd.proto.etcdserverpb.LeaseLeasesResponse;
+import io.ketcd.proto.etcdserverpb.LeaseRevokeRequest;
+import io.ketcd.proto.etcdserverpb.LeaseRevokeResponse;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveResponse;
+import io.ketcd.testing.fakes.FakeLease;
 import io.ketcd.api.service.WatchClient;
 import io.ketcd.api.service.WatchService;
 import io.ketcd.api.service.WatchSession;
@@ -54,7 +66,7 @@ import java.util.function.Supplier;
  * against. It records every request it receives (Status and MemberList record their method
  * name), and fails every call on demand.
  */
-final class FakeEtcdServer implements KvService, ClusterService, MaintenanceService, WatchService {
+final class FakeEtcdServer implements KvService, ClusterService, MaintenanceService, WatchService, LeaseService {
     static final long CLUSTER_ID = 0x1c2d_3e4f_5a6b_7c8dL;
     static final long MEMBER_ID = 0xbdae_9bbc_11dd_390dL; // above 2^63: etcd ids are uint64
     static final long RAFT_TERM = 7;
@@ -71,6 +83,8 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
             .build();
 
     private final GrpcSettings settings;
+    /** The Lease facet, scripted per test. */
+    final FakeLease lease = new FakeLease();
     /** The cluster's members by id, in etcd's order (ids as unsigned). */
     private final NavigableMap<Long, Member> members = new TreeMap<>(Long::compareUnsigned);
     private long added;
@@ -371,5 +385,30 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
             case NOT_EQUAL -> !equal;
             default -> throw new UnsupportedOperationException("fake txn compares EQUAL and NOT_EQUAL only");
         };
+    }
+
+    @Override
+    public CompletableFuture<LeaseGrantResponse> leaseGrant(LeaseGrantRequest request) {
+        return lease.leaseGrant(request);
+    }
+
+    @Override
+    public CompletableFuture<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest request) {
+        return lease.leaseRevoke(request);
+    }
+
+    @Override
+    public CompletableFuture<LeaseKeepAliveResponse> leaseKeepAlive(LeaseKeepAliveRequest request) {
+        return lease.leaseKeepAlive(request);
+    }
+
+    @Override
+    public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest request) {
+        return lease.leaseTimeToLive(request);
+    }
+
+    @Override
+    public CompletableFuture<LeaseLeasesResponse> leaseLeases(LeaseLeasesRequest request) {
+        return lease.leaseLeases(request);
     }
 }

@@ -29,7 +29,6 @@ import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
 import io.ketcd.grpc.internal.stub.KVGrpc;
-import io.ketcd.grpc.internal.stub.LeaseGrpc;
 import io.ketcd.grpc.internal.stub.LockGrpc;
 import io.ketcd.grpc.internal.stub.MaintenanceGrpc;
 import io.ketcd.proto.etcdserverpb.AlarmRequest;
@@ -37,7 +36,6 @@ import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.Compare;
 import io.ketcd.proto.etcdserverpb.DefragmentRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
-import io.ketcd.proto.etcdserverpb.LeaseGrantRequest;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RequestOp;
@@ -235,8 +233,6 @@ class GrpcServerTest {
 
     @Test
     void unimplementedMethodsSayWhatIsMissing() {
-        assertUnsupported(statusOf(() -> LeaseGrpc.newBlockingStub(channel)
-                .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(10).build())), "etcdserverpb.Lease/LeaseGrant");
         assertUnsupported(statusOf(() -> MaintenanceGrpc.newBlockingStub(channel)
                 .alarm(AlarmRequest.getDefaultInstance())), "etcdserverpb.Maintenance/Alarm");
         assertUnsupported(statusOf(() -> MaintenanceGrpc.newBlockingStub(channel)
@@ -244,11 +240,6 @@ class GrpcServerTest {
         assertUnsupported(statusOf(() -> LockGrpc.newBlockingStub(channel)
                 .lock(LockRequest.getDefaultInstance())), "v3lockpb.Lock/Lock");
         assertThat(fake.requests).isEmpty();
-    }
-
-    @Test
-    void jetcdSeesAnUnimplementedLeaseGrant() {
-        assertUnsupported(jetcdStatusOf(jetcd.getLeaseClient().grant(10)), "etcdserverpb.Lease/LeaseGrant");
     }
 
     // --- (c) message size ---------------------------------------------------------------------

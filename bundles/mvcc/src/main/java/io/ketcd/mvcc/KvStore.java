@@ -139,6 +139,19 @@ public final class KvStore {
         void changed(long revision, List<Event> events);
     }
 
+    /**
+     * Told, on the writer thread and inside each write's backend section, of every key a write
+     * put and under which lease (0: none), and of every key it deleted: how the lessor keeps the
+     * keys of each lease (etcd's lessor Attach and Detach in {@code storeTxnWrite}). Must not block.
+     */
+    public interface LeasedKeys {
+        void put(ByteString key, long lease);
+
+        void deleted(ByteString key);
+    }
+
+    private volatile LeasedKeys leasedKeys;
+
     /** The changes of the store's history read for watchers: its compaction revision, then the events after it. */
     public record History(long compactRevision, List<Event> events) {
     }
@@ -171,6 +184,11 @@ public final class KvStore {
         this.compactor = new Compactor(backend, compactionBatchLimit);
         this.applier = new Applier(leaseExists);
         restore();
+    }
+
+    /** Sets who is told of the leases of the keys written ({@link LeasedKeys}); null for nobody. */
+    public void trackLeases(LeasedKeys tracker) {
+        this.leasedKeys = tracker;
     }
 
     /** Replaces the listener told of every write that changes the store. */
@@ -354,6 +372,7 @@ public final class KvStore {
             }
             recordIndex(consistentIndex);
             if (txn.changed()) {
+                tellLeases(txn);
                 currentRev = txn.rev() + 1;
                 done[0] = txn;
             }
@@ -364,6 +383,21 @@ public final class KvStore {
             listener.changed(currentRev, events(done[0], currentRev));
         }
         return outcome.valueOrThrow();
+    }
+
+    private void tellLeases(WriteTxn txn) {
+        LeasedKeys tracker = leasedKeys;
+        if (tracker == null) {
+            return;
+        }
+        List<KeyValue> changes = txn.changes();
+        for (int i = 0; i < changes.size(); i++) {
+            if (txn.isDeletion(i)) {
+                tracker.deleted(changes.get(i).getKey());
+            } else {
+                tracker.put(changes.get(i).getKey(), changes.get(i).getLease());
+            }
+        }
     }
 
     private static List<Event> events(WriteTxn txn, long rev) {

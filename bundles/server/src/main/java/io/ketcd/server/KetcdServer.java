@@ -6,6 +6,7 @@ import io.ketcd.api.EtcdVersion;
 import io.ketcd.api.raft.RaftCore;
 import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.LeaseService;
 import io.ketcd.api.service.MaintenanceService;
 import io.ketcd.api.service.WatchClient;
 import io.ketcd.api.service.WatchService;
@@ -19,6 +20,16 @@ import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
 import io.ketcd.proto.etcdserverpb.HashKVResponse;
+import io.ketcd.proto.etcdserverpb.LeaseGrantRequest;
+import io.ketcd.proto.etcdserverpb.LeaseGrantResponse;
+import io.ketcd.proto.etcdserverpb.LeaseKeepAliveRequest;
+import io.ketcd.proto.etcdserverpb.LeaseKeepAliveResponse;
+import io.ketcd.proto.etcdserverpb.LeaseLeasesRequest;
+import io.ketcd.proto.etcdserverpb.LeaseLeasesResponse;
+import io.ketcd.proto.etcdserverpb.LeaseRevokeRequest;
+import io.ketcd.proto.etcdserverpb.LeaseRevokeResponse;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveResponse;
 import io.ketcd.proto.etcdserverpb.MemberAddRequest;
 import io.ketcd.proto.etcdserverpb.MemberAddResponse;
 import io.ketcd.proto.etcdserverpb.MemberPromoteRequest;
@@ -62,14 +73,15 @@ import org.slf4j.LoggerFactory;
 /**
  * One etcd member started from plain Java: {@code KetcdServer.start(config)} opens (or
  * bootstraps) the data directory, replays the WAL into the backend, and serves etcd's KV,
- * Cluster, Maintenance and Watch services ({@link KvService}, {@link ClusterService}, {@link
- * MaintenanceService}, {@link WatchService}); {@link #close()} stops it. The DS component and the embedded launcher
+ * Cluster, Maintenance, Watch and Lease services ({@link KvService}, {@link ClusterService},
+ * {@link MaintenanceService}, {@link WatchService}, {@link LeaseService}); {@link #close()} stops it. The DS component and the embedded launcher
  * both start members this way. Client listeners (gRPC, HTTP) are separate and use this object.
  *
  * <p>This object outlives the member inside it: a fatal error or a new configuration closes the
  * member and opens it again from its data directory, and the services stay the same object.
  */
-public final class KetcdServer implements KvService, ClusterService, MaintenanceService, WatchService, Closeable {
+public final class KetcdServer implements KvService, ClusterService, MaintenanceService, WatchService, LeaseService,
+        Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KetcdServer.class);
     /** The first wait before a member that stopped on a fatal error is opened again; it doubles up to {@link #MAX_RESTART_DELAY}. */
@@ -195,7 +207,7 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
 
     /** etcd: 5 s plus two election timeouts, for a request to be proposed, committed and applied. */
     private long requestTimeoutMillis() {
-        return 5000 + 2 * config.electionTimeout().toMillis();
+        return config.requestTimeout().toMillis();
     }
 
     /** How often the member was restarted after a fatal error since this server started. */
@@ -366,6 +378,82 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
         return memberChange(() -> core.memberChanges().promote(request.getID()),
                 r -> MemberPromoteResponse.newBuilder().setHeader(header(core.currentRevision()))
                         .addAllMembers(r.members()).build());
+    }
+
+    /** etcd's LeaseGrant: an id of zero gets a positive one made from a request id. */
+    @Override
+    public CompletableFuture<LeaseGrantResponse> leaseGrant(LeaseGrantRequest request) {
+        long id = request.getID();
+        while (id == 0) {
+            id = core.proposals().nextRequestId() & Long.MAX_VALUE;
+        }
+        return propose(InternalRaftRequest.newBuilder().setLeaseGrant(request.toBuilder().setID(id)), LeaseGrantResponse.class)
+                .thenApply(r -> r.toBuilder().setHeader(header(r.getHeader().getRevision())).build());
+    }
+
+    @Override
+    public CompletableFuture<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest request) {
+        return propose(InternalRaftRequest.newBuilder().setLeaseRevoke(request), LeaseRevokeResponse.class)
+                .thenApply(r -> r.toBuilder().setHeader(header(r.getHeader().getRevision())).build());
+    }
+
+    /**
+     * The header is made before the renew, as etcd's keep-alive stream does, so its revision is
+     * never after one at which the lease was revoked.
+     */
+    @Override
+    public CompletableFuture<LeaseKeepAliveResponse> leaseKeepAlive(LeaseKeepAliveRequest request) {
+        LeaseKeepAliveResponse.Builder response = LeaseKeepAliveResponse.newBuilder().setID(request.getID());
+        try {
+            response.setHeader(header(core.currentRevision()));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return core.leases().renew(request.getID()).orTimeout(leaseBackstopMillis(), TimeUnit.MILLISECONDS)
+                .handle((ttl, e) -> response.setTTL(leaseAnswer(ttl, e, 0L)).build());
+    }
+
+    /** An unknown lease's time-to-live is TTL -1, as etcd's gRPC layer answers. */
+    @Override
+    public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest request) {
+        return core.leases().timeToLive(request).orTimeout(leaseBackstopMillis(), TimeUnit.MILLISECONDS).handle((r, e) -> {
+            LeaseTimeToLiveResponse found = leaseAnswer(r, e, null);
+            LeaseTimeToLiveResponse.Builder b = found != null ? found.toBuilder()
+                    : LeaseTimeToLiveResponse.newBuilder().setID(request.getID()).setTTL(-1);
+            return b.setHeader(header(core.currentRevision())).build();
+        });
+    }
+
+    @Override
+    public CompletableFuture<LeaseLeasesResponse> leaseLeases(LeaseLeasesRequest request) {
+        return call(() -> {
+            LeaseLeasesResponse.Builder b = LeaseLeasesResponse.newBuilder().setHeader(header(core.currentRevision()));
+            core.lessor().leases().forEach(l -> b.addLeasesBuilder().setID(l.id()));
+            return b.build();
+        });
+    }
+
+    /**
+     * A bound beyond the lease requests' own (the request timeout, after which they answer NO_LEADER
+     * or TIMEOUT as etcd does), only so that nothing waits for ever.
+     */
+    private long leaseBackstopMillis() {
+        return requestTimeoutMillis() + 1000;
+    }
+
+    /** {@code value}, or {@code notFound} when the lease was not found; any other failure is rethrown. */
+    private static <T> T leaseAnswer(T value, Throwable failure, T notFound) {
+        if (failure == null) {
+            return value;
+        }
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof EtcdException e && e.error() == EtcdError.LEASE_NOT_FOUND) {
+            return notFound;
+        }
+        if (cause instanceof TimeoutException) {
+            throw EtcdError.TIMEOUT.exception();
+        }
+        throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
     }
 
     private <T> CompletableFuture<T> memberChange(Supplier<CompletableFuture<MemberChanges.Result>> change,

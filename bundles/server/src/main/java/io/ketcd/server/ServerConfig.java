@@ -38,7 +38,9 @@ public record ServerConfig(
         int maxTxnOps,
         Duration backendBatchInterval,
         int backendBatchLimit,
-        Duration watchProgressNotifyInterval) {
+        Duration watchProgressNotifyInterval,
+        boolean leaseCheckpoint,
+        Duration leaseCheckpointInterval) {
 
     /** Keys ketcd knows, in etcd's spelling, with etcd's default values ("" = unset). */
     public static final Map<String, String> KEYS = keys();
@@ -65,6 +67,9 @@ public record ServerConfig(
         k.put("backend-batch-limit", "10000");
         // how often a watcher that asked for progress notices gets one while idle
         k.put("experimental-watch-progress-notify-interval", "10m");
+        // lease checkpoints keep remaining TTLs across leader changes and restarts; etcd 3.4 has them off
+        k.put("experimental-enable-lease-checkpoint", "true");
+        k.put("experimental-lease-checkpoint-interval", "5m"); // a Go duration, as etcd's flag
         return Collections.unmodifiableMap(k);
     }
 
@@ -120,7 +125,17 @@ public record ServerConfig(
                 Math.toIntExact(v.number("max-txn-ops")),
                 Duration.ofMillis(v.number("backend-batch-interval")),
                 Math.toIntExact(v.number("backend-batch-limit")),
-                progressInterval(v.duration("experimental-watch-progress-notify-interval")));
+                progressInterval(v.duration("experimental-watch-progress-notify-interval")),
+                v.bool("experimental-enable-lease-checkpoint"),
+                v.duration("experimental-lease-checkpoint-interval"));
+    }
+
+    /**
+     * etcd's request timeout ({@code ReqTimeout}): 5 s plus two election timeouts, for a request
+     * to be proposed, committed and applied, or forwarded to the leader and answered.
+     */
+    public Duration requestTimeout() {
+        return Duration.ofSeconds(5).plus(electionTimeout.multipliedBy(2));
     }
 
     /** etcd's rule: 0 or less keeps the default of 10 minutes, and less than 100 ms is raised to 100 ms. */

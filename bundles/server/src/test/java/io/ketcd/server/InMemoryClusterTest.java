@@ -10,6 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.ketcd.api.EtcdError;
+import io.ketcd.proto.etcdserverpb.LeaseKeepAliveRequest;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.testing.Await;
@@ -103,5 +105,34 @@ class InMemoryClusterTest extends ClusterScenarios {
         assertThat(errorOf(alone.kv().put(PutRequest.newBuilder().setKey(bytes("split")).setValue(bytes("brain"))
                 .build()))).isIn(EtcdError.NO_LEADER, EtcdError.TIMEOUT);
         assertThat(alone.maintenance().status().get(10, TimeUnit.SECONDS).getLeader()).isZero();
+    }
+
+    /**
+     * A member cut off from the others has no leader to forward a keep-alive or a time-to-live to:
+     * after etcd's request timeout it answers "no leader", as etcd's waitLeader does, and the
+     * keep-alive stream ends with that error.
+     */
+    @Test
+    void aMemberWithoutALeaderAnswersLeaseRequestsWithNoLeader() throws Exception {
+        List<TestMember> all = startThree(Map.of());
+        TestMember leader = agreedLeader(all);
+        long id = io.ketcd.testing.cluster.Leases.grant(leader, 60);
+        TestMember cut = all.stream().filter(m -> m != leader).findFirst().orElseThrow();
+        inMemory().network().isolate(cut.memberId());
+        Await.until("the cut-off member lost its leader", BOUND, () -> inMemory().server(cut.name()).status()
+                .join().getLeader() == 0);
+        assertThat(errorOf(cut.lease().leaseKeepAlive(LeaseKeepAliveRequest.newBuilder().setID(id).build())))
+                .isEqualTo(EtcdError.NO_LEADER);
+        assertThat(errorOf(cut.lease().leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setID(id).build())))
+                .isEqualTo(EtcdError.NO_LEADER);
+        inMemory().network().heal();
+        Await.until("the keep-alive is answered again", BOUND, () -> {
+            try {
+                return cut.lease().leaseKeepAlive(LeaseKeepAliveRequest.newBuilder().setID(id).build())
+                        .get(10, TimeUnit.SECONDS).getTTL() == 60;
+            } catch (Exception e) {
+                return false;
+            }
+        });
     }
 }

@@ -12,6 +12,8 @@ import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveResponse;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
 
@@ -178,6 +180,24 @@ final class InMemoryNetwork implements PeerTransportFactory, ListenerFactory, Au
                     return CompletableFuture.failedFuture(EtcdError.TIMEOUT.exception());
                 }
                 return leader.receiver().promoteMember(memberId);
+            }
+
+            @Override
+            public CompletableFuture<Long> renewLease(long leaderId, long leaseId) {
+                Node leader = nodes.get(leaderId);
+                if (leader == null || !linked(self, leaderId)) {
+                    return CompletableFuture.failedFuture(EtcdError.TIMEOUT.exception());
+                }
+                return leader.receiver().renewLease(leaseId);
+            }
+
+            @Override
+            public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(long leaderId, LeaseTimeToLiveRequest request) {
+                Node leader = nodes.get(leaderId);
+                if (leader == null || !linked(self, leaderId)) {
+                    return CompletableFuture.failedFuture(EtcdError.TIMEOUT.exception());
+                }
+                return leader.receiver().leaseTimeToLive(request);
             }
 
             @Override

@@ -29,6 +29,20 @@ class ServerConfigTest {
         assertThat(c.quotaBackendBytes()).isEqualTo(2L * 1024 * 1024 * 1024);
         assertThat(c.maxRequestBytes()).isEqualTo(1_572_864);
         assertThat(c.maxTxnOps()).isEqualTo(128);
+        assertThat(c.leaseCheckpoint()).as("on, where etcd 3.4 has it off").isTrue();
+        assertThat(c.leaseCheckpointInterval()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.requestTimeout()).isEqualTo(Duration.ofSeconds(7));
+    }
+
+    @Test
+    void leaseCheckpointFlagsReadAsEtcdReadsThem() {
+        ServerConfig c = ServerConfig.from(Map.of("experimental-enable-lease-checkpoint", "false",
+                "experimental-lease-checkpoint-interval", "1m30s"), Map.of());
+        assertThat(c.leaseCheckpoint()).isFalse();
+        assertThat(c.leaseCheckpointInterval()).isEqualTo(Duration.ofSeconds(90));
+        assertThatThrownBy(() -> ServerConfig.from(Map.of("experimental-lease-checkpoint-interval", "300"), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("invalid value \"300\" for flag -experimental-lease-checkpoint-interval: parse error");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.ketcd.server;
 import io.ketcd.api.raft.RaftCore;
 import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.LeaseService;
 import io.ketcd.api.service.MaintenanceService;
 import io.ketcd.testing.cluster.TestMember;
 
@@ -26,6 +27,11 @@ public record ServerMember(String name, KetcdServer server) implements TestMembe
 
     @Override
     public MaintenanceService maintenance() {
+        return server;
+    }
+
+    @Override
+    public LeaseService lease() {
         return server;
     }
 

@@ -14,6 +14,12 @@ import static io.ketcd.testing.cluster.Members.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ketcd.api.EtcdError;
+import io.ketcd.proto.etcdserverpb.LeaseKeepAliveRequest;
+import io.ketcd.proto.etcdserverpb.LeaseKeepAliveResponse;
+import io.ketcd.proto.etcdserverpb.LeaseLeasesRequest;
+import io.ketcd.proto.etcdserverpb.LeaseRevokeRequest;
+import io.ketcd.proto.etcdserverpb.LeaseStatus;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveResponse;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.etcdserverpb.MemberAddRequest;
 import io.ketcd.proto.etcdserverpb.MemberAddResponse;
@@ -25,6 +31,7 @@ import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.testing.Await;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -260,5 +267,148 @@ public abstract class ClusterScenarios {
                         .containsAll(acknowledged);
             }
         }
+    }
+
+    // ---- leases
+
+    /** Keep-alive, time-to-live and revoke through a follower, which forwards to the leader or proposes. */
+    @Test
+    void aLeaseIsKeptAliveAskedAboutAndRevokedThroughAFollower() throws Exception {
+        List<TestMember> all = startThree(Map.of());
+        TestMember leader = agreedLeader(all);
+        TestMember follower = all.stream().filter(m -> m != leader).findFirst().orElseThrow();
+        long id = Leases.grant(follower, 30);
+        Leases.putWithLease(follower, "leased/a", id);
+        Leases.putWithLease(leader, "leased/b", id);
+        LeaseKeepAliveResponse renewed = follower.lease().leaseKeepAlive(LeaseKeepAliveRequest.newBuilder().setID(id).build())
+                .get(BOUND.toSeconds(), TimeUnit.SECONDS);
+        assertThat(renewed.getID()).isEqualTo(id);
+        assertThat(renewed.getTTL()).isEqualTo(30);
+        LeaseTimeToLiveResponse ttl = Leases.timeToLive(follower.lease(), id);
+        assertThat(ttl.getGrantedTTL()).isEqualTo(30);
+        assertThat(ttl.getTTL()).isBetween(25L, 30L);
+        assertThat(ttl.getKeysList()).containsExactly(bytes("leased/a"), bytes("leased/b"));
+
+        long revoked = follower.lease().leaseRevoke(LeaseRevokeRequest.newBuilder().setID(id).build())
+                .get(BOUND.toSeconds(), TimeUnit.SECONDS).getHeader().getRevision();
+        awaitSameRevisionAndHash(all);
+        for (TestMember m : all) {
+            assertThat(localKeys(m.kv(), "leased/", "leased0")).as("keys on %s", m.name()).isEmpty();
+            assertThat(value(m.kv(), "leased/a", false)).isNull();
+        }
+        assertThat(rangeAt(all.get(0), revoked - 1)).as("both keys were deleted at the revoke's revision").hasSize(2);
+        assertThat(errorOf(leader.lease().leaseRevoke(LeaseRevokeRequest.newBuilder().setID(id).build())))
+                .isEqualTo(EtcdError.LEASE_NOT_FOUND);
+        assertThat(errorOf(follower.kv().put(PutRequest.newBuilder().setKey(bytes("late")).setValue(bytes("v"))
+                .setLease(id).build()))).isEqualTo(EtcdError.LEASE_NOT_FOUND);
+        assertThat(follower.lease().leaseKeepAlive(LeaseKeepAliveRequest.newBuilder().setID(id).build())
+                .get(BOUND.toSeconds(), TimeUnit.SECONDS).getTTL()).as("a keep-alive of a lease gone").isZero();
+        assertThat(Leases.timeToLive(follower.lease(), id).getTTL()).isEqualTo(-1);
+    }
+
+    /** Only the leader expires a lease, by a revoke through the log: every member deletes its keys at one revision. */
+    @Test
+    void anExpiredLeaseHasItsKeysDeletedOnEveryMemberAtOneRevision() throws Exception {
+        List<TestMember> all = startThree(Map.of());
+        agreedLeader(all);
+        putEventually(all.get(1).kv(), "kept", "v");
+        long id = Leases.grant(all.get(1), 3);
+        Leases.putWithLease(all.get(0), "expiring/a", id);
+        Leases.putWithLease(all.get(2), "expiring/b", id);
+        for (TestMember m : all) {
+            Await.until("the keys are gone on " + m.name(), BOUND,
+                    () -> localValueOrNull(m.kv(), "expiring/a") == null && localValueOrNull(m.kv(), "expiring/b") == null);
+        }
+        awaitSameRevisionAndHash(all);
+        for (TestMember m : all) {
+            long now = m.kv().range(RangeRequest.newBuilder().setKey(bytes("kept")).setSerializable(true).build())
+                    .get(10, TimeUnit.SECONDS).getHeader().getRevision();
+            assertThat(rangeAt(m, now)).as("nothing left on %s", m.name()).isEmpty();
+            assertThat(rangeAt(m, now - 1)).as("both deleted by the last revision on %s", m.name()).hasSize(2);
+            assertThat(value(m.kv(), "kept", true)).isEqualTo("v");
+        }
+        assertThat(Leases.timeToLive(all.get(0).lease(), id).getTTL()).isEqualTo(-1);
+    }
+
+    /** A new leader extends every lease by the election timeout, so closing the leader expires none early. */
+    @Test
+    void closingTheLeaderExpiresNoLeaseEarly() throws Exception {
+        List<TestMember> all = startThree(Map.of());
+        TestMember old = agreedLeader(all);
+        long id = Leases.grant(old, 5);
+        long granted = System.nanoTime();
+        Leases.putWithLease(old, "survives", id);
+        cluster.stop(old.name());
+        List<TestMember> rest = all.stream().filter(m -> m != old).toList();
+        agreedLeader(rest, old.memberId());
+        for (TestMember m : rest) {
+            Await.until("the new leader expires the lease on " + m.name(), BOUND,
+                    () -> localValueOrNull(m.kv(), "survives") == null);
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - granted)).as("the key lived its TTL at least")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+    }
+
+    /**
+     * Lease checkpoints (on by default; here every second) keep a lease's remaining TTL through a
+     * leader change and a restart of the whole cluster, rather than starting it again from its TTL.
+     */
+    @Test
+    void aLeaseKeepsItsRemainingTtlAcrossALeaderChangeAndAFullRestart() throws Exception {
+        Map<String, String> checkpoints = Map.of("experimental-lease-checkpoint-interval", "1s");
+        List<TestMember> all = startThree(checkpoints);
+        TestMember old = agreedLeader(all);
+        long id = Leases.grant(old, 65);
+        Leases.putWithLease(old, "held", id);
+        Await.until("the lease is down to 59 s", Duration.ofSeconds(60), () -> Leases.remainingTtl(all, id) <= 59);
+
+        cluster.stop(old.name());
+        List<TestMember> rest = all.stream().filter(m -> m != old).toList();
+        agreedLeader(rest, old.memberId());
+        assertThat(Leases.remainingTtl(rest, id)).as("after a leader change (65 without checkpoints)").isBetween(50L, 62L);
+
+        rest.forEach(m -> cluster.stop(m.name()));
+        List<TestMember> again = new ArrayList<>();
+        for (String name : THREE) {
+            again.add(cluster.start(name, checkpoints));
+        }
+        agreedLeader(again);
+        assertThat(Leases.remainingTtl(again, id)).as("after a full restart").isBetween(40L, 62L);
+        assertThat(Leases.timeToLive(again.get(0).lease(), id).getKeysList()).containsExactly(bytes("held"));
+    }
+
+    /**
+     * A member that catches up from a snapshot has the leases from it and attaches their keys
+     * again from its key-value store: its own revoke then deletes the same keys as the others'.
+     */
+    @Test
+    void aMemberCatchingUpFromASnapshotKnowsTheLeasesAndTheirKeys() throws Exception {
+        Map<String, String> small = Map.of("snapshot-count", "20", "experimental-snapshot-catchup-entries", "5");
+        List<TestMember> all = startThree(small);
+        agreedLeader(all);
+        cluster.stop("m3");
+        TestMember writer = named(all, "m1");
+        long id = Leases.grant(writer, 600);
+        Leases.putWithLease(writer, "leased/snap", id);
+        for (int i = 0; i < 40; i++) {
+            putEventually(writer.kv(), "filler" + i, "x");
+        }
+        TestMember m3 = cluster.start("m3", small);
+        Await.until("m3 catches up", BOUND, () -> "x".equals(localValueOrNull(m3.kv(), "filler39")));
+        assertThat(cluster.receivedSnapshot("m3")).as("m3 installed a snapshot from its leader").isTrue();
+        assertThat(m3.lease().leaseLeases(LeaseLeasesRequest.getDefaultInstance()).get(10, TimeUnit.SECONDS)
+                .getLeasesList()).extracting(LeaseStatus::getID).containsExactly(id);
+        writer.lease().leaseRevoke(LeaseRevokeRequest.newBuilder().setID(id).build()).get(BOUND.toSeconds(), TimeUnit.SECONDS);
+        List<TestMember> now = List.of(named(all, "m1"), named(all, "m2"), m3);
+        awaitSameRevisionAndHash(now);
+        assertThat(localValueOrNull(m3.kv(), "leased/snap")).isNull();
+    }
+
+    /** The keys under {@code leased/} and {@code expiring/} at {@code revision}, read locally. */
+    private static List<String> rangeAt(TestMember m, long revision) throws Exception {
+        return m.kv().range(RangeRequest.newBuilder().setKey(bytes("e")).setRangeEnd(bytes("m")).setRevision(revision)
+                .setSerializable(true).build()).get(10, TimeUnit.SECONDS).getKvsList().stream()
+                .map(kv -> kv.getKey().toStringUtf8()).filter(k -> k.startsWith("expiring/") || k.startsWith("leased/"))
+                .toList();
     }
 }

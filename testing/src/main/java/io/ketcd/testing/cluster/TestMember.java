@@ -3,6 +3,7 @@ package io.ketcd.testing.cluster;
 import io.ketcd.api.raft.RaftCore;
 import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.LeaseService;
 import io.ketcd.api.service.MaintenanceService;
 
 /** A running member of a {@link TestCluster}, used through the service facets its server publishes. */
@@ -16,6 +17,8 @@ public interface TestMember {
     ClusterService cluster();
 
     MaintenanceService maintenance();
+
+    LeaseService lease();
 
     /** Swaps the raft core under the running member, as a DS reference change does. */
     void replaceRaftCore(RaftCore core);

@@ -1,5 +1,7 @@
 package io.ketcd.api.peer;
 
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveResponse;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
 
@@ -50,6 +52,22 @@ public interface PeerTransport extends AutoCloseable {
      * io.ketcd.api.EtcdException} the leader answered, or {@code TIMEOUT} if it did not answer.
      */
     CompletableFuture<List<Member>> promoteMember(long leaderId, long memberId);
+
+    /**
+     * Asks the leader {@code leaderId} to renew lease {@code leaseId} (etcd's forwarded renew,
+     * {@code POST /leases} on its peer port). Completes with the TTL the leader renewed it to, or
+     * fails with {@code LEASE_NOT_FOUND} (the leader answered 404), {@code TIMEOUT} (no answer
+     * within the request timeout, or the leader's 408: it had not applied what it committed),
+     * or another {@link io.ketcd.api.EtcdException} the leader answered (such as {@code
+     * NOT_LEADER}); the caller decides whether to ask again.
+     */
+    CompletableFuture<Long> renewLease(long leaderId, long leaseId);
+
+    /**
+     * Asks the leader {@code leaderId} for a lease's TTL and keys (etcd's forwarded time-to-live,
+     * {@code POST /leases/internal}); fails as {@link #renewLease} does.
+     */
+    CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(long leaderId, LeaseTimeToLiveRequest request);
 
     /** Since when the peer has had a working connection, empty while it is inactive or unknown. */
     Optional<Instant> activeSince(long memberId);

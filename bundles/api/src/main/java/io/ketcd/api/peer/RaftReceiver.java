@@ -1,5 +1,7 @@
 package io.ketcd.api.peer;
 
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveResponse;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
 
@@ -57,4 +59,18 @@ public interface RaftReceiver {
      * io.ketcd.api.EtcdException} (member not found, not a learner, learner not ready, not leader).
      */
     CompletableFuture<List<Member>> promoteMember(long memberId);
+
+    /**
+     * Renews a lease on behalf of a follower that forwarded a keep-alive (etcd's peer {@code POST
+     * /leases}), as the leader: completes with the TTL, or fails with {@code LEASE_NOT_FOUND},
+     * {@code TIMEOUT_WAIT_APPLIED_INDEX} (the leader has not applied what it committed), or
+     * {@code NOT_LEADER} (this member does not lead, or its lessor is not the primary yet).
+     */
+    CompletableFuture<Long> renewLease(long leaseId);
+
+    /**
+     * A lease's TTLs and keys, for a follower that forwarded a time-to-live (etcd's peer {@code
+     * POST /leases/internal}), as the leader; fails as {@link #renewLease} does.
+     */
+    CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest request);
 }

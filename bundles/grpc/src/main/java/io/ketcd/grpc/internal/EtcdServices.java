@@ -23,6 +23,16 @@ import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.CompactionResponse;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
+import io.ketcd.proto.etcdserverpb.LeaseGrantRequest;
+import io.ketcd.proto.etcdserverpb.LeaseGrantResponse;
+import io.ketcd.proto.etcdserverpb.LeaseKeepAliveRequest;
+import io.ketcd.proto.etcdserverpb.LeaseKeepAliveResponse;
+import io.ketcd.proto.etcdserverpb.LeaseLeasesRequest;
+import io.ketcd.proto.etcdserverpb.LeaseLeasesResponse;
+import io.ketcd.proto.etcdserverpb.LeaseRevokeRequest;
+import io.ketcd.proto.etcdserverpb.LeaseRevokeResponse;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveResponse;
 import io.ketcd.proto.etcdserverpb.MemberAddRequest;
 import io.ketcd.proto.etcdserverpb.MemberAddResponse;
 import io.ketcd.proto.etcdserverpb.MemberListRequest;
@@ -46,6 +56,7 @@ import io.ketcd.proto.etcdserverpb.TxnResponse;
 import io.ketcd.api.log.BadInputLog;
 import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.LeaseService;
 import io.ketcd.api.service.MaintenanceService;
 import io.ketcd.api.EtcdError;
 import io.ketcd.grpc.ClientServices;
@@ -120,7 +131,7 @@ public final class EtcdServices {
                 }, MaintenanceGrpc.getStatusMethod(), MaintenanceGrpc.getHashKVMethod()),
                 ClusterGrpc.bindService(new Cluster(server.cluster(), replies)),
                 ServerInterceptors.intercept(WatchGrpc.bindService(watches), new RequireLeader()),
-                unsupported(LeaseGrpc.getServiceDescriptor()),
+                LeaseGrpc.bindService(new Lease(server.lease(), replies)),
                 unsupported(AuthGrpc.getServiceDescriptor()),
                 unsupported(LockGrpc.getServiceDescriptor()),
                 unsupported(ElectionGrpc.getServiceDescriptor()));
@@ -151,6 +162,34 @@ public final class EtcdServices {
         @Override
         public void compact(CompactionRequest request, StreamObserver<CompactionResponse> observer) {
             replies.reply("KV/Compact", () -> server.compact(request), observer);
+        }
+    }
+
+    /** Lease: every method is the server's; a keep-alive stream is a {@link KeepAliveStream}. */
+    private record Lease(LeaseService server, UnaryReplies replies) implements LeaseGrpc.AsyncService {
+        @Override
+        public void leaseGrant(LeaseGrantRequest request, StreamObserver<LeaseGrantResponse> observer) {
+            replies.reply("Lease/LeaseGrant", () -> server.leaseGrant(request), observer);
+        }
+
+        @Override
+        public void leaseRevoke(LeaseRevokeRequest request, StreamObserver<LeaseRevokeResponse> observer) {
+            replies.reply("Lease/LeaseRevoke", () -> server.leaseRevoke(request), observer);
+        }
+
+        @Override
+        public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(StreamObserver<LeaseKeepAliveResponse> observer) {
+            return KeepAliveStream.serve(server, observer, replies.executor());
+        }
+
+        @Override
+        public void leaseTimeToLive(LeaseTimeToLiveRequest request, StreamObserver<LeaseTimeToLiveResponse> observer) {
+            replies.reply("Lease/LeaseTimeToLive", () -> server.leaseTimeToLive(request), observer);
+        }
+
+        @Override
+        public void leaseLeases(LeaseLeasesRequest request, StreamObserver<LeaseLeasesResponse> observer) {
+            replies.reply("Lease/LeaseLeases", () -> server.leaseLeases(request), observer);
         }
     }
 

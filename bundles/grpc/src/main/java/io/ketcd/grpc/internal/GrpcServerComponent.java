@@ -4,6 +4,7 @@ import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.LeaseService;
 import io.ketcd.api.service.MaintenanceService;
 import io.ketcd.api.service.WatchService;
 import io.ketcd.grpc.ClientServices;
@@ -38,8 +39,8 @@ public final class GrpcServerComponent {
     @Activate
     public GrpcServerComponent(Map<String, Object> properties, @Reference KvService kv, @Reference ClusterService cluster,
                                @Reference MaintenanceService maintenance, @Reference WatchService watch,
-                               @Reference ListenerFactory listeners) throws IOException {
-        this.services = new ClientServices(kv, cluster, maintenance, watch);
+                               @Reference LeaseService lease, @Reference ListenerFactory listeners) throws IOException {
+        this.services = new ClientServices(kv, cluster, maintenance, watch, lease);
         this.listeners = listeners;
         this.settings = GrpcSettings.from(properties, System.getenv());
         this.grpc = start(settings);

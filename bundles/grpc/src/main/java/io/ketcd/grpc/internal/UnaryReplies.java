@@ -29,6 +29,11 @@ final class UnaryReplies {
         this.executor = executor;
     }
 
+    /** Where answers are sent from. */
+    Executor executor() {
+        return executor;
+    }
+
     /**
      * Calls {@code call} and completes {@code observer} with its outcome; a call that throws
      * instead of returning a failed future is answered the same way.

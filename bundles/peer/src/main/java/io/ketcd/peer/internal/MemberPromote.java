@@ -268,7 +268,7 @@ final class MemberPromote {
     }
 
     /** A body subscriber that keeps at most {@link #MAX_BODY} bytes; its body is null when there were more. */
-    private static HttpResponse.BodySubscriber<byte[]> capped() {
+    static HttpResponse.BodySubscriber<byte[]> capped() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         boolean[] overflow = {false};
         return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArrayConsumer(chunk -> {

@@ -4,7 +4,12 @@ import io.ketcd.api.EtcdError;
 import io.ketcd.api.log.BadInputLog;
 import io.ketcd.api.peer.PeerTransportConfig;
 import io.ketcd.api.peer.RaftReceiver;
+import io.ketcd.proto.etcdserverpb.LeaseKeepAliveRequest;
+import io.ketcd.proto.etcdserverpb.LeaseKeepAliveResponse;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
 import io.ketcd.proto.etcdserverpb.Member;
+import io.ketcd.proto.leasepb.LeaseInternalRequest;
+import io.ketcd.proto.leasepb.LeaseInternalResponse;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
 
@@ -27,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * etcd's peer handler: {@code /raft} (pipeline), {@code /raft/stream/}, {@code /raft/snapshot},
- * {@code /raft/probing}, {@code /version}, {@code /members} and {@code /members/promote/<id>}, with etcd's checks, status codes
+ * {@code /raft/probing}, {@code /version}, {@code /members}, {@code /members/promote/<id>}, {@code /leases} and
+ * {@code /leases/internal}, with etcd's checks, status codes
  * and error texts (Go's {@code http.Error}: text/plain, the text and a newline). A rejected
  * request is logged through a {@link BadInputLog} (one line per status and interval, its path and
  * header values escaped), a refusal of ours (5xx) at WARN with the same escaping; nothing of it
@@ -76,6 +82,8 @@ final class PeerHandler extends HttpHandler {
             }
         } else if (path.startsWith(MemberPromote.PREFIX)) {
             promote(request, response, path.substring(MemberPromote.PREFIX.length()));
+        } else if (path.equals(LeaseForward.RENEW) || path.equals(LeaseForward.TIME_TO_LIVE)) {
+            lease(request, response, path);
         } else if (path.equals("/members")) {
             if (allow(request, response, Method.GET)) {
                 response.setHeader(PeerHeaders.CLUSTER_ID, Ids.hex(config.clusterId()));
@@ -290,6 +298,76 @@ final class PeerHandler extends HttpHandler {
                 }
             }
         }, promote.executor());
+    }
+
+    // ---- POST /leases, POST /leases/internal
+
+    /**
+     * etcd's leaseHandler: no cluster or sender checks (etcd's follower sends no peer headers
+     * here); the receiver's future is awaited with the response suspended, bounded by the request
+     * timeout, and the answer written on the transport's promote thread.
+     */
+    private void lease(Request request, Response response, String path) throws IOException {
+        if (!allow(request, response, Method.POST)) {
+            return;
+        }
+        byte[] body;
+        try {
+            body = request.getInputStream().readNBytes(LeaseForward.MAX_BODY + 1);
+        } catch (IOException e) {
+            reject(request, response, HttpStatus.BAD_REQUEST_400, "error reading body", "reading the body: " + e.getMessage());
+            return;
+        }
+        CompletableFuture<? extends com.google.protobuf.Message> answer;
+        try {
+            if (body.length > LeaseForward.MAX_BODY) {
+                throw new com.google.protobuf.InvalidProtocolBufferException("body exceeds " + LeaseForward.MAX_BODY + " bytes");
+            }
+            if (path.equals(LeaseForward.RENEW)) {
+                long id = LeaseKeepAliveRequest.parseFrom(body).getID();
+                answer = receiver.renewLease(id).thenApply(ttl -> LeaseKeepAliveResponse.newBuilder().setID(id).setTTL(ttl).build());
+            } else {
+                LeaseTimeToLiveRequest ttl = LeaseInternalRequest.parseFrom(body).getLeaseTimeToLiveRequest();
+                answer = receiver.leaseTimeToLive(ttl)
+                        .thenApply(r -> LeaseInternalResponse.newBuilder().setLeaseTimeToLiveResponse(r).build());
+            }
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            reject(request, response, HttpStatus.BAD_REQUEST_400, LeaseForward.BAD_REQUEST, e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        LeaseForward leases = transport.leases();
+        if (!leases.acquireServer()) {
+            reject(request, response, HttpStatus.BAD_REQUEST_400, EtcdError.TOO_MANY_REQUESTS.message(),
+                    LeaseForward.MAX_IN_FLIGHT + " lease requests in flight");
+            return;
+        }
+        response.suspend();
+        leases.bounded(answer).whenCompleteAsync((message, failure) -> {
+            try {
+                if (failure == null) {
+                    byte[] bytes = message.toByteArray();
+                    response.setStatus(HttpStatus.OK_200);
+                    response.setContentType(LeaseForward.PROTOBUF);
+                    response.setContentLength(bytes.length);
+                    response.getOutputStream().write(bytes);
+                } else {
+                    response.setHeader("X-Content-Type-Options", "nosniff");
+                    write(response, HttpStatus.getHttpStatus(LeaseForward.status(failure)), TEXT_PLAIN,
+                            LeaseForward.text(failure) + "\n");
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("{}: cannot answer a lease request on {}: {}", Ids.hex(config.memberId()), path, e.toString());
+            } finally {
+                leases.releaseServer();
+                try {
+                    response.resume();
+                } catch (RuntimeException e) {
+                    LOG.debug("{}: resuming a lease answer: {}", Ids.hex(config.memberId()), e.toString());
+                }
+            }
+        }, leases.executor());
     }
 
     // ---- checks

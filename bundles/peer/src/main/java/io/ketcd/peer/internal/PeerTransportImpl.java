@@ -8,6 +8,8 @@ import io.ketcd.api.peer.RaftReceiver;
 import io.ketcd.api.peer.SnapshotPayload;
 import io.ketcd.api.transport.Listener;
 import io.ketcd.host.GrizzlyListenerServer;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveResponse;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
 import io.ketcd.proto.raftpb.MessageType;
@@ -75,6 +77,7 @@ public final class PeerTransportImpl implements PeerTransport {
     private volatile SnapshotSender snapshotSender;
     private final ScheduledThreadPoolExecutor promoteExecutor;
     private final MemberPromote promote;
+    private final LeaseForward leases;
     private final Map<Long, Peer> peers = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     final Map<PeerChannel, LongAdder> received = counters();
@@ -99,6 +102,8 @@ public final class PeerTransportImpl implements PeerTransport {
         this.promoteExecutor.setKeepAliveTime(30, TimeUnit.SECONDS);
         this.promoteExecutor.allowCoreThreadTimeOut(true);
         this.promote = new MemberPromote(config, client, timeouts, promoteExecutor);
+        // lease answers share the promote thread: both are small, bounded and rare next to raft traffic
+        this.leases = new LeaseForward(config, client, timeouts, promoteExecutor);
     }
 
     /**
@@ -191,6 +196,10 @@ public final class PeerTransportImpl implements PeerTransport {
 
     MemberPromote promote() {
         return promote;
+    }
+
+    LeaseForward leases() {
+        return leases;
     }
 
     @Override
@@ -325,6 +334,38 @@ public final class PeerTransportImpl implements PeerTransport {
             return CompletableFuture.failedFuture(EtcdError.NO_LEADER.exception());
         }
         return promote.forward(leader, memberId);
+    }
+
+    /**
+     * etcd's forwarded renew: {@code POST /leases} to the leader ({@link LeaseForward} has the
+     * answers and their errors); this member as the leader asks the local receiver.
+     */
+    @Override
+    public CompletableFuture<Long> renewLease(long leaderId, long leaseId) {
+        return toLeader(leaderId, () -> receiver.renewLease(leaseId), leader -> leases.renew(leader, leaseId));
+    }
+
+    /** etcd's forwarded time-to-live: {@code POST /leases/internal} to the leader. */
+    @Override
+    public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(long leaderId, LeaseTimeToLiveRequest request) {
+        return toLeader(leaderId, () -> receiver.leaseTimeToLive(request), leader -> leases.timeToLive(leader, request));
+    }
+
+    private <T> CompletableFuture<T> toLeader(long leaderId, java.util.function.Supplier<CompletableFuture<T>> local,
+                                              java.util.function.Function<Peer, CompletableFuture<T>> remote) {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
+        }
+        if (leaderId == config.memberId()) {
+            try {
+                CompletableFuture<T> f = local.get();
+                return f != null ? f : CompletableFuture.failedFuture(new IllegalStateException("no future"));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        Peer leader = peers.get(leaderId);
+        return leader == null ? CompletableFuture.failedFuture(EtcdError.NO_LEADER.exception()) : remote.apply(leader);
     }
 
     @Override

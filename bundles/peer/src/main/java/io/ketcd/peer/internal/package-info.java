@@ -28,6 +28,13 @@
  *       that is not decimal); 412 not a learner / learner not ready; 500 with the error's text
  *       for any other error. No header checks (etcd's follower sends none here). {@link
  *       io.ketcd.peer.internal.MemberPromote} has the client's mapping back to errors.</li>
+ *   <li>{@code POST /leases} and {@code POST /leases/internal}: etcd's forwarded lease renew and
+ *       time-to-live ({@code lease/leasehttp}), sent by a follower to the leader ({@code
+ *       PeerTransport.renewLease}, {@code leaseTimeToLive}) with protobuf bodies ({@code
+ *       LeaseKeepAliveRequest} / {@code leasepb.LeaseInternalRequest}) and answered from the
+ *       receiver: 200 and the protobuf answer; 404 {@code lease not found}; 408 when the leader
+ *       has not applied what it committed; 400 otherwise. {@link
+ *       io.ketcd.peer.internal.LeaseForward} has both sides.</li>
  * </ul>
  *
  * <h2>Wire format</h2>

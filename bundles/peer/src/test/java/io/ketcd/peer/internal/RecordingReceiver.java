@@ -2,6 +2,8 @@ package io.ketcd.peer.internal;
 
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.peer.RaftReceiver;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveResponse;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.Message;
 
@@ -37,6 +39,12 @@ final class RecordingReceiver implements RaftReceiver {
     /** How to answer a promote; by default the member is not found. */
     volatile java.util.function.LongFunction<CompletableFuture<List<Member>>> promote =
             id -> CompletableFuture.failedFuture(EtcdError.MEMBER_NOT_FOUND.exception());
+    /** How to answer a forwarded renew; by default the lease is not found. */
+    volatile java.util.function.LongFunction<CompletableFuture<Long>> renew =
+            id -> CompletableFuture.failedFuture(EtcdError.LEASE_NOT_FOUND.exception());
+    /** How to answer a forwarded time-to-live; by default the lease is not found. */
+    volatile java.util.function.Function<LeaseTimeToLiveRequest, CompletableFuture<LeaseTimeToLiveResponse>> timeToLive =
+            r -> CompletableFuture.failedFuture(EtcdError.LEASE_NOT_FOUND.exception());
     volatile SnapshotSink snapshotSink = (m, in) -> in.transferTo(java.io.OutputStream.nullOutputStream());
 
     RecordingReceiver(long... memberIds) {
@@ -96,6 +104,16 @@ final class RecordingReceiver implements RaftReceiver {
     public CompletableFuture<List<Member>> promoteMember(long memberId) {
         promoteRequests.add(memberId);
         return promote.apply(memberId);
+    }
+
+    @Override
+    public CompletableFuture<Long> renewLease(long leaseId) {
+        return renew.apply(leaseId);
+    }
+
+    @Override
+    public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest request) {
+        return timeToLive.apply(request);
     }
 
     List<Message> processedOf(java.util.function.Predicate<Message> filter) {

@@ -66,6 +66,13 @@ final class ApplyLoop implements Runnable {
 
         /** This member was removed from the cluster. */
         void removedSelf();
+
+        /**
+         * A leader's empty entry, the first of its term, was applied: if this member is that
+         * leader, everything of the previous terms is applied now (etcd promotes its lessor here).
+         */
+        default void termEntryApplied() {
+        }
     }
 
     private final long memberId;
@@ -97,7 +104,7 @@ final class ApplyLoop implements Runnable {
     void attach(Effects effects) {
         this.effects = effects;
         this.membership = new MembershipApplier(memberId, waiters, effects);
-        for (RequestApplier applier : List.of(new KvApplier(), membership)) {
+        for (RequestApplier applier : List.of(new KvApplier(), new LeaseApplier(), membership)) {
             for (InternalRaftRequest.RequestCase kind : applier.requests()) {
                 if (appliers.put(kind, applier) != null) {
                     throw new IllegalStateException("two appliers for " + kind);
@@ -180,7 +187,7 @@ final class ApplyLoop implements Runnable {
         }
         try {
             AppliedState installed = state.replace(
-                    previous -> AppliedState.on(effects.installSnapshotBackend(index, previous.backend())));
+                    previous -> AppliedState.on(effects.installSnapshotBackend(index, previous.backend()), previous.lessor()));
             effects.stateInstalled(installed);
             Backend next = installed.backend();
             snapshotIndex = index;
@@ -207,6 +214,7 @@ final class ApplyLoop implements Runnable {
             case EntryNormal -> {
                 if (entry.getData().isEmpty()) {
                     markApplied(s.backend(), index); // a new leader's empty entry
+                    effects.termEntryApplied();
                     return;
                 }
                 Optional<InternalRaftRequest> parsed = decode(entry, InternalRaftRequest.parser());

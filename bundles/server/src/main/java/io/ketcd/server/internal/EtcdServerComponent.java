@@ -7,6 +7,7 @@ import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
 import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.LeaseService;
 import io.ketcd.api.service.MaintenanceService;
 import io.ketcd.api.service.WatchService;
 import io.ketcd.server.KetcdServer;
@@ -37,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * Runs one member from the {@code io.ketcd.server} configuration (etc/io.ketcd.server.cfg in
  * Karaf, overridden by {@code ETCD_*} environment variables) and publishes it, one {@link
  * KetcdServer} object, as etcd's service facets: {@link KvService}, {@link ClusterService},
- * {@link MaintenanceService} and {@link WatchService}. The object stays registered while the
- * member inside it restarts.
+ * {@link MaintenanceService}, {@link WatchService} and {@link LeaseService}. The object stays
+ * registered while the member inside it restarts.
  *
  * <p>The raft core, the listener factory and the peer TLS policy are dynamic references. A new
  * raft core drives the running member's raft from then on ({@link KetcdServer#replaceRaftCore});
@@ -55,12 +56,12 @@ import org.slf4j.LoggerFactory;
 // or Karaf's resolver refuses the bundles that require them
 @Capability(namespace = "osgi.service", uses = KvService.class, attribute = "objectClass:List<String>=\""
         + "io.ketcd.api.service.KvService,io.ketcd.api.service.ClusterService,io.ketcd.api.service.MaintenanceService,"
-        + "io.ketcd.api.service.WatchService\"")
+        + "io.ketcd.api.service.WatchService,io.ketcd.api.service.LeaseService\"")
 public final class EtcdServerComponent {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdServerComponent.class);
     private static final String[] FACETS = {
             KvService.class.getName(), ClusterService.class.getName(), MaintenanceService.class.getName(),
-            WatchService.class.getName()};
+            WatchService.class.getName(), LeaseService.class.getName()};
 
     private volatile RaftCore raftCore;
     @Reference

@@ -12,6 +12,8 @@ import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
+import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveResponse;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.ConfChange;
 import io.ketcd.proto.raftpb.ConfChangeType;
@@ -76,6 +78,8 @@ final class PeerLink implements AutoCloseable {
     /** Counts peer network swaps, so a retry scheduled for an older one stands down. Guarded by transportLock. */
     private volatile long peerNetworkGeneration;
     private volatile PeerTransport transport;
+    /** Answers the lease requests followers forward to this member as their leader; set before start. */
+    private volatile LeaseRequests leases;
 
     /**
      * @param retries runs the retries of re-opening the peer listeners
@@ -236,6 +240,23 @@ final class PeerLink implements AutoCloseable {
         return t.promoteMember(leader, learner);
     }
 
+    /** Serves the lease requests followers forward here (a member answers them only while it leads). */
+    void serveLeases(LeaseRequests leases) {
+        this.leases = leases;
+    }
+
+    /** Asks the leader to renew a lease (see {@link LeaseRequests#renew}). */
+    CompletableFuture<Long> forwardRenew(long leader, long leaseId) {
+        PeerTransport t = transport;
+        return t == null ? CompletableFuture.failedFuture(EtcdError.STOPPED.exception()) : t.renewLease(leader, leaseId);
+    }
+
+    /** Asks the leader for a lease's TTL (see {@link LeaseRequests#timeToLive}). */
+    CompletableFuture<LeaseTimeToLiveResponse> forwardTimeToLive(long leader, LeaseTimeToLiveRequest r) {
+        PeerTransport t = transport;
+        return t == null ? CompletableFuture.failedFuture(EtcdError.STOPPED.exception()) : t.leaseTimeToLive(leader, r);
+    }
+
     /** Whether a peer has had a working connection for at least {@code d}. */
     boolean activeFor(long peer, Duration d) {
         PeerTransport t = transport;
@@ -329,6 +350,20 @@ final class PeerLink implements AutoCloseable {
             } catch (EtcdException e) {
                 return CompletableFuture.failedFuture(e);
             }
+        }
+
+        @Override
+        public CompletableFuture<Long> renewLease(long leaseId) {
+            LeaseRequests l = leases;
+            return l == null || stopped.getAsBoolean() ? CompletableFuture.failedFuture(EtcdError.STOPPED.exception())
+                    : l.renewAsLeader(leaseId);
+        }
+
+        @Override
+        public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest request) {
+            LeaseRequests l = leases;
+            return l == null || stopped.getAsBoolean() ? CompletableFuture.failedFuture(EtcdError.STOPPED.exception())
+                    : l.timeToLiveAsLeader(request);
         }
     }
 }

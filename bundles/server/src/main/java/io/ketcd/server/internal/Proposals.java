@@ -9,9 +9,13 @@ import io.ketcd.mvcc.RequestValidator;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.ConfChange;
 import io.ketcd.proto.serverpb.InternalRaftRequest;
+import io.ketcd.proto.serverpb.RequestHeader;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -71,6 +75,26 @@ public final class Proposals {
             throw EtcdError.REQUEST_TOO_LARGE.exception();
         }
         return submit(id, n -> n.propose(data));
+    }
+
+    /**
+     * Proposes a request the member makes itself (a lease revoke or checkpoint of the leader's
+     * lessor) under a new request id; never throws: a refusal is a failed future, and so is a
+     * request not applied within {@code timeoutMillis} ({@code TIMEOUT}).
+     */
+    CompletableFuture<Object> proposeOwn(InternalRaftRequest.Builder request, long timeoutMillis) {
+        try {
+            long id = nextRequestId();
+            request.setHeader(RequestHeader.newBuilder().setId(id));
+            return propose(id, request.build().toByteString()).orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+                    .exceptionallyCompose(e -> {
+                        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                        return CompletableFuture.failedFuture(
+                                cause instanceof TimeoutException ? EtcdError.TIMEOUT.exception() : cause);
+                    });
+        } catch (EtcdException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** Proposes a membership change; the future completes with the members after it is applied. */

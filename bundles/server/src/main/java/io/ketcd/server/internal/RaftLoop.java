@@ -76,6 +76,8 @@ final class RaftLoop implements Runnable {
     private final Supplier<BackendSnapshot> backendSnapshot;
     private final Consumer<Throwable> onFatal;
     private volatile PeerTransport transport;
+    /** Told on the loop thread when this member stops leading (the lessor is demoted then). */
+    private volatile Runnable leadershipLost = () -> { };
 
     // read index batching; touched on the loop thread only
     private List<CompletableFuture<Long>> pendingReads = new ArrayList<>();
@@ -130,6 +132,11 @@ final class RaftLoop implements Runnable {
     /** Sets where messages go; before {@link #run()} starts. */
     void attach(PeerTransport transport) {
         this.transport = transport;
+    }
+
+    /** Sets who is told when this member stops leading; before {@link #run()} starts. */
+    void onLeadershipLost(Runnable leadershipLost) {
+        this.leadershipLost = leadershipLost;
     }
 
     /**
@@ -312,6 +319,9 @@ final class RaftLoop implements Runnable {
             inflightReadContext = null;
         }
         lead = 0;
+        if (role == RaftRole.LEADER) {
+            leadershipLost.run();
+        }
         role = RaftRole.FOLLOWER;
         LOG.info("member {} runs on a new raft node from {} (applied {}, term {}, commit {}, voters {})",
                 MemberIds.hex(node.status().id()), core.getClass().getName(), applied, node.status().term(),
@@ -401,7 +411,11 @@ final class RaftLoop implements Runnable {
             }
         }
         lead = s.lead();
+        RaftRole was = role;
         role = s.role();
+        if (was == RaftRole.LEADER && role != RaftRole.LEADER) {
+            leadershipLost.run();
+        }
     }
 
     private void send(List<Message> messages) {

@@ -15,8 +15,10 @@ import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.etcdserverpb.ResponseHeader;
 import io.ketcd.proto.raftpb.ConfChange;
 import io.ketcd.proto.raftpb.ConfState;
+import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.server.PeerNetwork;
 import io.ketcd.server.ServerConfig;
+import io.ketcd.server.lease.Lessor;
 import io.ketcd.storage.Backend;
 import io.ketcd.storage.Wal;
 
@@ -64,6 +66,11 @@ public final class ServerCore implements AutoCloseable {
     private final MemberChanges memberChanges;
     private final AttributesPublisher attributes;
     private final Watches watches;
+    private final Lessor lessor;
+    private final LeaseRequests leaseRequests;
+    /** The primary lessor's rounds (expiry, checkpoints) and the retries of forwarded lease requests. */
+    private final ScheduledExecutorService leaseThread =
+            Executors.newSingleThreadScheduledExecutor(new NamedThreads("ketcd-lease"));
     private final ExecutorService raftThread = Executors.newSingleThreadExecutor(new NamedThreads("ketcd-raft"));
     private final ExecutorService applyThread = Executors.newSingleThreadExecutor(new NamedThreads("ketcd-apply"));
     /** Publishes the member's attributes and retries re-opening its peer listeners. */
@@ -83,7 +90,9 @@ public final class ServerCore implements AutoCloseable {
         this.clusterId = opened.id().clusterId();
         this.wal = opened.wal();
         Backend backend = opened.backend();
-        this.state = new CurrentState(AppliedState.on(backend));
+        this.lessor = new Lessor(System::nanoTime, Lessor.minTtl(config.heartbeatInterval(), config.electionTimeout()),
+                config.leaseCheckpointInterval());
+        this.state = new CurrentState(AppliedState.on(backend, lessor));
         this.appliedIndex = new AppliedIndex(backend.consistentIndex());
         this.applyLoop = new ApplyLoop(memberId, state, waiters, appliedIndex,
                 opened.storage().snapshot().getMetadata().getIndex(), config.snapshotCount(), this::fatal);
@@ -98,6 +107,13 @@ public final class ServerCore implements AutoCloseable {
         this.memberChanges = new MemberChanges(new LocalCluster(memberId, state, raftLoop, proposals, peerLink),
                 config.initialClusterToken());
         this.attributes = new AttributesPublisher(memberId, config, proposals, publisher, stopped::get);
+        this.leaseRequests = new LeaseRequests(memberId, lessor, raftLoop, appliedIndex, peerLink, leaseThread,
+                config.requestTimeout(), config.electionTimeout(), config.heartbeatInterval(), stopped::get);
+        if (config.leaseCheckpoint()) {
+            lessor.setCheckpointer(cp -> proposeOwn(InternalRaftRequest.newBuilder().setLeaseCheckpoint(cp)));
+        }
+        peerLink.serveLeases(leaseRequests);
+        raftLoop.onLeadershipLost(lessor::demote);
         // last: it starts a thread, which nothing may leave behind when a part above fails
         this.watches = new Watches(state, this::header, config.maxRequestBytes(), config.watchProgressNotifyInterval());
         applyLoop.attach(new Effects(dataDir));
@@ -166,6 +182,13 @@ public final class ServerCore implements AutoCloseable {
             raftLoop.campaign();
         }
         publisher.execute(attributes);
+        leaseThread.scheduleWithFixedDelay(new LessorLoop(lessor, this::proposeOwn), LessorLoop.INTERVAL_MILLIS,
+                LessorLoop.INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Proposes a request of the member's own (a lease revoke or checkpoint), bounded by the request timeout. */
+    private CompletableFuture<Object> proposeOwn(InternalRaftRequest.Builder request) {
+        return proposals.proposeOwn(request, config.requestTimeout().toMillis());
     }
 
     /** The raft node configuration of this member, for a node whose owner has applied up to {@code applied}. */
@@ -272,6 +295,16 @@ public final class ServerCore implements AutoCloseable {
         return reads;
     }
 
+    /** The lease requests answered by the leader (renew, time-to-live), forwarded from a follower. */
+    public LeaseRequests leases() {
+        return leaseRequests;
+    }
+
+    /** The member's leases. */
+    public Lessor lessor() {
+        return lessor;
+    }
+
     /** The member changes of etcd's Cluster API, on this member. */
     public MemberChanges memberChanges() {
         return memberChanges;
@@ -314,6 +347,8 @@ public final class ServerCore implements AutoCloseable {
         stopped.set(true);
         watches.close();
         publisher.shutdownNow();
+        leaseThread.shutdownNow();
+        lessor.demote(); // renews waiting on an expired lease give up
         peerLink.close();
         raftLoop.stop();
         raftThread.shutdown();
@@ -394,6 +429,14 @@ public final class ServerCore implements AutoCloseable {
         @Override
         public void stateInstalled(AppliedState installed) {
             watches.attach(installed.kv());
+        }
+
+        @Override
+        public void termEntryApplied() {
+            // etcd's Promote, extending every lease by the election timeout so none expires early
+            if (raftLoop.isLeader()) {
+                lessor.promote(config.electionTimeout());
+            }
         }
 
         @Override

@@ -18,14 +18,18 @@
  * {@link io.ketcd.server.internal.CurrentState} (the backend, the key-value store and the {@link
  * io.ketcd.server.internal.Membership}), as etcd's {@code apply} package does: {@link
  * io.ketcd.server.internal.RequestApplier} hands each request to the applier of its family
- * ({@link io.ketcd.server.internal.KvApplier}, {@link io.ketcd.server.internal.MembershipApplier};
- * lease, auth and alarms add theirs), and the loop completes the request's future in {@link
+ * ({@link io.ketcd.server.internal.KvApplier}, {@link io.ketcd.server.internal.LeaseApplier},
+ * {@link io.ketcd.server.internal.MembershipApplier}; auth and alarms add theirs), and the loop completes the request's future in {@link
  * io.ketcd.server.internal.Waiters}. {@link io.ketcd.server.internal.Proposals} puts requests into
  * the log, {@link io.ketcd.server.internal.Reads} serves reads from the local store (linearizable
  * ones wait on {@link io.ketcd.server.internal.AppliedIndex}), {@link
  * io.ketcd.server.internal.PeerLink} holds the peer transport, its swaps and the receiver the
  * transport calls, and {@link io.ketcd.server.internal.AttributesPublisher} publishes the
- * member's name and client URLs. Other threads reach the node only through the raft loop's
+ * member's name and client URLs. Leases are the lessor's ({@code io.ketcd.server.lease}), kept in
+ * the applied state; {@link io.ketcd.server.internal.LessorLoop} does the leader's part (revoking
+ * expired leases and checkpointing remaining TTLs through the log) on the member's lease thread,
+ * and {@link io.ketcd.server.internal.LeaseRequests} answers keep-alives and time-to-live questions
+ * on the leader or forwards them to it. Other threads reach the node only through the raft loop's
  * queue, never by locking it.
  *
  * <p>The small classes around the loops keep etcd's rules in one place each: member and cluster
