@@ -7,8 +7,8 @@
  * stream and per watcher). It speaks to any etcd v3 server: ketcd, or etcd itself for the
  * side-by-side comparison in {@code bench/compare.sh}.
  *
- * <p>The calls are plain unary and bidirectional gRPC calls built from {@link io.grpc.MethodDescriptor}s over ketcd's
- * wire-compatible etcd messages, so the generator does not depend on how the server bundle
- * generates its service stubs.
+ * <p>The calls are plain unary and bidirectional gRPC calls built from
+ * {@link io.grpc.MethodDescriptor}s over ketcd's wire-compatible etcd messages, so the generator
+ * does not depend on how the server bundle generates its service stubs.
  */
 package io.ketcd.bench;
