@@ -6,6 +6,9 @@
 #   bench/compare.sh [--rounds R] [--quick] [--duration S] [--warmup S] [--round-warmup S]
 #                    [--ketcd dist|embedded] [--etcd-only] [--cluster | --tls [--tls-key rsa|ec]]
 #
+# Besides the KV workloads, each round measures watch memory (first, on the fresh server), watch
+# latency, watch fan-out and lease keep-alives (after the KV workloads); a workload the server does
+# not serve (ketcd without Lease) shows as n/a.
 # --cluster compares a 3-member etcd cluster with a 3-member ketcd cluster, the load spread over
 # the members' endpoints. --tls runs single members serving https client URLs with one
 # certificate for 127.0.0.1 (from a CA made with openssl for the run; RSA 2048 keys, or ECDSA
@@ -39,13 +42,14 @@ etcd_only=false
 cluster=false
 tls=false
 tls_key=rsa
+quick=false
 command_line="bench/compare.sh $*"
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
-    --quick) rounds=1; duration=3; warmup=1; round_warmup=4; shift ;;
+    --quick) rounds=1; duration=3; warmup=1; round_warmup=4; quick=true; shift ;;
     --round-warmup) round_warmup=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
@@ -110,6 +114,31 @@ else
     "range l 18 conns 256 clients|--conns 18 --clients 256 range --consistency l"
   )
 fi
+# Watch and lease workloads (not with --tls), after the KV ones: watch latency (watchers of one key,
+# one writer at 100 puts/s, open loop), watch fan-out (1,000 watchers of one prefix, 16 closed-loop
+# writers under it), lease keep-alives (one lease and one stream per client, closed loop). The
+# table shows events delivered per second and delivery latency for the watch rows (a second row
+# for the fan-out's puts), keep-alives per second for the lease rows.
+# Watch memory runs first in a round, on the fresh server before any other load: the servers'
+# resident memory (VmRSS) before any stream, with 1,000 streams of one watcher each, and with
+# 100,000 watchers on distinct keys (--quick: 200 streams, 20,000 watchers); --timeout bounds
+# each step's creation.
+watch_workloads=()
+memory_workloads=()
+if [ "$tls" = false ]; then
+  if [ "$cluster" = false ]; then c_small=4 c_large=16; else c_small=6 c_large=18; fi
+  watch_workloads=(
+    "watch latency 100 watchers 10 streams 100 puts/s|--conns $c_small watch-latency --streams 10 --watchers-per-stream 10 --put-rate 100 --put-total 1000000"
+    "watch fanout 1000 watchers 100 streams 16 clients|--conns $c_small --clients 16 watch-fanout --streams 100 --watchers-per-stream 10"
+    "lease keepalive $c_small conns 16 clients|--conns $c_small --clients 16 lease-keepalive"
+    "lease keepalive $c_large conns 256 clients|--conns $c_large --clients 256 lease-keepalive"
+  )
+  if [ "$quick" = true ]; then
+    memory_workloads=("watch memory 20000 watchers 200 streams|--conns $c_small watch-memory --streams 200 --watchers-per-stream 100 --rss-samples 2 --timeout 120")
+  else
+    memory_workloads=("watch memory 100000 watchers 1000 streams|--conns $c_small watch-memory --streams 1000 --watchers-per-stream 100 --rss-samples 5 --timeout 120")
+  fi
+fi
 # the round's warmup: half the time writing, half reading, not reported
 if [ "$cluster" = false ]; then
   round_warmups=("--conns 4 --clients 16 put" "--conns 4 --clients 16 range --consistency l")
@@ -121,7 +150,9 @@ common=(--key-size 8 --val-size 256 --key-space-size 1000000 --sequential-keys
 
 work=$(mktemp -d /tmp/ketcd-compare.XXXXXX)
 results="$work/results"
+memory_results="$work/memory_results"
 : >"$results"
+: >"$memory_results"
 round_dir=""   # the running round's members live in its subdirectories
 
 stop_servers() {
@@ -305,6 +336,21 @@ start_servers() {
 
 json_field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 
+# result_row SERVER NAME JSON OPS P50 P99 ERRORS PER: one line of $results from the JSON fields named; server CPU
+# per PER (total requests, events delivered; none when empty); a workload where nothing succeeded ("ok":0, say
+# Lease not served) keeps only its errors, and the table shows n/a
+result_row() {
+  local json=$3 per=""
+  if [[ "$json" == *'"ok":0,'* ]]; then
+    printf '%s|%s||||%s|\n' "$1" "$2" "$(json_field "$7" <<<"$json")" >>"$results"
+    return
+  fi
+  [ -z "$8" ] || per=$(awk -v c="$(json_field server_cpu_s <<<"$json")" -v n="$(json_field "$8" <<<"$json")" \
+    'BEGIN { if (n > 0 && c != "") printf "%.1f", c * 1e6 / n }')
+  printf '%s|%s|%s|%s|%s|%s|%s\n' "$1" "$2" "$(json_field "$4" <<<"$json")" "$(json_field "$5" <<<"$json")" \
+    "$(json_field "$6" <<<"$json")" "$(json_field "$7" <<<"$json")" "$per" >>"$results"
+}
+
 # One round against one server: a warmup, then every workload in order, on one fresh server,
 # from one generator JVM (--batch), so the generator's JIT warms up once a round.
 run_round() {
@@ -314,36 +360,76 @@ run_round() {
   echo "== round $round: $kind (pid $server_pids, endpoints $endpoints$note)" >&2
   local half
   half=$(awk -v w="$round_warmup" 'BEGIN { print w / 2 }')
-  {
-    for line in "${round_warmups[@]}"; do echo "$line --total 1 --warmup-duration $half"; done
-    for line in "${workloads[@]}"; do echo "${line#*|}"; done
-  } >"$work/batch"
+  # one batch line per workload, and for each its kind (memory, warmup, kv, watch) and table name, in the order
+  # of the generator's JSON lines
+  local -a kinds=() names=()
+  : >"$work/batch"
+  for line in ${memory_workloads[@]+"${memory_workloads[@]}"}; do
+    echo "${line#*|}" >>"$work/batch"; kinds+=(memory); names+=("${line%%|*}")
+  done
+  for line in "${round_warmups[@]}"; do
+    echo "$line --total 1 --warmup-duration $half" >>"$work/batch"; kinds+=(warmup); names+=(-)
+  done
+  for line in "${workloads[@]}"; do echo "${line#*|}" >>"$work/batch"; kinds+=(kv); names+=("${line%%|*}"); done
+  for line in ${watch_workloads[@]+"${watch_workloads[@]}"}; do
+    echo "${line#*|}" >>"$work/batch"; kinds+=(watch); names+=("${line%%|*}")
+  done
   # shellcheck disable=SC2086 # the options are a list
   out=$(java $client_jvm -jar "$jar" --endpoints "$endpoints" --server-pid "$server_pids" \
     ${client_tls[@]+"${client_tls[@]}"} "${common[@]}" --batch "$work/batch" 2>&1) || true
-  grep -v '^{' <<<"$out" | tail -n +$((${#round_warmups[@]} + 1)) | sed 's/^/   /' >&2
+  # the lines for people, less the round warmup's (a workload's line comes just before its JSON line)
+  local j=0 pending=""
+  while IFS= read -r line; do
+    if [[ "$line" == "{"* ]]; then
+      [ -z "$pending" ] || [ "${kinds[$j]:-}" = warmup ] || echo "   $pending" >&2
+      pending="" j=$((j + 1))
+    else
+      [ -z "$pending" ] || echo "   $pending" >&2
+      pending=$line
+    fi
+  done <<<"$out"
+  [ -z "$pending" ] || echo "   $pending" >&2
   # which TLS the generator's client side used (its lines for people end with "; TLS (client: ...)")
   [ "$tls" = false ] || sed -n 's/.*; TLS (client: \(.*\))$/\1/p' <<<"$out" | sort -u >>"$work/client_tls"
-  local first=${#round_warmups[@]}
   while IFS= read -r json; do
-    if [ $i -ge "$first" ]; then
-      line=${workloads[$((i - first))]}
-      printf '%s|%s|%s|%s|%s|%s|%s\n' "$kind" "${line%%|*}" "$(json_field ops_per_sec <<<"$json")" \
-        "$(json_field p50_ms <<<"$json")" "$(json_field p99_ms <<<"$json")" "$(json_field errors <<<"$json")" \
-        "$(awk -v c="$(json_field server_cpu_s <<<"$json")" -v n="$(json_field total <<<"$json")" \
-          'BEGIN { if (n > 0) printf "%.1f", c * 1e6 / n }')" >>"$results"
-    fi
+    [ $i -lt ${#kinds[@]} ] || break
+    name=${names[$i]}
+    case "${kinds[$i]}" in
+      kv) result_row "$kind" "$name" "$json" ops_per_sec p50_ms p99_ms errors total ;;
+      watch)
+        if grep -q '"workload":"watch-' <<<"$json"; then
+          result_row "$kind" "$name" "$json" events_per_sec p50_ms p99_ms errors ok
+          [[ "$json" != *'"workload":"watch-fanout"'* ]] ||
+            result_row "$kind" "$name: puts" "$json" put_ops_per_sec put_p50_ms put_p99_ms put_errors ""
+        else
+          result_row "$kind" "$name" "$json" ops_per_sec p50_ms p99_ms errors total
+        fi
+        ;;
+      memory)
+        printf '%s|%s|%s|%s|%s|%s|%s\n' "$kind" "$name" "$(json_field bytes_per_watcher <<<"$json")" \
+          "$(json_field bytes_per_added_watcher <<<"$json")" "$(json_field bytes_per_stream <<<"$json")" \
+          "$(awk -v a="$(json_field rss_after <<<"$json")" -v b="$(json_field rss_before <<<"$json")" \
+            'BEGIN { if (a != "" && b != "") printf "%.1f", (a - b) / 1048576 }')" \
+          "$(json_field errors <<<"$json")" >>"$memory_results"
+        ;;
+    esac
     i=$((i + 1))
   done < <(grep '^{' <<<"$out")
-  [ $i -eq $((first + ${#workloads[@]})) ] || echo "   only $i of $((first + ${#workloads[@]})) results from $kind" >&2
+  [ $i -eq ${#kinds[@]} ] || echo "   only $i of ${#kinds[@]} results from $kind" >&2
   stop_servers
   rm -rf "$dir"/*/data "$dir"/*/karaf
 }
 
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print ""; else if (NR%2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
-# stat SERVER WORKLOAD COLUMN (3 ops, 4 p50, 5 p99, 6 errors, 7 server CPU us per request): the median over the rounds
-stat() { awk -F'|' -v s="$1" -v w="$2" -v c="$3" '$1==s && $2==w {print $c}' "$results" | median; }
+# stat SERVER WORKLOAD COLUMN (3 ops, 4 p50, 5 p99, 6 errors, 7 server CPU us per request): the median over the
+# rounds that have a value (none: empty)
+stat() { awk -F'|' -v s="$1" -v w="$2" -v c="$3" '$1==s && $2==w && $c!="" {print $c}' "$results" | median; }
 total_errors() { awk -F'|' -v s="$1" -v w="$2" '$1==s && $2==w {t+=$6} END {print t+0}' "$results"; }
+# mstat SERVER WORKLOAD COLUMN (3 B/watcher, 4 B/added watcher, 5 B/stream, 6 growth MiB): the median over the rounds
+mstat() { awk -F'|' -v s="$1" -v w="$2" -v c="$3" '$1==s && $2==w && $c!="" {print $c}' "$memory_results" | median; }
+merrors() { awk -F'|' -v s="$1" -v w="$2" '$1==s && $2==w {t+=$7} END {print t+0}' "$memory_results"; }
+# cell FORMAT VALUE: the value formatted, or n/a when there is none (the workload failed in every round)
+cell() { if [ -n "$2" ]; then printf "$1" "$2"; else printf 'n/a'; fi; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 servers=(etcd)
@@ -367,24 +453,71 @@ fi
 echo "command: $command_line (rounds $rounds; each round ${round_warmup}s warmup, then per workload ${warmup}s warmup + ${duration}s measured; generator JVM options: $client_jvm)"
 echo "load average (1/5/15 min) before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-if [ "$ketcd_mode" = none ]; then
-  echo "| workload | etcd ops/s | etcd p50 ms | etcd p99 ms | etcd CPU us/req | errors |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-else
-  echo "| workload | etcd ops/s | ketcd ops/s | ketcd/etcd | etcd p50 ms | ketcd p50 ms | etcd p99 ms | ketcd p99 ms | CPU us/req etcd/ketcd | errors etcd/ketcd |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-fi
-for line in "${workloads[@]}"; do
-  name=${line%%|*}
-  e_ops=$(stat etcd "$name" 3); e_p50=$(stat etcd "$name" 4); e_p99=$(stat etcd "$name" 5); e_cpu=$(stat etcd "$name" 7)
-  if [ "$ketcd_mode" = none ]; then
-    printf '| %s | %.0f | %.2f | %.2f | %.0f | %s |\n' "$name" "${e_ops:-0}" "${e_p50:-0}" "${e_p99:-0}" "${e_cpu:-0}" \
-      "$(total_errors etcd "$name")"
-  else
-    k_ops=$(stat ketcd "$name" 3); k_p50=$(stat ketcd "$name" 4); k_p99=$(stat ketcd "$name" 5); k_cpu=$(stat ketcd "$name" 7)
-    ratio=$(awk -v k="${k_ops:-0}" -v e="${e_ops:-0}" 'BEGIN { if (e > 0) printf "%.2f", k / e; else print "-" }')
-    printf '| %s | %.0f | %.0f | %s | %.2f | %.2f | %.2f | %.2f | %.0f/%.0f | %s/%s |\n' "$name" "${e_ops:-0}" \
-      "${k_ops:-0}" "$ratio" "${e_p50:-0}" "${k_p50:-0}" "${e_p99:-0}" "${k_p99:-0}" "${e_cpu:-0}" "${k_cpu:-0}" \
-      "$(total_errors etcd "$name")" "$(total_errors ketcd "$name")"
-  fi
+# the rows of the two tables of rates: the KV workloads, then the watch and lease workloads (the
+# fan-out with a second row for its puts)
+kv_rows=() watch_rows=()
+for line in "${workloads[@]}"; do kv_rows+=("${line%%|*}"); done
+for line in ${watch_workloads[@]+"${watch_workloads[@]}"}; do
+  watch_rows+=("${line%%|*}")
+  [[ "$line" != *watch-fanout* ]] || watch_rows+=("${line%%|*}: puts")
 done
+print_table() {
+  local unit=$1 per=$2 name e_ops e_p50 e_p99 e_cpu k_ops k_p50 k_p99 k_cpu ratio
+  shift 2
+  if [ "$ketcd_mode" = none ]; then
+    echo "| workload | etcd $unit | etcd p50 ms | etcd p99 ms | etcd CPU us/$per | errors |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+  else
+    echo "| workload | etcd $unit | ketcd $unit | ketcd/etcd | etcd p50 ms | ketcd p50 ms | etcd p99 ms | ketcd p99 ms | CPU us/$per etcd/ketcd | errors etcd/ketcd |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  fi
+  for name in "$@"; do
+    e_ops=$(stat etcd "$name" 3); e_p50=$(stat etcd "$name" 4); e_p99=$(stat etcd "$name" 5); e_cpu=$(stat etcd "$name" 7)
+    if [ "$ketcd_mode" = none ]; then
+      echo "| $name | $(cell %.0f "$e_ops") | $(cell %.2f "$e_p50") | $(cell %.2f "$e_p99") | $(cell %.0f "$e_cpu") |" \
+        "$(total_errors etcd "$name") |"
+    else
+      k_ops=$(stat ketcd "$name" 3); k_p50=$(stat ketcd "$name" 4); k_p99=$(stat ketcd "$name" 5); k_cpu=$(stat ketcd "$name" 7)
+      ratio=$(awk -v k="$k_ops" -v e="$e_ops" 'BEGIN { if (e > 0 && k != "") printf "%.2f", k / e; else print "-" }')
+      echo "| $name | $(cell %.0f "$e_ops") | $(cell %.0f "$k_ops") | $ratio | $(cell %.2f "$e_p50") |" \
+        "$(cell %.2f "$k_p50") | $(cell %.2f "$e_p99") | $(cell %.2f "$k_p99") |" \
+        "$(cell %.0f "$e_cpu")/$(cell %.0f "$k_cpu") | $(total_errors etcd "$name")/$(total_errors ketcd "$name") |"
+    fi
+  done
+}
+print_table ops/s req "${kv_rows[@]}"
+if [ ${#watch_rows[@]} -gt 0 ]; then
+  echo
+  echo "Watch rows: events delivered per second to all watchers, latency from sending a put to a watcher receiving"
+  echo "its event, server CPU per event; errors count missing events. Fan-out 'puts' rows: the writers' puts per"
+  echo "second and put latency. Lease rows: keep-alives answered per second, server CPU per keep-alive."
+  echo
+  print_table "/s" "event or req" "${watch_rows[@]}"
+fi
+if [ ${#memory_workloads[@]} -gt 0 ]; then
+  echo
+  echo "Watch memory: growth of the server's resident memory (VmRSS, the least of a few readings a second apart; for"
+  echo "a cluster the three members' sum): per watcher, all growth over all watchers; per added watcher, from the"
+  echo "streams with one watcher each to all watchers; per stream, a stream with its first watcher."
+  echo
+  if [ "$ketcd_mode" = none ]; then
+    echo "| workload | etcd B/watcher | etcd B/added watcher | etcd B/stream | etcd growth MiB | errors |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+  else
+    echo "| workload | etcd B/watcher | ketcd B/watcher | etcd B/added watcher | ketcd B/added watcher | etcd B/stream | ketcd B/stream | etcd growth MiB | ketcd growth MiB | errors etcd/ketcd |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  fi
+  for line in "${memory_workloads[@]}"; do
+    name=${line%%|*}
+    row="| $name"
+    for c in 3 4 5 6; do
+      for s in "${servers[@]}"; do row+=" | $(cell %.0f "$(mstat "$s" "$name" "$c")")"; done
+    done
+    if [ "$ketcd_mode" = none ]; then
+      row+=" | $(merrors etcd "$name") |"
+    else
+      row+=" | $(merrors etcd "$name")/$(merrors ketcd "$name") |"
+    fi
+    echo "$row"
+  done
+fi

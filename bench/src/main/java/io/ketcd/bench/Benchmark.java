@@ -52,10 +52,16 @@ public final class Benchmark {
         }
         long errors = 0;
         for (Options o : runs) {
-            Report report = run(o);
-            System.out.println(report.human() + tlsNote(o));
-            System.out.println(report.json());
-            errors += report.errorCount();
+            Result result;
+            try {
+                result = run(o);
+            } catch (RuntimeException e) {
+                // one workload's failure (a refused call, a server gone) is its result; the batch goes on
+                result = new Result.Failed(o.workload().label(), String.valueOf(e));
+            }
+            System.out.println(result.human() + tlsNote(o));
+            System.out.println(result.json());
+            errors += result.errorCount();
         }
         System.exit(errors == 0 ? 0 : 1);
     }
@@ -88,43 +94,24 @@ public final class Benchmark {
         return runs;
     }
 
-    static Report run(Options o) throws InterruptedException {
+    static Result run(Options o) throws InterruptedException {
         List<ManagedChannel> channels = new ArrayList<>();
         SslContext ssl = o.endpoints().stream().anyMatch(o::usesTls) ? sslContext(o.tls()) : null;
         for (int i = 0; i < o.conns(); i++) {
-            Options.Endpoint e = o.endpoints().get(i % o.endpoints().size());
-            // direct executor: completions run on the transport thread and only start the next call
-            channels.add(o.usesTls(e)
-                    ? NettyChannelBuilder.forAddress(e.host(), e.port())
-                            .sslContext(ssl)
-                            .negotiationType(NegotiationType.TLS)
-                            .directExecutor()
-                            .build()
-                    : Grpc.newChannelBuilderForAddress(e.host(), e.port(), InsecureChannelCredentials.create())
-                            .directExecutor()
-                            .build());
+            channels.add(channel(o, o.endpoints().get(i % o.endpoints().size()), ssl));
+        }
+        if (o.workload() == Options.Workload.WATCH_LATENCY) {
+            // the writer's own connection, to the first endpoint, as etcd's benchmark gives its put client one
+            channels.add(channel(o, o.endpoints().get(0), ssl));
         }
         try {
-            if (o.workload() == Options.Workload.RANGE) {
-                ClientCalls.blockingUnaryCall(channels.get(0), KvCalls.PUT, CallOptions.DEFAULT.withWaitForReady()
-                        .withDeadlineAfter(o.timeout().toNanos(), TimeUnit.NANOSECONDS), KvCalls.rangeKeyPut(o));
-            }
-            String label = o.workload().label() + (o.workload() == Options.Workload.RANGE
-                    ? (o.serializable() ? "-serializable" : "-linearizable") : "");
-            KvCalls.Sender sender = KvCalls.sender(o);
-            if (o.warmup() > 0) {
-                LoadRunner.Phase warmup = LoadRunner.run(channels, o.clients(), o.warmup(), o.warmupDuration(), sender,
-                        o.timeout());
-                if (!warmup.errors().isEmpty()) {
-                    System.err.println("warmup errors: " + warmup.errors());
-                }
-            }
-            double client = CpuTime.self();
-            double server = serverCpu(o);
-            LoadRunner.Phase phase = LoadRunner.run(channels, o.clients(), o.total(), o.duration(), sender,
-                    o.timeout());
-            Report.Cpu cpu = new Report.Cpu(CpuTime.self() - client, serverCpu(o) - server);
-            return Report.of(label, o.conns(), o.clients(), phase, cpu);
+            return switch (o.workload()) {
+                case PUT, RANGE -> runKv(o, channels);
+                case WATCH_LATENCY -> WatchLoad.run(o, channels.subList(0, o.conns()), channels.get(o.conns()));
+                case WATCH_FANOUT -> WatchLoad.run(o, channels, null);
+                case WATCH_MEMORY -> WatchMemory.run(o, channels);
+                case LEASE_KEEPALIVE -> LeaseKeepAlive.run(o, channels);
+            };
         } finally {
             for (ManagedChannel c : channels) {
                 c.shutdownNow();
@@ -133,6 +120,43 @@ public final class Benchmark {
                 c.awaitTermination(5, TimeUnit.SECONDS);
             }
         }
+    }
+
+    private static ManagedChannel channel(Options o, Options.Endpoint e, SslContext ssl) {
+        // direct executor: completions run on the transport thread and only start the next call
+        return o.usesTls(e)
+                ? NettyChannelBuilder.forAddress(e.host(), e.port())
+                        .sslContext(ssl)
+                        .negotiationType(NegotiationType.TLS)
+                        .directExecutor()
+                        .build()
+                : Grpc.newChannelBuilderForAddress(e.host(), e.port(), InsecureChannelCredentials.create())
+                        .directExecutor()
+                        .build();
+    }
+
+    /** The put and range workloads: closed-loop unary calls. */
+    private static Report runKv(Options o, List<ManagedChannel> channels) throws InterruptedException {
+        if (o.workload() == Options.Workload.RANGE) {
+            ClientCalls.blockingUnaryCall(channels.get(0), KvCalls.PUT, CallOptions.DEFAULT.withWaitForReady()
+                    .withDeadlineAfter(o.timeout().toNanos(), TimeUnit.NANOSECONDS), KvCalls.rangeKeyPut(o));
+        }
+        String label = o.workload().label() + (o.workload() == Options.Workload.RANGE
+                ? (o.serializable() ? "-serializable" : "-linearizable") : "");
+        KvCalls.Sender sender = KvCalls.sender(o);
+        if (o.warmup() > 0) {
+            LoadRunner.Phase warmup = LoadRunner.run(channels, o.clients(), o.warmup(), o.warmupDuration(), sender,
+                    o.timeout());
+            if (!warmup.errors().isEmpty()) {
+                System.err.println("warmup errors: " + warmup.errors());
+            }
+        }
+        double client = CpuTime.self();
+        double server = serverCpu(o);
+        LoadRunner.Phase phase = LoadRunner.run(channels, o.clients(), o.total(), o.duration(), sender,
+                o.timeout());
+        Report.Cpu cpu = new Report.Cpu(CpuTime.self() - client, serverCpu(o) - server);
+        return Report.of(label, o.conns(), o.clients(), phase, cpu);
     }
 
     /**
@@ -165,7 +189,7 @@ public final class Benchmark {
     }
 
     /** The servers' CPU seconds so far, summed, or NaN when no server process was named. */
-    private static double serverCpu(Options o) {
+    static double serverCpu(Options o) {
         return o.serverPids().isEmpty() ? Double.NaN
                 : o.serverPids().stream().mapToDouble(CpuTime::ofProcess).sum();
     }

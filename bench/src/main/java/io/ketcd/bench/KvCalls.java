@@ -48,6 +48,7 @@ final class KvCalls {
         return switch (o.workload()) {
             case PUT -> put(o);
             case RANGE -> range(o);
+            default -> throw new IllegalArgumentException(o.workload().label() + " is not a KV workload");
         };
     }
 

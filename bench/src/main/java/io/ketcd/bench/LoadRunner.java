@@ -6,19 +6,16 @@ import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
-import io.grpc.Status;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
 
 /**
  * One phase of a run: {@code clients} closed-loop clients, client {@code i} on channel
@@ -50,21 +47,15 @@ final class LoadRunner {
     private final int total;
     /** {@link System#nanoTime()} after which no request is sent. */
     private final long stopAt;
-    private final KvCalls.Sender sender;
     private final Duration timeout;
     private final long[] latencies;
     private final AtomicInteger nextTicket = new AtomicInteger();
     private final CountDownLatch finished;
-    /** By gRPC status code: how many failed, and the description of the first. */
-    private final Map<String, Tally> errors = new ConcurrentHashMap<>();
+    private final ErrorTally errors = new ErrorTally();
 
-    private record Tally(LongAdder count, String example) {
-    }
-
-    private LoadRunner(int clients, int total, long stopAt, KvCalls.Sender sender, Duration timeout) {
+    private LoadRunner(int clients, int total, long stopAt, Duration timeout) {
         this.total = total;
         this.stopAt = stopAt;
-        this.sender = sender;
         this.timeout = timeout;
         this.latencies = new long[total];
         Arrays.fill(latencies, FAILED);
@@ -77,34 +68,43 @@ final class LoadRunner {
      */
     static Phase run(List<? extends Channel> channels, int clients, int total, Duration duration,
             KvCalls.Sender sender, Duration timeout) throws InterruptedException {
+        return run(channels, clients, total, duration, client -> sender, timeout);
+    }
+
+    /**
+     * As {@link #run(List, int, int, Duration, KvCalls.Sender, Duration)}, with a sender of its own for each client
+     * ({@code senders.apply(i)} for client {@code i}): a client that holds a stream, as a lease keep-alive client does.
+     */
+    static Phase run(List<? extends Channel> channels, int clients, int total, Duration duration,
+            IntFunction<KvCalls.Sender> senders, Duration timeout) throws InterruptedException {
         long start = System.nanoTime();
         // unbounded: a century, still safe for the overflow-proof comparison nanoTime() - stopAt > 0
         long stopAt = start + (duration.isZero() ? Long.MAX_VALUE / 3 : duration.toNanos());
-        LoadRunner phase = new LoadRunner(clients, total, stopAt, sender, timeout);
+        LoadRunner phase = new LoadRunner(clients, total, stopAt, timeout);
         List<Client> all = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
-            all.add(phase.new Client(channels.get(i % channels.size())));
+            all.add(phase.new Client(channels.get(i % channels.size()), senders.apply(i)));
         }
         all.forEach(Client::kick);
         phase.finished.await();
         long wall = System.nanoTime() - start;
         int sent = Math.min(phase.nextTicket.get(), total);
 
-        Map<String, ErrorCount> errors = new TreeMap<>();
-        phase.errors.forEach((code, t) -> errors.put(code, new ErrorCount(t.count().sum(), t.example())));
-        return new Phase(Arrays.copyOf(phase.latencies, sent), errors, wall);
+        return new Phase(Arrays.copyOf(phase.latencies, sent), phase.errors.snapshot(), wall);
     }
 
     private final class Client implements FutureCallback<Object> {
         private final Channel channel;
+        private final KvCalls.Sender sender;
         /** Completions not yet acted on; the thread that raises it from 0 runs the send loop (no recursion). */
         private final AtomicInteger pending = new AtomicInteger();
         // written before the send and read in its completion: ordered by the future's happens-before
         private int ticket;
         private long sentAt;
 
-        Client(Channel channel) {
+        Client(Channel channel, KvCalls.Sender sender) {
             this.channel = channel;
+            this.sender = sender;
         }
 
         void kick() {
@@ -142,9 +142,7 @@ final class LoadRunner {
 
         @Override
         public void onFailure(Throwable t) {
-            Status status = Status.fromThrowable(t);
-            errors.computeIfAbsent(status.getCode().name(),
-                    code -> new Tally(new LongAdder(), String.valueOf(status.getDescription()))).count().increment();
+            errors.add(t);
             kick();
         }
     }

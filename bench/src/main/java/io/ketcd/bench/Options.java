@@ -14,6 +14,10 @@ import java.util.List;
  * <pre>
  * ketcd-bench [global flags] put   [--total N] [--key-size B] [--val-size B] [--key-space-size K] [--sequential-keys]
  * ketcd-bench [global flags] range [key] [--total N] [--consistency l|s] [--val-size B]
+ * ketcd-bench [global flags] watch-latency [--streams S] [--watchers-per-stream P] [--put-total N] [--put-rate R]
+ * ketcd-bench [global flags] watch-fanout [--streams S] [--watchers-per-stream P] [--clients C] [--total N]
+ * ketcd-bench [global flags] watch-memory [--streams S] [--watchers-per-stream P] [--rss-samples N]
+ * ketcd-bench [global flags] lease-keepalive [--clients K] [--leases L] [--lease-ttl S] [--total N]
  * global: --endpoints h:p[,h:p] --conns N --clients M --warmup W --timeout S --seed X
  *         --cacert FILE --cert FILE --key FILE
  * </pre>
@@ -27,6 +31,7 @@ import java.util.List;
  * @param warmupDuration the same bound for the warmup phase
  * @param serverPids the server processes (several for a cluster) whose summed CPU time in the measured phase is
  *     reported; empty for none
+ * @param streaming the watch and lease workloads' own settings
  * @param tls the client's TLS files ({@code --cacert}, {@code --cert}, {@code --key}); which endpoints use TLS:
  *     {@link #usesTls}
  */
@@ -48,7 +53,29 @@ record Options(
         Duration duration,
         Duration warmupDuration,
         List<Long> serverPids,
+        Streaming streaming,
         Tls tls) {
+
+    /**
+     * The settings of the watch and lease workloads; etcd benchmark's names where it has them ({@code watch-latency}'s
+     * {@code --streams}, {@code --watchers-per-stream}, {@code --put-total}, {@code --put-rate}).
+     *
+     * @param streams watch streams, stream {@code i} on connection {@code i mod conns}
+     * @param watchersPerStream watchers created on each stream: {@code streams * watchersPerStream} in all
+     * @param putTotal {@code watch-latency}: puts in the measured phase (the rate and {@code --duration} also bound it)
+     * @param putRate {@code watch-latency}: puts sent per second, on schedule whatever the answers (open loop)
+     * @param leases {@code lease-keepalive}: leases granted; keep-alive client {@code i} refreshes lease {@code i mod
+     *     leases}
+     * @param leaseTtlSeconds {@code lease-keepalive}: the TTL asked for in each grant
+     * @param rssSamples {@code watch-memory}: resident-size readings, {@code rssInterval} apart, whose minimum is taken
+     * @param rssInterval {@code watch-memory}: time between two readings
+     */
+    record Streaming(int streams, int watchersPerStream, int putTotal, int putRate, int leases, long leaseTtlSeconds,
+            int rssSamples, Duration rssInterval) {
+        long watchers() {
+            return (long) streams * watchersPerStream;
+        }
+    }
 
     /**
      * Whether the connections to {@code e} use TLS, as etcd's benchmark tool (clientv3 3.4) decides: an
@@ -75,10 +102,25 @@ record Options(
     }
 
     enum Workload {
-        PUT, RANGE;
+        PUT, RANGE, WATCH_LATENCY, WATCH_FANOUT, WATCH_MEMORY, LEASE_KEEPALIVE;
 
+        /** The name on the command line and in the report: {@code put}, {@code watch-latency}, ... */
         String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+
+        static Workload of(String label) {
+            for (Workload w : values()) {
+                if (w.label().equals(label)) {
+                    return w;
+                }
+            }
+            throw new IllegalArgumentException("unknown workload " + label);
+        }
+
+        /** Whether the workload's puts carry a phase and sequence number in the value (see {@link WatchCalls#value}). */
+        boolean stampsValues() {
+            return this == WATCH_LATENCY || this == WATCH_FANOUT;
         }
     }
 
@@ -123,7 +165,7 @@ record Options(
     }
 
     static final String USAGE = """
-            usage: ketcd-bench [flags] put|range [key]
+            usage: ketcd-bench [flags] put|range [key]|watch-latency|watch-fanout|watch-memory|lease-keepalive
               --endpoints h:p[,h:p]  gRPC endpoints (default 127.0.0.1:2379); connections go round-robin over them;
                                      https://h:p is TLS, http://h:p plaintext, h:p TLS when --cacert/--cert/--key is given
               --cacert FILE          verify the servers' certificates with this CA bundle (PEM)
@@ -145,6 +187,25 @@ record Options(
               --sequential-keys      key i mod K instead of a random key
             range [key]              reads one key (default "foo"), written once with --val-size bytes first
               --consistency l|s      linearizable (default) or serializable
+            watch-latency            watchers of one key; one writer (its own connection) puts at a fixed rate, open loop;
+                                     latency from sending a put to each watcher receiving its event
+              --streams S            watch streams over the --conns connections (default 10)
+              --watchers-per-stream P  watchers per stream (default 10)
+              --put-total N          puts in the measured phase (default 1000; --warmup defaults to a tenth)
+              --put-rate R           puts per second (default 100)
+            watch-fanout             watchers of one prefix while --clients closed-loop writers (default 16) put --total
+                                     keys under it (--key-space-size, --sequential-keys); events delivered per second
+              --streams S            (default 100)
+              --watchers-per-stream P  (default 10)
+            watch-memory             streams, then watchers on distinct keys; the servers' (--server-pid) resident memory
+                                     per stream and per watcher, from VmRSS in /proc/PID/status; --timeout bounds each wait
+              --streams S            (default 1000)
+              --watchers-per-stream P  (default 100)
+              --rss-samples N        readings a second apart at each step, the minimum taken (default 5)
+              --rss-interval S       seconds between readings (default 1)
+            lease-keepalive          --clients keep-alive streams, each one request in flight, for --total requests
+              --leases L             leases granted first (default: one per client)
+              --lease-ttl S          TTL of each lease in seconds (default 100)
             """;
 
     static Options parse(String... args) {
@@ -152,7 +213,7 @@ record Options(
         String rangeKey = null;
         List<Endpoint> endpoints = List.of(Endpoint.parse("127.0.0.1:2379"));
         int conns = 1;
-        int clients = 1;
+        int clients = 0;
         int total = 10_000;
         int warmup = -1;
         int keySize = 8;
@@ -168,17 +229,21 @@ record Options(
         Path caFile = null;
         Path certFile = null;
         Path keyFile = null;
+        int streams = 0;
+        int watchersPerStream = 0;
+        int putTotal = 1_000;
+        int putRate = 100;
+        int leases = 0;
+        long leaseTtl = 100;
+        int rssSamples = 5;
+        Duration rssInterval = Duration.ofSeconds(1);
 
         List<String> rest = new ArrayList<>(Arrays.asList(args));
         while (!rest.isEmpty()) {
             String arg = rest.remove(0);
             if (!arg.startsWith("--")) {
                 if (workload == null) {
-                    workload = switch (arg) {
-                        case "put" -> Workload.PUT;
-                        case "range" -> Workload.RANGE;
-                        default -> throw new IllegalArgumentException("unknown workload " + arg);
-                    };
+                    workload = Workload.of(arg);
                 } else if (workload == Workload.RANGE && rangeKey == null) {
                     rangeKey = arg;
                 } else {
@@ -225,11 +290,52 @@ record Options(
                 case "cacert" -> caFile = readableFile(name, value);
                 case "cert" -> certFile = readableFile(name, value);
                 case "key" -> keyFile = readableFile(name, value);
+                case "streams" -> streams = positive(name, value);
+                case "watchers-per-stream" -> watchersPerStream = positive(name, value);
+                case "put-total" -> putTotal = positive(name, value);
+                case "put-rate" -> putRate = positive(name, value);
+                case "leases" -> leases = positive(name, value);
+                case "lease-ttl" -> leaseTtl = positive(name, value);
+                case "rss-samples" -> rssSamples = positive(name, value);
+                case "rss-interval" -> rssInterval = seconds(name, value);
                 default -> throw new IllegalArgumentException("unknown flag --" + name);
             }
         }
         if (workload == null) {
-            throw new IllegalArgumentException("name a workload: put or range");
+            throw new IllegalArgumentException(
+                    "name a workload: put, range, watch-latency, watch-fanout, watch-memory or lease-keepalive");
+        }
+        // the workloads' own defaults: etcd benchmark's for watch-latency, the comparison's sizes for the others
+        switch (workload) {
+            case WATCH_LATENCY -> {
+                streams = streams == 0 ? 10 : streams;
+                watchersPerStream = watchersPerStream == 0 ? 10 : watchersPerStream;
+            }
+            case WATCH_FANOUT -> {
+                streams = streams == 0 ? 100 : streams;
+                watchersPerStream = watchersPerStream == 0 ? 10 : watchersPerStream;
+                clients = clients == 0 ? 16 : clients;
+            }
+            case WATCH_MEMORY -> {
+                streams = streams == 0 ? 1_000 : streams;
+                watchersPerStream = watchersPerStream == 0 ? 100 : watchersPerStream;
+            }
+            default -> {
+            }
+        }
+        clients = clients == 0 ? 1 : clients;
+        leases = leases == 0 ? clients : leases;
+        if ((long) streams * watchersPerStream > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("--streams times --watchers-per-stream is too large");
+        }
+        if (workload.stampsValues() && valSize < WatchCalls.STAMP_BYTES) {
+            throw new IllegalArgumentException("--val-size must be at least " + WatchCalls.STAMP_BYTES + " for "
+                    + workload.label() + ": the value carries the put's sequence number");
+        }
+        long lastWatchKey = workload == Workload.WATCH_MEMORY ? (long) streams * watchersPerStream - 1 : keySpaceSize - 1L;
+        if (workload.name().startsWith("WATCH") && 1 + KvCalls.varintLength(lastWatchKey) > keySize) {
+            throw new IllegalArgumentException("--key-size " + keySize + " is too small for " + workload.label()
+                    + "'s keys (a tag byte and the varint of key number " + lastWatchKey + ")");
         }
         if (valSize < 0) {
             throw new IllegalArgumentException("--val-size must not be negative");
@@ -242,11 +348,12 @@ record Options(
             throw new IllegalArgumentException("--cert and --key must both be given, or neither");
         }
         if (warmup < 0) {
-            warmup = total / 10;
+            warmup = (workload == Workload.WATCH_LATENCY ? putTotal : total) / 10;
         }
         return new Options(workload, endpoints, conns, clients, total, warmup, keySize, valSize, keySpaceSize,
                 sequentialKeys, serializable, rangeKey == null ? "foo" : rangeKey, seed, timeout, duration, warmupDuration,
-                serverPids, new Tls(caFile, certFile, keyFile));
+                serverPids, new Streaming(streams, watchersPerStream, putTotal, putRate, leases, leaseTtl, rssSamples,
+                        rssInterval), new Tls(caFile, certFile, keyFile));
     }
 
     private static Path readableFile(String name, String value) {

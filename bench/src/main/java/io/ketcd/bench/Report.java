@@ -17,7 +17,7 @@ import java.util.StringJoiner;
  * @param cpuSeconds CPU time used in the phase by the generator and by the server
  */
 record Report(String workload, int conns, int clients, int total, long ok, Map<String, LoadRunner.ErrorCount> errors,
-        double seconds, double opsPerSecond, Latency latencyMillis, Cpu cpuSeconds) {
+        double seconds, double opsPerSecond, Latency latencyMillis, Cpu cpuSeconds) implements Result {
 
     /** CPU seconds; {@code server} is {@link Double#NaN} when the server's process was not named. */
     record Cpu(double client, double server) {
@@ -29,12 +29,17 @@ record Report(String workload, int conns, int clients, int total, long ok, Map<S
     static Report of(String workload, int conns, int clients, LoadRunner.Phase phase, Cpu cpu) {
         long[] ok = Arrays.stream(phase.latencies()).filter(l -> l != LoadRunner.FAILED).sorted().toArray();
         double seconds = phase.wallNanos() / 1e9;
-        Latency latency = ok.length == 0 ? new Latency(0, 0, 0, 0, 0, 0)
-                : new Latency(millis(percentile(ok, 50)), millis(percentile(ok, 90)), millis(percentile(ok, 99)),
-                        millis(percentile(ok, 99.9)), millis(ok[ok.length - 1]),
-                        millis(Arrays.stream(ok).average().orElse(0)));
+        Latency latency = latency(ok);
         return new Report(workload, conns, clients, phase.latencies().length, ok.length, phase.errors(), seconds,
                 seconds > 0 ? ok.length / seconds : 0, latency, cpu);
+    }
+
+    /** The percentiles of ascending nanoseconds, in milliseconds; all 0 for none. */
+    static Latency latency(long[] sorted) {
+        return sorted.length == 0 ? new Latency(0, 0, 0, 0, 0, 0)
+                : new Latency(millis(percentile(sorted, 50)), millis(percentile(sorted, 90)),
+                        millis(percentile(sorted, 99)), millis(percentile(sorted, 99.9)), millis(sorted[sorted.length - 1]),
+                        millis(Arrays.stream(sorted).average().orElse(0)));
     }
 
     /** Nearest-rank percentile of an ascending, non-empty array: the smallest value with at least p% at or below it. */
@@ -43,7 +48,8 @@ record Report(String workload, int conns, int clients, int total, long ok, Map<S
         return sorted[Math.max(0, Math.min(sorted.length, rank) - 1)];
     }
 
-    long errorCount() {
+    @Override
+    public long errorCount() {
         return errors.values().stream().mapToLong(LoadRunner.ErrorCount::count).sum();
     }
 
@@ -51,12 +57,13 @@ record Report(String workload, int conns, int clients, int total, long ok, Map<S
         return cpuSeconds * 1e6 / Math.max(1, total);
     }
 
-    private static double millis(double nanos) {
+    static double millis(double nanos) {
         return nanos / 1e6;
     }
 
     /** One line for people. */
-    String human() {
+    @Override
+    public String human() {
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
                 "%s: %.1f ops/s, %d ok, %d errors in %.2f s (%d clients over %d conns); "
                         + "latency ms p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f mean %.3f",
@@ -71,7 +78,8 @@ record Report(String workload, int conns, int clients, int total, long ok, Map<S
     }
 
     /** One line of JSON for scripts. */
-    String json() {
+    @Override
+    public String json() {
         StringJoiner errorJson = new StringJoiner(",", "{", "}");
         errors.forEach((code, e) -> errorJson.add("\"" + code + "\":" + e.count()));
         return String.format(Locale.ROOT,

@@ -108,7 +108,7 @@ class LoadRunnerTest {
     void benchmarkRunsRangeOverRealConnections() throws Exception {
         server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()).addService(kv).build().start();
 
-        Report r = Benchmark.run(Options.parse("--endpoints", "127.0.0.1:" + server.getPort(), "--conns", "3",
+        Report r = (Report) Benchmark.run(Options.parse("--endpoints", "127.0.0.1:" + server.getPort(), "--conns", "3",
                 "--clients", "12", "range", "--consistency", "s", "--total", "600", "--warmup", "60",
                 "--server-pid", Long.toString(ProcessHandle.current().pid())));
 

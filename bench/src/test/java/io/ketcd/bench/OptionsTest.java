@@ -128,6 +128,61 @@ class OptionsTest {
     }
 
     @Test
+    void watchAndLeaseWorkloadsHaveDefaultsOfTheirOwn() {
+        Options latency = Options.parse("watch-latency");
+        assertThat(latency.workload().label()).isEqualTo("watch-latency");
+        // etcd benchmark's watch-latency: 10 streams of 10 watchers, 1000 puts at 100/s
+        assertThat(latency.streaming().streams()).isEqualTo(10);
+        assertThat(latency.streaming().watchersPerStream()).isEqualTo(10);
+        assertThat(latency.streaming().watchers()).isEqualTo(100);
+        assertThat(latency.streaming().putTotal()).isEqualTo(1_000);
+        assertThat(latency.streaming().putRate()).isEqualTo(100);
+        assertThat(latency.warmup()).isEqualTo(100);
+
+        Options fanout = Options.parse("watch-fanout");
+        assertThat(fanout.streaming().watchers()).isEqualTo(1_000);
+        assertThat(fanout.streaming().streams()).isEqualTo(100);
+        assertThat(fanout.clients()).isEqualTo(16);
+        assertThat(Options.parse("watch-fanout", "--clients", "3").clients()).isEqualTo(3);
+
+        Options memory = Options.parse("watch-memory");
+        assertThat(memory.streaming().watchers()).isEqualTo(100_000);
+        assertThat(memory.streaming().streams()).isEqualTo(1_000);
+        assertThat(memory.streaming().rssSamples()).isEqualTo(5);
+        assertThat(memory.streaming().rssInterval()).isEqualTo(Duration.ofSeconds(1));
+
+        Options lease = Options.parse("lease-keepalive", "--clients", "16");
+        assertThat(lease.workload()).isEqualTo(Options.Workload.LEASE_KEEPALIVE);
+        assertThat(lease.streaming().leases()).isEqualTo(16);
+        assertThat(lease.streaming().leaseTtlSeconds()).isEqualTo(100);
+        assertThat(Options.parse("lease-keepalive", "--leases", "2", "--lease-ttl", "5").streaming())
+                .extracting(Options.Streaming::leases, Options.Streaming::leaseTtlSeconds).containsExactly(2, 5L);
+        assertThat(Options.parse("put").clients()).isEqualTo(1);
+    }
+
+    @Test
+    void watchFlagsAsEtcdBenchmark() {
+        Options o = Options.parse("watch-latency", "--streams", "4", "--watchers-per-stream=25", "--put-total", "50",
+                "--put-rate", "1000", "--rss-interval", "0.5");
+
+        assertThat(o.streaming().watchers()).isEqualTo(100);
+        assertThat(o.streaming().putTotal()).isEqualTo(50);
+        assertThat(o.streaming().putRate()).isEqualTo(1_000);
+        assertThat(o.streaming().rssInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(o.warmup()).isEqualTo(5);
+    }
+
+    @Test
+    void watchWorkloadsNeedRoomForTheirStampsAndKeys() {
+        assertThatThrownBy(() -> Options.parse("watch-latency", "--val-size", "7")).hasMessageContaining("at least 8");
+        assertThat(Options.parse("watch-memory", "--val-size", "0").valSize()).isZero();
+        // 100,000 distinct keys need a tag and a 3-byte varint
+        assertThatThrownBy(() -> Options.parse("watch-memory", "--key-size", "3")).hasMessageContaining("too small");
+        assertThat(Options.parse("watch-memory", "--key-size", "4").keySize()).isEqualTo(4);
+        assertThatThrownBy(() -> Options.parse("watch-fanout", "--streams", "0")).hasMessageContaining("positive");
+    }
+
+    @Test
     void badFlagsAreRefused() {
         assertThatThrownBy(() -> Options.parse()).hasMessageContaining("workload");
         assertThatThrownBy(() -> Options.parse("get")).hasMessageContaining("unknown workload get");

@@ -63,4 +63,37 @@ class ReportTest {
         assertThat(CpuTime.ofProcess(ProcessHandle.current().pid())).isPositive();
         assertThat(CpuTime.self()).isPositive();
     }
+
+    @Test
+    void watchReportCountsMissingAndOutOfOrderAsErrors() {
+        Report puts = Report.of("put", 1, 1, new LoadRunner.Phase(new long[] {2_000_000, 4_000_000},
+                Map.of(), 1_000_000_000), new Report.Cpu(0, 0));
+        WatchReport r = new WatchReport("watch-latency", 2, 3, 6, 1, 100, puts, 12, 10, 1, 1,
+                Map.of("CANCELED", new LoadRunner.ErrorCount(1, "compacted at 5")), 2.0,
+                Report.latency(new long[] {1_000_000, 3_000_000}), new Report.Cpu(0.001, Double.NaN));
+
+        assertThat(r.eventsPerSecond()).isEqualTo(5.0);
+        assertThat(r.errorCount()).isEqualTo(3);
+        assertThat(r.latencyMillis()).isEqualTo(new Report.Latency(1, 3, 3, 3, 3, 2));
+        assertThat(r.json()).isEqualTo("{\"workload\":\"watch-latency\",\"conns\":2,\"streams\":3,\"watchers\":6,"
+                + "\"clients\":1,\"put_rate\":100,\"puts\":2,\"put_ok\":2,\"put_errors\":0,\"put_ops_per_sec\":2.0,"
+                + "\"put_p50_ms\":2.000,\"put_p99_ms\":4.000,\"expected\":12,\"ok\":10,\"missing\":1,"
+                + "\"out_of_order\":1,\"errors\":3,\"error_codes\":{\"CANCELED\":1,\"MISSING\":1,\"OUT_OF_ORDER\":1},"
+                + "\"seconds\":2.000,\"events_per_sec\":5.0,\"p50_ms\":1.000,\"p90_ms\":3.000,\"p99_ms\":3.000,"
+                + "\"p999_ms\":3.000,\"max_ms\":3.000,\"mean_ms\":2.000,\"client_cpu_s\":0.001,\"server_cpu_s\":null}");
+        assertThat(r.human()).startsWith("watch-latency: 5.0 events/s delivered (10 of 12, 1 missing, 1 out of order)")
+                .contains("puts 2.0/s (open loop at 100/s), 2 ok", "CPU per event: client 100.0 us;")
+                .endsWith("; 1 x CANCELED: compacted at 5; 1 x MISSING: events not delivered; "
+                        + "1 x OUT_OF_ORDER: revision not above the watcher's last");
+    }
+
+    @Test
+    void aFailedWorkloadIsStillOneLineOfEach() {
+        Result r = new Result.Failed("lease-keepalive", "UNIMPLEMENTED \"Lease\"\nnot served");
+
+        assertThat(r.errorCount()).isOne();
+        assertThat(r.human()).isEqualTo("lease-keepalive: failed: UNIMPLEMENTED \"Lease\" not served");
+        assertThat(r.json()).isEqualTo(
+                "{\"workload\":\"lease-keepalive\",\"ok\":0,\"errors\":1,\"failed\":\"UNIMPLEMENTED \\\"Lease\\\" not served\"}");
+    }
 }
