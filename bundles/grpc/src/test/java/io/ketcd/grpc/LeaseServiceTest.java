@@ -120,6 +120,30 @@ class LeaseServiceTest {
         assertThat(status.getDescription()).isEqualTo("etcdserver: no leader");
     }
 
+    @Test
+    void aLearnerRefusesKeepAliveStreamsAsEtcdsStreamInterceptorDoes() throws Exception {
+        fake.learner = true;
+        CompletableFuture<Status> ended = new CompletableFuture<>();
+        LeaseGrpc.newStub(channel).leaseKeepAlive(observer(new CopyOnWriteArrayList<>(), ended))
+                .onNext(LeaseKeepAliveRequest.newBuilder().setID(1).build());
+        Status status = ended.get(10, SECONDS);
+        assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(status.getDescription()).isEqualTo("etcdserver: rpc not supported for learner");
+        assertThat(fake.lease.requests.of(LeaseKeepAliveRequest.class)).isEmpty();
+    }
+
+    @Test
+    void closingTheServerEndsOpenKeepAliveStreams() throws Exception {
+        List<Long> answered = new CopyOnWriteArrayList<>();
+        CompletableFuture<Status> ended = new CompletableFuture<>();
+        StreamObserver<LeaseKeepAliveRequest> stream = LeaseGrpc.newStub(channel).leaseKeepAlive(observer(answered, ended));
+        stream.onNext(LeaseKeepAliveRequest.newBuilder().setID(1).build());
+        io.ketcd.testing.Await.until("the first keep-alive answered", java.time.Duration.ofSeconds(10),
+                () -> answered.size() == 1);
+        grpc.close();
+        assertThat(ended.get(10, SECONDS).getDescription()).isEqualTo("etcdserver: server stopped");
+    }
+
     private static Builder response(long id) {
         return io.ketcd.proto.etcdserverpb.LeaseKeepAliveResponse.newBuilder().setID(id);
     }

@@ -99,13 +99,13 @@ public final class EtcdServices {
      */
     public static Bound bind(ClientServices server, Executor executor, BadInputLog badInput, Duration electionTimeout) {
         RequestDecoding decoding = new RequestDecoding(badInput);
-        WatchCalls watches = new WatchCalls(server.watch(), server.maintenance());
-        LeaderMonitor monitor = new LeaderMonitor(server.maintenance(), watches, electionTimeout);
-        List<ServerServiceDefinition> definitions = services(server, new UnaryReplies(executor), watches).stream()
+        StreamGuard guard = new StreamGuard(server.maintenance());
+        LeaderMonitor monitor = new LeaderMonitor(server.maintenance(), guard, electionTimeout);
+        List<ServerServiceDefinition> definitions = services(server, new UnaryReplies(executor), guard).stream()
                 .map(decoding::wrap).toList();
         return new Bound(definitions, () -> {
             monitor.close();
-            watches.endAll(EtcdError.STOPPED.exception());
+            guard.endAll(EtcdError.STOPPED.exception());
         });
     }
 
@@ -115,7 +115,7 @@ public final class EtcdServices {
     }
 
     private static List<ServerServiceDefinition> services(ClientServices server, UnaryReplies replies,
-                                                          WatchCalls watches) {
+                                                          StreamGuard guard) {
         return List.of(
                 KVGrpc.bindService(new Kv(server.kv(), replies)),
                 partly(new MaintenanceGrpc.MaintenanceImplBase() {
@@ -130,8 +130,10 @@ public final class EtcdServices {
                     }
                 }, MaintenanceGrpc.getStatusMethod(), MaintenanceGrpc.getHashKVMethod()),
                 ClusterGrpc.bindService(new Cluster(server.cluster(), replies)),
-                ServerInterceptors.intercept(WatchGrpc.bindService(watches), new RequireLeader()),
-                LeaseGrpc.bindService(new Lease(server.lease(), replies)),
+                ServerInterceptors.intercept(WatchGrpc.bindService(new WatchCalls(server.watch(), guard)),
+                        new RequireLeader()),
+                ServerInterceptors.intercept(LeaseGrpc.bindService(new Lease(server.lease(), replies, guard)),
+                        new RequireLeader()),
                 unsupported(AuthGrpc.getServiceDescriptor()),
                 unsupported(LockGrpc.getServiceDescriptor()),
                 unsupported(ElectionGrpc.getServiceDescriptor()));
@@ -166,7 +168,8 @@ public final class EtcdServices {
     }
 
     /** Lease: every method is the server's; a keep-alive stream is a {@link KeepAliveStream}. */
-    private record Lease(LeaseService server, UnaryReplies replies) implements LeaseGrpc.AsyncService {
+    private record Lease(LeaseService server, UnaryReplies replies, StreamGuard guard)
+            implements LeaseGrpc.AsyncService {
         @Override
         public void leaseGrant(LeaseGrantRequest request, StreamObserver<LeaseGrantResponse> observer) {
             replies.reply("Lease/LeaseGrant", () -> server.leaseGrant(request), observer);
@@ -179,7 +182,7 @@ public final class EtcdServices {
 
         @Override
         public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(StreamObserver<LeaseKeepAliveResponse> observer) {
-            return KeepAliveStream.serve(server, observer, replies.executor());
+            return KeepAliveStream.serve(server, observer, replies.executor(), guard);
         }
 
         @Override

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * flow control rather than queued without bound). A keep-alive the server fails (no leader, a
  * timeout) ends the stream with that error, as etcd's {@code togRPCError}; an unknown lease is
  * a response with TTL 0, which the facet gives. The client's half-close ends the stream once the
- * keep-alive in hand is answered.
+ * keep-alive in hand is answered. {@link StreamGuard} refuses or ends the stream as etcd's stream
+ * interceptor does.
  */
 final class KeepAliveStream implements StreamObserver<LeaseKeepAliveRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(KeepAliveStream.class);
@@ -31,6 +32,7 @@ final class KeepAliveStream implements StreamObserver<LeaseKeepAliveRequest> {
     /** The keep-alive being renewed, if any; the stream reads the next one only after it. Guarded by this. */
     private CompletableFuture<Void> inHand = CompletableFuture.completedFuture(null);
     private boolean ended;
+    private StreamGuard.Open guarded;
 
     private KeepAliveStream(LeaseService lease, ServerCallStreamObserver<LeaseKeepAliveResponse> responses, Executor executor) {
         this.lease = lease;
@@ -38,15 +40,45 @@ final class KeepAliveStream implements StreamObserver<LeaseKeepAliveRequest> {
         this.executor = executor;
     }
 
-    /** Starts serving a stream whose answers go to {@code responses}, sent from {@code executor}. */
+    /**
+     * Starts serving a stream whose answers go to {@code responses}, sent from {@code executor},
+     * unless {@code guard} refuses it (a learner; a client requiring a leader the member lacks).
+     */
     static StreamObserver<LeaseKeepAliveRequest> serve(LeaseService lease, StreamObserver<LeaseKeepAliveResponse> responses,
-                                                       Executor executor) {
+                                                       Executor executor, StreamGuard guard) {
         ServerCallStreamObserver<LeaseKeepAliveResponse> call = (ServerCallStreamObserver<LeaseKeepAliveResponse>) responses;
         call.disableAutoRequest();
         KeepAliveStream stream = new KeepAliveStream(lease, call, executor);
+        boolean requiresLeader = RequireLeader.requested();
+        EtcdException refused = guard.refusal(requiresLeader);
+        if (refused != null) {
+            stream.end(refused);
+            return stream;
+        }
+        stream.guarded = guard.opened(requiresLeader, stream::end);
         call.setOnCancelHandler(stream::cancelled);
         call.request(1);
         return stream;
+    }
+
+    /** Ends the stream with {@code error} unless it ended already. */
+    private synchronized void end(EtcdException error) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        forget();
+        try {
+            responses.onError(UnaryReplies.status(error).asRuntimeException());
+        } catch (IllegalStateException e) {
+            // the call was cancelled or closed meanwhile
+        }
+    }
+
+    private void forget() {
+        if (guarded != null) {
+            guarded.closed();
+        }
     }
 
     @Override
@@ -66,14 +98,13 @@ final class KeepAliveStream implements StreamObserver<LeaseKeepAliveRequest> {
         }
     }
 
-    private void answer(LeaseKeepAliveResponse response, Throwable failure) {
-        synchronized (this) {
-            if (ended) {
-                return;
-            }
-            if (failure != null) {
-                ended = true;
-            }
+    private synchronized void answer(LeaseKeepAliveResponse response, Throwable failure) {
+        if (ended) {
+            return;
+        }
+        if (failure != null) {
+            ended = true;
+            forget();
         }
         try {
             if (failure != null) {
@@ -98,6 +129,7 @@ final class KeepAliveStream implements StreamObserver<LeaseKeepAliveRequest> {
 
     private synchronized void cancelled() {
         ended = true;
+        forget();
     }
 
     @Override
@@ -112,11 +144,12 @@ final class KeepAliveStream implements StreamObserver<LeaseKeepAliveRequest> {
                     return;
                 }
                 ended = true;
-            }
-            try {
-                responses.onCompleted();
-            } catch (IllegalStateException ignored) {
-                // cancelled meanwhile
+                forget();
+                try {
+                    responses.onCompleted();
+                } catch (IllegalStateException ignored) {
+                    // cancelled meanwhile
+                }
             }
         }, executor);
     }

@@ -19,20 +19,20 @@ final class LeaderMonitor implements AutoCloseable {
     static final int MAX_NO_LEADER_COUNT = 3;
 
     private final MaintenanceService maintenance;
-    private final WatchCalls watches;
+    private final StreamGuard streams;
     private final ScheduledExecutorService timer =
             Executors.newSingleThreadScheduledExecutor(new NamedThreads("ketcd-grpc-leader-monitor"));
     private int noLeaderCount;
 
-    LeaderMonitor(MaintenanceService maintenance, WatchCalls watches, Duration electionTimeout) {
+    LeaderMonitor(MaintenanceService maintenance, StreamGuard streams, Duration electionTimeout) {
         this.maintenance = maintenance;
-        this.watches = watches;
+        this.streams = streams;
         long period = Math.max(1, electionTimeout.toMillis());
         timer.scheduleWithFixedDelay(this::check, period, period, TimeUnit.MILLISECONDS);
     }
 
     private void check() {
-        if (!watches.anyRequiringLeader()) {
+        if (!streams.anyRequiringLeader()) {
             noLeaderCount = 0;
             return;
         }
@@ -44,7 +44,7 @@ final class LeaderMonitor implements AutoCloseable {
         }
         noLeaderCount = leader == 0 ? noLeaderCount + 1 : 0;
         if (noLeaderCount >= MAX_NO_LEADER_COUNT) {
-            watches.endRequiringLeader();
+            streams.endRequiringLeader();
             noLeaderCount = 0;
         }
     }
