@@ -12,23 +12,12 @@ import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveResponse;
 import io.ketcd.proto.leasepb.LeaseInternalRequest;
 import io.ketcd.proto.leasepb.LeaseInternalResponse;
 
-import java.net.ConnectException;
-import java.net.URI;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * etcd's forwarded lease requests ({@code lease/leasehttp}): a follower sends a keep-alive to the
@@ -50,8 +39,7 @@ import org.slf4j.LoggerFactory;
  * leader's URLs → {@code TIMEOUT}. Callers ask again as they see fit (the server does, until its
  * own deadline).
  */
-final class LeaseForward {
-    private static final Logger LOG = LoggerFactory.getLogger(LeaseForward.class);
+final class LeaseForward extends LeaderForwarding {
     static final String RENEW = "/leases";
     static final String TIME_TO_LIVE = "/leases/internal";
     static final String PROTOBUF = "application/protobuf";
@@ -63,37 +51,15 @@ final class LeaseForward {
     /** The largest body read either way (a time-to-live lists its keys). */
     static final int MAX_BODY = 4 << 20;
 
-    private final PeerTransportConfig config;
-    private final PeerClient client;
-    private final Timeouts timeouts;
-    private final ScheduledExecutorService timer;
-    private final AtomicInteger clientInFlight = new AtomicInteger();
-    private final AtomicInteger serverInFlight = new AtomicInteger();
-
     LeaseForward(PeerTransportConfig config, PeerClient client, Timeouts timeouts, ScheduledExecutorService timer) {
-        this.config = config;
-        this.client = client;
-        this.timeouts = timeouts;
-        this.timer = timer;
+        super("lease request", true, config, client, timeouts, timer, MAX_IN_FLIGHT, MAX_BODY);
     }
 
     // ---- server side
 
-    boolean acquireServer() {
-        if (serverInFlight.incrementAndGet() > MAX_IN_FLIGHT) {
-            serverInFlight.decrementAndGet();
-            return false;
-        }
-        return true;
-    }
-
-    void releaseServer() {
-        serverInFlight.decrementAndGet();
-    }
-
     /** etcd's status for a failed lease request. */
     static int status(Throwable failure) {
-        if (MemberPromote.unwrap(failure) instanceof EtcdException e) {
+        if (unwrap(failure) instanceof EtcdException e) {
             return switch (e.error()) {
                 case LEASE_NOT_FOUND -> 404;
                 case TIMEOUT_WAIT_APPLIED_INDEX, TIMEOUT -> 408;
@@ -108,40 +74,7 @@ final class LeaseForward {
         return switch (status(failure)) {
             case 404 -> NOT_FOUND;
             case 408 -> APPLY_TIMEOUT;
-            default -> MemberPromote.unwrap(failure) instanceof EtcdException e ? e.getMessage() : MemberPromote.INTERNAL_ERROR;
-        };
-    }
-
-    /** {@code future}, or {@code TIMEOUT} after the request timeout; callbacks with {@link #executor()} run on the timer thread. */
-    <T> CompletableFuture<T> bounded(CompletableFuture<T> future) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        ScheduledFuture<?> timeout;
-        try {
-            timeout = timer.schedule(() -> result.completeExceptionally(EtcdError.TIMEOUT.exception()),
-                    timeouts.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            result.completeExceptionally(EtcdError.STOPPED.exception());
-            return result;
-        }
-        future.whenComplete((v, e) -> {
-            timeout.cancel(false);
-            if (e == null) {
-                result.complete(v);
-            } else {
-                result.completeExceptionally(MemberPromote.unwrap(e));
-            }
-        });
-        return result;
-    }
-
-    /** The thread answers are written on, so no server thread (the apply loop) writes to a socket; inline once closed. */
-    Executor executor() {
-        return task -> {
-            try {
-                timer.execute(task);
-            } catch (RejectedExecutionException e) {
-                task.run();
-            }
+            default -> unwrap(failure) instanceof EtcdException e ? e.getMessage() : MemberPromote.INTERNAL_ERROR;
         };
     }
 
@@ -176,54 +109,12 @@ final class LeaseForward {
     }
 
     private <T> CompletableFuture<T> forward(Peer leader, String path, byte[] body, Decoder<T> decoder) {
-        if (clientInFlight.incrementAndGet() > MAX_IN_FLIGHT) {
-            clientInFlight.decrementAndGet();
-            return CompletableFuture.failedFuture(EtcdError.TOO_MANY_REQUESTS.exception());
-        }
-        CompletableFuture<T> result = new CompletableFuture<>();
-        long deadline = System.nanoTime() + timeouts.requestTimeout().toNanos();
-        attempt(leader, path, body, decoder, result, deadline, leader.picker().size());
-        result.whenComplete((v, e) -> clientInFlight.decrementAndGet());
-        return result;
-    }
-
-    private <T> void attempt(Peer leader, String path, byte[] body, Decoder<T> decoder, CompletableFuture<T> result,
-                             long deadline, int urlsLeft) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-            result.completeExceptionally(EtcdError.TIMEOUT.exception());
-            return;
-        }
-        URI url = leader.picker().pick();
-        HttpRequest request = HttpRequest.newBuilder(url.resolve(path))
-                .header("Content-Type", PROTOBUF)
-                .timeout(Duration.ofNanos(left))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
-        CompletableFuture<HttpResponse<byte[]>> sent;
-        try {
-            sent = client.sendAsync(request, info -> MemberPromote.capped());
-        } catch (RuntimeException e) {
-            result.completeExceptionally(EtcdError.STOPPED.exception());
-            return;
-        }
-        sent.whenComplete((response, error) -> {
-            if (error == null) {
-                answer(response.statusCode(), response.body(), decoder, result);
-                return;
-            }
-            Throwable cause = MemberPromote.unwrap(error);
-            LOG.debug("{}: lease request {} to {} at {} failed: {}", Ids.hex(config.memberId()), path, Ids.hex(leader.id()),
-                    url, cause.toString());
-            if (cause instanceof ConnectException) {
-                leader.picker().unreachable(url);
-                if (urlsLeft > 1) {
-                    attempt(leader, path, body, decoder, result, deadline, urlsLeft - 1);
-                    return;
-                }
-            }
-            result.completeExceptionally(EtcdError.TIMEOUT.exception());
-        });
+        return forward(leader, path, (url, left) -> HttpRequest.newBuilder(url.resolve(path))
+                        .header("Content-Type", PROTOBUF)
+                        .timeout(left)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                        .build(),
+                (status, answer, result) -> answer(status, answer, decoder, result));
     }
 
     private static <T> void answer(int status, byte[] body, Decoder<T> decoder, CompletableFuture<T> result) {

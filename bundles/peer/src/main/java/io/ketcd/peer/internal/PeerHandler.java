@@ -283,7 +283,7 @@ final class PeerHandler extends HttpHandler {
                 } else {
                     int status = MemberPromote.status(failure);
                     LOG.warn("{}: failed to promote member {} for {}: {} {}", Ids.hex(config.memberId()), Ids.hex(id), remote, status,
-                            MemberPromote.unwrap(failure).toString());
+                            LeaderForwarding.unwrap(failure).toString());
                     response.setHeader("X-Content-Type-Options", "nosniff");
                     write(response, HttpStatus.getHttpStatus(status), TEXT_PLAIN, MemberPromote.text(failure) + "\n");
                 }

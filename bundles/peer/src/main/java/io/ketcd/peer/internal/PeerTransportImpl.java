@@ -398,6 +398,7 @@ public final class PeerTransportImpl implements PeerTransport {
         httpExecutor.shutdownNow();
         promoteExecutor.shutdownNow();
         promote.close();
+        leases.close();
         client = null;
         try {
             snapshotExecutor.awaitTermination(5, TimeUnit.SECONDS);

@@ -36,6 +36,8 @@
  *       has not applied what it committed; 400 otherwise. {@link
  *       io.ketcd.peer.internal.LeaseForward} has both sides.</li>
  * </ul>
+ * Both forwarded kinds share {@link io.ketcd.peer.internal.LeaderForwarding}: the bound on
+ * requests in flight, the request timeout on either side, and the walk over the leader's URLs.
  *
  * <h2>Wire format</h2>
  * <ul>

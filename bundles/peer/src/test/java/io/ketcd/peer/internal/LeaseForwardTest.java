@@ -60,7 +60,7 @@ class LeaseForwardTest {
         try {
             future.get(10, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
-            return ((EtcdException) MemberPromote.unwrap(e)).error();
+            return ((EtcdException) LeaderForwarding.unwrap(e)).error();
         }
         throw new AssertionError("expected a failure");
     }
