@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 
 import io.ketcd.mvcc.internal.Bytes;
 
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -78,6 +79,9 @@ public final class WatchStream implements AutoCloseable {
             return false;
         }
         store.cancel(w);
+        // the store sends it nothing more; what it sent and is still queued goes too, so that a
+        // watcher taking the same id later gets none of it
+        queue.removeIf(b -> b.watchId() == id);
         synchronized (this) {
             watchers.remove(id, w);
         }
@@ -107,6 +111,19 @@ public final class WatchStream implements AutoCloseable {
             store.streamHasRoom();
         }
         return b;
+    }
+
+    /**
+     * Moves every queued batch, in queue order, to {@code into}; returns how many. One call per
+     * round of sending rather than one {@link #poll} per batch: the queue's lock and the store's
+     * wake-up are paid once.
+     */
+    public int pollAll(Collection<? super WatchBatch> into) {
+        int n = queue.drainTo(into);
+        if (n > 0) {
+            store.streamHasRoom();
+        }
+        return n;
     }
 
     /** How many batches wait in the queue. */

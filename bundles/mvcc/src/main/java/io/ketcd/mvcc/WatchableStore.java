@@ -48,13 +48,15 @@ public final class WatchableStore implements AutoCloseable {
     private final WatcherGroup synced = new WatcherGroup();
     private final WatcherGroup unsynced = new WatcherGroup();
     /** Held-back watchers with the batch each could not deliver, in the order they were held. */
-    private final Map<Watcher, EventBatch> victims = new LinkedHashMap<>();
+    private final Map<Watcher, List<Event>> victims = new LinkedHashMap<>();
     /** The store the writer notifies from; replaced when a snapshot is installed. */
     private volatile KvStore kv;
     private volatile boolean anySynced;
     /** The last revision handed to the synced watchers; guarded by the lock. */
     private long lastDelivered;
     private volatile boolean anyVictims;
+    /** Set when a consumer woke the syncer for the victims; cleared when a round starts. */
+    private volatile boolean roomSignalled;
     private volatile boolean closed;
     private final Thread syncer;
 
@@ -160,9 +162,13 @@ public final class WatchableStore implements AutoCloseable {
         }
     }
 
-    /** A stream's consumer took a batch: held-back watchers may fit now. */
+    /**
+     * A stream's consumer took batches: held-back watchers may fit now. Wakes the syncer once per
+     * round, not once per call: consumers take batches far more often than a round runs.
+     */
     void streamHasRoom() {
-        if (anyVictims) {
+        if (anyVictims && !roomSignalled) {
+            roomSignalled = true;
             LockSupport.unpark(syncer);
         }
     }
@@ -193,14 +199,15 @@ public final class WatchableStore implements AutoCloseable {
     private void deliver(long rev, List<Event> events) {
         synchronized (lock) {
             lastDelivered = rev;
-            for (Map.Entry<Watcher, EventBatch> e : synced.batches(events).entrySet()) {
-                Watcher w = e.getKey();
+            List<Watcher> held = new ArrayList<>(0);
+            synced.forEachDue(events, (w, due) -> {
                 w.minRev = rev + 1;
-                if (!w.send(e.getValue().events, rev)) {
-                    synced.delete(w);
-                    victims.put(w, e.getValue());
+                if (!w.send(due, rev)) {
+                    held.add(w);
+                    victims.put(w, due);
                 }
-            }
+            });
+            held.forEach(synced::delete);
             anySynced = !synced.isEmpty();
             if (!victims.isEmpty() && !anyVictims) {
                 anyVictims = true;
@@ -212,6 +219,7 @@ public final class WatchableStore implements AutoCloseable {
     private void syncLoop() {
         while (!closed) {
             long started = System.nanoTime();
+            roomSignalled = false;
             int progressed;
             try {
                 progressed = syncWatchers() + moveVictims();
@@ -294,13 +302,13 @@ public final class WatchableStore implements AutoCloseable {
             chosen.removeIf(w -> w.compacted || w.minRev <= history.compactRevision());
             WatcherGroup delivering = new WatcherGroup();
             chosen.forEach(delivering::add);
-            Map<Watcher, EventBatch> due = delivering.batches(history.events());
+            Map<Watcher, List<Event>> due = delivering.batches(history.events());
             for (Watcher w : chosen) {
-                EventBatch batch = due.get(w);
+                List<Event> batch = due.get(w);
                 w.minRev = Math.max(w.minRev, upTo + 1);
                 if (batch != null) {
                     progressed++;
-                    if (!w.send(batch.events, current)) {
+                    if (!w.send(batch, current)) {
                         unsynced.delete(w);
                         victims.put(w, batch);
                         anyVictims = true;
@@ -327,9 +335,9 @@ public final class WatchableStore implements AutoCloseable {
             long current = revisionForSyncing();
             int moved = 0;
             for (var it = victims.entrySet().iterator(); it.hasNext(); ) {
-                Map.Entry<Watcher, EventBatch> e = it.next();
+                Map.Entry<Watcher, List<Event>> e = it.next();
                 Watcher w = e.getKey();
-                if (!w.send(e.getValue().events, w.minRev - 1)) {
+                if (!w.send(e.getValue(), w.minRev - 1)) {
                     continue;
                 }
                 it.remove();

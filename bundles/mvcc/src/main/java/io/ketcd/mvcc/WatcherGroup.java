@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 
 import io.ketcd.proto.mvccpb.Event;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -11,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * A set of watchers indexed for matching events (etcd's {@code watcherGroup}): single-key
@@ -92,35 +95,52 @@ final class WatcherGroup {
      * The events each watcher of the group is due (etcd's {@code newWatcherBatch}): those on its
      * keys at or after its {@code minRev}, in the order given. Watchers due nothing are absent.
      */
-    Map<Watcher, EventBatch> batches(List<Event> events) {
-        if (all.isEmpty()) {
-            return Map.of();
-        }
-        Map<Watcher, EventBatch> out = new LinkedHashMap<>();
-        for (Event e : events) {
-            ByteString k = e.getKv().getKey();
-            long rev = e.getKv().getModRevision();
-            Set<Watcher> exact = byKey.get(k);
-            if (exact != null) {
-                for (Watcher w : exact) {
-                    due(out, w, e, rev);
-                }
-            }
-            for (Map.Entry<Range, Set<Watcher>> r : byRange.entrySet()) {
-                Set<Watcher> set = r.getValue();
-                if (set.iterator().next().contains(k)) {
-                    for (Watcher w : set) {
-                        due(out, w, e, rev);
-                    }
-                }
-            }
-        }
+    Map<Watcher, List<Event>> batches(List<Event> events) {
+        Map<Watcher, List<Event>> out = new LinkedHashMap<>();
+        forEachDue(events, out::put);
         return out;
     }
 
-    private static void due(Map<Watcher, EventBatch> out, Watcher w, Event e, long rev) {
-        if (rev >= w.minRev) {
-            out.computeIfAbsent(w, x -> new EventBatch()).add(e);
+    /**
+     * Calls {@code due} once for each watcher of the group due some of {@code events}, with those
+     * events in the order given (the list must not be changed). One event, the common write, is
+     * handed to every watcher as the very list given, with no per-watcher collection.
+     */
+    void forEachDue(List<Event> events, BiConsumer<Watcher, List<Event>> due) {
+        if (all.isEmpty()) {
+            return;
+        }
+        if (events.size() == 1) {
+            Event e = events.get(0);
+            forEachWatching(e, w -> {
+                if (e.getKv().getModRevision() >= w.minRev) {
+                    due.accept(w, events);
+                }
+            });
+            return;
+        }
+        Map<Watcher, List<Event>> out = new LinkedHashMap<>();
+        for (Event e : events) {
+            long rev = e.getKv().getModRevision();
+            forEachWatching(e, w -> {
+                if (rev >= w.minRev) {
+                    out.computeIfAbsent(w, x -> new ArrayList<>(2)).add(e);
+                }
+            });
+        }
+        out.forEach(due);
+    }
+
+    private void forEachWatching(Event e, Consumer<Watcher> action) {
+        ByteString k = e.getKv().getKey();
+        Set<Watcher> exact = byKey.get(k);
+        if (exact != null) {
+            exact.forEach(action);
+        }
+        for (Set<Watcher> set : byRange.values()) {
+            if (set.iterator().next().contains(k)) {
+                set.forEach(action);
+            }
         }
     }
 

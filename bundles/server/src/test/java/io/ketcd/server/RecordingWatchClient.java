@@ -75,6 +75,11 @@ public final class RecordingWatchClient implements WatchClient {
         return received.poll(bound.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** How many requests wait for the member to ask for them. */
+    public synchronized int unsentRequests() {
+        return unsent.size();
+    }
+
     public int queued() {
         return received.size();
     }

@@ -19,6 +19,7 @@ import io.ketcd.proto.etcdserverpb.WatchRequest;
 import io.ketcd.proto.etcdserverpb.WatchResponse;
 import io.ketcd.proto.mvccpb.Event;
 import io.ketcd.raft.RawNode;
+import io.ketcd.testing.Await;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -354,6 +355,64 @@ class ServerWatchTest {
             assertThat(got.get(i).getKv().getValue().toStringUtf8()).isEqualTo(String.valueOf(i));
         }
         assertThat(slow.poll(Duration.ofMillis(200))).as("nothing twice").isNull();
+    }
+
+    @Test
+    void aClientBehindGetsEachWatchersQueuedRevisionsInFewerResponsesInOrder() throws Exception {
+        start(Map.of());
+        RecordingWatchClient c = client();
+        c.request(create(watch("a")));
+        c.request(create(watch("b")));
+        c.next(BOUND);
+        c.next(BOUND);
+        c.ready(false);
+        int writes = 50;
+        List<Long> revisions = new ArrayList<>();
+        for (int i = 0; i < writes; i++) {
+            revisions.add(put("a", "a" + i));
+            put("b", "b" + i);
+        }
+        c.ready(true);
+        Map<Long, List<Event>> byWatcher = new HashMap<>(Map.of(0L, new ArrayList<>(), 1L, new ArrayList<>()));
+        int responses = 0;
+        while (byWatcher.get(0L).size() < writes || byWatcher.get(1L).size() < writes) {
+            WatchResponse r = c.next(BOUND);
+            responses++;
+            long lastEvent = r.getEvents(r.getEventsCount() - 1).getKv().getModRevision();
+            assertThat(r.getHeader().getRevision()).isGreaterThanOrEqualTo(lastEvent);
+            byWatcher.get(r.getWatchId()).addAll(r.getEventsList());
+        }
+        // one response per revision would be 100; the queued batches of a watcher go together
+        assertThat(responses).isLessThan(writes);
+        assertThat(byWatcher.get(0L).stream().map(e -> e.getKv().getModRevision()).toList()).isEqualTo(revisions);
+        assertThat(byWatcher.get(1L).stream().map(e -> e.getKv().getValue().toStringUtf8()).toList())
+                .isEqualTo(java.util.stream.IntStream.range(0, writes).mapToObj(i -> "b" + i).toList());
+        assertThat(c.poll(Duration.ofMillis(200))).as("nothing twice").isNull();
+    }
+
+    @Test
+    void aWatcherTakingTheIdOfACancelledOneGetsNoneOfItsQueuedEvents() throws Exception {
+        start(Map.of());
+        RecordingWatchClient c = client();
+        c.request(create(watch("old").setWatchId(7)));
+        assertThat(c.next(BOUND).getWatchId()).isEqualTo(7);
+        c.ready(false);
+        for (int i = 0; i < 5; i++) {
+            put("old", String.valueOf(i));
+        }
+        c.request(WatchRequest.newBuilder().setCancelRequest(WatchCancelRequest.newBuilder().setWatchId(7)).build());
+        c.request(create(watch("new").setWatchId(7)));
+        // both requests were taken while the client read nothing: its control responses wait
+        Await.until("the stream has taken the create request", () -> c.unsentRequests() == 0);
+        c.ready(true);
+        WatchResponse cancelled = c.next(BOUND);
+        assertThat(cancelled.getCanceled()).isTrue();
+        WatchResponse created = c.next(BOUND);
+        assertThat(created.getCreated()).isTrue();
+        assertThat(created.getWatchId()).isEqualTo(7);
+        long rev = put("new", "n");
+        WatchResponse next = c.next(BOUND);
+        assertThat(describe(next.getEventsList())).containsExactly("PUT new@" + rev + "=n");
     }
 
     @Test

@@ -54,6 +54,8 @@ public final class ServerCore implements AutoCloseable {
     private final ServerConfig config;
     private final long memberId;
     private final long clusterId;
+    /** The header {@link #header} made last: immutable, so shared by every response it fits. */
+    private volatile ResponseHeader lastHeader;
     private final Wal wal;
     private final CurrentState state;
     private final Waiters waiters = new Waiters();
@@ -276,8 +278,15 @@ public final class ServerCore implements AutoCloseable {
 
     /** etcd's response header of this member at {@code revision}: its cluster and member ids and its current term. */
     public ResponseHeader header(long revision) {
-        return ResponseHeader.newBuilder().setClusterId(clusterId).setMemberId(memberId).setRevision(revision)
-                .setRaftTerm(raftLoop.term()).build();
+        long term = raftLoop.term();
+        ResponseHeader last = lastHeader;
+        if (last != null && last.getRevision() == revision && last.getRaftTerm() == term) {
+            return last; // a write's event goes to every watcher with the same header
+        }
+        ResponseHeader h = ResponseHeader.newBuilder().setClusterId(clusterId).setMemberId(memberId)
+                .setRevision(revision).setRaftTerm(term).build();
+        lastHeader = h;
+        return h;
     }
 
     /** Opens a watch stream on what this member applied. */

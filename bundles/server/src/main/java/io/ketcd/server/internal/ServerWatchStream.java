@@ -1,6 +1,7 @@
 package io.ketcd.server.internal;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
 
 import io.ketcd.api.EtcdException;
 import io.ketcd.api.service.WatchClient;
@@ -19,11 +20,9 @@ import io.ketcd.proto.mvccpb.KeyValue;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -38,10 +37,17 @@ import java.util.function.Function;
  * previous key-values when asked, fragments when asked and too large, and the {@code created}
  * response of a watcher before any of its events.
  *
- * <p>Responses are sent by a drain task on the shared executor, one at a time per stream, only
- * while the client is ready; control responses (created, cancelled, progress) go before events.
- * Requests are asked for one at a time while fewer than {@value #CONTROL_BACKLOG} control
- * responses wait, so a client that sends without reading is held back by flow control.
+ * <p>Everything happens in one drain task on the shared executor, one at a time per stream:
+ * requests, progress ticks and sending. So the stream's state needs no lock; other threads only
+ * queue work and ask for a drain. Responses are sent only while the client is ready; control
+ * responses (created, cancelled, progress) go before events. Requests are asked for one at a
+ * time while fewer than {@value #CONTROL_BACKLOG} control responses wait, so a client that
+ * sends without reading is held back by flow control.
+ *
+ * <p>When the client is behind, the batches queued for one watcher are sent as one response
+ * (up to the response size limit), as etcd sends a watcher catching up from history: fewer,
+ * larger responses for a client that reads slower than the member writes, and one response per
+ * revision for one that keeps up.
  */
 final class ServerWatchStream implements WatchSession {
     /** etcd's {@code ctrlStreamBufLen}. */
@@ -58,6 +64,31 @@ final class ServerWatchStream implements WatchSession {
         KeyValue valueAt(ByteString key, long revision);
     }
 
+    /** What the stream keeps of one of its watchers. */
+    private static final class WatcherOptions {
+        final long id;
+        final boolean prevKv;
+        final boolean fragment;
+        final boolean progressNotify;
+        /** No events since the last progress tick: the next tick sends a notice. */
+        boolean progressDue = true;
+        /** Its created response was sent; until then its responses wait in {@link #held}. */
+        boolean announced;
+        boolean cancelled;
+        List<WatchResponse> held = new ArrayList<>(0);
+
+        WatcherOptions(long id, WatchCreateRequest c) {
+            this.id = id;
+            this.prevKv = c.getPrevKv();
+            this.fragment = c.getFragment();
+            this.progressNotify = c.getProgressNotify();
+        }
+    }
+
+    /** A response waiting to be sent, and the watcher it is for (null: the stream's own). */
+    private record Outgoing(WatcherOptions watcher, WatchResponse response) {
+    }
+
     private final Member member;
     private final WatchClient client;
     private final Executor sender;
@@ -65,24 +96,21 @@ final class ServerWatchStream implements WatchSession {
     private final WatchStream watchers;
     private final List<Runnable> onClose = new CopyOnWriteArrayList<>();
 
-    private final Queue<WatchResponse> control = new ConcurrentLinkedQueue<>();
+    // queued by other threads for the drain task
+    private final Queue<WatchRequest> requests = new ConcurrentLinkedQueue<>();
+    private volatile boolean progressTickDue;
     private final AtomicInteger drainRequests = new AtomicInteger();
-    private final Object lock = new Object();
-    // guarded by lock
-    private final Set<Long> prevKv = new HashSet<>();
-    private final Set<Long> fragment = new HashSet<>();
-    /** Watchers with progress_notify, and whether they are due a notice (no events since the last tick). */
-    private final Map<Long, Boolean> progress = new HashMap<>();
-    /** Watchers whose created response is queued, not yet sent: their events wait. */
-    private final Map<Long, List<WatchResponse>> announcing = new HashMap<>();
-    /** Watchers whose created response was sent. */
-    private final Set<Long> announced = new HashSet<>();
-    private boolean awaitingRequest;
-    private boolean closed;
+    private volatile boolean closed;
     /** Set when the member ends the stream; the drain task tells the client, after what was sent. */
     private volatile EtcdException endedWith;
     private volatile boolean ended;
-    /** Touched only by the drain task, which runs one at a time. */
+
+    // touched only by the drain task, which runs one at a time
+    private final Map<Long, WatcherOptions> options = new HashMap<>();
+    private final ArrayDeque<Outgoing> control = new ArrayDeque<>();
+    private final ArrayDeque<Outgoing> events = new ArrayDeque<>();
+    private final List<WatchBatch> taken = new ArrayList<>();
+    private boolean awaitingRequest;
     private boolean endSent;
 
     ServerWatchStream(Member member, WatchClient client, Executor sender, int maxResponseBytes,
@@ -96,94 +124,19 @@ final class ServerWatchStream implements WatchSession {
 
     /** Asks for the first request; called once the stream is registered. */
     void start() {
-        askForRequest();
+        drainSoon();
     }
 
     @Override
     public void request(WatchRequest request) {
-        synchronized (lock) {
-            awaitingRequest = false;
-            if (closed) {
-                return;
-            }
-            switch (request.getRequestUnionCase()) {
-                case CREATE_REQUEST -> create(request.getCreateRequest());
-                case CANCEL_REQUEST -> cancel(request.getCancelRequest());
-                // etcd 3.4: one response for the whole stream, not tied to a watcher
-                case PROGRESS_REQUEST -> control.add(WatchResponse.newBuilder()
-                        .setHeader(member.header(watchers.revision())).setWatchId(INVALID_ID).build());
-                default -> { } // etcd ignores a request it does not know, and so does the stream
-            }
-        }
+        requests.add(request);
         drainSoon();
-        askForRequest();
-    }
-
-    private void create(WatchCreateRequest c) {
-        ByteString key = c.getKey().isEmpty() ? FIRST_KEY : c.getKey();
-        long current = watchers.revision();
-        long start = c.getStartRevision() == 0 ? current + 1 : c.getStartRevision();
-        boolean noPut = c.getFiltersList().contains(WatchCreateRequest.FilterType.NOPUT);
-        boolean noDelete = c.getFiltersList().contains(WatchCreateRequest.FilterType.NODELETE);
-        WatchResponse.Builder created = WatchResponse.newBuilder().setHeader(member.header(current)).setCreated(true);
-        try {
-            long id = watchers.watch(c.getWatchId(), key, c.getRangeEnd(), start, noPut, noDelete);
-            if (c.getProgressNotify()) {
-                progress.put(id, true);
-            }
-            if (c.getPrevKv()) {
-                prevKv.add(id);
-            }
-            if (c.getFragment()) {
-                fragment.add(id);
-            }
-            announcing.put(id, new ArrayList<>(0));
-            control.add(created.setWatchId(id).build());
-        } catch (WatchRefusedException e) {
-            control.add(created.setWatchId(INVALID_ID).setCanceled(true).setCancelReason(e.getMessage()).build());
-        }
-    }
-
-    private void cancel(WatchCancelRequest c) {
-        long id = c.getWatchId();
-        if (watchers.cancel(id)) {
-            forget(id);
-            control.add(WatchResponse.newBuilder().setHeader(member.header(watchers.revision())).setWatchId(id)
-                    .setCanceled(true).build());
-        }
-    }
-
-    private void forget(long id) {
-        progress.remove(id);
-        prevKv.remove(id);
-        fragment.remove(id);
-        announcing.remove(id);
-        announced.remove(id);
-    }
-
-    /** Asks the client for its next request unless enough control responses wait already. */
-    private void askForRequest() {
-        synchronized (lock) {
-            if (closed || awaitingRequest || control.size() >= CONTROL_BACKLOG) {
-                return;
-            }
-            awaitingRequest = true;
-        }
-        client.requestNext();
     }
 
     /** The progress tick (etcd's {@code progressTicker}): a notice for each idle watcher that asked for them. */
     void progressTick() {
-        List<Long> due = new ArrayList<>();
-        synchronized (lock) {
-            for (Map.Entry<Long, Boolean> e : progress.entrySet()) {
-                if (e.getValue()) {
-                    due.add(e.getKey());
-                }
-                e.setValue(true);
-            }
-        }
-        due.forEach(watchers::requestProgress);
+        progressTickDue = true;
+        drainSoon();
     }
 
     @Override
@@ -218,75 +171,190 @@ final class ServerWatchStream implements WatchSession {
             }
             return;
         }
+        if (closed) {
+            return;
+        }
+        for (WatchRequest r = requests.poll(); r != null; r = requests.poll()) {
+            awaitingRequest = false;
+            handle(r);
+        }
+        if (progressTickDue) {
+            progressTickDue = false;
+            tick();
+        }
+        send();
+        askForRequest();
+    }
+
+    private void handle(WatchRequest request) {
+        switch (request.getRequestUnionCase()) {
+            case CREATE_REQUEST -> create(request.getCreateRequest());
+            case CANCEL_REQUEST -> cancel(request.getCancelRequest());
+            // etcd 3.4: one response for the whole stream, not tied to a watcher
+            case PROGRESS_REQUEST -> control.add(new Outgoing(null, WatchResponse.newBuilder()
+                    .setHeader(member.header(watchers.revision())).setWatchId(INVALID_ID).build()));
+            default -> { } // etcd ignores a request it does not know, and so does the stream
+        }
+    }
+
+    private void create(WatchCreateRequest c) {
+        ByteString key = c.getKey().isEmpty() ? FIRST_KEY : c.getKey();
+        long current = watchers.revision();
+        long start = c.getStartRevision() == 0 ? current + 1 : c.getStartRevision();
+        boolean noPut = c.getFiltersList().contains(WatchCreateRequest.FilterType.NOPUT);
+        boolean noDelete = c.getFiltersList().contains(WatchCreateRequest.FilterType.NODELETE);
+        WatchResponse.Builder created = WatchResponse.newBuilder().setHeader(member.header(current)).setCreated(true);
+        try {
+            long id = watchers.watch(c.getWatchId(), key, c.getRangeEnd(), start, noPut, noDelete);
+            WatcherOptions w = new WatcherOptions(id, c);
+            options.put(id, w);
+            control.add(new Outgoing(w, created.setWatchId(id).build()));
+        } catch (WatchRefusedException e) {
+            control.add(new Outgoing(null,
+                    created.setWatchId(INVALID_ID).setCanceled(true).setCancelReason(e.getMessage()).build()));
+        }
+    }
+
+    private void cancel(WatchCancelRequest c) {
+        long id = c.getWatchId();
+        WatcherOptions w = options.remove(id);
+        if (w != null) {
+            // its responses not yet sent are dropped: none may follow the cancelled one
+            w.cancelled = true;
+            w.held = List.of();
+        }
+        // a watcher ended by compaction is still the stream's until cancelled, as in etcd
+        if (watchers.cancel(id)) {
+            control.add(new Outgoing(null, WatchResponse.newBuilder()
+                    .setHeader(member.header(watchers.revision())).setWatchId(id).setCanceled(true).build()));
+        }
+    }
+
+    private void tick() {
+        for (WatcherOptions w : options.values()) {
+            if (w.progressNotify) {
+                if (w.progressDue) {
+                    watchers.requestProgress(w.id);
+                }
+                w.progressDue = true;
+            }
+        }
+    }
+
+    /** Asks the client for its next request unless enough control responses wait already. */
+    private void askForRequest() {
+        if (closed || awaitingRequest || control.size() >= CONTROL_BACKLOG) {
+            return;
+        }
+        awaitingRequest = true;
+        client.requestNext();
+    }
+
+    private void send() {
         while (client.isReady()) {
-            WatchResponse c = control.poll();
+            Outgoing c = control.poll();
             if (c != null) {
                 sendControl(c);
                 continue;
             }
-            WatchBatch b = watchers.poll();
-            if (b == null) {
-                break;
+            Outgoing e = events.poll();
+            if (e != null) {
+                if (!e.watcher().cancelled) {
+                    client.send(e.response());
+                }
+                continue;
             }
-            List<WatchResponse> out = toResponses(b);
-            if (out != null) {
-                out.forEach(client::send);
+            if (watchers.pollAll(taken) == 0) {
+                return;
             }
+            toResponses(taken);
+            taken.clear();
         }
-        askForRequest();
     }
 
-    private void sendControl(WatchResponse c) {
-        List<WatchResponse> held = List.of();
-        synchronized (lock) {
-            if (c.getCreated() && !c.getCanceled()) {
-                held = announcing.remove(c.getWatchId());
-                if (held == null) {
-                    return; // cancelled before its creation was announced
-                }
-                announced.add(c.getWatchId());
-            }
+    private void sendControl(Outgoing c) {
+        client.send(c.response());
+        WatcherOptions w = c.watcher();
+        if (w != null && !w.announced) {
+            w.announced = true;
+            w.held.forEach(client::send);
+            w.held = List.of();
         }
-        client.send(c);
-        held.forEach(client::send);
     }
 
     /**
-     * etcd's responses for one batch, or null when they wait for the watcher's created response
-     * or belong to a watcher no longer on the stream.
+     * Turns batches, in queue order, into etcd's responses: the event batches of one watcher that
+     * follow each other in its order (with no notice between them) become one response while it
+     * stays under the size limit. Batches of watchers no longer on the stream are dropped.
      */
-    private List<WatchResponse> toResponses(WatchBatch b) {
-        boolean withPrevKv;
-        boolean fragmented;
-        synchronized (lock) {
-            withPrevKv = prevKv.contains(b.watchId());
-            fragmented = fragment.contains(b.watchId());
-            if (!b.events().isEmpty() && progress.containsKey(b.watchId())) {
-                progress.put(b.watchId(), false); // events make the next notice unnecessary
+    private void toResponses(List<WatchBatch> batches) {
+        List<List<WatchBatch>> groups = new ArrayList<>(batches.size());
+        Map<Long, List<WatchBatch>> growing = new HashMap<>();
+        Map<Long, Integer> growingBytes = new HashMap<>();
+        for (WatchBatch b : batches) {
+            boolean withEvents = !b.events().isEmpty() && b.compactRevision() == 0;
+            int bytes = withEvents ? eventBytes(b.events()) : 0;
+            List<WatchBatch> group = withEvents ? growing.get(b.watchId()) : null;
+            if (group != null && growingBytes.get(b.watchId()) + bytes < maxResponseBytes) {
+                group.add(b);
+                growingBytes.merge(b.watchId(), bytes, Integer::sum);
+                continue;
+            }
+            group = new ArrayList<>(1);
+            group.add(b);
+            groups.add(group);
+            if (withEvents) {
+                growing.put(b.watchId(), group);
+                growingBytes.put(b.watchId(), bytes);
+            } else {
+                growing.remove(b.watchId());
             }
         }
-        WatchResponse.Builder r = WatchResponse.newBuilder().setHeader(member.header(b.revision()))
-                .setWatchId(b.watchId()).setCompactRevision(b.compactRevision())
-                .setCanceled(b.compactRevision() != 0);
-        for (Event e : b.events()) {
-            r.addEvents(withPrevKv ? withPrevious(e) : e);
+        for (List<WatchBatch> group : groups) {
+            WatchBatch last = group.get(group.size() - 1);
+            WatcherOptions w = options.get(last.watchId());
+            if (w == null) {
+                continue;
+            }
+            if (!last.events().isEmpty()) {
+                w.progressDue = false; // events make the next notice unnecessary
+            }
+            if (last.compactRevision() != 0) {
+                options.remove(last.watchId());
+            }
+            for (WatchResponse r : toResponses(w, group)) {
+                if (w.announced) {
+                    events.add(new Outgoing(w, r));
+                } else {
+                    w.held.add(r);
+                }
+            }
+        }
+    }
+
+    private static int eventBytes(List<Event> events) {
+        int n = 0;
+        for (Event e : events) {
+            n += CodedOutputStream.computeMessageSize(WatchResponse.EVENTS_FIELD_NUMBER, e);
+        }
+        return n;
+    }
+
+    /** etcd's responses for one group of batches of watcher {@code w}. */
+    private List<WatchResponse> toResponses(WatcherOptions w, List<WatchBatch> group) {
+        WatchBatch last = group.get(group.size() - 1);
+        WatchResponse.Builder r = WatchResponse.newBuilder().setHeader(member.header(last.revision()))
+                .setWatchId(last.watchId()).setCompactRevision(last.compactRevision())
+                .setCanceled(last.compactRevision() != 0);
+        for (WatchBatch b : group) {
+            if (w.prevKv) {
+                b.events().forEach(e -> r.addEvents(withPrevious(e)));
+            } else {
+                r.addAllEvents(b.events());
+            }
         }
         WatchResponse whole = r.build();
-        List<WatchResponse> out = fragmented ? fragments(whole) : List.of(whole);
-        synchronized (lock) {
-            List<WatchResponse> waiting = announcing.get(b.watchId());
-            if (waiting != null) {
-                waiting.addAll(out);
-                return null;
-            }
-            if (!announced.contains(b.watchId())) {
-                return null;
-            }
-            if (b.compactRevision() != 0) {
-                forget(b.watchId());
-            }
-        }
-        return out;
+        return w.fragment ? fragments(whole) : List.of(whole);
     }
 
     /** The event with the key's previous value (etcd: read at the revision before, skipped for a creation). */
@@ -317,7 +385,7 @@ final class ServerWatchStream implements WatchSession {
             int size = cur.build().getSerializedSize();
             while (!left.isEmpty()) {
                 Event e = left.peek();
-                int add = com.google.protobuf.CodedOutputStream.computeMessageSize(
+                int add = CodedOutputStream.computeMessageSize(
                         WatchResponse.EVENTS_FIELD_NUMBER, e);
                 if (cur.getEventsCount() > 0 && size + add >= maxResponseBytes) {
                     break;
@@ -335,7 +403,7 @@ final class ServerWatchStream implements WatchSession {
 
     @Override
     public void close() {
-        synchronized (lock) {
+        synchronized (this) {
             if (closed) {
                 return;
             }
@@ -356,12 +424,5 @@ final class ServerWatchStream implements WatchSession {
         ended = true;
         close();
         drainSoon();
-    }
-
-
-    boolean isClosed() {
-        synchronized (lock) {
-            return closed;
-        }
     }
 }
