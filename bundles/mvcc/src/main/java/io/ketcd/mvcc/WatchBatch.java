@@ -11,12 +11,13 @@ import java.util.List;
  * the end of a watcher whose next revision was compacted away.
  *
  * @param revision the store revision the batch reflects (etcd's response header revision)
+ * @param attachment what the stream's owner attached to the watcher when it started it
  */
-public record WatchBatch(long watchId, List<Event> events, long revision, long compactRevision) {
+public record WatchBatch(long watchId, List<Event> events, long revision, long compactRevision, Object attachment) {
 
-    /** A batch telling that the watcher's history was compacted at {@code compactRevision}. */
-    static WatchBatch compacted(long watchId, long compactRevision) {
-        return new WatchBatch(watchId, List.of(), 0, compactRevision);
+    /** A batch telling that {@code w}'s history was compacted at {@code compactRevision}. */
+    static WatchBatch compacted(Watcher w, long compactRevision) {
+        return new WatchBatch(w.id, List.of(), 0, compactRevision, w.attachment);
     }
 
     /** True for a progress notice: no events and no compaction. */

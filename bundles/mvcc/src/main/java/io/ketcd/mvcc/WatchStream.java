@@ -48,6 +48,16 @@ public final class WatchStream implements AutoCloseable {
      */
     public long watch(long id, ByteString key, ByteString rangeEnd, long startRev, boolean noPut, boolean noDelete)
             throws WatchRefusedException {
+        return watch(id, key, rangeEnd, startRev, noPut, noDelete, null);
+    }
+
+    /**
+     * {@link #watch(long, ByteString, ByteString, long, boolean, boolean)} with {@code attachment}
+     * handed back in each of the watcher's batches, so that the caller needs no map of its own
+     * from watcher ids to what it keeps per watcher.
+     */
+    public long watch(long id, ByteString key, ByteString rangeEnd, long startRev, boolean noPut, boolean noDelete,
+                      Object attachment) throws WatchRefusedException {
         ByteString end = Bytes.indexEnd(rangeEnd);
         if (end != null && !end.isEmpty() && Bytes.ORDER.compare(key, end) >= 0) {
             throw new WatchRefusedException(WatchRefusedException.EMPTY_RANGE);
@@ -64,7 +74,7 @@ public final class WatchStream implements AutoCloseable {
             } else if (watchers.containsKey(id)) {
                 throw new WatchRefusedException(WatchRefusedException.DUPLICATE_ID);
             }
-            watchers.put(id, store.watch(id, key, end, startRev, noPut, noDelete, this));
+            watchers.put(id, store.watch(id, key, end, startRev, noPut, noDelete, this, attachment));
             return id;
         }
     }
@@ -86,6 +96,12 @@ public final class WatchStream implements AutoCloseable {
             watchers.remove(id, w);
         }
         return true;
+    }
+
+    /** What was attached to watcher {@code id} when it started; null when none, or no such watcher. */
+    public synchronized Object attachment(long id) {
+        Watcher w = watchers.get(id);
+        return w == null ? null : w.attachment;
     }
 
     /** Queues a progress notice for watcher {@code id} if it has seen everything so far (etcd: synced). */

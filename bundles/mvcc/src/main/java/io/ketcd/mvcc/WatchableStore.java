@@ -121,12 +121,12 @@ public final class WatchableStore implements AutoCloseable {
     }
 
     Watcher watch(long id, ByteString key, ByteString end, long startRev, boolean noPut, boolean noDelete,
-                  WatchStream stream) {
+                  WatchStream stream, Object attachment) {
         synchronized (lock) {
             long current = revisionForSyncing();
             boolean upToDate = startRev == 0 || startRev > current;
             Watcher w = new Watcher(id, key, end, noPut, noDelete, upToDate ? Math.max(current + 1, startRev) : startRev,
-                    stream);
+                    stream, attachment);
             if (upToDate) {
                 addSynced(w);
             } else {
@@ -291,7 +291,7 @@ public final class WatchableStore implements AutoCloseable {
             chosen.removeIf(w -> !unsynced.contains(w)); // cancelled meanwhile
             for (Watcher w : chosen) {
                 if (w.minRev <= history.compactRevision()) {
-                    if (w.stream.offer(WatchBatch.compacted(w.id, history.compactRevision()))) {
+                    if (w.stream.offer(WatchBatch.compacted(w, history.compactRevision()))) {
                         unsynced.delete(w);
                         w.compacted = true;
                         progressed++;

@@ -20,13 +20,16 @@ final class Watcher {
     private final boolean noPut;
     private final boolean noDelete;
     final WatchStream stream;
+    /** What the stream's owner attached to this watcher; handed back with each of its batches. */
+    final Object attachment;
 
     /** The first revision this watcher has not been sent yet. */
     long minRev;
     /** Removed because its next revision was compacted. */
     boolean compacted;
 
-    Watcher(long id, ByteString key, ByteString end, boolean noPut, boolean noDelete, long minRev, WatchStream stream) {
+    Watcher(long id, ByteString key, ByteString end, boolean noPut, boolean noDelete, long minRev, WatchStream stream,
+            Object attachment) {
         this.id = id;
         this.key = key;
         this.end = end;
@@ -34,6 +37,7 @@ final class Watcher {
         this.noDelete = noDelete;
         this.minRev = minRev;
         this.stream = stream;
+        this.attachment = attachment;
     }
 
     boolean isRange() {
@@ -63,6 +67,6 @@ final class Watcher {
                 return true;
             }
         }
-        return stream.offer(new WatchBatch(id, kept, revision, 0));
+        return stream.offer(new WatchBatch(id, kept, revision, 0, attachment));
     }
 }

@@ -25,7 +25,8 @@ final class WatcherGroup {
     }
 
     private final Set<Watcher> all = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final Map<ByteString, Set<Watcher>> byKey = new HashMap<>();
+    /** A key's one watcher, or the set of its watchers when it has several: most keys have one. */
+    private final Map<ByteString, Object> byKey = new HashMap<>();
     private final Map<Range, Set<Watcher>> byRange = new HashMap<>();
 
     void add(Watcher w) {
@@ -35,7 +36,7 @@ final class WatcherGroup {
         if (w.isRange()) {
             byRange.computeIfAbsent(new Range(w.key, w.end), r -> newSet()).add(w);
         } else {
-            byKey.computeIfAbsent(w.key, k -> newSet()).add(w);
+            byKey.merge(w.key, w, WatcherGroup::joined);
         }
     }
 
@@ -52,11 +53,7 @@ final class WatcherGroup {
                 byRange.remove(r);
             }
         } else {
-            Set<Watcher> set = byKey.get(w.key);
-            set.remove(w);
-            if (set.isEmpty()) {
-                byKey.remove(w.key);
-            }
+            byKey.computeIfPresent(w.key, (k, v) -> without(v, w));
         }
         return true;
     }
@@ -133,15 +130,46 @@ final class WatcherGroup {
 
     private void forEachWatching(Event e, Consumer<Watcher> action) {
         ByteString k = e.getKv().getKey();
-        Set<Watcher> exact = byKey.get(k);
-        if (exact != null) {
-            exact.forEach(action);
+        Object exact = byKey.get(k);
+        if (exact instanceof Watcher one) {
+            action.accept(one);
+        } else if (exact != null) {
+            watchersIn(exact).forEach(action);
         }
         for (Set<Watcher> set : byRange.values()) {
             if (set.iterator().next().contains(k)) {
                 set.forEach(action);
             }
         }
+    }
+
+    private static Object joined(Object present, Object added) {
+        if (present instanceof Watcher one) {
+            Set<Watcher> set = newSet();
+            set.add(one);
+            set.add((Watcher) added);
+            return set;
+        }
+        watchersIn(present).add((Watcher) added);
+        return present;
+    }
+
+    /** What stays of a key's watchers without {@code w}: null when none. */
+    private static Object without(Object present, Watcher w) {
+        if (present == w) {
+            return null;
+        }
+        if (present instanceof Watcher) {
+            return present;
+        }
+        Set<Watcher> set = watchersIn(present);
+        set.remove(w);
+        return set.size() == 1 ? set.iterator().next() : set;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Set<Watcher> watchersIn(Object several) {
+        return (Set<Watcher>) several;
     }
 
     private static Set<Watcher> newSet() {

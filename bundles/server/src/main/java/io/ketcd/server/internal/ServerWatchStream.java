@@ -3,6 +3,7 @@ package io.ketcd.server.internal;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 
+import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
 import io.ketcd.api.service.WatchClient;
 import io.ketcd.api.service.WatchSession;
@@ -19,16 +20,21 @@ import io.ketcd.proto.mvccpb.KeyValue;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client's watch stream on this member (etcd's {@code serverWatchStream}): turns the
@@ -50,6 +56,7 @@ import java.util.function.Function;
  * revision for one that keeps up.
  */
 final class ServerWatchStream implements WatchSession {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerWatchStream.class);
     /** etcd's {@code ctrlStreamBufLen}. */
     static final int CONTROL_BACKLOG = 16;
     /** etcd's {@code clientv3.InvalidWatchID}. */
@@ -66,7 +73,7 @@ final class ServerWatchStream implements WatchSession {
 
     /** What the stream keeps of one of its watchers. */
     private static final class WatcherOptions {
-        final long id;
+        long id;
         final boolean prevKv;
         final boolean fragment;
         final boolean progressNotify;
@@ -77,8 +84,7 @@ final class ServerWatchStream implements WatchSession {
         boolean cancelled;
         List<WatchResponse> held = new ArrayList<>(0);
 
-        WatcherOptions(long id, WatchCreateRequest c) {
-            this.id = id;
+        WatcherOptions(WatchCreateRequest c) {
             this.prevKv = c.getPrevKv();
             this.fragment = c.getFragment();
             this.progressNotify = c.getProgressNotify();
@@ -105,8 +111,9 @@ final class ServerWatchStream implements WatchSession {
     private volatile EtcdException endedWith;
     private volatile boolean ended;
 
-    // touched only by the drain task, which runs one at a time
-    private final Map<Long, WatcherOptions> options = new HashMap<>();
+    // touched only by the drain task, which runs one at a time; what it keeps per watcher is
+    // attached to the watcher in the mvcc stream, so it needs no map of its own
+    private final Set<WatcherOptions> progressNotified = Collections.newSetFromMap(new IdentityHashMap<>());
     private final ArrayDeque<Outgoing> control = new ArrayDeque<>();
     private final ArrayDeque<Outgoing> events = new ArrayDeque<>();
     private final List<WatchBatch> taken = new ArrayList<>();
@@ -150,7 +157,11 @@ final class ServerWatchStream implements WatchSession {
             Runnable drainAll = () -> {
                 int seen = 1;
                 do {
-                    drain();
+                    try {
+                        drain();
+                    } catch (RuntimeException e) {
+                        failed(e);
+                    }
                     seen = drainRequests.addAndGet(-seen);
                 } while (seen != 0);
             };
@@ -161,6 +172,18 @@ final class ServerWatchStream implements WatchSession {
                 drainAll.run();
             }
         }
+    }
+
+    /**
+     * A fault of this stream's own (a bug): the stream ends rather than stalls, with an error
+     * the client retries on, re-watching from its last revision, as after a member stop.
+     */
+    private void failed(RuntimeException e) {
+        LOG.error("watch stream failed; ending it so that its client watches again", e);
+        endedWith = EtcdError.STOPPED.exception();
+        ended = true;
+        close();
+        drain();
     }
 
     private void drain() {
@@ -205,10 +228,12 @@ final class ServerWatchStream implements WatchSession {
         boolean noDelete = c.getFiltersList().contains(WatchCreateRequest.FilterType.NODELETE);
         WatchResponse.Builder created = WatchResponse.newBuilder().setHeader(member.header(current)).setCreated(true);
         try {
-            long id = watchers.watch(c.getWatchId(), key, c.getRangeEnd(), start, noPut, noDelete);
-            WatcherOptions w = new WatcherOptions(id, c);
-            options.put(id, w);
-            control.add(new Outgoing(w, created.setWatchId(id).build()));
+            WatcherOptions w = new WatcherOptions(c);
+            w.id = watchers.watch(c.getWatchId(), key, c.getRangeEnd(), start, noPut, noDelete, w);
+            if (w.progressNotify) {
+                progressNotified.add(w);
+            }
+            control.add(new Outgoing(w, created.setWatchId(w.id).build()));
         } catch (WatchRefusedException e) {
             control.add(new Outgoing(null,
                     created.setWatchId(INVALID_ID).setCanceled(true).setCancelReason(e.getMessage()).build()));
@@ -217,11 +242,12 @@ final class ServerWatchStream implements WatchSession {
 
     private void cancel(WatchCancelRequest c) {
         long id = c.getWatchId();
-        WatcherOptions w = options.remove(id);
+        WatcherOptions w = (WatcherOptions) watchers.attachment(id);
         if (w != null) {
             // its responses not yet sent are dropped: none may follow the cancelled one
             w.cancelled = true;
             w.held = List.of();
+            progressNotified.remove(w);
         }
         // a watcher ended by compaction is still the stream's until cancelled, as in etcd
         if (watchers.cancel(id)) {
@@ -231,13 +257,11 @@ final class ServerWatchStream implements WatchSession {
     }
 
     private void tick() {
-        for (WatcherOptions w : options.values()) {
-            if (w.progressNotify) {
-                if (w.progressDue) {
-                    watchers.requestProgress(w.id);
-                }
-                w.progressDue = true;
+        for (WatcherOptions w : progressNotified) {
+            if (w.progressDue) {
+                watchers.requestProgress(w.id);
             }
+            w.progressDue = true;
         }
     }
 
@@ -288,47 +312,55 @@ final class ServerWatchStream implements WatchSession {
      * stays under the size limit. Batches of watchers no longer on the stream are dropped.
      */
     private void toResponses(List<WatchBatch> batches) {
-        List<List<WatchBatch>> groups = new ArrayList<>(batches.size());
-        Map<Long, List<WatchBatch>> growing = new HashMap<>();
-        Map<Long, Integer> growingBytes = new HashMap<>();
+        List<Group> groups = new ArrayList<>(batches.size());
+        Map<WatcherOptions, Group> growing = new IdentityHashMap<>();
         for (WatchBatch b : batches) {
+            WatcherOptions w = (WatcherOptions) b.attachment();
             boolean withEvents = !b.events().isEmpty() && b.compactRevision() == 0;
             int bytes = withEvents ? eventBytes(b.events()) : 0;
-            List<WatchBatch> group = withEvents ? growing.get(b.watchId()) : null;
-            if (group != null && growingBytes.get(b.watchId()) + bytes < maxResponseBytes) {
-                group.add(b);
-                growingBytes.merge(b.watchId(), bytes, Integer::sum);
-                continue;
+            Group group = withEvents ? growing.get(w) : null;
+            if (group == null || group.bytes + bytes >= maxResponseBytes) {
+                group = new Group(w);
+                groups.add(group);
+                if (withEvents) {
+                    growing.put(w, group);
+                } else {
+                    growing.remove(w);
+                }
             }
-            group = new ArrayList<>(1);
-            group.add(b);
-            groups.add(group);
-            if (withEvents) {
-                growing.put(b.watchId(), group);
-                growingBytes.put(b.watchId(), bytes);
-            } else {
-                growing.remove(b.watchId());
-            }
+            group.batches.add(b);
+            group.bytes += bytes;
         }
-        for (List<WatchBatch> group : groups) {
-            WatchBatch last = group.get(group.size() - 1);
-            WatcherOptions w = options.get(last.watchId());
-            if (w == null) {
+        for (Group group : groups) {
+            WatcherOptions w = group.watcher;
+            WatchBatch last = group.batches.get(group.batches.size() - 1);
+            if (w.cancelled) {
                 continue;
             }
             if (!last.events().isEmpty()) {
                 w.progressDue = false; // events make the next notice unnecessary
             }
             if (last.compactRevision() != 0) {
-                options.remove(last.watchId());
+                progressNotified.remove(w); // ended: it gets nothing more
             }
-            for (WatchResponse r : toResponses(w, group)) {
+            for (WatchResponse r : toResponses(w, group.batches)) {
                 if (w.announced) {
                     events.add(new Outgoing(w, r));
                 } else {
                     w.held.add(r);
                 }
             }
+        }
+    }
+
+    /** Batches of one watcher that go out as one response. */
+    private static final class Group {
+        final WatcherOptions watcher;
+        final List<WatchBatch> batches = new ArrayList<>(1);
+        int bytes;
+
+        Group(WatcherOptions watcher) {
+            this.watcher = watcher;
         }
     }
 
