@@ -5,6 +5,7 @@
 #
 #   bench/compare.sh [--rounds R] [--quick] [--duration S] [--warmup S] [--round-warmup S]
 #                    [--ketcd dist|embedded] [--etcd-only] [--cluster | --tls [--tls-key rsa|ec]]
+#                    [--only REGEX]
 #
 # Besides the KV workloads, each round measures watch memory (first, on the fresh server), watch
 # latency, watch fan-out and lease keep-alives (after the KV workloads); a workload the server does
@@ -14,7 +15,8 @@
 # certificate for 127.0.0.1 (from a CA made with openssl for the run; RSA 2048 keys, or ECDSA
 # P-256 with --tls-key ec) and TLS workloads. ketcd runs from the Karaf distribution in
 # karaf-assembly/target/assembly (copied per member), or, when that is not built, from the
-# embedded launcher in the bench jar (io.ketcd.bench.EmbeddedMain). Build first: mvn -q install
+# embedded launcher in the bench jar (io.ketcd.bench.EmbeddedMain). --only runs just the rows whose
+# name matches the (bash) regular expression, e.g. --only 'watch|lease'. Build first: mvn -q install
 # -DskipTests (or the bench module).
 set -euo pipefail
 
@@ -43,6 +45,7 @@ cluster=false
 tls=false
 tls_key=rsa
 quick=false
+only=""
 command_line="bench/compare.sh $*"
 
 usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -58,6 +61,7 @@ while [ $# -gt 0 ]; do
     --cluster) cluster=true; shift ;;
     --tls) tls=true; shift ;;
     --tls-key) tls_key=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
     -h|--help) usage ;;
     *) echo "unknown argument: $1" >&2; usage ;;
   esac
@@ -138,6 +142,20 @@ if [ "$tls" = false ]; then
   else
     memory_workloads=("watch memory 100000 watchers 1000 streams|--conns $c_small watch-memory --streams 1000 --watchers-per-stream 100 --rss-samples 5 --timeout 120")
   fi
+fi
+keep_matching() {
+  local -n rows=$1
+  local -a kept=()
+  local row
+  for row in ${rows[@]+"${rows[@]}"}; do [[ "${row%%|*}" =~ $only ]] && kept+=("$row"); done
+  rows=(${kept[@]+"${kept[@]}"})
+}
+if [ -n "$only" ]; then
+  keep_matching workloads
+  keep_matching watch_workloads
+  keep_matching memory_workloads
+  [ $((${#workloads[@]} + ${#watch_workloads[@]} + ${#memory_workloads[@]})) -gt 0 ] ||
+    { echo "--only '$only' matches no workload" >&2; exit 2; }
 fi
 # the round's warmup: half the time writing, half reading, not reported
 if [ "$cluster" = false ]; then
@@ -370,7 +388,9 @@ run_round() {
   for line in "${round_warmups[@]}"; do
     echo "$line --total 1 --warmup-duration $half" >>"$work/batch"; kinds+=(warmup); names+=(-)
   done
-  for line in "${workloads[@]}"; do echo "${line#*|}" >>"$work/batch"; kinds+=(kv); names+=("${line%%|*}"); done
+  for line in ${workloads[@]+"${workloads[@]}"}; do
+    echo "${line#*|}" >>"$work/batch"; kinds+=(kv); names+=("${line%%|*}")
+  done
   for line in ${watch_workloads[@]+"${watch_workloads[@]}"}; do
     echo "${line#*|}" >>"$work/batch"; kinds+=(watch); names+=("${line%%|*}")
   done
@@ -456,7 +476,7 @@ echo
 # the rows of the two tables of rates: the KV workloads, then the watch and lease workloads (the
 # fan-out with a second row for its puts)
 kv_rows=() watch_rows=()
-for line in "${workloads[@]}"; do kv_rows+=("${line%%|*}"); done
+for line in ${workloads[@]+"${workloads[@]}"}; do kv_rows+=("${line%%|*}"); done
 for line in ${watch_workloads[@]+"${watch_workloads[@]}"}; do
   watch_rows+=("${line%%|*}")
   [[ "$line" != *watch-fanout* ]] || watch_rows+=("${line%%|*}: puts")
@@ -485,7 +505,7 @@ print_table() {
     fi
   done
 }
-print_table ops/s req "${kv_rows[@]}"
+[ ${#kv_rows[@]} -eq 0 ] || print_table ops/s req "${kv_rows[@]}"
 if [ ${#watch_rows[@]} -gt 0 ]; then
   echo
   echo "Watch rows: events delivered per second to all watchers, latency from sending a put to a watcher receiving"
