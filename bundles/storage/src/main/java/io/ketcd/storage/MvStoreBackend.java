@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * {@link BackendOptions#batchInterval} if anything changed, from {@link #write} once
  * {@link BackendOptions#batchLimit} write sections are pending, from {@link #commit} and from
  * {@link #close}. Each commit writes one MVStore version atomically (a crash leaves the file at
- * the previous version) and is then fsynced.
+ * the previous version) and is then fsynced: under the write lock, except the committer's,
+ * which fsyncs after releasing it so that writers never wait for the disk.
  *
  * <p>The consistent index lives in bucket {@value #META_BUCKET} under key
  * {@code consistent_index} as 8 bytes big-endian (etcd's layout), and is cached in memory.
@@ -475,34 +476,78 @@ public final class MvStoreBackend implements Backend {
         store.closeImmediately();
     }
 
+    /**
+     * The committer's batch: the version is written under {@link #writeLock}, as every commit,
+     * but fsynced after the lock is released, so the apply loop's writes never wait for the
+     * disk. Nothing depends on the periodic batch being durable at any given moment (the WAL
+     * is; a crash before the fsync leaves the file at an earlier complete version, which the
+     * WAL replays forward), while whoever needs durability calls {@link #commit}, which syncs
+     * under the lock. Holding the lock across the fsync made the apply loop, and so every
+     * request and watch event behind it, wait up to the fsync's latency (several ms, tens of ms
+     * when it meets the WAL's own fsync) ten times a second.
+     */
     private void periodicCommit() {
+        boolean written;
         writeLock.lock();
         try {
-            if (!closed && failure == null) {
-                commitLocked();
+            if (closed || failure != null) {
+                return;
             }
+            written = storeLocked();
         } catch (RuntimeException e) {
-            // already recorded by commitLocked; the executor must not die silently either way
+            // already recorded by storeLocked; the executor must not die silently either way
             LOG.error("background commit of {} failed", file, e);
+            return;
         } finally {
             writeLock.unlock();
+        }
+        if (!written) {
+            return;
+        }
+        try {
+            // close() stops this executor and waits for it before closing the store, so the
+            // store is open here; a concurrent commit() may sync too, which is harmless
+            store.sync();
+        } catch (RuntimeException e) {
+            writeLock.lock();
+            try {
+                fail(new IllegalStateException("commit of backend " + file + " failed", e));
+            } finally {
+                writeLock.unlock();
+            }
+            LOG.error("background commit of {} failed", file, e);
         }
     }
 
     /** Commits and fsyncs if anything changed. Caller holds {@link #writeLock}. */
     private void commitLocked() {
+        if (storeLocked()) {
+            try {
+                store.sync();
+            } catch (RuntimeException e) {
+                fail(new IllegalStateException("commit of backend " + file + " failed", e));
+                throw failure;
+            }
+        }
+    }
+
+    /**
+     * Writes the pending changes as one new version, not yet fsynced; false when there were
+     * none. Caller holds {@link #writeLock}.
+     */
+    private boolean storeLocked() {
         pending = 0;
         if (!store.hasUnsavedChanges()) {
-            return;
+            return false;
         }
         try {
             store.commit();
-            store.sync();
         } catch (RuntimeException e) {
             fail(new IllegalStateException("commit of backend " + file + " failed", e));
             throw failure;
         }
         commits.incrementAndGet();
+        return true;
     }
 
     private void fail(IllegalStateException e) {

@@ -194,6 +194,29 @@ class MvStoreBackendTest {
     }
 
     @Test
+    void writesGoOnWhileTheCommitterSyncsAndEveryBatchStaysConsistent() throws IOException {
+        // the committer fsyncs outside the write lock: writes interleave with its syncs, the
+        // last batch it stored survives a crash with its index, and close stores the rest
+        BackendOptions options = new BackendOptions(Duration.ofMillis(1), Integer.MAX_VALUE);
+        try (MvStoreBackend backend = MvStoreBackend.open(file(), options)) {
+            long before = backend.commits();
+            for (int i = 1; i <= 500; i++) {
+                apply(backend, i, "k" + i, "v" + i);
+            }
+            Await.until("commits by the committer thread", Duration.ofSeconds(10), () -> backend.commits() > before + 1);
+            // read inside the write section, which excludes commits: any later commit holds it
+            long seen = backend.write(() -> {
+                backend.bucket("key").put(b("last"), b("x"));
+                backend.setConsistentIndex(501);
+                return backend.commits();
+            });
+            Await.until("a commit after the last write", Duration.ofSeconds(10), () -> backend.commits() > seen);
+            backend.closeWithoutCommit();
+        }
+        assertCommitted(options, 501, "k1=v1", "k500=v500", "last=x");
+    }
+
+    @Test
     void crashWithoutCommitKeepsLastCommittedBatchAndItsIndex() throws IOException {
         BackendOptions options = new BackendOptions(NEVER, Integer.MAX_VALUE);
         MvStoreBackend backend = MvStoreBackend.open(file(), options);
