@@ -88,6 +88,8 @@ public final class MvStoreBackend implements Backend {
     private final AtomicLong mutations = new AtomicLong();
     /** Batches committed to the file since open. */
     private final AtomicLong commits = new AtomicLong();
+    /** The value of {@link #commits} at the last completed fsync: versions up to it are durable. */
+    private final AtomicLong synced = new AtomicLong();
     /** Set once: why the backend stopped committing; null while healthy. */
     private volatile RuntimeException failure;
     private volatile boolean closed;
@@ -487,27 +489,14 @@ public final class MvStoreBackend implements Backend {
      * when it meets the WAL's own fsync) ten times a second.
      */
     private void periodicCommit() {
-        boolean written;
-        writeLock.lock();
-        try {
-            if (closed || failure != null) {
-                return;
-            }
-            written = storeLocked();
-        } catch (RuntimeException e) {
-            // already recorded by storeLocked; the executor must not die silently either way
-            LOG.error("background commit of {} failed", file, e);
-            return;
-        } finally {
-            writeLock.unlock();
-        }
-        if (!written) {
+        long version = storeBatch();
+        if (version < 0) {
             return;
         }
         try {
             // close() stops this executor and waits for it before closing the store, so the
             // store is open here; a concurrent commit() may sync too, which is harmless
-            store.sync();
+            syncTo(version);
         } catch (RuntimeException e) {
             writeLock.lock();
             try {
@@ -519,11 +508,47 @@ public final class MvStoreBackend implements Backend {
         }
     }
 
-    /** Commits and fsyncs if anything changed. Caller holds {@link #writeLock}. */
+    /**
+     * The committer's first half: stores pending changes as a new version, under the lock, not
+     * fsynced; returns the commit count to sync up to, or -1 when there is nothing to sync.
+     */
+    long storeBatch() {
+        writeLock.lock();
+        try {
+            if (closed || failure != null || !storeLocked()) {
+                return -1;
+            }
+            return commits.get();
+        } catch (RuntimeException e) {
+            // already recorded by storeLocked; the executor must not die silently either way
+            LOG.error("background commit of {} failed", file, e);
+            return -1;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Fsyncs the file, making every version up to commit {@code version} durable. */
+    private void syncTo(long version) {
+        store.sync();
+        synced.accumulateAndGet(version, Math::max);
+    }
+
+    /** The number of commits known to be fsynced; for tests. */
+    long durableCommits() {
+        return synced.get();
+    }
+
+    /**
+     * Commits and fsyncs: the new version if anything changed, and a version the committer stored
+     * but has not fsynced yet. Caller holds {@link #writeLock}.
+     */
     private void commitLocked() {
-        if (storeLocked()) {
+        storeLocked();
+        long version = commits.get();
+        if (synced.get() < version) {
             try {
-                store.sync();
+                syncTo(version);
             } catch (RuntimeException e) {
                 fail(new IllegalStateException("commit of backend " + file + " failed", e));
                 throw failure;

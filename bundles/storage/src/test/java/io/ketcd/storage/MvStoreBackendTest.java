@@ -217,6 +217,19 @@ class MvStoreBackendTest {
     }
 
     @Test
+    void commitMakesDurableAVersionTheCommitterStoredButHadNotSyncedYet() throws IOException {
+        try (MvStoreBackend backend = MvStoreBackend.open(file(), new BackendOptions(NEVER, Integer.MAX_VALUE))) {
+            apply(backend, 1, "a", "1");
+            // the committer's first half: a version stored under the lock, its fsync still to come
+            assertThat(backend.storeBatch()).isEqualTo(backend.commits());
+            assertThat(backend.durableCommits()).isLessThan(backend.commits());
+            // nothing new to store, yet commit() must not return before that version is synced
+            backend.commit();
+            assertThat(backend.durableCommits()).isEqualTo(backend.commits());
+        }
+    }
+
+    @Test
     void crashWithoutCommitKeepsLastCommittedBatchAndItsIndex() throws IOException {
         BackendOptions options = new BackendOptions(NEVER, Integer.MAX_VALUE);
         MvStoreBackend backend = MvStoreBackend.open(file(), options);
