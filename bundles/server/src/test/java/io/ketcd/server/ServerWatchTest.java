@@ -302,15 +302,17 @@ class ServerWatchTest {
         RecordingWatchClient c = client();
         c.request(create(watch("f").setStartRevision(first).setFragment(true)));
         c.request(create(watch("f").setStartRevision(first)));
-        c.next(BOUND);
-        c.next(BOUND);
         List<WatchResponse> fragmented = new ArrayList<>();
         List<WatchResponse> whole = new ArrayList<>();
+        int created = 0;
         int events0 = 0;
         int events1 = 0;
-        while (events0 < 12 || events1 < 12) {
+        while (created < 2 || events0 < 12 || events1 < 12) {
             WatchResponse r = c.next(BOUND);
-            if (r.getWatchId() == 0) {
+            // the first watcher's history may come before the second one's created response
+            if (r.getCreated()) {
+                created++;
+            } else if (r.getWatchId() == 0) {
                 fragmented.add(r);
                 events0 += r.getEventsCount();
             } else {
