@@ -94,7 +94,14 @@ final class WatcherGroup {
      */
     Map<Watcher, List<Event>> batches(List<Event> events) {
         Map<Watcher, List<Event>> out = new LinkedHashMap<>();
-        forEachDue(events, out::put);
+        for (Event e : events) {
+            long rev = e.getKv().getModRevision();
+            forEachWatching(e, w -> {
+                if (rev >= w.minRev) {
+                    out.computeIfAbsent(w, x -> new ArrayList<>(2)).add(e);
+                }
+            });
+        }
         return out;
     }
 
@@ -116,16 +123,7 @@ final class WatcherGroup {
             });
             return;
         }
-        Map<Watcher, List<Event>> out = new LinkedHashMap<>();
-        for (Event e : events) {
-            long rev = e.getKv().getModRevision();
-            forEachWatching(e, w -> {
-                if (rev >= w.minRev) {
-                    out.computeIfAbsent(w, x -> new ArrayList<>(2)).add(e);
-                }
-            });
-        }
-        out.forEach(due);
+        batches(events).forEach(due);
     }
 
     private void forEachWatching(Event e, Consumer<Watcher> action) {

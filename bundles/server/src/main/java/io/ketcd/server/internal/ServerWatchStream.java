@@ -367,9 +367,14 @@ final class ServerWatchStream implements WatchSession {
     private static int eventBytes(List<Event> events) {
         int n = 0;
         for (Event e : events) {
-            n += CodedOutputStream.computeMessageSize(WatchResponse.EVENTS_FIELD_NUMBER, e);
+            n += eventSize(e);
         }
         return n;
+    }
+
+    /** What {@code e} adds to a response's serialized size. */
+    private static int eventSize(Event e) {
+        return CodedOutputStream.computeMessageSize(WatchResponse.EVENTS_FIELD_NUMBER, e);
     }
 
     /** etcd's responses for one group of batches of watcher {@code w}. */
@@ -417,8 +422,7 @@ final class ServerWatchStream implements WatchSession {
             int size = cur.build().getSerializedSize();
             while (!left.isEmpty()) {
                 Event e = left.peek();
-                int add = CodedOutputStream.computeMessageSize(
-                        WatchResponse.EVENTS_FIELD_NUMBER, e);
+                int add = eventSize(e);
                 if (cur.getEventsCount() > 0 && size + add >= maxResponseBytes) {
                     break;
                 }
