@@ -29,6 +29,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
@@ -60,6 +61,7 @@ public final class PeerTransportImpl implements PeerTransport {
     static final int WORKERS = 64;
     static final int WORKER_QUEUE = 256;
     static final int HTTP_THREADS = 64;
+    private static final AtomicBoolean WARNED_OF_THREAD_PER_ANSWER = new AtomicBoolean();
     static final int SNAPSHOT_THREADS = 2;
     static final int SNAPSHOT_QUEUE = 4;
 
@@ -104,6 +106,23 @@ public final class PeerTransportImpl implements PeerTransport {
         this.promote = new MemberPromote(config, client, timeouts, promoteExecutor);
         // lease answers share the promote thread: both are small, bounded and rare next to raft traffic
         this.leases = new LeaseForward(config, client, timeouts, promoteExecutor);
+        warnOfThreadPerAnswer(prefix);
+    }
+
+    /**
+     * With a common fork-join pool of one thread (the JDK's default on two cores),
+     * CompletableFuture runs default-executor tasks on a new thread each, and the JDK's HTTP
+     * client hands every answer to that executor: each request forwarded to the leader then
+     * starts a thread. The distribution's bin/setenv sizes the pool; a JVM started otherwise is
+     * told here, once per JVM.
+     */
+    private static void warnOfThreadPerAnswer(String prefix) {
+        if (ForkJoinPool.getCommonPoolParallelism() < 2 && !WARNED_OF_THREAD_PER_ANSWER.getAndSet(true)) {
+            LOG.warn("{}: the common fork-join pool has {} thread, so the JDK's HTTP client starts a thread for every "
+                    + "answer to a request forwarded to the leader (lease keep-alives); start the JVM with "
+                    + "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2", prefix,
+                    ForkJoinPool.getCommonPoolParallelism());
+        }
     }
 
     /**
