@@ -204,12 +204,10 @@ class LeaderForwarding {
 
     /**
      * The answer's body, or null when it is longer than {@code maxBody}. A body of a declared
-     * length (the usual answer) is read by the JDK's own byte-array subscriber, which completes
-     * on the thread that read it: the JDK hands a body of any other subscriber (a mapped one, as
-     * {@link #capped} is) to a new thread per answer when the common pool has fewer than two
-     * threads, as it has on two cores, which cost a forwarded keep-alive several times its own
-     * work (measured with a profiler on a follower). Only an answer without a length (chunked)
-     * takes the capped path.
+     * length (the usual answer) is read by the JDK's own byte-array subscriber, which the client
+     * completes on the thread that read it; for any other subscriber (a mapped one, as {@link
+     * #capped} is) it first hands the body to its executor, one more thread switch per forwarded
+     * keep-alive. Only an answer without a length (chunked) takes the capped path.
      */
     private HttpResponse.BodySubscriber<byte[]> bodyOf(HttpResponse.ResponseInfo info) {
         OptionalLong length = info.headers().firstValueAsLong("Content-Length");
