@@ -311,13 +311,13 @@ final class PeerHandler extends HttpHandler {
         if (!allow(request, response, Method.POST)) {
             return;
         }
-        byte[] body;
-        try {
-            body = request.getInputStream().readNBytes(LeaseForward.MAX_BODY + 1);
-        } catch (IOException e) {
-            reject(request, response, HttpStatus.BAD_REQUEST_400, "error reading body", "reading the body: " + e.getMessage());
-            return;
-        }
+        ArrivedBody.read(request, response, LeaseForward.MAX_BODY, body -> lease(request, response, path, body),
+                e -> reject(request, response, HttpStatus.BAD_REQUEST_400, "error reading body",
+                        "reading the body: " + e.getMessage()));
+    }
+
+    /** Answers a lease request whose body is {@code body}; true when the answer is written later (suspended). */
+    private boolean lease(Request request, Response response, String path, byte[] body) throws IOException {
         CompletableFuture<? extends com.google.protobuf.Message> answer;
         try {
             if (body.length > LeaseForward.MAX_BODY) {
@@ -333,7 +333,7 @@ final class PeerHandler extends HttpHandler {
             }
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             reject(request, response, HttpStatus.BAD_REQUEST_400, LeaseForward.BAD_REQUEST, e.getMessage());
-            return;
+            return false;
         } catch (RuntimeException e) {
             answer = CompletableFuture.failedFuture(e);
         }
@@ -341,9 +341,11 @@ final class PeerHandler extends HttpHandler {
         if (!leases.acquireServer()) {
             reject(request, response, HttpStatus.BAD_REQUEST_400, EtcdError.TOO_MANY_REQUESTS.message(),
                     LeaseForward.MAX_IN_FLIGHT + " lease requests in flight");
-            return;
+            return false;
         }
-        response.suspend();
+        if (!response.isSuspended()) {
+            response.suspend();
+        }
         leases.bounded(answer).whenCompleteAsync((message, failure) -> {
             try {
                 if (failure == null) {
@@ -368,6 +370,7 @@ final class PeerHandler extends HttpHandler {
                 }
             }
         }, leases.executor());
+        return true;
     }
 
     // ---- checks

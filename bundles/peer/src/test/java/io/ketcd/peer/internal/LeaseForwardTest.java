@@ -1,6 +1,7 @@
 package io.ketcd.peer.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 
@@ -11,13 +12,22 @@ import io.ketcd.proto.etcdserverpb.LeaseKeepAliveResponse;
 import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
 import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveResponse;
 
+import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -128,5 +138,77 @@ class LeaseForwardTest {
         assertThat(failure(follower.renewLease(0xdead, 7))).isEqualTo(EtcdError.NO_LEADER);
         leader.close();
         assertThat(failure(follower.renewLease(LEADER, 7))).isEqualTo(EtcdError.TIMEOUT);
+    }
+
+    @Test
+    void aBodyThatArrivesAfterItsHeadersIsReadOnceItHas() throws Exception {
+        leaderReceiver.renew = id -> CompletableFuture.completedFuture(9L);
+        byte[] renew = LeaseKeepAliveRequest.newBuilder().setID(3).build().toByteArray();
+        URI url = TestSupport.url(leader);
+        try (Socket socket = new Socket(url.getHost(), url.getPort())) {
+            OutputStream out = socket.getOutputStream();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            out.write(head("/leases", renew.length));
+            out.write(renew, 0, 1);
+            out.flush();
+            // nothing is answered while the body is incomplete (and the handler has run by now)
+            socket.setSoTimeout(300);
+            assertThatThrownBy(in::read).isInstanceOf(SocketTimeoutException.class);
+            socket.setSoTimeout(10_000);
+            out.write(renew, 1, renew.length - 1);
+            out.flush();
+            RawAnswer ok = RawAnswer.read(in);
+            assertThat(ok.status).isEqualTo(200);
+            assertThat(LeaseKeepAliveResponse.parseFrom(ok.body)).isEqualTo(LeaseKeepAliveResponse.newBuilder().setID(3).setTTL(9).build());
+
+            // a late body that is not a request gets etcd's answer, on the same connection
+            byte[] garbage = {(byte) 0xff, 0x01};
+            out.write(head("/leases", garbage.length));
+            out.write(garbage, 0, 1);
+            out.flush();
+            socket.setSoTimeout(300);
+            assertThatThrownBy(in::read).isInstanceOf(SocketTimeoutException.class);
+            socket.setSoTimeout(10_000);
+            out.write(garbage, 1, 1);
+            out.flush();
+            RawAnswer bad = RawAnswer.read(in);
+            assertThat(bad.status).isEqualTo(400);
+            assertThat(new String(bad.body, StandardCharsets.UTF_8)).isEqualTo("error unmarshalling request\n");
+        }
+        // a client that leaves in the middle of a body costs the leader nothing it keeps: others are answered
+        try (Socket socket = new Socket(url.getHost(), url.getPort())) {
+            socket.getOutputStream().write(head("/leases", renew.length));
+            socket.getOutputStream().write(renew, 0, 1);
+            socket.getOutputStream().flush();
+        }
+        assertThat(LeaseKeepAliveResponse.parseFrom(post("/leases", renew).body()).getTTL()).isEqualTo(9);
+    }
+
+    private static byte[] head(String path, int length) {
+        return ("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/protobuf\r\nContent-Length: "
+                + length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** An HTTP/1.1 answer read off a socket: status and a body of its Content-Length. */
+    private record RawAnswer(int status, byte[] body) {
+        static RawAnswer read(InputStream in) throws IOException {
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new EOFException("answer ended in its head: " + head);
+                }
+                head.append((char) b);
+            }
+            String[] lines = head.toString().split("\r\n");
+            int status = Integer.parseInt(lines[0].split(" ")[1]);
+            int length = 0;
+            for (String line : lines) {
+                if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                    length = Integer.parseInt(line.substring("content-length:".length()).trim());
+                }
+            }
+            return new RawAnswer(status, in.readNBytes(length));
+        }
     }
 }
