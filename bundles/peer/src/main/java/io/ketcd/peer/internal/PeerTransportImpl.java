@@ -61,9 +61,10 @@ public final class PeerTransportImpl implements PeerTransport {
     static final int WORKERS = 64;
     static final int WORKER_QUEUE = 256;
     static final int HTTP_THREADS = 64;
-    private static final AtomicBoolean WARNED_OF_THREAD_PER_ANSWER = new AtomicBoolean();
     static final int SNAPSHOT_THREADS = 2;
     static final int SNAPSHOT_QUEUE = 4;
+    /** Whether this JVM was told of its one-thread common pool ({@link #warnOfThreadPerAnswer}). */
+    private static final AtomicBoolean WARNED_OF_THREAD_PER_ANSWER = new AtomicBoolean();
 
     private final PeerTransportConfig config;
     private final RaftReceiver receiver;

@@ -146,32 +146,13 @@ class LeaseForwardTest {
         byte[] renew = LeaseKeepAliveRequest.newBuilder().setID(3).build().toByteArray();
         URI url = TestSupport.url(leader);
         try (Socket socket = new Socket(url.getHost(), url.getPort())) {
-            OutputStream out = socket.getOutputStream();
             InputStream in = new BufferedInputStream(socket.getInputStream());
-            out.write(head("/leases", renew.length));
-            out.write(renew, 0, 1);
-            out.flush();
-            // nothing is answered while the body is incomplete (and the handler has run by now)
-            socket.setSoTimeout(300);
-            assertThatThrownBy(in::read).isInstanceOf(SocketTimeoutException.class);
-            socket.setSoTimeout(10_000);
-            out.write(renew, 1, renew.length - 1);
-            out.flush();
-            RawAnswer ok = RawAnswer.read(in);
+            RawAnswer ok = postLate(socket, in, "/leases", renew);
             assertThat(ok.status).isEqualTo(200);
             assertThat(LeaseKeepAliveResponse.parseFrom(ok.body)).isEqualTo(LeaseKeepAliveResponse.newBuilder().setID(3).setTTL(9).build());
 
             // a late body that is not a request gets etcd's answer, on the same connection
-            byte[] garbage = {(byte) 0xff, 0x01};
-            out.write(head("/leases", garbage.length));
-            out.write(garbage, 0, 1);
-            out.flush();
-            socket.setSoTimeout(300);
-            assertThatThrownBy(in::read).isInstanceOf(SocketTimeoutException.class);
-            socket.setSoTimeout(10_000);
-            out.write(garbage, 1, 1);
-            out.flush();
-            RawAnswer bad = RawAnswer.read(in);
+            RawAnswer bad = postLate(socket, in, "/leases", new byte[] {(byte) 0xff, 0x01});
             assertThat(bad.status).isEqualTo(400);
             assertThat(new String(bad.body, StandardCharsets.UTF_8)).isEqualTo("error unmarshalling request\n");
         }
@@ -182,6 +163,24 @@ class LeaseForwardTest {
             socket.getOutputStream().flush();
         }
         assertThat(LeaseKeepAliveResponse.parseFrom(post("/leases", renew).body()).getTTL()).isEqualTo(9);
+    }
+
+    /**
+     * POSTs {@code body} on {@code socket} with its first byte sent with the headers and the rest
+     * only once nothing has been answered for 300 ms (so the handler has run before the body is
+     * complete), and reads the answer.
+     */
+    private static RawAnswer postLate(Socket socket, InputStream in, String path, byte[] body) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write(head(path, body.length));
+        out.write(body, 0, 1);
+        out.flush();
+        socket.setSoTimeout(300);
+        assertThatThrownBy(in::read).isInstanceOf(SocketTimeoutException.class);
+        socket.setSoTimeout(10_000);
+        out.write(body, 1, body.length - 1);
+        out.flush();
+        return RawAnswer.read(in);
     }
 
     private static byte[] head(String path, int length) {
