@@ -1,11 +1,14 @@
 package io.ketcd.grpc;
 
+import io.grpc.Metadata;
 import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import io.grpc.netty.shaded.io.netty.util.concurrent.EventExecutor;
 import io.ketcd.api.log.BadInputLog;
 import io.ketcd.api.transport.Listener;
 import io.ketcd.grpc.internal.AdoptedServerChannels;
@@ -20,8 +23,10 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -72,6 +77,9 @@ public final class GrpcServer implements AutoCloseable {
      */
     static final int MAX_HEADER_LIST_BYTES = 4 << 20;
 
+    /** Runs a call's handler on the transport thread that read it ({@link EtcdServices.Bound#nonBlocking}). */
+    private static final Executor INLINE = Runnable::run;
+
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final ExecutorService executor;
@@ -119,10 +127,9 @@ public final class GrpcServer implements AutoCloseable {
         try {
             EtcdServices.Bound bound = EtcdServices.bind(server, grpc.executor, badInput, electionTimeout);
             grpc.streams = bound.streams();
-            List<ServerServiceDefinition> services = bound.definitions();
-            Deadlines deadlines = new Deadlines(grpc.workers, badInput);
+            Deadlines deadlines = new Deadlines(grpc::timerForThisThread, badInput);
             for (Listener listener : listeners) {
-                grpc.serve(listener, maxRequestBytes, services, deadlines);
+                grpc.serve(listener, maxRequestBytes, bound, deadlines);
             }
         } catch (IOException | RuntimeException e) {
             grpc.close();
@@ -131,8 +138,8 @@ public final class GrpcServer implements AutoCloseable {
         return grpc;
     }
 
-    private void serve(Listener listener, int maxRequestBytes, List<ServerServiceDefinition> services,
-            Deadlines deadlines) throws IOException {
+    private void serve(Listener listener, int maxRequestBytes, EtcdServices.Bound services, Deadlines deadlines)
+            throws IOException {
         if (!listener.channel().isOpen()) {
             throw new IOException("cannot serve gRPC on " + listener.url() + ": its listener is closed");
         }
@@ -142,6 +149,12 @@ public final class GrpcServer implements AutoCloseable {
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
                 .executor(executor)
+                .callExecutor(new ServerCallExecutorSupplier() {
+                    @Override
+                    public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
+                        return services.nonBlocking(call.getMethodDescriptor()) ? INLINE : null;
+                    }
+                })
                 .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, (long) maxRequestBytes + GRPC_OVERHEAD_BYTES))
                 .maxInboundMetadataSize(MAX_HEADER_LIST_BYTES)
                 .decompressorRegistry(EtcdServices.decompressors())
@@ -152,10 +165,23 @@ public final class GrpcServer implements AutoCloseable {
                 .keepAliveTime(KEEPALIVE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS)
                 .keepAliveTimeout(KEEPALIVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         listener.tls().ifPresent(policy -> builder.sslContext(GrpcTls.serverContext(policy)));
-        services.forEach(builder::addService);
+        services.definitions().forEach(builder::addService);
         servers.add(builder.build().start());
         LOG.info("serving {} gRPC client requests on {} (listen-client-url {})",
                 listener.tls().isPresent() ? "TLS" : "insecure", describe(listener.localAddress()), listener.url());
+    }
+
+    /**
+     * The event loop running this thread, or any when none does: a deadline scheduled on the loop
+     * of the call's own connection needs no wake-up of another thread.
+     */
+    private ScheduledExecutorService timerForThisThread() {
+        for (EventExecutor loop : workers) {
+            if (loop.inEventLoop()) {
+                return loop;
+            }
+        }
+        return workers.next();
     }
 
     /**

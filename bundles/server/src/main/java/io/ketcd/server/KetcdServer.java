@@ -252,12 +252,12 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     }
 
     /**
-     * Serves a read from the local store: at once when serializable, otherwise once everything
-     * committed before the call is applied.
+     * Serves a read from the local store, off the caller's thread: against what is applied now
+     * when serializable, otherwise once everything committed before the call is applied.
      */
     private <T> CompletableFuture<T> read(boolean serializable, Supplier<T> read) {
         if (serializable) {
-            return call(read);
+            return core.reads().serializableRead(read);
         }
         return core.reads().linearizableRead(read)
                 .orTimeout(requestTimeoutMillis(), TimeUnit.MILLISECONDS)

@@ -15,7 +15,13 @@ import java.util.concurrent.CompletableFuture;
 
 import org.osgi.annotation.versioning.ProviderType;
 
-/** etcd's {@code etcdserverpb.KV} service. */
+/**
+ * etcd's {@code etcdserverpb.KV} service.
+ *
+ * <p>No method blocks: each checks its request, hands it on and returns a future that another
+ * thread completes. Callers rely on it: the gRPC server runs these methods on its transport
+ * threads, which serve many connections each.
+ */
 @ProviderType
 public interface KvService {
 

@@ -13,6 +13,7 @@ import io.ketcd.api.log.BadInputLog;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The {@code grpc-timeout} header, handled by ketcd instead of grpc-java, in two parts that
@@ -38,12 +39,15 @@ public final class Deadlines {
     private static final ServerStreamTracer NO_TIMEOUT = new ServerStreamTracer() {
     };
 
-    private final ScheduledExecutorService timer;
+    private final Supplier<ScheduledExecutorService> timers;
     private final BadInputLog badInput;
 
-    /** @param timer runs the deadlines; its tasks only close a call */
-    public Deadlines(ScheduledExecutorService timer, BadInputLog badInput) {
-        this.timer = timer;
+    /**
+     * @param timers gives the timer for a call's deadline, asked on the thread that starts the
+     *     call; its tasks only close a call
+     */
+    public Deadlines(Supplier<ScheduledExecutorService> timers, BadInputLog badInput) {
+        this.timers = timers;
         this.badInput = badInput;
     }
 
@@ -87,7 +91,7 @@ public final class Deadlines {
                 }
                 DeadlineCall<Q, R> bounded = new DeadlineCall<>(call);
                 long left = timeout.deadlineNanos() - System.nanoTime();
-                bounded.expireIn(timer, left);
+                bounded.expireIn(timers.get(), left);
                 return next.startCall(bounded, headers);
             }
         };

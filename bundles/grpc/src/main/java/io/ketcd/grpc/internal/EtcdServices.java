@@ -83,16 +83,34 @@ public final class EtcdServices {
     }
 
     /**
+     * The methods whose handlers never block: they check the request and hand it on (to raft, or
+     * to the server's read pool), and their answers come later from whoever completes them. gRPC
+     * may run them on the transport thread that read the request, sparing a hand-off to the
+     * executor and back; everything else (streams, maintenance, membership) runs on the executor.
+     */
+    private static final Set<String> NON_BLOCKING = Set.of(
+            KVGrpc.getRangeMethod().getFullMethodName(),
+            KVGrpc.getPutMethod().getFullMethodName(),
+            KVGrpc.getDeleteRangeMethod().getFullMethodName(),
+            KVGrpc.getTxnMethod().getFullMethodName(),
+            KVGrpc.getCompactMethod().getFullMethodName());
+
+    /**
      * The services bound to {@code server}, and what ends their long-lived streams.
      *
      * @param definitions the service definitions to add to a gRPC server
      * @param streams ends the open streams (the server is closing) and stops watching the leader
      */
     public record Bound(List<ServerServiceDefinition> definitions, AutoCloseable streams) {
+        /** Whether {@code method}'s handler never blocks, so it may run on a transport thread. */
+        public boolean nonBlocking(MethodDescriptor<?, ?> method) {
+            return NON_BLOCKING.contains(method.getFullMethodName());
+        }
     }
 
     /**
-     * The service definitions to add to a gRPC server; answers are sent from {@code executor}.
+     * The service definitions to add to a gRPC server; large answers are sent from {@code
+     * executor} ({@link UnaryReplies}).
      * Requests are decoded by {@link RequestDecoding}, which logs the undecodable ones to
      * {@code badInput}. Streams whose clients require a leader check for one every {@code
      * electionTimeout}.
@@ -139,7 +157,7 @@ public final class EtcdServices {
                 unsupported(ElectionGrpc.getServiceDescriptor()));
     }
 
-    /** KV: every method is the server's. */
+    /** KV: every method is the server's, and none blocks ({@link #NON_BLOCKING}). */
     private record Kv(KvService server, UnaryReplies replies) implements KVGrpc.AsyncService {
         @Override
         public void range(RangeRequest request, StreamObserver<RangeResponse> observer) {

@@ -14,13 +14,15 @@ import io.ketcd.proto.etcdserverpb.TxnResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
  * Reads served from the member's own key-value store, outside the log: their checks, the reads
- * themselves, and linearizable reads, which wait for the leader's read index to be applied and
- * then run on a pool of their own.
+ * themselves, and where they run: on a pool of their own, never on the caller's thread (a gRPC
+ * transport thread, which must not block on a large read) nor on the apply thread that completes
+ * a linearizable read's wait (where they would delay applying).
  */
 public final class Reads implements AutoCloseable {
     private final CurrentState state;
@@ -28,7 +30,7 @@ public final class Reads implements AutoCloseable {
     private final AppliedIndex appliedIndex;
     private final int maxTxnOps;
     private final BooleanSupplier stopped;
-    /** Runs linearizable reads: not on the apply thread that completes their wait, where they would delay applying. */
+    /** Runs the reads; see the class comment for why they have a pool of their own. */
     private final ExecutorService readers = Executors.newFixedThreadPool(
             Math.max(2, Runtime.getRuntime().availableProcessors()), new NamedThreads("ketcd-read"));
 
@@ -66,6 +68,15 @@ public final class Reads implements AutoCloseable {
 
     public HashKVResponse hashKV(HashKVRequest request) {
         return state.read(s -> s.kv().hashKV(request));
+    }
+
+    /** Runs {@code read} on the read pool, against whatever the member has applied. */
+    public <T> CompletableFuture<T> serializableRead(Supplier<T> read) {
+        try {
+            return CompletableFuture.supplyAsync(read, readers);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
+        }
     }
 
     /**
