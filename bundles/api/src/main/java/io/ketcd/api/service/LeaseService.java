@@ -42,7 +42,8 @@ public interface LeaseService {
     /**
      * One keep-alive of a lease's keep-alive stream: renews the lease to its full TTL. As etcd's
      * gRPC layer answers it, an unknown or expired lease gets a response with TTL 0 (not an
-     * error); errors ({@code NO_LEADER}, {@code TIMEOUT}, ...) end the client's stream.
+     * error); errors ({@code NO_LEADER}, {@code TIMEOUT}, ...) end the client's stream. Never
+     * blocks: the gRPC server calls it on a transport thread.
      */
     CompletableFuture<LeaseKeepAliveResponse> leaseKeepAlive(LeaseKeepAliveRequest request);
 

@@ -93,7 +93,8 @@ public final class EtcdServices {
             KVGrpc.getPutMethod().getFullMethodName(),
             KVGrpc.getDeleteRangeMethod().getFullMethodName(),
             KVGrpc.getTxnMethod().getFullMethodName(),
-            KVGrpc.getCompactMethod().getFullMethodName());
+            KVGrpc.getCompactMethod().getFullMethodName(),
+            LeaseGrpc.getLeaseKeepAliveMethod().getFullMethodName());
 
     /**
      * The services bound to {@code server}, and what ends their long-lived streams.

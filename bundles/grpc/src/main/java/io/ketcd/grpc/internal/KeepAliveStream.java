@@ -41,7 +41,7 @@ final class KeepAliveStream implements StreamObserver<LeaseKeepAliveRequest> {
     }
 
     /**
-     * Starts serving a stream whose answers go to {@code responses}, sent from {@code executor},
+     * Starts serving a stream whose answers go to {@code responses} (its end sent from {@code executor}),
      * unless {@code guard} refuses it (a learner; a client requiring a leader the member lacks).
      */
     static StreamObserver<LeaseKeepAliveRequest> serve(LeaseService lease, StreamObserver<LeaseKeepAliveResponse> responses,
@@ -89,10 +89,12 @@ final class KeepAliveStream implements StreamObserver<LeaseKeepAliveRequest> {
         } catch (RuntimeException e) {
             renewed = CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<Void> answered = renewed.handleAsync((response, failure) -> {
+        // answered from the thread that renewed it (the lessor's, or the one that got the leader's
+        // answer): a keep-alive's answer is a few bytes, cheaper to send than to hand over
+        CompletableFuture<Void> answered = renewed.handle((response, failure) -> {
             answer(response, failure);
             return null;
-        }, executor);
+        });
         synchronized (this) {
             inHand = answered;
         }
