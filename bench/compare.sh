@@ -34,8 +34,10 @@ rounds=3
 duration=7
 warmup=2
 # a fresh ketcd JVM spends its first ~30 s under load in the C2 compiler (measured on the
-# loaded 2-core box), so every round, for either server, starts with this much unreported load
-round_warmup=20
+# loaded 2-core box), so every round, for either server, starts with this much unreported load,
+# shared out evenly among the round's warmup workloads (10 s each: put, range, and watch when
+# watch rows run)
+round_warmup=
 # The generator runs C1-compiled only: on a small box C2's compile threads would take CPU from
 # the server for the first tens of seconds of every run (measured: 5x fewer ops/s in a 6 s run).
 client_jvm=${BENCH_JAVA_OPTS:--XX:TieredStopAtLevel=1}
@@ -160,12 +162,16 @@ if [ -n "$only" ]; then
   [ $((${#workloads[@]} + ${#watch_workloads[@]} + ${#memory_workloads[@]})) -gt 0 ] ||
     { echo "--only '$only' matches no workload" >&2; exit 2; }
 fi
-# the round's warmup: half the time writing, half reading, not reported
-if [ "$cluster" = false ]; then
-  round_warmups=("--conns 4 --clients 16 put" "--conns 4 --clients 16 range --consistency l")
-else
-  round_warmups=("--conns 6 --clients 16 put" "--conns 6 --clients 16 range --consistency l")
+# the round's warmup, not reported: writing, reading, and with watch rows watching, as the watch
+# latency row does. Without the last, the JIT compiles the watch path during the watch rows; for
+# the latency row that was ketcd's whole gap to etcd (p99 9.7 ms cold against 5.6 ms after 120 s
+# of watch load, etcd 3.7-5.7 either way).
+if [ "$cluster" = false ]; then warmup_conns=4; else warmup_conns=6; fi
+round_warmups=("--conns $warmup_conns --clients 16 put" "--conns $warmup_conns --clients 16 range --consistency l")
+if [ ${#watch_workloads[@]} -gt 0 ]; then
+  round_warmups+=("--conns $warmup_conns watch-latency --streams 10 --watchers-per-stream 10 --put-rate 100 --put-total 1")
 fi
+[ -n "$round_warmup" ] || round_warmup=$((10 * ${#round_warmups[@]}))
 common=(--key-size 8 --val-size 256 --key-space-size 1000000 --sequential-keys
         --total 1000000 --warmup 1000000 --duration "$duration" --warmup-duration "$warmup")
 
@@ -379,8 +385,8 @@ run_round() {
   start_servers "$kind" "$dir"
   [ "$cluster" = false ] || note=", leader at the start: $leader"
   echo "== round $round: $kind (pid $server_pids, endpoints $endpoints$note)" >&2
-  local half
-  half=$(awk -v w="$round_warmup" 'BEGIN { print w / 2 }')
+  local share
+  share=$(awk -v w="$round_warmup" -v n="${#round_warmups[@]}" 'BEGIN { print w / n }')
   # one batch line per workload, and for each its kind (memory, warmup, kv, watch) and table name, in the order
   # of the generator's JSON lines
   local -a kinds=() names=()
@@ -389,7 +395,7 @@ run_round() {
     echo "${line#*|}" >>"$work/batch"; kinds+=(memory); names+=("${line%%|*}")
   done
   for line in "${round_warmups[@]}"; do
-    echo "$line --total 1 --warmup-duration $half" >>"$work/batch"; kinds+=(warmup); names+=(-)
+    echo "$line --total 1 --warmup-duration $share" >>"$work/batch"; kinds+=(warmup); names+=(-)
   done
   for line in ${workloads[@]+"${workloads[@]}"}; do
     echo "${line#*|}" >>"$work/batch"; kinds+=(kv); names+=("${line%%|*}")
