@@ -1,5 +1,6 @@
 package io.ketcd.grpc;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -93,6 +94,17 @@ class WatchCallsTest {
     private static WatchRequest create(String key) {
         return WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
                 .setKey(ByteString.copyFromUtf8(key))).build();
+    }
+
+    @Test
+    void aStreamClosedAtItsDeadlineClosesItsSession() throws Exception {
+        Responses responses = new Responses();
+        StreamObserver<WatchRequest> requests = WatchGrpc.newStub(channel).withDeadlineAfter(300, MILLISECONDS)
+                .watch(responses);
+        requests.onNext(create("a"));
+        assertThat(responses.received.poll(10, SECONDS)).isNotNull();
+        assertThat(responses.ended.get(10, SECONDS).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+        Await.until("the member's session to be closed", BOUND, () -> session.get().closed.get());
     }
 
     @Test

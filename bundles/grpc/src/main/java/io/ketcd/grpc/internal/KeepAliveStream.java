@@ -57,6 +57,8 @@ final class KeepAliveStream implements StreamObserver<LeaseKeepAliveRequest> {
         }
         stream.guarded = guard.opened(requiresLeader, stream::end);
         call.setOnCancelHandler(stream::cancelled);
+        // a call closed on the server's side (at its deadline, by Deadlines) hears no cancel
+        call.setOnCloseHandler(stream::cancelled);
         call.request(1);
         return stream;
     }

@@ -51,6 +51,11 @@ final class WatchCalls implements WatchGrpc.AsyncService {
             guarded.closed();
             session.close();
         });
+        // a call closed on the server's side (at its deadline, by Deadlines) hears no cancel
+        observer.setOnCloseHandler(() -> {
+            guarded.closed();
+            session.close();
+        });
         return new StreamObserver<>() {
             @Override
             public void onNext(WatchRequest request) {
