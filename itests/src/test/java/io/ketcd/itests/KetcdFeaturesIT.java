@@ -57,10 +57,10 @@ import io.ketcd.proto.etcdserverpb.StatusResponse;
 @ExamReactorStrategy(PerClass.class)
 public class KetcdFeaturesIT extends KetcdKarafTestSupport {
 
-    private static final Set<String> FEATURES = Set.of("ketcd", "ketcd-api", "ketcd-server", "ketcd-grpc", "ketcd-http", "ketcd-shell",
+    private static final Set<String> FEATURES = Set.of("ketcd", "ketcd-api", "ketcd-server", "ketcd-concurrency", "ketcd-grpc", "ketcd-http", "ketcd-shell",
             "ketcd-raft", "ketcd-peer", "ketcd-grizzly", "ketcd-tls", "ketcd-transport");
     private static final Set<String> BUNDLES = Set.of("io.ketcd.proto", "io.ketcd.api", "io.ketcd.storage", "io.ketcd.mvcc",
-            "io.ketcd.server", "io.ketcd.grpc", "io.ketcd.http", "io.ketcd.shell", "io.ketcd.raft",
+            "io.ketcd.server", "io.ketcd.concurrency", "io.ketcd.grpc", "io.ketcd.http", "io.ketcd.shell", "io.ketcd.raft",
             "io.ketcd.peer", "io.ketcd.host", "io.ketcd.tls", "io.ketcd.transport");
 
     @Inject

@@ -45,6 +45,13 @@ public enum EtcdError {
     CORRUPT(StatusCode.DATA_LOSS, "etcdserver: corrupt cluster"),
     BAD_LEADER_TRANSFEREE(StatusCode.FAILED_PRECONDITION, "etcdserver: bad leader transferee"),
 
+    // etcd's server-side lock and election recipes (v3lock, v3election over clientv3/concurrency)
+    // return these as plain errors
+    ELECTION_NOT_LEADER(StatusCode.UNKNOWN, "election: not leader"),
+    ELECTION_NO_LEADER(StatusCode.UNKNOWN, "election: no leader"),
+    ELECTION_LEADER_KEY_MISSING(StatusCode.UNKNOWN, "\"leader\" field must be provided"),
+    RECIPE_LOST_WATCHER(StatusCode.UNKNOWN, "lost watcher waiting for delete"),
+
     NOT_SUPPORTED(StatusCode.UNIMPLEMENTED, "etcdserver: not supported in ketcd yet");
 
     private final StatusCode code;

@@ -4,7 +4,7 @@
  * raft core).
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.ketcd.api;
 
 import org.osgi.annotation.bundle.Export;

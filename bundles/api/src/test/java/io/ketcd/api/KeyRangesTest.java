@@ -1,4 +1,4 @@
-package io.ketcd.shell.internal;
+package io.ketcd.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,7 +7,7 @@ import com.google.protobuf.ByteString;
 import org.junit.jupiter.api.Test;
 
 /** clientv3's getPrefix, byte by byte. */
-class KeyRangeCommandTest {
+class KeyRangesTest {
     private static ByteString bytes(int... b) {
         byte[] out = new byte[b.length];
         for (int i = 0; i < b.length; i++) {
@@ -18,20 +18,20 @@ class KeyRangeCommandTest {
 
     @Test
     void lastByteIsIncremented() {
-        assertThat(KeyRangeCommand.prefixEnd(ByteString.copyFromUtf8("foo"))).isEqualTo(ByteString.copyFromUtf8("fop"));
-        assertThat(KeyRangeCommand.prefixEnd(bytes('a', 0x7f))).isEqualTo(bytes('a', 0x80));
-        assertThat(KeyRangeCommand.prefixEnd(bytes('a', 0xfe))).isEqualTo(bytes('a', 0xff));
+        assertThat(KeyRanges.prefixEnd(ByteString.copyFromUtf8("foo"))).isEqualTo(ByteString.copyFromUtf8("fop"));
+        assertThat(KeyRanges.prefixEnd(bytes('a', 0x7f))).isEqualTo(bytes('a', 0x80));
+        assertThat(KeyRanges.prefixEnd(bytes('a', 0xfe))).isEqualTo(bytes('a', 0xff));
     }
 
     @Test
     void trailing0xffBytesAreDropped() {
-        assertThat(KeyRangeCommand.prefixEnd(bytes('k', 0xff))).isEqualTo(bytes('l'));
-        assertThat(KeyRangeCommand.prefixEnd(bytes('a', 0xff, 'b', 0xff, 0xff))).isEqualTo(bytes('a', 0xff, 'c'));
+        assertThat(KeyRanges.prefixEnd(bytes('k', 0xff))).isEqualTo(bytes('l'));
+        assertThat(KeyRanges.prefixEnd(bytes('a', 0xff, 'b', 0xff, 0xff))).isEqualTo(bytes('a', 0xff, 'c'));
     }
 
     @Test
     void onlyFfBytesHaveNoEndAndReadToTheEnd() {
-        assertThat(KeyRangeCommand.prefixEnd(bytes(0xff))).isEqualTo(bytes(0));
-        assertThat(KeyRangeCommand.prefixEnd(bytes(0xff, 0xff))).isEqualTo(bytes(0));
+        assertThat(KeyRanges.prefixEnd(bytes(0xff))).isEqualTo(bytes(0));
+        assertThat(KeyRanges.prefixEnd(bytes(0xff, 0xff))).isEqualTo(bytes(0));
     }
 }

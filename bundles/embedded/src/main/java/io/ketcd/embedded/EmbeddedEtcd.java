@@ -5,6 +5,8 @@ import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
+import io.ketcd.concurrency.ElectionServer;
+import io.ketcd.concurrency.LockServer;
 import io.ketcd.grpc.ClientServices;
 import io.ketcd.grpc.GrpcServer;
 import io.ketcd.grpc.GrpcSettings;
@@ -77,7 +79,8 @@ public final class EmbeddedEtcd implements AutoCloseable {
         GrpcServer grpc = null;
         try {
             GrpcSettings grpcSettings = GrpcSettings.from(config, Map.of());
-            grpc = GrpcServer.start(ClientServices.of(server), grpcSettings,
+            grpc = GrpcServer.start(ClientServices.of(server, new LockServer(server, server, server),
+                    new ElectionServer(server, server, server)), grpcSettings,
                     listeners.open(ListenerRole.CLIENT, grpcSettings.listenClientUrls()));
             HttpServer http = HttpServer.start(server, server, listeners.open(ListenerRole.CLIENT_HTTP,
                     HttpSettings.from(config, Map.of()).listenClientHttpUrls()));

@@ -14,7 +14,6 @@ import io.etcd.jetcd.support.CloseableClient;
 import io.grpc.stub.StreamObserver;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -48,11 +47,7 @@ class EmbeddedLeaseTest {
     @BeforeEach
     void start() throws Exception {
         cluster = new PeerCluster(dir, "http");
-        Map<String, Map<String, String>> three = new LinkedHashMap<>();
-        for (String n : List.of("m1", "m2", "m3")) {
-            three.put(n, ETCD_TIMING);
-        }
-        members = cluster.startAll(three);
+        members = cluster.startThree(ETCD_TIMING);
         long leader = agreedLeader(members);
         follower = members.stream().filter(m -> m.server().memberId() != leader).findFirst().orElseThrow();
     }

@@ -88,6 +88,17 @@ final class PeerCluster implements AutoCloseable {
         return e;
     }
 
+    /** Starts members m1, m2 and m3, each with {@code extra}, and waits until they agree on a leader. */
+    List<EmbeddedEtcd> startThree(Map<String, String> extra) throws IOException {
+        Map<String, Map<String, String>> three = new LinkedHashMap<>();
+        for (String n : List.of("m1", "m2", "m3")) {
+            three.put(n, extra);
+        }
+        List<EmbeddedEtcd> members = startAll(three);
+        agreedLeader(members);
+        return members;
+    }
+
     /** Reserves ports for {@code names} and starts each with its own extra configuration. */
     List<EmbeddedEtcd> startAll(Map<String, Map<String, String>> extraByName) throws IOException {
         reserve(extraByName.keySet().toArray(String[]::new));

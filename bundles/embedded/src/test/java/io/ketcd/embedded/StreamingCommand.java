@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * A client program that runs until stopped (etcdctl watch), its output collected as it comes;
@@ -55,6 +56,30 @@ final class StreamingCommand implements AutoCloseable {
     void awaitOutput(Duration bound, String expected) {
         Await.until("the output\n" + expected, bound, () -> out.toString().equals(expected),
                 () -> "got:\n" + out);
+    }
+
+    /** Waits until the output so far satisfies {@code expected}; fails showing what came instead. */
+    void awaitOutput(Duration bound, Predicate<String> expected) {
+        Await.until("the expected output", bound, () -> expected.test(out.toString()), () -> "got:\n" + out);
+    }
+
+    /** Waits for the first line of output and returns it, without its line end. */
+    String awaitLine(Duration bound) {
+        Await.until("a line of output", bound, () -> out.indexOf("\n") >= 0, () -> "got:\n" + out);
+        return out.substring(0, out.indexOf("\n"));
+    }
+
+    /** The output so far. */
+    String output() {
+        return out.toString();
+    }
+
+    /** Stops the program as a user would (SIGTERM, which etcdctl's lock and elect clean up after) and waits for it. */
+    void terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            throw new AssertionError("the program did not end within 10 s of SIGTERM");
+        }
     }
 
     @Override

@@ -1,16 +1,21 @@
 package io.ketcd.grpc;
 
 import io.ketcd.api.service.ClusterService;
+import io.ketcd.api.service.ElectionService;
 import io.ketcd.api.service.KvService;
 import io.ketcd.api.service.LeaseService;
+import io.ketcd.api.service.LockService;
 import io.ketcd.api.service.MaintenanceService;
 import io.ketcd.api.service.WatchService;
 
 import java.util.Objects;
 
-/** The member's service facets that etcd's client gRPC API serves; one object may be all of them. */
+/**
+ * The service facets that etcd's client gRPC API serves: the member's, and the lock and election
+ * services built on them; one object may be all of them.
+ */
 public record ClientServices(KvService kv, ClusterService cluster, MaintenanceService maintenance, WatchService watch,
-        LeaseService lease) {
+        LeaseService lease, LockService lock, ElectionService election) {
 
     public ClientServices {
         Objects.requireNonNull(kv, "kv");
@@ -18,11 +23,13 @@ public record ClientServices(KvService kv, ClusterService cluster, MaintenanceSe
         Objects.requireNonNull(maintenance, "maintenance");
         Objects.requireNonNull(watch, "watch");
         Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(lock, "lock");
+        Objects.requireNonNull(election, "election");
     }
 
-    /** One object that is every facet, as a member is. */
+    /** A member's facets, with {@code lock} and {@code election} on them. */
     public static <T extends KvService & ClusterService & MaintenanceService & WatchService & LeaseService> ClientServices of(
-            T member) {
-        return new ClientServices(member, member, member, member, member);
+            T member, LockService lock, ElectionService election) {
+        return new ClientServices(member, member, member, member, member, lock, election);
     }
 }

@@ -57,7 +57,7 @@ class BadInputTest {
     void start() throws IOException {
         fake = new FakeEtcdServer(Map.of("listen-client-urls", "http://127.0.0.1:0", "max-request-bytes", "1024"));
         log = new LogCapture();
-        grpc = GrpcServer.start(ClientServices.of(fake), fake.settings().maxRequestBytes(),
+        grpc = GrpcServer.start(ClientServices.of(fake, fake, fake), fake.settings().maxRequestBytes(),
                 fake.settings().electionTimeout(), TestListeners.factory(TlsPolicy.disabled(TlsRole.CLIENT))
                 .open(ListenerRole.CLIENT, fake.settings().listenClientUrls()), log.badInputLog);
         port = TestListeners.port(grpc);

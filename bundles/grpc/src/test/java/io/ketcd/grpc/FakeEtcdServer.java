@@ -33,7 +33,10 @@ import io.ketcd.proto.etcdserverpb.TxnResponse;
 import io.ketcd.proto.mvccpb.KeyValue;
 import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.KvService;
+import io.ketcd.api.service.ElectionService;
+import io.ketcd.api.service.LeaderObserver;
 import io.ketcd.api.service.LeaseService;
+import io.ketcd.api.service.LockService;
 import io.ketcd.api.service.MaintenanceService;
 import io.ketcd.proto.etcdserverpb.LeaseGrantRequest;
 import io.ketcd.proto.etcdserverpb.LeaseGrantResponse;
@@ -59,6 +62,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Supplier;
 
+import io.ketcd.proto.v3electionpb.CampaignRequest;
+import io.ketcd.proto.v3electionpb.CampaignResponse;
+import io.ketcd.proto.v3electionpb.LeaderRequest;
+import io.ketcd.proto.v3electionpb.LeaderResponse;
+import io.ketcd.proto.v3electionpb.ProclaimRequest;
+import io.ketcd.proto.v3electionpb.ProclaimResponse;
+import io.ketcd.proto.v3electionpb.ResignRequest;
+import io.ketcd.proto.v3electionpb.ResignResponse;
+import io.ketcd.proto.v3lockpb.LockRequest;
+import io.ketcd.proto.v3lockpb.LockResponse;
+import io.ketcd.proto.v3lockpb.UnlockRequest;
+import io.ketcd.proto.v3lockpb.UnlockResponse;
+
 /**
  * A hand-written member, every facet the gRPC API serves, for the gRPC layer's tests: an in-memory key space with
  * etcd's revision rules for put and delete, and an in-memory member list with etcd's rules for
@@ -66,7 +82,8 @@ import java.util.function.Supplier;
  * against. It records every request it receives (Status and MemberList record their method
  * name), and fails every call on demand.
  */
-final class FakeEtcdServer implements KvService, ClusterService, MaintenanceService, WatchService, LeaseService {
+final class FakeEtcdServer implements KvService, ClusterService, MaintenanceService, WatchService, LeaseService,
+        LockService, ElectionService {
     static final long CLUSTER_ID = 0x1c2d_3e4f_5a6b_7c8dL;
     static final long MEMBER_ID = 0xbdae_9bbc_11dd_390dL; // above 2^63: etcd ids are uint64
     static final long RAFT_TERM = 7;
@@ -410,5 +427,48 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     @Override
     public CompletableFuture<LeaseLeasesResponse> leaseLeases(LeaseLeasesRequest request) {
         return lease.leaseLeases(request);
+    }
+
+    // --- Lock and Election: recorded, answered with the request's name as the key --------------
+
+    @Override
+    public CompletableFuture<LockResponse> lock(LockRequest request) {
+        return answer(request, () -> LockResponse.newBuilder().setHeader(header()).setKey(request.getName()).build());
+    }
+
+    @Override
+    public CompletableFuture<UnlockResponse> unlock(UnlockRequest request) {
+        return answer(request, () -> UnlockResponse.newBuilder().setHeader(header()).build());
+    }
+
+    @Override
+    public CompletableFuture<CampaignResponse> campaign(CampaignRequest request) {
+        return answer(request, () -> CampaignResponse.newBuilder().setHeader(header()).build());
+    }
+
+    @Override
+    public CompletableFuture<ProclaimResponse> proclaim(ProclaimRequest request) {
+        return answer(request, () -> ProclaimResponse.newBuilder().setHeader(header()).build());
+    }
+
+    @Override
+    public CompletableFuture<LeaderResponse> leader(LeaderRequest request) {
+        return answer(request, () -> LeaderResponse.newBuilder().setHeader(header()).build());
+    }
+
+    /** The observers of {@link #observe}, for the test to call; each closed observation is counted. */
+    final BlockingQueue<LeaderObserver> observers = new LinkedBlockingQueue<>();
+    final java.util.concurrent.atomic.AtomicInteger closedObservations = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public AutoCloseable observe(LeaderRequest request, LeaderObserver observer) {
+        requests.add(request);
+        observers.add(observer);
+        return closedObservations::incrementAndGet;
+    }
+
+    @Override
+    public CompletableFuture<ResignResponse> resign(ResignRequest request) {
+        return answer(request, () -> ResignResponse.newBuilder().setHeader(header()).build());
     }
 }

@@ -1,6 +1,7 @@
 package io.ketcd.grpc;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -29,6 +30,7 @@ import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
 import io.ketcd.grpc.internal.stub.KVGrpc;
+import io.ketcd.grpc.internal.stub.ElectionGrpc;
 import io.ketcd.grpc.internal.stub.LockGrpc;
 import io.ketcd.grpc.internal.stub.MaintenanceGrpc;
 import io.ketcd.proto.etcdserverpb.AlarmRequest;
@@ -40,7 +42,16 @@ import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RequestOp;
 import io.ketcd.proto.etcdserverpb.TxnRequest;
+import io.ketcd.proto.etcdserverpb.MoveLeaderRequest;
+import io.ketcd.proto.mvccpb.KeyValue;
+import io.ketcd.proto.v3electionpb.LeaderRequest;
+import io.ketcd.proto.v3electionpb.LeaderResponse;
 import io.ketcd.proto.v3lockpb.LockRequest;
+import io.ketcd.proto.v3lockpb.LockResponse;
+import io.ketcd.api.service.LeaderObserver;
+import io.ketcd.testing.Await;
+import io.grpc.Context;
+import io.grpc.stub.StreamObserver;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -237,9 +248,63 @@ class GrpcServerTest {
                 .alarm(AlarmRequest.getDefaultInstance())), "etcdserverpb.Maintenance/Alarm");
         assertUnsupported(statusOf(() -> MaintenanceGrpc.newBlockingStub(channel)
                 .defragment(DefragmentRequest.getDefaultInstance())), "etcdserverpb.Maintenance/Defragment");
-        assertUnsupported(statusOf(() -> LockGrpc.newBlockingStub(channel)
-                .lock(LockRequest.getDefaultInstance())), "v3lockpb.Lock/Lock");
+        assertUnsupported(statusOf(() -> MaintenanceGrpc.newBlockingStub(channel)
+                .moveLeader(MoveLeaderRequest.getDefaultInstance())), "etcdserverpb.Maintenance/MoveLeader");
         assertThat(fake.requests).isEmpty();
+    }
+
+    // --- Lock and Election: calls that wait as long as the client does ------------------------
+
+    @Test
+    void aLockRequestTheClientGivesUpOnIsCancelledAtTheService() {
+        CompletableFuture<LockResponse> pending = new CompletableFuture<>();
+        fake.hold(pending);
+        try {
+            Status status = statusOf(() -> LockGrpc.newBlockingStub(channel).withDeadlineAfter(300, MILLISECONDS)
+                    .lock(LockRequest.newBuilder().setName(utf8("l")).build()));
+            assertThat(status.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+            Await.until("the lock service's future to be cancelled", pending::isCancelled);
+        } finally {
+            fake.hold(null);
+        }
+        assertThat(LockGrpc.newBlockingStub(channel).lock(LockRequest.newBuilder().setName(utf8("l")).build()).getKey())
+                .isEqualTo(utf8("l"));
+    }
+
+    @Test
+    void anObservationSendsEveryLeaderEndsWhenTheServiceEndsItAndClosesWhenTheClientCancels() throws Exception {
+        LeaderRequest request = LeaderRequest.newBuilder().setName(utf8("e")).build();
+        java.util.Iterator<LeaderResponse> received = ElectionGrpc.newBlockingStub(channel).withDeadlineAfter(10, SECONDS)
+                .observe(request);
+        LeaderObserver observer = fake.observers.poll(10, SECONDS);
+        assertThat(observer).isNotNull();
+        LeaderResponse first = LeaderResponse.newBuilder().setKv(KeyValue.newBuilder().setKey(utf8("e/1"))).build();
+        LeaderResponse second = LeaderResponse.newBuilder().setKv(KeyValue.newBuilder().setKey(utf8("e/2"))).build();
+        observer.leader(first);
+        observer.leader(second);
+        assertThat(received.next()).isEqualTo(first);
+        assertThat(received.next()).isEqualTo(second);
+        observer.end();
+        assertThat(received.hasNext()).isFalse();
+
+        int closedBefore = fake.closedObservations.get();
+        Context.CancellableContext call = Context.current().withCancellation();
+        call.run(() -> ElectionGrpc.newStub(channel).observe(request, new StreamObserver<>() {
+            @Override
+            public void onNext(LeaderResponse value) {
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        }));
+        assertThat(fake.observers.poll(10, SECONDS)).isNotNull();
+        call.cancel(null);
+        Await.until("the service's observation to be closed", () -> fake.closedObservations.get() == closedBefore + 1);
     }
 
     // --- (c) message size ---------------------------------------------------------------------
@@ -342,7 +407,7 @@ class GrpcServerTest {
         FakeEtcdServer fake = new FakeEtcdServer(Map.of("listen-client-urls", "http://127.0.0.1:0"));
         List<Listener> listeners = TestListeners.factory(TlsPolicy.disabled(TlsRole.CLIENT))
                 .open(ListenerRole.CLIENT, fake.settings().listenClientUrls());
-        try (GrpcServer server = GrpcServer.start(ClientServices.of(fake), fake.settings().maxRequestBytes(), listeners)) {
+        try (GrpcServer server = GrpcServer.start(ClientServices.of(fake, fake, fake), fake.settings().maxRequestBytes(), listeners)) {
             assertThat(server.boundAddresses()).containsExactly(listeners.get(0).localAddress());
             ManagedChannel c = NettyChannelBuilder.forAddress(listeners.get(0).localAddress()).usePlaintext().build();
             try {
@@ -363,7 +428,7 @@ class GrpcServerTest {
         InetSocketAddress first = (InetSocketAddress) listeners.get(0).localAddress();
         listeners.get(1).close(); // a socket that can no longer be served
 
-        assertThatThrownBy(() -> GrpcServer.start(ClientServices.of(fake), fake.settings().maxRequestBytes(), listeners)).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> GrpcServer.start(ClientServices.of(fake, fake, fake), fake.settings().maxRequestBytes(), listeners)).isInstanceOf(IOException.class);
 
         assertThat(listeners.get(0).channel().isOpen()).isFalse();
         try (ServerSocket again = new ServerSocket(first.getPort(), 1, first.getAddress())) {

@@ -25,7 +25,7 @@ final class TestListeners {
     }
 
     static GrpcServer start(FakeEtcdServer server, ListenerFactory factory) throws IOException {
-        return GrpcServer.start(ClientServices.of(server), server.settings(),
+        return GrpcServer.start(ClientServices.of(server, server, server), server.settings(),
                 factory.open(ListenerRole.CLIENT, server.settings().listenClientUrls()));
     }
 

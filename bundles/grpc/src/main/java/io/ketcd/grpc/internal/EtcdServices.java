@@ -10,6 +10,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.ketcd.grpc.internal.stub.AuthGrpc;
 import io.ketcd.grpc.internal.stub.ClusterGrpc;
@@ -57,7 +58,21 @@ import io.ketcd.api.log.BadInputLog;
 import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.KvService;
 import io.ketcd.api.service.LeaseService;
+import io.ketcd.api.service.ElectionService;
+import io.ketcd.api.service.LockService;
 import io.ketcd.api.service.MaintenanceService;
+import io.ketcd.proto.v3electionpb.CampaignRequest;
+import io.ketcd.proto.v3electionpb.CampaignResponse;
+import io.ketcd.proto.v3electionpb.LeaderRequest;
+import io.ketcd.proto.v3electionpb.LeaderResponse;
+import io.ketcd.proto.v3electionpb.ProclaimRequest;
+import io.ketcd.proto.v3electionpb.ProclaimResponse;
+import io.ketcd.proto.v3electionpb.ResignRequest;
+import io.ketcd.proto.v3electionpb.ResignResponse;
+import io.ketcd.proto.v3lockpb.LockRequest;
+import io.ketcd.proto.v3lockpb.LockResponse;
+import io.ketcd.proto.v3lockpb.UnlockRequest;
+import io.ketcd.proto.v3lockpb.UnlockResponse;
 import io.ketcd.api.EtcdError;
 import io.ketcd.grpc.ClientServices;
 
@@ -154,8 +169,8 @@ public final class EtcdServices {
                 ServerInterceptors.intercept(LeaseGrpc.bindService(new Lease(server.lease(), replies, guard)),
                         new RequireLeader()),
                 unsupported(AuthGrpc.getServiceDescriptor()),
-                unsupported(LockGrpc.getServiceDescriptor()),
-                unsupported(ElectionGrpc.getServiceDescriptor()));
+                LockGrpc.bindService(new Lock(server.lock(), replies)),
+                ElectionGrpc.bindService(new Election(server.election(), replies)));
     }
 
     /** KV: every method is the server's, and none blocks ({@link #NON_BLOCKING}). */
@@ -212,6 +227,51 @@ public final class EtcdServices {
         @Override
         public void leaseLeases(LeaseLeasesRequest request, StreamObserver<LeaseLeasesResponse> observer) {
             replies.reply("Lease/LeaseLeases", () -> server.leaseLeases(request), observer);
+        }
+    }
+
+    /** Lock: the lock service's; a call that waits for its lock ends when the client gives up. */
+    private record Lock(LockService server, UnaryReplies replies) implements LockGrpc.AsyncService {
+        @Override
+        public void lock(LockRequest request, StreamObserver<LockResponse> observer) {
+            replies.replyUntilCancelled("Lock/Lock", () -> server.lock(request), observer);
+        }
+
+        @Override
+        public void unlock(UnlockRequest request, StreamObserver<UnlockResponse> observer) {
+            replies.reply("Lock/Unlock", () -> server.unlock(request), observer);
+        }
+    }
+
+    /**
+     * Election: the election service's. A campaign that waits ends when the client gives up; an
+     * observation ends when the client cancels it, or completes when the service ends it (etcd
+     * closes the stream without an error then).
+     */
+    private record Election(ElectionService server, UnaryReplies replies) implements ElectionGrpc.AsyncService {
+        @Override
+        public void campaign(CampaignRequest request, StreamObserver<CampaignResponse> observer) {
+            replies.replyUntilCancelled("Election/Campaign", () -> server.campaign(request), observer);
+        }
+
+        @Override
+        public void proclaim(ProclaimRequest request, StreamObserver<ProclaimResponse> observer) {
+            replies.reply("Election/Proclaim", () -> server.proclaim(request), observer);
+        }
+
+        @Override
+        public void leader(LeaderRequest request, StreamObserver<LeaderResponse> observer) {
+            replies.reply("Election/Leader", () -> server.leader(request), observer);
+        }
+
+        @Override
+        public void observe(LeaderRequest request, StreamObserver<LeaderResponse> observer) {
+            LeaderStream.serve(server, request, (ServerCallStreamObserver<LeaderResponse>) observer);
+        }
+
+        @Override
+        public void resign(ResignRequest request, StreamObserver<ResignResponse> observer) {
+            replies.reply("Election/Resign", () -> server.resign(request), observer);
         }
     }
 

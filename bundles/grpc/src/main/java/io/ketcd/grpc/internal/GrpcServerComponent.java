@@ -3,8 +3,10 @@ package io.ketcd.grpc.internal;
 import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.service.ClusterService;
+import io.ketcd.api.service.ElectionService;
 import io.ketcd.api.service.KvService;
 import io.ketcd.api.service.LeaseService;
+import io.ketcd.api.service.LockService;
 import io.ketcd.api.service.MaintenanceService;
 import io.ketcd.api.service.WatchService;
 import io.ketcd.grpc.ClientServices;
@@ -22,8 +24,9 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * Serves etcd's client gRPC API for the member's {@link KvService}, {@link ClusterService} and
- * {@link MaintenanceService} on listeners the {@link ListenerFactory} opens for {@code
+ * Serves etcd's client gRPC API for the member's facets ({@link KvService}, {@link ClusterService},
+ * {@link MaintenanceService}, {@link WatchService}, {@link LeaseService}) and the {@link LockService}
+ * and {@link ElectionService} built on them, on listeners the {@link ListenerFactory} opens for {@code
  * listen-client-urls}. A new listener factory (a new TLS policy brings one) restarts this
  * component and with it the listeners; a configuration update re-opens them only when its
  * {@link GrpcSettings} changed. The member's raft and data are not involved either way.
@@ -39,8 +42,9 @@ public final class GrpcServerComponent {
     @Activate
     public GrpcServerComponent(Map<String, Object> properties, @Reference KvService kv, @Reference ClusterService cluster,
                                @Reference MaintenanceService maintenance, @Reference WatchService watch,
-                               @Reference LeaseService lease, @Reference ListenerFactory listeners) throws IOException {
-        this.services = new ClientServices(kv, cluster, maintenance, watch, lease);
+                               @Reference LeaseService lease, @Reference LockService lock,
+                               @Reference ElectionService election, @Reference ListenerFactory listeners) throws IOException {
+        this.services = new ClientServices(kv, cluster, maintenance, watch, lease, lock, election);
         this.listeners = listeners;
         this.settings = GrpcSettings.from(properties, System.getenv());
         this.grpc = start(settings);

@@ -2,9 +2,11 @@ package io.ketcd.grpc.internal;
 
 import com.google.protobuf.MessageLite;
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.ketcd.api.EtcdException;
 
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -57,7 +59,31 @@ final class UnaryReplies {
         }
     }
 
+    /**
+     * As {@link #reply}, for a call that may wait as long as the client lets it (a lock, a
+     * campaign): when the client cancels the call, or its deadline passes, the future is
+     * cancelled, and nothing is answered.
+     */
+    <T> void replyUntilCancelled(String method, Supplier<CompletableFuture<T>> call, StreamObserver<T> observer) {
+        CompletableFuture<T> pending;
+        try {
+            pending = call.get();
+        } catch (RuntimeException e) {
+            fail(method, e, observer);
+            return;
+        }
+        ServerCallStreamObserver<T> serverCall = (ServerCallStreamObserver<T>) observer;
+        serverCall.setOnCancelHandler(() -> pending.cancel(false));
+        // a call closed before the answer (at its deadline, by Deadlines) is over too; after the
+        // answer, cancelling the completed future does nothing
+        serverCall.setOnCloseHandler(() -> pending.cancel(false));
+        reply(method, () -> pending, observer);
+    }
+
     private static <T> void answer(String method, T response, Throwable failure, StreamObserver<T> observer) {
+        if (unwrap(failure) instanceof CancellationException) {
+            return; // cancelled because the client went away: there is no one to answer
+        }
         if (failure != null) {
             fail(method, failure, observer);
         } else if (response == null) {
@@ -83,12 +109,13 @@ final class UnaryReplies {
     static Status status(Throwable failure) {
         Throwable cause = unwrap(failure);
         if (cause instanceof EtcdException e) {
-            return Status.fromCodeValue(e.error().code().value()).withDescription(e.error().message());
+            return Status.fromCodeValue(e.code().value()).withDescription(e.error().message());
         }
         String message = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName();
         return Status.INTERNAL.withDescription(message).withCause(cause);
     }
 
+    /** {@code failure} without the wrappers futures put around it; null for null. */
     private static Throwable unwrap(Throwable failure) {
         Throwable t = failure;
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {

@@ -1,6 +1,7 @@
 package io.ketcd.shell.internal;
 
 import com.google.protobuf.ByteString;
+import io.ketcd.api.KeyRanges;
 
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Option;
@@ -17,7 +18,7 @@ import org.apache.karaf.shell.api.action.Option;
  */
 abstract class KeyRangeCommand extends KvCommand {
     /** clientv3's {@code noPrefixEnd}: as a range end, "to the end of the keyspace". */
-    static final ByteString ALL = ByteString.copyFrom(new byte[] {0});
+    static final ByteString ALL = KeyRanges.ALL;
 
     @Argument(index = 0, name = "key", description = "The key, or the first key of the range", required = true)
     String key;
@@ -48,20 +49,8 @@ abstract class KeyRangeCommand extends KvCommand {
             if (k.isEmpty()) {
                 return new KeyRange(ALL, ALL);
             }
-            return new KeyRange(k, prefix ? prefixEnd(k) : ALL);
+            return new KeyRange(k, prefix ? KeyRanges.prefixEnd(k) : ALL);
         }
         return new KeyRange(k, rangeEnd == null ? ByteString.EMPTY : ByteString.copyFromUtf8(rangeEnd));
-    }
-
-    /** The end of the range of keys that start with {@code prefix} (clientv3's {@code getPrefix}). */
-    static ByteString prefixEnd(ByteString prefix) {
-        byte[] end = prefix.toByteArray();
-        for (int i = end.length - 1; i >= 0; i--) {
-            if ((end[i] & 0xff) < 0xff) {
-                end[i]++;
-                return ByteString.copyFrom(end, 0, i + 1);
-            }
-        }
-        return ALL;
     }
 }
