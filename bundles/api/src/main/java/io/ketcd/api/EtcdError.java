@@ -44,6 +44,7 @@ public enum EtcdError {
     UNHEALTHY(StatusCode.UNAVAILABLE, "etcdserver: unhealthy cluster"),
     CORRUPT(StatusCode.DATA_LOSS, "etcdserver: corrupt cluster"),
     BAD_LEADER_TRANSFEREE(StatusCode.FAILED_PRECONDITION, "etcdserver: bad leader transferee"),
+    TIMEOUT_LEADER_TRANSFER(StatusCode.UNAVAILABLE, "etcdserver: request timed out, leader transfer took too long"),
 
     // etcd's server-side lock and election recipes (v3lock, v3election over clientv3/concurrency)
     // return these as plain errors

@@ -70,6 +70,8 @@ import io.ketcd.proto.v3electionpb.ProclaimRequest;
 import io.ketcd.proto.v3electionpb.ProclaimResponse;
 import io.ketcd.proto.v3electionpb.ResignRequest;
 import io.ketcd.proto.v3electionpb.ResignResponse;
+import io.ketcd.proto.etcdserverpb.MoveLeaderRequest;
+import io.ketcd.proto.etcdserverpb.MoveLeaderResponse;
 import io.ketcd.proto.v3lockpb.LockRequest;
 import io.ketcd.proto.v3lockpb.LockResponse;
 import io.ketcd.proto.v3lockpb.UnlockRequest;
@@ -427,6 +429,11 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     @Override
     public CompletableFuture<LeaseLeasesResponse> leaseLeases(LeaseLeasesRequest request) {
         return lease.leaseLeases(request);
+    }
+
+    @Override
+    public CompletableFuture<MoveLeaderResponse> moveLeader(MoveLeaderRequest request) {
+        return answer(request, MoveLeaderResponse::getDefaultInstance);
     }
 
     // --- Lock and Election: recorded, answered with the request's name as the key --------------

@@ -42,7 +42,6 @@ import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RequestOp;
 import io.ketcd.proto.etcdserverpb.TxnRequest;
-import io.ketcd.proto.etcdserverpb.MoveLeaderRequest;
 import io.ketcd.proto.mvccpb.KeyValue;
 import io.ketcd.proto.v3electionpb.LeaderRequest;
 import io.ketcd.proto.v3electionpb.LeaderResponse;
@@ -248,8 +247,6 @@ class GrpcServerTest {
                 .alarm(AlarmRequest.getDefaultInstance())), "etcdserverpb.Maintenance/Alarm");
         assertUnsupported(statusOf(() -> MaintenanceGrpc.newBlockingStub(channel)
                 .defragment(DefragmentRequest.getDefaultInstance())), "etcdserverpb.Maintenance/Defragment");
-        assertUnsupported(statusOf(() -> MaintenanceGrpc.newBlockingStub(channel)
-                .moveLeader(MoveLeaderRequest.getDefaultInstance())), "etcdserverpb.Maintenance/MoveLeader");
         assertThat(fake.requests).isEmpty();
     }
 

@@ -39,6 +39,8 @@ import io.ketcd.proto.etcdserverpb.MemberRemoveResponse;
 import io.ketcd.proto.etcdserverpb.MemberUpdateRequest;
 import io.ketcd.proto.etcdserverpb.MemberUpdateResponse;
 import io.ketcd.proto.etcdserverpb.MemberListResponse;
+import io.ketcd.proto.etcdserverpb.MoveLeaderRequest;
+import io.ketcd.proto.etcdserverpb.MoveLeaderResponse;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.PutResponse;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
@@ -331,6 +333,29 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
             HashKVResponse r = core.reads().hashKV(request);
             return r.toBuilder().setHeader(header(r.getHeader().getRevision())).build();
         });
+    }
+
+    @Override
+    public CompletableFuture<MoveLeaderResponse> moveLeader(MoveLeaderRequest request) {
+        if (!core.isLeader()) {
+            return CompletableFuture.failedFuture(EtcdError.NOT_LEADER.exception());
+        }
+        LOG.info("leadership transfer from {} to {} starting", Long.toHexString(core.memberId()),
+                Long.toHexString(request.getTargetID()));
+        // etcd waits as long as the client's deadline; without one, the request timeout bounds it here
+        return core.transferLeadership(request.getTargetID())
+                .orTimeout(requestTimeoutMillis(), TimeUnit.MILLISECONDS)
+                .handle((led, failure) -> {
+                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                            ? failure.getCause() : failure;
+                    if (cause instanceof TimeoutException) {
+                        throw EtcdError.TIMEOUT_LEADER_TRANSFER.exception();
+                    }
+                    if (cause != null) {
+                        throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
+                    }
+                    return MoveLeaderResponse.getDefaultInstance();
+                });
     }
 
     @Override

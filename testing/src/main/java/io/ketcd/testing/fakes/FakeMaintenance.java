@@ -3,6 +3,8 @@ package io.ketcd.testing.fakes;
 import io.ketcd.api.service.MaintenanceService;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
 import io.ketcd.proto.etcdserverpb.HashKVResponse;
+import io.ketcd.proto.etcdserverpb.MoveLeaderRequest;
+import io.ketcd.proto.etcdserverpb.MoveLeaderResponse;
 import io.ketcd.proto.etcdserverpb.StatusRequest;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
 
@@ -16,6 +18,8 @@ public final class FakeMaintenance implements MaintenanceService {
     public final RecordedRequests requests = new RecordedRequests();
     public volatile Answer<StatusRequest, StatusResponse> status = Answer.with(StatusResponse.getDefaultInstance());
     public volatile Answer<HashKVRequest, HashKVResponse> hashKV = Answer.with(HashKVResponse.getDefaultInstance());
+    public volatile Answer<MoveLeaderRequest, MoveLeaderResponse> moveLeader =
+            Answer.with(MoveLeaderResponse.getDefaultInstance());
 
     @Override
     public CompletableFuture<StatusResponse> status() {
@@ -28,5 +32,11 @@ public final class FakeMaintenance implements MaintenanceService {
     public CompletableFuture<HashKVResponse> hashKV(HashKVRequest request) {
         requests.add(request);
         return hashKV.apply(request);
+    }
+
+    @Override
+    public CompletableFuture<MoveLeaderResponse> moveLeader(MoveLeaderRequest request) {
+        requests.add(request);
+        return moveLeader.apply(request);
     }
 }

@@ -2,6 +2,8 @@ package io.ketcd.api.service;
 
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
 import io.ketcd.proto.etcdserverpb.HashKVResponse;
+import io.ketcd.proto.etcdserverpb.MoveLeaderRequest;
+import io.ketcd.proto.etcdserverpb.MoveLeaderResponse;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
 
 import java.util.concurrent.CompletableFuture;
@@ -20,4 +22,13 @@ public interface MaintenanceService {
      * log answer the same hash. Served locally.
      */
     CompletableFuture<HashKVResponse> hashKV(HashKVRequest request);
+
+    /**
+     * Hands this member's leadership to {@code target_id} and completes once this member sees it
+     * lead, with an empty response as etcd gives. Fails with {@code NOT_LEADER} on a member that
+     * does not lead, {@code BAD_LEADER_TRANSFEREE} for an id that is no voting member, and
+     * {@code TIMEOUT_LEADER_TRANSFER} when the transfer does not happen within the request
+     * timeout. Moving to the leader itself succeeds at once.
+     */
+    CompletableFuture<MoveLeaderResponse> moveLeader(MoveLeaderRequest request);
 }

@@ -50,6 +50,8 @@ import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RangeResponse;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
 import io.ketcd.proto.etcdserverpb.HashKVResponse;
+import io.ketcd.proto.etcdserverpb.MoveLeaderRequest;
+import io.ketcd.proto.etcdserverpb.MoveLeaderResponse;
 import io.ketcd.proto.etcdserverpb.StatusRequest;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
 import io.ketcd.proto.etcdserverpb.TxnRequest;
@@ -162,7 +164,12 @@ public final class EtcdServices {
                     public void hashKV(HashKVRequest request, StreamObserver<HashKVResponse> observer) {
                         replies.reply("Maintenance/HashKV", () -> server.maintenance().hashKV(request), observer);
                     }
-                }, MaintenanceGrpc.getStatusMethod(), MaintenanceGrpc.getHashKVMethod()),
+
+                    @Override
+                    public void moveLeader(MoveLeaderRequest request, StreamObserver<MoveLeaderResponse> observer) {
+                        replies.reply("Maintenance/MoveLeader", () -> server.maintenance().moveLeader(request), observer);
+                    }
+                }, MaintenanceGrpc.getStatusMethod(), MaintenanceGrpc.getHashKVMethod(), MaintenanceGrpc.getMoveLeaderMethod()),
                 ClusterGrpc.bindService(new Cluster(server.cluster(), replies)),
                 ServerInterceptors.intercept(WatchGrpc.bindService(new WatchCalls(server.watch(), guard)),
                         new RequireLeader()),

@@ -81,6 +81,8 @@ final class RaftLoop implements Runnable {
 
     // read index batching; touched on the loop thread only
     private List<CompletableFuture<Long>> pendingReads = new ArrayList<>();
+    /** Leader transfers waiting to see their transferee lead; touched only by the loop thread. */
+    private final List<LeaderWait> leaderWaits = new ArrayList<>();
     private List<CompletableFuture<Long>> inflightReads = new ArrayList<>();
     private ByteString inflightReadContext;
     private long inflightReadSince;
@@ -202,6 +204,26 @@ final class RaftLoop implements Runnable {
         };
         putBlocking(task, f);
         return f;
+    }
+
+    /**
+     * Asks raft to hand leadership to {@code transferee}; completes once this member sees it lead
+     * (at once when it leads already). Never fails on its own: the caller bounds the wait.
+     */
+    CompletableFuture<Void> transferLeadership(long transferee) {
+        CompletableFuture<Void> led = new CompletableFuture<>();
+        return submitFor(led, n -> {
+            if (lead == transferee) {
+                led.complete(null);
+                return;
+            }
+            leaderWaits.add(new LeaderWait(transferee, led));
+            n.transferLeader(transferee);
+        });
+    }
+
+    /** A transfer waiting for its transferee to lead. */
+    private record LeaderWait(long transferee, CompletableFuture<Void> led) {
     }
 
     /** Starts an election now rather than after an election timeout (a member that is the only voter). */
@@ -411,6 +433,13 @@ final class RaftLoop implements Runnable {
             }
         }
         lead = s.lead();
+        leaderWaits.removeIf(w -> {
+            if (w.transferee() == lead) {
+                w.led().complete(null);
+                return true;
+            }
+            return w.led().isDone(); // given up by the caller meanwhile
+        });
         RaftRole was = role;
         role = s.role();
         if (was == RaftRole.LEADER && role != RaftRole.LEADER) {

@@ -250,6 +250,19 @@ public final class ServerCore implements AutoCloseable {
         return raftLoop.isLeader();
     }
 
+    /**
+     * Asks raft to hand this leader's leadership to {@code transferee}, a voting member;
+     * completes once this member sees it lead. Fails with {@code BAD_LEADER_TRANSFEREE} for
+     * any other id.
+     */
+    public CompletableFuture<Void> transferLeadership(long transferee) {
+        boolean voter = members().stream().anyMatch(m -> m.getID() == transferee && !m.getIsLearner());
+        if (!voter) {
+            return CompletableFuture.failedFuture(EtcdError.BAD_LEADER_TRANSFEREE.exception());
+        }
+        return raftLoop.transferLeadership(transferee);
+    }
+
     public boolean isLearner() {
         Member self = state.read(s -> s.membership().get(memberId));
         return self != null && self.getIsLearner();

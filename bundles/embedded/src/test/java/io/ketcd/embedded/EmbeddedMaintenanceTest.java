@@ -1,0 +1,77 @@
+package io.ketcd.embedded;
+
+import static io.ketcd.embedded.PeerCluster.agreedLeader;
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.etcd.jetcd.Client;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * etcd's Maintenance service end to end on a 3-member cluster on real sockets, through jetcd and
+ * etcdctl 3.4; answers and texts as etcd 3.4.23 gives them to the same requests.
+ */
+class EmbeddedMaintenanceTest {
+    @TempDir
+    Path dir;
+    private PeerCluster cluster;
+    private List<EmbeddedEtcd> members;
+
+    @BeforeEach
+    void start() throws Exception {
+        cluster = new PeerCluster(dir, "http");
+        members = cluster.startThree(Map.of());
+    }
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void moveLeaderHandsLeadershipToTheTargetAndRefusesWhatEtcdRefuses() throws Exception {
+        long leader = agreedLeader(members);
+        EmbeddedEtcd leading = member(leader);
+        EmbeddedEtcd target = members.stream().filter(m -> m.server().memberId() != leader).findFirst().orElseThrow();
+        EmbeddedEtcd third = members.stream().filter(m -> m != leading && m != target).findFirst().orElseThrow();
+        long targetId = target.server().memberId();
+
+        Client atLeader = cluster.client(leading);
+        atLeader.getMaintenanceClient().moveLeader(targetId).get(30, SECONDS);
+        assertThat(agreedLeader(members)).isEqualTo(targetId);
+        assertThat(target.server().status().get(10, SECONDS).getLeader()).isEqualTo(targetId);
+
+        // the old leader is a follower now: etcd refuses there; a non-member and 0 are bad transferees
+        assertThatThrownBy(() -> atLeader.getMaintenanceClient().moveLeader(third.server().memberId()).get(10, SECONDS))
+                .isInstanceOf(ExecutionException.class).hasMessageContaining("etcdserver: not leader");
+        Client atTarget = cluster.client(target);
+        assertThatThrownBy(() -> atTarget.getMaintenanceClient().moveLeader(42).get(10, SECONDS))
+                .isInstanceOf(ExecutionException.class).hasMessageContaining("etcdserver: bad leader transferee");
+        // to the leader itself: done at once
+        atTarget.getMaintenanceClient().moveLeader(targetId).get(10, SECONDS);
+
+        // etcdctl finds the leader among the endpoints and asks it
+        String all = "--endpoints=" + String.join(",", members.stream().map(EmbeddedEtcd::grpcEndpoint).toList());
+        Command moved = Command.etcdctl(List.of(all), "move-leader", Long.toHexString(third.server().memberId()));
+        assertThat(moved.out()).isEqualTo("Leadership transferred from " + Long.toHexString(targetId) + " to "
+                + Long.toHexString(third.server().memberId()) + "\n");
+        assertThat(agreedLeader(members)).isEqualTo(third.server().memberId());
+        Command bad = Command.etcdctl(List.of(all), "move-leader", "2a");
+        assertThat(bad.exit()).isNotZero();
+        assertThat(bad.err()).contains("Error: etcdserver: bad leader transferee");
+    }
+
+    private EmbeddedEtcd member(long id) {
+        return members.stream().filter(m -> m.server().memberId() == id).findFirst().orElseThrow();
+    }
+}
