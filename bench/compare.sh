@@ -141,6 +141,8 @@ if [ "$tls" = false ]; then
     "watch fanout 1000 watchers 100 streams 16 clients|--conns $c_small --clients 16 watch-fanout --streams 100 --watchers-per-stream 10"
     "lease keepalive $c_small conns 16 clients|--conns $c_small --clients 16 lease-keepalive"
     "lease keepalive $c_large conns 256 clients|--conns $c_large --clients 256 lease-keepalive"
+    "lock 16 clients one lock|--conns $c_small --clients 16 lock"
+    "lock 16 clients 16 locks|--conns $c_small --clients 16 lock --locks 16"
   )
   if [ "$quick" = true ]; then
     memory_workloads=("watch memory 20000 watchers 200 streams|--conns $c_small watch-memory --streams 200 --watchers-per-stream 100 --rss-samples 2 --timeout 120")
@@ -520,6 +522,7 @@ if [ ${#watch_rows[@]} -gt 0 ]; then
   echo "Watch rows: events delivered per second to all watchers, latency from sending a put to a watcher receiving"
   echo "its event, server CPU per event; errors count missing events. Fan-out 'puts' rows: the writers' puts per"
   echo "second and put latency. Lease rows: keep-alives answered per second, server CPU per keep-alive."
+  echo "Lock rows: Lock/Lock + Lock/Unlock pairs per second (one lock: all 16 clients contend; 16 locks: one each)."
   echo
   print_table "/s" "event or req" "${watch_rows[@]}"
 fi

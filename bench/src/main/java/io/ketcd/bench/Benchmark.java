@@ -111,6 +111,7 @@ public final class Benchmark {
                 case WATCH_FANOUT -> WatchLoad.run(o, channels, null);
                 case WATCH_MEMORY -> WatchMemory.run(o, channels);
                 case LEASE_KEEPALIVE -> LeaseKeepAlive.run(o, channels);
+                case LOCK -> LockLoad.run(o, channels);
             };
         } finally {
             for (ManagedChannel c : channels) {

@@ -18,6 +18,7 @@ import java.util.List;
  * ketcd-bench [global flags] watch-fanout [--streams S] [--watchers-per-stream P] [--clients C] [--total N]
  * ketcd-bench [global flags] watch-memory [--streams S] [--watchers-per-stream P] [--rss-samples N]
  * ketcd-bench [global flags] lease-keepalive [--clients K] [--leases L] [--lease-ttl S] [--total N]
+ * ketcd-bench [global flags] lock [--clients K] [--locks L] [--total N]
  * global: --endpoints h:p[,h:p] --conns N --clients M --warmup W --timeout S --seed X
  *         --cacert FILE --cert FILE --key FILE
  * </pre>
@@ -67,11 +68,12 @@ record Options(
      * @param leases {@code lease-keepalive}: leases granted; keep-alive client {@code i} refreshes lease {@code i mod
      *     leases}
      * @param leaseTtlSeconds {@code lease-keepalive}: the TTL asked for in each grant
+     * @param locks {@code lock}: lock names; client {@code i} takes lock {@code i mod locks}
      * @param rssSamples {@code watch-memory}: resident-size readings, {@code rssInterval} apart, whose minimum is taken
      * @param rssInterval {@code watch-memory}: time between two readings
      */
     record Streaming(int streams, int watchersPerStream, int putTotal, int putRate, int leases, long leaseTtlSeconds,
-            int rssSamples, Duration rssInterval) {
+            int locks, int rssSamples, Duration rssInterval) {
         long watchers() {
             return (long) streams * watchersPerStream;
         }
@@ -102,7 +104,7 @@ record Options(
     }
 
     enum Workload {
-        PUT, RANGE, WATCH_LATENCY, WATCH_FANOUT, WATCH_MEMORY, LEASE_KEEPALIVE;
+        PUT, RANGE, WATCH_LATENCY, WATCH_FANOUT, WATCH_MEMORY, LEASE_KEEPALIVE, LOCK;
 
         /** The name on the command line and in the report: {@code put}, {@code watch-latency}, ... */
         String label() {
@@ -165,7 +167,7 @@ record Options(
     }
 
     static final String USAGE = """
-            usage: ketcd-bench [flags] put|range [key]|watch-latency|watch-fanout|watch-memory|lease-keepalive
+            usage: ketcd-bench [flags] put|range [key]|watch-latency|watch-fanout|watch-memory|lease-keepalive|lock
               --endpoints h:p[,h:p]  gRPC endpoints (default 127.0.0.1:2379); connections go round-robin over them;
                                      https://h:p is TLS, http://h:p plaintext, h:p TLS when --cacert/--cert/--key is given
               --cacert FILE          verify the servers' certificates with this CA bundle (PEM)
@@ -206,6 +208,9 @@ record Options(
             lease-keepalive          --clients keep-alive streams, each one request in flight, for --total requests
               --leases L             leases granted first (default: one per client)
               --lease-ttl S          TTL of each lease in seconds (default 100)
+            lock                     --clients lock users, each with a lease of its own, each request a Lock/Lock then
+                                     a Lock/Unlock of the key it got (etcd's v3lock service), for --total requests
+              --locks L              lock names; client i takes lock i mod L (default 1: all contend for one)
             """;
 
     static Options parse(String... args) {
@@ -235,6 +240,7 @@ record Options(
         int putRate = 100;
         int leases = 0;
         long leaseTtl = 100;
+        int locks = 1;
         int rssSamples = 5;
         Duration rssInterval = Duration.ofSeconds(1);
 
@@ -296,6 +302,7 @@ record Options(
                 case "put-rate" -> putRate = positive(name, value);
                 case "leases" -> leases = positive(name, value);
                 case "lease-ttl" -> leaseTtl = positive(name, value);
+                case "locks" -> locks = positive(name, value);
                 case "rss-samples" -> rssSamples = positive(name, value);
                 case "rss-interval" -> rssInterval = seconds(name, value);
                 default -> throw new IllegalArgumentException("unknown flag --" + name);
@@ -303,7 +310,7 @@ record Options(
         }
         if (workload == null) {
             throw new IllegalArgumentException(
-                    "name a workload: put, range, watch-latency, watch-fanout, watch-memory or lease-keepalive");
+                    "name a workload: put, range, watch-latency, watch-fanout, watch-memory, lease-keepalive or lock");
         }
         // the workloads' own defaults: etcd benchmark's for watch-latency, the comparison's sizes for the others
         switch (workload) {
@@ -352,7 +359,7 @@ record Options(
         }
         return new Options(workload, endpoints, conns, clients, total, warmup, keySize, valSize, keySpaceSize,
                 sequentialKeys, serializable, rangeKey == null ? "foo" : rangeKey, seed, timeout, duration, warmupDuration,
-                serverPids, new Streaming(streams, watchersPerStream, putTotal, putRate, leases, leaseTtl, rssSamples,
+                serverPids, new Streaming(streams, watchersPerStream, putTotal, putRate, leases, leaseTtl, locks, rssSamples,
                         rssInterval), new Tls(caFile, certFile, keyFile));
     }
 

@@ -158,6 +158,11 @@ class OptionsTest {
         assertThat(Options.parse("lease-keepalive", "--leases", "2", "--lease-ttl", "5").streaming())
                 .extracting(Options.Streaming::leases, Options.Streaming::leaseTtlSeconds).containsExactly(2, 5L);
         assertThat(Options.parse("put").clients()).isEqualTo(1);
+
+        Options lock = Options.parse("lock", "--clients", "16");
+        assertThat(lock.workload()).isEqualTo(Options.Workload.LOCK);
+        assertThat(lock.streaming().locks()).isEqualTo(1);
+        assertThat(Options.parse("lock", "--locks", "16").streaming().locks()).isEqualTo(16);
     }
 
     @Test
