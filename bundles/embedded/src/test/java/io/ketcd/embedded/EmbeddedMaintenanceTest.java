@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcd.jetcd.Client;
+import io.ketcd.storage.BackendOptions;
+import io.ketcd.storage.MvStoreBackend;
+import io.ketcd.storage.SnapshotDb;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -69,6 +72,36 @@ class EmbeddedMaintenanceTest {
         Command bad = Command.etcdctl(List.of(all), "move-leader", "2a");
         assertThat(bad.exit()).isNotZero();
         assertThat(bad.err()).contains("Error: etcdserver: bad leader transferee");
+    }
+
+    @Test
+    void snapshotSaveStoresABackupOfEveryKeyThatEtcdctlAcceptsAndThatRestores() throws Exception {
+        Client client = cluster.client(members.get(1));
+        for (int i = 0; i < 500; i++) {
+            client.getKVClient().put(PeerCluster.bs("backup/" + i), PeerCluster.bs("v" + i)).get(10, SECONDS);
+        }
+        Path saved = dir.resolve("etcdctl.db");
+        Command save = Command.etcdctl(List.of("--endpoints=" + members.get(1).grpcEndpoint()), "snapshot", "save",
+                saved.toString());
+        assertThat(save.exit()).as(save.toString()).isZero();
+        assertThat(save.out()).isEqualTo("Snapshot saved at " + saved + "\n");
+        assertThat(restoredKeys(saved)).isGreaterThanOrEqualTo(500);
+
+        Path viaJetcd = dir.resolve("jetcd.db");
+        try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(viaJetcd)) {
+            long size = client.getMaintenanceClient().snapshot(out).get(30, SECONDS);
+            assertThat(size).isEqualTo(java.nio.file.Files.size(viaJetcd)).isGreaterThan(0);
+        }
+        assertThat(restoredKeys(viaJetcd)).isGreaterThanOrEqualTo(500);
+    }
+
+    /** Restores the backup {@code file} into a new backend and counts the revisions of its keys. */
+    private long restoredKeys(Path file) throws Exception {
+        Path target = dir.resolve("restored-" + file.getFileName() + "/db");
+        SnapshotDb.readDump(file, dump -> MvStoreBackend.restore(target, dump));
+        try (MvStoreBackend restored = MvStoreBackend.open(target, BackendOptions.DEFAULTS)) {
+            return restored.bucket("key").size();
+        }
     }
 
     private EmbeddedEtcd member(long id) {

@@ -431,6 +431,32 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
         return lease.leaseLeases(request);
     }
 
+    /** The backup {@link #snapshot} streams: {@code snapshotBytes} bytes of a counting pattern. */
+    volatile int snapshotBytes = 100_000;
+
+    @Override
+    public io.ketcd.api.service.BackendCopy snapshot() {
+        requests.add("Snapshot");
+        int size = snapshotBytes;
+        return new io.ketcd.api.service.BackendCopy() {
+            @Override
+            public long size() {
+                return size;
+            }
+
+            @Override
+            public void writeTo(java.io.OutputStream out) throws java.io.IOException {
+                for (int i = 0; i < size; i++) {
+                    out.write(i % 251);
+                }
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
     @Override
     public CompletableFuture<MoveLeaderResponse> moveLeader(MoveLeaderRequest request) {
         return answer(request, MoveLeaderResponse::getDefaultInstance);

@@ -42,6 +42,8 @@ import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RequestOp;
 import io.ketcd.proto.etcdserverpb.TxnRequest;
+import io.ketcd.proto.etcdserverpb.SnapshotRequest;
+import io.ketcd.proto.etcdserverpb.SnapshotResponse;
 import io.ketcd.proto.mvccpb.KeyValue;
 import io.ketcd.proto.v3electionpb.LeaderRequest;
 import io.ketcd.proto.v3electionpb.LeaderResponse;
@@ -248,6 +250,34 @@ class GrpcServerTest {
         assertUnsupported(statusOf(() -> MaintenanceGrpc.newBlockingStub(channel)
                 .defragment(DefragmentRequest.getDefaultInstance())), "etcdserverpb.Maintenance/Defragment");
         assertThat(fake.requests).isEmpty();
+    }
+
+    // --- Maintenance/Snapshot: the backup in etcd's 32 KiB messages -------------------------
+
+    @Test
+    void aSnapshotComesInChunksOfAtMost32KiBEachSayingWhatIsLeft() {
+        fake.snapshotBytes = 100_000;
+        java.util.Iterator<SnapshotResponse> chunks = MaintenanceGrpc.newBlockingStub(channel).withDeadlineAfter(10, SECONDS)
+                .snapshot(SnapshotRequest.getDefaultInstance());
+        java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+        long lastRemaining = Long.MAX_VALUE;
+        int messages = 0;
+        while (chunks.hasNext()) {
+            SnapshotResponse r = chunks.next();
+            assertThat(r.getBlob().size()).isBetween(1, 32 * 1024);
+            received.writeBytes(r.getBlob().toByteArray());
+            assertThat(r.getRemainingBytes()).isEqualTo(100_000 - received.size()).isLessThan(lastRemaining);
+            lastRemaining = r.getRemainingBytes();
+            messages++;
+        }
+        assertThat(messages).isEqualTo(4);
+        byte[] bytes = received.toByteArray();
+        assertThat(bytes).hasSize(100_000);
+        for (int i = 0; i < bytes.length; i++) {
+            if ((bytes[i] & 0xff) != i % 251) {
+                throw new AssertionError("byte " + i + " differs");
+            }
+        }
     }
 
     // --- Lock and Election: calls that wait as long as the client does ------------------------

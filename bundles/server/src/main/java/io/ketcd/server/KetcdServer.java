@@ -4,6 +4,7 @@ import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
 import io.ketcd.api.EtcdVersion;
 import io.ketcd.api.raft.RaftCore;
+import io.ketcd.api.service.BackendCopy;
 import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.KvService;
 import io.ketcd.api.service.LeaseService;
@@ -333,6 +334,19 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
             HashKVResponse r = core.reads().hashKV(request);
             return r.toBuilder().setHeader(header(r.getHeader().getRevision())).build();
         });
+    }
+
+    /**
+     * A copy of the backend as it is now, in etcd's snapshot shape; a member that is not running
+     * (closed, or restarting after a fatal error) answers "server stopped".
+     */
+    @Override
+    public BackendCopy snapshot() {
+        try {
+            return new SnapshotCopy(core.backendSnapshot());
+        } catch (IllegalStateException e) {
+            throw EtcdError.STOPPED.exception();
+        }
     }
 
     @Override

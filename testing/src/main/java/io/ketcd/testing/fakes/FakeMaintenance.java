@@ -1,5 +1,6 @@
 package io.ketcd.testing.fakes;
 
+import io.ketcd.api.service.BackendCopy;
 import io.ketcd.api.service.MaintenanceService;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
 import io.ketcd.proto.etcdserverpb.HashKVResponse;
@@ -38,5 +39,11 @@ public final class FakeMaintenance implements MaintenanceService {
     public CompletableFuture<MoveLeaderResponse> moveLeader(MoveLeaderRequest request) {
         requests.add(request);
         return moveLeader.apply(request);
+    }
+
+    /** Snapshots are not scripted: a test that needs one uses a real member. */
+    @Override
+    public BackendCopy snapshot() {
+        throw new UnsupportedOperationException("FakeMaintenance takes no snapshots");
     }
 }

@@ -31,4 +31,12 @@ public interface MaintenanceService {
      * timeout. Moving to the leader itself succeeds at once.
      */
     CompletableFuture<MoveLeaderResponse> moveLeader(MoveLeaderRequest request);
+
+    /**
+     * A copy of this member's backend as it is now (etcd's Snapshot). Taking it waits only for a
+     * write in progress; the caller streams it and closes it.
+     *
+     * @throws io.ketcd.api.EtcdException {@code STOPPED} when the member is not running
+     */
+    BackendCopy snapshot();
 }

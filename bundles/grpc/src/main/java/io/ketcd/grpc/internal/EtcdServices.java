@@ -52,6 +52,8 @@ import io.ketcd.proto.etcdserverpb.HashKVRequest;
 import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.MoveLeaderRequest;
 import io.ketcd.proto.etcdserverpb.MoveLeaderResponse;
+import io.ketcd.proto.etcdserverpb.SnapshotRequest;
+import io.ketcd.proto.etcdserverpb.SnapshotResponse;
 import io.ketcd.proto.etcdserverpb.StatusRequest;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
 import io.ketcd.proto.etcdserverpb.TxnRequest;
@@ -169,7 +171,13 @@ public final class EtcdServices {
                     public void moveLeader(MoveLeaderRequest request, StreamObserver<MoveLeaderResponse> observer) {
                         replies.reply("Maintenance/MoveLeader", () -> server.maintenance().moveLeader(request), observer);
                     }
-                }, MaintenanceGrpc.getStatusMethod(), MaintenanceGrpc.getHashKVMethod(), MaintenanceGrpc.getMoveLeaderMethod()),
+
+                    @Override
+                    public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> observer) {
+                        SnapshotStream.serve(server.maintenance(), (ServerCallStreamObserver<SnapshotResponse>) observer);
+                    }
+                }, MaintenanceGrpc.getStatusMethod(), MaintenanceGrpc.getHashKVMethod(), MaintenanceGrpc.getMoveLeaderMethod(),
+                        MaintenanceGrpc.getSnapshotMethod()),
                 ClusterGrpc.bindService(new Cluster(server.cluster(), replies)),
                 ServerInterceptors.intercept(WatchGrpc.bindService(new WatchCalls(server.watch(), guard)),
                         new RequireLeader()),

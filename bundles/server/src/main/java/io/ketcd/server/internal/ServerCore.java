@@ -20,6 +20,7 @@ import io.ketcd.server.PeerNetwork;
 import io.ketcd.server.ServerConfig;
 import io.ketcd.server.lease.Lessor;
 import io.ketcd.storage.Backend;
+import io.ketcd.storage.BackendSnapshot;
 import io.ketcd.storage.Wal;
 
 import java.io.IOException;
@@ -270,6 +271,15 @@ public final class ServerCore implements AutoCloseable {
 
     public long currentRevision() {
         return state.read(s -> s.kv().currentRevision());
+    }
+
+    /**
+     * A point-in-time copy of the backend (see {@link Backend#snapshot}), for a backup.
+     *
+     * @throws IllegalStateException if the backend is closed
+     */
+    public BackendSnapshot backendSnapshot() {
+        return state.get().backend().snapshot();
     }
 
     public long dbSize() {
