@@ -95,6 +95,48 @@ class EmbeddedMaintenanceTest {
         assertThat(restoredKeys(viaJetcd)).isGreaterThanOrEqualTo(500);
     }
 
+    @Test
+    void defragmentShrinksTheFileWhileWritesGoOn() throws Exception {
+        EmbeddedEtcd member = members.get(0);
+        Client client = cluster.client(member);
+        byte[] big = new byte[4_096];
+        new java.util.Random(7).nextBytes(big);
+        for (int i = 0; i < 3_000; i++) {
+            client.getKVClient().put(PeerCluster.bs("defrag/" + (i % 300)), io.etcd.jetcd.ByteSequence.from(big))
+                    .get(10, SECONDS);
+        }
+        long revision = client.getKVClient().put(PeerCluster.bs("defrag/last"), PeerCluster.bs("x")).get(10, SECONDS)
+                .getHeader().getRevision();
+        client.getKVClient().compact(revision, io.etcd.jetcd.options.CompactOption.newBuilder().withCompactPhysical(true)
+                .build()).get(30, SECONDS);
+        long before = member.server().status().get(10, SECONDS).getDbSize();
+
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.CompletableFuture<Integer> writer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            int n = 0;
+            while (writing.get()) {
+                client.getKVClient().put(PeerCluster.bs("during/" + n), PeerCluster.bs("v")).join();
+                n++;
+            }
+            return n;
+        });
+        String endpoint = member.grpcEndpoint();
+        Command defrag = Command.etcdctl(List.of("--endpoints=" + endpoint), "defrag");
+        assertThat(defrag.out()).isEqualTo("Finished defragmenting etcd member[" + endpoint + "]\n");
+        writing.set(false);
+        int written = writer.get(30, SECONDS);
+        assertThat(written).isPositive();
+
+        var after = member.server().status().get(10, SECONDS);
+        assertThat(after.getDbSize()).as("db size after defragment, %d before", before).isLessThan(before / 2);
+        assertThat(client.getKVClient().get(PeerCluster.bs("during/" + (written - 1))).get(10, SECONDS).getCount())
+                .isEqualTo(1);
+        assertThat(client.getKVClient().get(PeerCluster.bs("defrag/7")).get(10, SECONDS).getKvs().get(0).getValue()
+                .getBytes()).isEqualTo(big);
+        // jetcd's call answers the same way
+        client.getMaintenanceClient().defragmentMember(endpoint).get(30, SECONDS);
+    }
+
     /** Restores the backup {@code file} into a new backend and counts the revisions of its keys. */
     private long restoredKeys(Path file) throws Exception {
         Path target = dir.resolve("restored-" + file.getFileName() + "/db");

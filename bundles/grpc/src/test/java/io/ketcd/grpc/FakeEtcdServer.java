@@ -458,6 +458,11 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     }
 
     @Override
+    public CompletableFuture<io.ketcd.proto.etcdserverpb.DefragmentResponse> defragment() {
+        return answer("Defragment", io.ketcd.proto.etcdserverpb.DefragmentResponse::getDefaultInstance);
+    }
+
+    @Override
     public CompletableFuture<MoveLeaderResponse> moveLeader(MoveLeaderRequest request) {
         return answer(request, MoveLeaderResponse::getDefaultInstance);
     }

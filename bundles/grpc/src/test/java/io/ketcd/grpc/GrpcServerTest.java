@@ -36,7 +36,6 @@ import io.ketcd.grpc.internal.stub.MaintenanceGrpc;
 import io.ketcd.proto.etcdserverpb.AlarmRequest;
 import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.Compare;
-import io.ketcd.proto.etcdserverpb.DefragmentRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
@@ -247,8 +246,6 @@ class GrpcServerTest {
     void unimplementedMethodsSayWhatIsMissing() {
         assertUnsupported(statusOf(() -> MaintenanceGrpc.newBlockingStub(channel)
                 .alarm(AlarmRequest.getDefaultInstance())), "etcdserverpb.Maintenance/Alarm");
-        assertUnsupported(statusOf(() -> MaintenanceGrpc.newBlockingStub(channel)
-                .defragment(DefragmentRequest.getDefaultInstance())), "etcdserverpb.Maintenance/Defragment");
         assertThat(fake.requests).isEmpty();
     }
 

@@ -16,6 +16,7 @@ import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.CompactionResponse;
+import io.ketcd.proto.etcdserverpb.DefragmentResponse;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
 import io.ketcd.proto.etcdserverpb.Member;
@@ -347,6 +348,22 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
         } catch (IllegalStateException e) {
             throw EtcdError.STOPPED.exception();
         }
+    }
+
+    /**
+     * Defragments the backend on a thread of its own: the apply loop waits for it, as etcd's
+     * applies wait for its defragmentation, and the caller's thread does not.
+     */
+    @Override
+    public CompletableFuture<DefragmentResponse> defragment() {
+        ServerCore running = core;
+        return CompletableFuture.runAsync(() -> {
+            try {
+                running.defragment();
+            } catch (IllegalStateException e) {
+                throw EtcdError.STOPPED.exception();
+            }
+        }, task -> new Thread(task, "ketcd-defragment").start()).thenApply(done -> DefragmentResponse.getDefaultInstance());
     }
 
     @Override

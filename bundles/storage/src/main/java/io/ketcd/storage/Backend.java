@@ -52,6 +52,19 @@ public interface Backend extends Closeable {
         throw new UnsupportedOperationException(getClass().getName() + " cannot take snapshots");
     }
 
+    /**
+     * Rewrites the file so that it holds little more than the live data (etcd's defragment):
+     * afterwards {@link #sizeBytes()} is close to {@link #sizeInUseBytes()}. Writes wait while it
+     * runs, as they do in etcd; reads go on, and open snapshots keep their data.
+     *
+     * <p>The default throws, for backends that cannot (test doubles in other bundles).
+     *
+     * @throws IllegalStateException if the backend is closed or has failed
+     */
+    default void defragment() {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot defragment");
+    }
+
     /** Size of the backend file in bytes (etcd's db size). */
     long sizeBytes();
 

@@ -65,6 +65,8 @@ public final class MvStoreBackend implements Backend {
     /** Name of the bucket holding the backend's own bookkeeping (as etcd's "meta" bucket). */
     public static final String META_BUCKET = "meta";
     private static final byte[] CONSISTENT_INDEX_KEY = "consistent_index".getBytes();
+    /** Measured on H2 2.3: the fourth commit after a removal counts its pages dead. */
+    private static final int VERSIONS_BEFORE_PAGES_COUNT_DEAD = 5;
     /** How much data {@link #restore} puts into the store between two commits. */
     private static final int RESTORE_COMMIT_BYTES = 32 * 1024 * 1024;
 
@@ -248,6 +250,32 @@ public final class MvStoreBackend implements Backend {
                 store.deregisterVersionUsage(pin);
                 throw e;
             }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Commits, then has MVStore move the live chunks together and truncate the file; a version
+     * an open snapshot pins is live for this, so its data stays readable.
+     */
+    @Override
+    public void defragment() {
+        writeLock.lock();
+        try {
+            checkUsable();
+            commitLocked();
+            // MVStore counts a page dead only some versions after the one that dropped it; on an
+            // idle backend no version would follow, so rewrite the (unchanged) consistent index
+            // in a few versions of its own first
+            for (int i = 0; i < VERSIONS_BEFORE_PAGES_COUNT_DEAD; i++) {
+                setConsistentIndex(consistentIndex);
+                commitLocked();
+            }
+            long before = store.getFileStore().size();
+            store.compactFile(Integer.MAX_VALUE);
+            store.sync();
+            LOG.info("defragmented backend {}: {} bytes before, {} after", file, before, store.getFileStore().size());
         } finally {
             writeLock.unlock();
         }

@@ -2,6 +2,8 @@ package io.ketcd.testing.fakes;
 
 import io.ketcd.api.service.BackendCopy;
 import io.ketcd.api.service.MaintenanceService;
+import io.ketcd.proto.etcdserverpb.DefragmentRequest;
+import io.ketcd.proto.etcdserverpb.DefragmentResponse;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
 import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.MoveLeaderRequest;
@@ -19,6 +21,8 @@ public final class FakeMaintenance implements MaintenanceService {
     public final RecordedRequests requests = new RecordedRequests();
     public volatile Answer<StatusRequest, StatusResponse> status = Answer.with(StatusResponse.getDefaultInstance());
     public volatile Answer<HashKVRequest, HashKVResponse> hashKV = Answer.with(HashKVResponse.getDefaultInstance());
+    public volatile Answer<DefragmentRequest, DefragmentResponse> defragment =
+            Answer.with(DefragmentResponse.getDefaultInstance());
     public volatile Answer<MoveLeaderRequest, MoveLeaderResponse> moveLeader =
             Answer.with(MoveLeaderResponse.getDefaultInstance());
 
@@ -45,5 +49,12 @@ public final class FakeMaintenance implements MaintenanceService {
     @Override
     public BackendCopy snapshot() {
         throw new UnsupportedOperationException("FakeMaintenance takes no snapshots");
+    }
+
+    @Override
+    public CompletableFuture<DefragmentResponse> defragment() {
+        DefragmentRequest request = DefragmentRequest.getDefaultInstance();
+        requests.add(request);
+        return defragment.apply(request);
     }
 }

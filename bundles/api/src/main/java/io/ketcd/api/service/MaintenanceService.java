@@ -1,5 +1,6 @@
 package io.ketcd.api.service;
 
+import io.ketcd.proto.etcdserverpb.DefragmentResponse;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
 import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.MoveLeaderRequest;
@@ -39,4 +40,10 @@ public interface MaintenanceService {
      * @throws io.ketcd.api.EtcdException {@code STOPPED} when the member is not running
      */
     BackendCopy snapshot();
+
+    /**
+     * Rewrites this member's backend file so that it holds little more than its live data
+     * (etcd's Defragment); completes with an empty response, as etcd's. Writes wait while it runs.
+     */
+    CompletableFuture<DefragmentResponse> defragment();
 }

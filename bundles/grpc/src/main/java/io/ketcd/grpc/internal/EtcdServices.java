@@ -48,6 +48,8 @@ import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.PutResponse;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RangeResponse;
+import io.ketcd.proto.etcdserverpb.DefragmentRequest;
+import io.ketcd.proto.etcdserverpb.DefragmentResponse;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
 import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.MoveLeaderRequest;
@@ -173,11 +175,16 @@ public final class EtcdServices {
                     }
 
                     @Override
+                    public void defragment(DefragmentRequest request, StreamObserver<DefragmentResponse> observer) {
+                        replies.reply("Maintenance/Defragment", server.maintenance()::defragment, observer);
+                    }
+
+                    @Override
                     public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> observer) {
                         SnapshotStream.serve(server.maintenance(), (ServerCallStreamObserver<SnapshotResponse>) observer);
                     }
                 }, MaintenanceGrpc.getStatusMethod(), MaintenanceGrpc.getHashKVMethod(), MaintenanceGrpc.getMoveLeaderMethod(),
-                        MaintenanceGrpc.getSnapshotMethod()),
+                        MaintenanceGrpc.getSnapshotMethod(), MaintenanceGrpc.getDefragmentMethod()),
                 ClusterGrpc.bindService(new Cluster(server.cluster(), replies)),
                 ServerInterceptors.intercept(WatchGrpc.bindService(new WatchCalls(server.watch(), guard)),
                         new RequireLeader()),

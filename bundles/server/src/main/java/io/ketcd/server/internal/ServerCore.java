@@ -282,6 +282,11 @@ public final class ServerCore implements AutoCloseable {
         return state.get().backend().snapshot();
     }
 
+    /** Defragments the backend now; see {@link Backend#defragment}. */
+    public void defragment() {
+        state.get().backend().defragment();
+    }
+
     public long dbSize() {
         return state.read(s -> s.backend().sizeBytes());
     }
