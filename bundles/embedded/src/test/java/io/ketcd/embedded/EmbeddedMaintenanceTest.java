@@ -137,6 +137,69 @@ class EmbeddedMaintenanceTest {
         client.getMaintenanceClient().defragmentMember(endpoint).get(30, SECONDS);
     }
 
+    @Test
+    void pastTheQuotaANoSpaceAlarmStopsWritesOnEveryMemberUntilCompactDefragAndDisarm() throws Exception {
+        cluster.close();
+        cluster = new PeerCluster(dir.resolve("quota"), "http");
+        members = cluster.startThree(Map.of("quota-backend-bytes", "3000000"));
+        EmbeddedEtcd writeTo = members.get(1);
+        Client client = cluster.client(writeTo);
+        io.etcd.jetcd.ByteSequence value = io.etcd.jetcd.ByteSequence.from(new byte[8_192]);
+        String refused = null;
+        for (int i = 0; i < 5_000 && refused == null; i++) {
+            try {
+                client.getKVClient().put(PeerCluster.bs("fill/" + i), value).get(10, SECONDS);
+            } catch (ExecutionException e) {
+                refused = e.getCause().getMessage();
+            }
+        }
+        assertThat(refused).as("a put was refused before 5,000 of 8 KiB").contains("etcdserver: mvcc: database space exceeded");
+
+        String alarm = "memberID:" + Long.toUnsignedString(writeTo.server().memberId()) + " alarm:NOSPACE ";
+        for (EmbeddedEtcd m : members) {
+            PeerCluster.awaitTrue("every member has the alarm", () -> statusErrors(m).contains(alarm));
+        }
+        List<String> all = List.of("--endpoints=" + String.join(",", members.stream().map(EmbeddedEtcd::grpcEndpoint).toList()));
+        // a member raises the alarm for itself when it refuses a write, so others may have raised theirs
+        String listed = Command.etcdctl(all, "alarm", "list").out();
+        assertThat(listed.lines()).contains(alarm).allSatisfy(line -> assertThat(members.stream()
+                .map(m -> "memberID:" + Long.toUnsignedString(m.server().memberId()) + " alarm:NOSPACE ")).contains(line));
+        // every member refuses what adds data; reads and deletes work
+        for (EmbeddedEtcd m : members) {
+            Client c = cluster.client(m);
+            assertThatThrownBy(() -> c.getKVClient().put(PeerCluster.bs("more"), PeerCluster.bs("x")).get(10, SECONDS))
+                    .hasMessageContaining("etcdserver: mvcc: database space exceeded");
+            assertThatThrownBy(() -> c.getLeaseClient().grant(60).get(10, SECONDS))
+                    .hasMessageContaining("etcdserver: mvcc: database space exceeded");
+        }
+        assertThat(client.getKVClient().get(PeerCluster.bs("fill/1")).get(10, SECONDS).getCount()).isEqualTo(1);
+        long revision = client.getKVClient().delete(PeerCluster.bs("fill/"),
+                io.etcd.jetcd.options.DeleteOption.builder().isPrefix(true).build()).get(10, SECONDS).getHeader().getRevision();
+
+        // etcd's recovery: compact, defragment every member, disarm
+        client.getKVClient().compact(revision, io.etcd.jetcd.options.CompactOption.newBuilder().withCompactPhysical(true)
+                .build()).get(30, SECONDS);
+        for (EmbeddedEtcd m : members) {
+            Command.etcdctl(List.of("--endpoints=" + m.grpcEndpoint()), "defrag");
+        }
+        listed = Command.etcdctl(all, "alarm", "list").out();
+        assertThat(Command.etcdctl(all, "alarm", "disarm").out()).isEqualTo(listed);
+        assertThat(Command.etcdctl(all, "alarm", "list").out()).isEmpty();
+        for (EmbeddedEtcd m : members) {
+            assertThat(statusErrors(m)).isEmpty();
+            cluster.client(m).getKVClient().put(PeerCluster.bs("after/" + m.server().memberId()), PeerCluster.bs("ok"))
+                    .get(10, SECONDS);
+        }
+    }
+
+    private static List<String> statusErrors(EmbeddedEtcd member) {
+        try {
+            return member.server().status().get(10, SECONDS).getErrorsList();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Restores the backup {@code file} into a new backend and counts the revisions of its keys. */
     private long restoredKeys(Path file) throws Exception {
         Path target = dir.resolve("restored-" + file.getFileName() + "/db");

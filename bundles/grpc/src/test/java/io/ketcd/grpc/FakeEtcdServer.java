@@ -458,6 +458,11 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     }
 
     @Override
+    public CompletableFuture<io.ketcd.proto.etcdserverpb.AlarmResponse> alarm(io.ketcd.proto.etcdserverpb.AlarmRequest request) {
+        return answer(request, () -> io.ketcd.proto.etcdserverpb.AlarmResponse.newBuilder().setHeader(header()).build());
+    }
+
+    @Override
     public CompletableFuture<io.ketcd.proto.etcdserverpb.DefragmentResponse> defragment() {
         return answer("Defragment", io.ketcd.proto.etcdserverpb.DefragmentResponse::getDefaultInstance);
     }

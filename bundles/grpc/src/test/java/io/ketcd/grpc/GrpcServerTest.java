@@ -33,7 +33,7 @@ import io.ketcd.grpc.internal.stub.KVGrpc;
 import io.ketcd.grpc.internal.stub.ElectionGrpc;
 import io.ketcd.grpc.internal.stub.LockGrpc;
 import io.ketcd.grpc.internal.stub.MaintenanceGrpc;
-import io.ketcd.proto.etcdserverpb.AlarmRequest;
+import io.ketcd.proto.etcdserverpb.HashRequest;
 import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.Compare;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
@@ -245,7 +245,7 @@ class GrpcServerTest {
     @Test
     void unimplementedMethodsSayWhatIsMissing() {
         assertUnsupported(statusOf(() -> MaintenanceGrpc.newBlockingStub(channel)
-                .alarm(AlarmRequest.getDefaultInstance())), "etcdserverpb.Maintenance/Alarm");
+                .hash(HashRequest.getDefaultInstance())), "etcdserverpb.Maintenance/Hash");
         assertThat(fake.requests).isEmpty();
     }
 

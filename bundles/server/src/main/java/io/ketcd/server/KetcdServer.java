@@ -16,6 +16,10 @@ import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.CompactionResponse;
+import io.ketcd.proto.etcdserverpb.AlarmRequest;
+import io.ketcd.proto.etcdserverpb.AlarmResponse;
+import io.ketcd.proto.etcdserverpb.AlarmType;
+import io.ketcd.proto.etcdserverpb.RequestOp;
 import io.ketcd.proto.etcdserverpb.DefragmentResponse;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
@@ -60,6 +64,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
@@ -88,6 +93,9 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
         Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KetcdServer.class);
+    /** etcd's {@code kvOverhead} and {@code leaseOverhead}: what its quota counts per put and per lease. */
+    private static final long PUT_OVERHEAD_BYTES = 256;
+    private static final long LEASE_OVERHEAD_BYTES = 64;
     /** The first wait before a member that stopped on a fatal error is opened again; it doubles up to {@link #MAX_RESTART_DELAY}. */
     static final Duration FIRST_RESTART_DELAY = Duration.ofSeconds(1);
     static final Duration MAX_RESTART_DELAY = Duration.ofSeconds(30);
@@ -270,6 +278,9 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
 
     @Override
     public CompletableFuture<PutResponse> put(PutRequest request) {
+        if (overQuota(PUT_OVERHEAD_BYTES + request.getKey().size() + request.getValue().size())) {
+            return CompletableFuture.failedFuture(EtcdError.NO_SPACE.exception());
+        }
         return propose(InternalRaftRequest.newBuilder().setPut(request), PutResponse.class)
                 .thenApply(this::withHeader);
     }
@@ -293,6 +304,9 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
                 return CompletableFuture.failedFuture(e);
             }
             return read(isSerializable(request), () -> withHeader(core.reads().readOnlyTxn(request)));
+        }
+        if (overQuota(txnCost(request))) {
+            return CompletableFuture.failedFuture(EtcdError.NO_SPACE.exception());
         }
         return propose(InternalRaftRequest.newBuilder().setTxn(request), TxnResponse.class)
                 .thenApply(this::withHeader);
@@ -326,6 +340,7 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
                 .setRaftTerm(core.term())
                 .setRaftAppliedIndex(core.appliedIndex())
                 .setIsLearner(core.isLearner())
+                .addAllErrors(core.alarmTexts())
                 .build());
     }
 
@@ -364,6 +379,43 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
                 throw EtcdError.STOPPED.exception();
             }
         }, task -> new Thread(task, "ketcd-defragment").start()).thenApply(done -> DefragmentResponse.getDefaultInstance());
+    }
+
+    /** Every action goes through the log, as in etcd: GET too, so it answers what the cluster agreed on. */
+    @Override
+    public CompletableFuture<AlarmResponse> alarm(AlarmRequest request) {
+        return propose(InternalRaftRequest.newBuilder().setAlarm(request), AlarmResponse.class)
+                .thenApply(r -> r.toBuilder().setHeader(header(r.getHeader().getRevision())).build());
+    }
+
+    /**
+     * etcd's quota check before a put, a txn or a lease grant: when the backend file plus what
+     * the request adds reaches {@code quota-backend-bytes}, this member raises a NOSPACE alarm
+     * through the log (so every member refuses such writes from then on) and the request fails.
+     */
+    private boolean overQuota(long cost) {
+        if (core.dbSize() + cost < config.quotaBackendBytes()) {
+            return false;
+        }
+        AlarmRequest raise = AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.ACTIVATE)
+                .setMemberID(core.memberId()).setAlarm(AlarmType.NOSPACE).build();
+        alarm(raise).whenComplete((raised, failure) -> {
+            if (failure != null) {
+                LOG.warn("could not raise the NOSPACE alarm: {}", failure.getMessage());
+            }
+        });
+        return true;
+    }
+
+    /** etcd's txn cost: the puts of the larger branch, each with etcd's per-key overhead. */
+    private static long txnCost(TxnRequest request) {
+        return Math.max(putCost(request.getSuccessList()), putCost(request.getFailureList()));
+    }
+
+    private static long putCost(List<RequestOp> ops) {
+        return ops.stream().filter(RequestOp::hasRequestPut)
+                .mapToLong(op -> PUT_OVERHEAD_BYTES + op.getRequestPut().getKey().size() + op.getRequestPut().getValue().size())
+                .sum();
     }
 
     @Override
@@ -439,6 +491,9 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     /** etcd's LeaseGrant: an id of zero gets a positive one made from a request id. */
     @Override
     public CompletableFuture<LeaseGrantResponse> leaseGrant(LeaseGrantRequest request) {
+        if (overQuota(LEASE_OVERHEAD_BYTES)) {
+            return CompletableFuture.failedFuture(EtcdError.NO_SPACE.exception());
+        }
         long id = request.getID();
         while (id == 0) {
             id = core.proposals().nextRequestId() & Long.MAX_VALUE;

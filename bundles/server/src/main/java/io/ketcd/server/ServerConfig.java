@@ -73,7 +73,10 @@ public record ServerConfig(
         return Collections.unmodifiableMap(k);
     }
 
-    /** etcd's default backend quota when {@code quota-backend-bytes} is 0. */
+    /**
+     * etcd's default backend quota when {@code quota-backend-bytes} is 0; a negative value turns
+     * the quota off ({@link #quotaBackendBytes} is then {@link Long#MAX_VALUE}).
+     */
     public static final long DEFAULT_QUOTA_BYTES = 2L * 1024 * 1024 * 1024;
 
     public ServerConfig {
@@ -120,7 +123,7 @@ public record ServerConfig(
                 Duration.ofMillis(v.number("election-timeout")),
                 v.number("snapshot-count"),
                 v.number("experimental-snapshot-catchup-entries"),
-                quota <= 0 ? DEFAULT_QUOTA_BYTES : quota,
+                quota == 0 ? DEFAULT_QUOTA_BYTES : quota < 0 ? Long.MAX_VALUE : quota, // etcd: negative, no quota
                 Math.toIntExact(v.number("max-request-bytes")),
                 Math.toIntExact(v.number("max-txn-ops")),
                 Duration.ofMillis(v.number("backend-batch-interval")),

@@ -67,6 +67,9 @@ public final class MvStoreBackend implements Backend {
     private static final byte[] CONSISTENT_INDEX_KEY = "consistent_index".getBytes();
     /** Measured on H2 2.3: the fourth commit after a removal counts its pages dead. */
     private static final int VERSIONS_BEFORE_PAGES_COUNT_DEAD = 5;
+    private static final int DEFRAGMENT_ROUND_MILLIS = 1_000;
+    /** Bounds how long writes wait for a defragmentation: at most this many rounds. */
+    private static final int DEFRAGMENT_MAX_ROUNDS = 60;
     /** How much data {@link #restore} puts into the store between two commits. */
     private static final int RESTORE_COMMIT_BYTES = 32 * 1024 * 1024;
 
@@ -273,7 +276,17 @@ public final class MvStoreBackend implements Backend {
                 commitLocked();
             }
             long before = store.getFileStore().size();
-            store.compactFile(Integer.MAX_VALUE);
+            // MVStore's compaction keeps rewriting chunks that are never quite full until its
+            // time is up, so give it rounds of a second while a round still shrinks the file
+            long size = before;
+            for (int round = 0; round < DEFRAGMENT_MAX_ROUNDS; round++) {
+                store.compactFile(DEFRAGMENT_ROUND_MILLIS);
+                long now = store.getFileStore().size();
+                if (now >= size) {
+                    break;
+                }
+                size = now;
+            }
             store.sync();
             LOG.info("defragmented backend {}: {} bytes before, {} after", file, before, store.getFileStore().size());
         } finally {

@@ -2,6 +2,8 @@ package io.ketcd.testing.fakes;
 
 import io.ketcd.api.service.BackendCopy;
 import io.ketcd.api.service.MaintenanceService;
+import io.ketcd.proto.etcdserverpb.AlarmRequest;
+import io.ketcd.proto.etcdserverpb.AlarmResponse;
 import io.ketcd.proto.etcdserverpb.DefragmentRequest;
 import io.ketcd.proto.etcdserverpb.DefragmentResponse;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
@@ -21,6 +23,7 @@ public final class FakeMaintenance implements MaintenanceService {
     public final RecordedRequests requests = new RecordedRequests();
     public volatile Answer<StatusRequest, StatusResponse> status = Answer.with(StatusResponse.getDefaultInstance());
     public volatile Answer<HashKVRequest, HashKVResponse> hashKV = Answer.with(HashKVResponse.getDefaultInstance());
+    public volatile Answer<AlarmRequest, AlarmResponse> alarm = Answer.with(AlarmResponse.getDefaultInstance());
     public volatile Answer<DefragmentRequest, DefragmentResponse> defragment =
             Answer.with(DefragmentResponse.getDefaultInstance());
     public volatile Answer<MoveLeaderRequest, MoveLeaderResponse> moveLeader =
@@ -56,5 +59,11 @@ public final class FakeMaintenance implements MaintenanceService {
         DefragmentRequest request = DefragmentRequest.getDefaultInstance();
         requests.add(request);
         return defragment.apply(request);
+    }
+
+    @Override
+    public CompletableFuture<AlarmResponse> alarm(AlarmRequest request) {
+        requests.add(request);
+        return alarm.apply(request);
     }
 }

@@ -1,5 +1,7 @@
 package io.ketcd.api.service;
 
+import io.ketcd.proto.etcdserverpb.AlarmRequest;
+import io.ketcd.proto.etcdserverpb.AlarmResponse;
 import io.ketcd.proto.etcdserverpb.DefragmentResponse;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
 import io.ketcd.proto.etcdserverpb.HashKVResponse;
@@ -46,4 +48,11 @@ public interface MaintenanceService {
      * (etcd's Defragment); completes with an empty response, as etcd's. Writes wait while it runs.
      */
     CompletableFuture<DefragmentResponse> defragment();
+
+    /**
+     * etcd's Alarm: lists (GET), raises (ACTIVATE) or clears (DEACTIVATE) alarms, each through
+     * the log, so every member agrees. While a NOSPACE alarm is raised, puts, txns with puts and
+     * lease grants fail with {@code NO_SPACE}; reads, deletes and compaction work.
+     */
+    CompletableFuture<AlarmResponse> alarm(AlarmRequest request);
 }

@@ -48,6 +48,8 @@ import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.PutResponse;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.proto.etcdserverpb.RangeResponse;
+import io.ketcd.proto.etcdserverpb.AlarmRequest;
+import io.ketcd.proto.etcdserverpb.AlarmResponse;
 import io.ketcd.proto.etcdserverpb.DefragmentRequest;
 import io.ketcd.proto.etcdserverpb.DefragmentResponse;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
@@ -175,6 +177,11 @@ public final class EtcdServices {
                     }
 
                     @Override
+                    public void alarm(AlarmRequest request, StreamObserver<AlarmResponse> observer) {
+                        replies.reply("Maintenance/Alarm", () -> server.maintenance().alarm(request), observer);
+                    }
+
+                    @Override
                     public void defragment(DefragmentRequest request, StreamObserver<DefragmentResponse> observer) {
                         replies.reply("Maintenance/Defragment", server.maintenance()::defragment, observer);
                     }
@@ -184,7 +191,8 @@ public final class EtcdServices {
                         SnapshotStream.serve(server.maintenance(), (ServerCallStreamObserver<SnapshotResponse>) observer);
                     }
                 }, MaintenanceGrpc.getStatusMethod(), MaintenanceGrpc.getHashKVMethod(), MaintenanceGrpc.getMoveLeaderMethod(),
-                        MaintenanceGrpc.getSnapshotMethod(), MaintenanceGrpc.getDefragmentMethod()),
+                        MaintenanceGrpc.getSnapshotMethod(), MaintenanceGrpc.getDefragmentMethod(),
+                        MaintenanceGrpc.getAlarmMethod()),
                 ClusterGrpc.bindService(new Cluster(server.cluster(), replies)),
                 ServerInterceptors.intercept(WatchGrpc.bindService(new WatchCalls(server.watch(), guard)),
                         new RequireLeader()),

@@ -11,7 +11,7 @@ import io.ketcd.storage.Backend;
  * installed; the lessor stays the same object (it knows whether it is the primary) and recovers
  * the leases of the new backend.
  */
-record AppliedState(Backend backend, KvStore kv, Membership membership, Lessor lessor) {
+record AppliedState(Backend backend, KvStore kv, Membership membership, Lessor lessor, Alarms alarms) {
 
     /**
      * The state of {@code backend}: {@code lessor} recovers its leases first, so that the store
@@ -23,6 +23,6 @@ record AppliedState(Backend backend, KvStore kv, Membership membership, Lessor l
         KvStore kv = new KvStore(backend, lessor::exists);
         LeasedKeysScan.attachAll(kv, lessor);
         kv.trackLeases(lessor);
-        return new AppliedState(backend, kv, new Membership(backend), lessor);
+        return new AppliedState(backend, kv, new Membership(backend), lessor, new Alarms(backend));
     }
 }

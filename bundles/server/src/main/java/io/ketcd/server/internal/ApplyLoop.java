@@ -104,7 +104,7 @@ final class ApplyLoop implements Runnable {
     void attach(Effects effects) {
         this.effects = effects;
         this.membership = new MembershipApplier(memberId, waiters, effects);
-        for (RequestApplier applier : List.of(new KvApplier(), new LeaseApplier(), membership)) {
+        for (RequestApplier applier : List.of(new KvApplier(), new LeaseApplier(), new AlarmApplier(), membership)) {
             for (InternalRaftRequest.RequestCase kind : applier.requests()) {
                 if (appliers.put(kind, applier) != null) {
                     throw new IllegalStateException("two appliers for " + kind);

@@ -1,13 +1,19 @@
 package io.ketcd.server.internal;
 
+import io.ketcd.api.EtcdError;
 import io.ketcd.mvcc.KvStore;
+import io.ketcd.proto.etcdserverpb.RequestOp;
 import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.proto.serverpb.InternalRaftRequest.RequestCase;
 
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.stream.Stream;
 
-/** Applies etcd's KV requests (put, delete range, txn, compaction) to the key-value store. */
+/**
+ * Applies etcd's KV requests (put, delete range, txn, compaction) to the key-value store; while a
+ * NOSPACE alarm is raised, refuses those that add data.
+ */
 final class KvApplier implements RequestApplier {
 
     @Override
@@ -18,12 +24,29 @@ final class KvApplier implements RequestApplier {
     @Override
     public Object apply(AppliedState state, InternalRaftRequest r, long index) {
         KvStore kv = state.kv();
+        if (AlarmApplier.outOfSpace(state) && grows(r)) {
+            // etcd's capped applier: a refused request changes nothing, and the loop records the index
+            throw EtcdError.NO_SPACE.exception();
+        }
         return switch (r.getRequestCase()) {
             case PUT -> kv.put(r.getPut(), index);
             case DELETE_RANGE -> kv.deleteRange(r.getDeleteRange(), index);
             case TXN -> kv.txn(r.getTxn(), index);
             case COMPACTION -> kv.compact(r.getCompaction(), index);
             default -> throw new IllegalArgumentException("not a KV request: " + r.getRequestCase());
+        };
+    }
+
+    /**
+     * Whether {@code r} would add to the backend as etcd's quota counts it: a put, or a txn with
+     * a put in either branch (not in a nested txn, which etcd 3.4 does not count either).
+     */
+    static boolean grows(InternalRaftRequest r) {
+        return switch (r.getRequestCase()) {
+            case PUT -> true;
+            case TXN -> Stream.concat(r.getTxn().getSuccessList().stream(), r.getTxn().getFailureList().stream())
+                    .anyMatch(RequestOp::hasRequestPut);
+            default -> false;
         };
     }
 }

@@ -1,7 +1,7 @@
 package io.ketcd.server.internal;
 
 import com.google.protobuf.ByteString;
-
+import io.ketcd.api.EtcdError;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.LeaseCheckpoint;
 import io.ketcd.proto.etcdserverpb.LeaseCheckpointResponse;
@@ -45,6 +45,9 @@ final class LeaseApplier implements RequestApplier {
     }
 
     private static LeaseGrantResponse grant(AppliedState state, LeaseGrantRequest r, long index) {
+        if (AlarmApplier.outOfSpace(state)) {
+            throw EtcdError.NO_SPACE.exception(); // etcd's capped applier refuses grants too
+        }
         Backend backend = state.backend();
         return backend.write(() -> {
             // a refused grant throws before it changes anything; the apply loop then records the index

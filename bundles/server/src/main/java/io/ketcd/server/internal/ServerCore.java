@@ -19,6 +19,7 @@ import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.server.PeerNetwork;
 import io.ketcd.server.ServerConfig;
 import io.ketcd.server.lease.Lessor;
+import io.ketcd.proto.etcdserverpb.AlarmType;
 import io.ketcd.storage.Backend;
 import io.ketcd.storage.BackendSnapshot;
 import io.ketcd.storage.Wal;
@@ -280,6 +281,11 @@ public final class ServerCore implements AutoCloseable {
      */
     public BackendSnapshot backendSnapshot() {
         return state.get().backend().snapshot();
+    }
+
+    /** The active alarms as etcd writes them in Status's errors: "memberID:&lt;id&gt; alarm:NOSPACE ". */
+    public List<String> alarmTexts() {
+        return state.read(s -> s.alarms().get(AlarmType.NONE)).stream().map(Alarms::text).toList();
     }
 
     /** Defragments the backend now; see {@link Backend#defragment}. */
