@@ -19,7 +19,6 @@ import io.ketcd.proto.etcdserverpb.CompactionResponse;
 import io.ketcd.proto.etcdserverpb.AlarmRequest;
 import io.ketcd.proto.etcdserverpb.AlarmResponse;
 import io.ketcd.proto.etcdserverpb.AlarmType;
-import io.ketcd.proto.etcdserverpb.RequestOp;
 import io.ketcd.proto.etcdserverpb.DefragmentResponse;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
 import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
@@ -64,7 +63,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
@@ -93,9 +91,6 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
         Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KetcdServer.class);
-    /** etcd's {@code kvOverhead} and {@code leaseOverhead}: what its quota counts per put and per lease. */
-    private static final long PUT_OVERHEAD_BYTES = 256;
-    private static final long LEASE_OVERHEAD_BYTES = 64;
     /** The first wait before a member that stopped on a fatal error is opened again; it doubles up to {@link #MAX_RESTART_DELAY}. */
     static final Duration FIRST_RESTART_DELAY = Duration.ofSeconds(1);
     static final Duration MAX_RESTART_DELAY = Duration.ofSeconds(30);
@@ -278,7 +273,7 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
 
     @Override
     public CompletableFuture<PutResponse> put(PutRequest request) {
-        if (overQuota(PUT_OVERHEAD_BYTES + request.getKey().size() + request.getValue().size())) {
+        if (overQuota(BackendQuota.cost(request))) {
             return CompletableFuture.failedFuture(EtcdError.NO_SPACE.exception());
         }
         return propose(InternalRaftRequest.newBuilder().setPut(request), PutResponse.class)
@@ -305,7 +300,7 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
             }
             return read(isSerializable(request), () -> withHeader(core.reads().readOnlyTxn(request)));
         }
-        if (overQuota(txnCost(request))) {
+        if (overQuota(BackendQuota.cost(request))) {
             return CompletableFuture.failedFuture(EtcdError.NO_SPACE.exception());
         }
         return propose(InternalRaftRequest.newBuilder().setTxn(request), TxnResponse.class)
@@ -394,7 +389,7 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
      * through the log (so every member refuses such writes from then on) and the request fails.
      */
     private boolean overQuota(long cost) {
-        if (core.dbSize() + cost < config.quotaBackendBytes()) {
+        if (!new BackendQuota(config.quotaBackendBytes(), core::dbSize).exceededBy(cost)) {
             return false;
         }
         AlarmRequest raise = AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.ACTIVATE)
@@ -405,17 +400,6 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
             }
         });
         return true;
-    }
-
-    /** etcd's txn cost: the puts of the larger branch, each with etcd's per-key overhead. */
-    private static long txnCost(TxnRequest request) {
-        return Math.max(putCost(request.getSuccessList()), putCost(request.getFailureList()));
-    }
-
-    private static long putCost(List<RequestOp> ops) {
-        return ops.stream().filter(RequestOp::hasRequestPut)
-                .mapToLong(op -> PUT_OVERHEAD_BYTES + op.getRequestPut().getKey().size() + op.getRequestPut().getValue().size())
-                .sum();
     }
 
     @Override
@@ -491,7 +475,7 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     /** etcd's LeaseGrant: an id of zero gets a positive one made from a request id. */
     @Override
     public CompletableFuture<LeaseGrantResponse> leaseGrant(LeaseGrantRequest request) {
-        if (overQuota(LEASE_OVERHEAD_BYTES)) {
+        if (overQuota(BackendQuota.LEASE_COST_BYTES)) {
             return CompletableFuture.failedFuture(EtcdError.NO_SPACE.exception());
         }
         long id = request.getID();
