@@ -5,7 +5,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
-import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.PutResponse;
@@ -20,10 +19,10 @@ import java.util.SplittableRandom;
  * so a run sends the same keys whatever the interleaving of its clients.
  */
 final class KvCalls {
-    static final MethodDescriptor<PutRequest, PutResponse> PUT = unary("Put",
-            PutRequest.getDefaultInstance(), PutResponse.getDefaultInstance());
-    static final MethodDescriptor<RangeRequest, RangeResponse> RANGE = unary("Range",
-            RangeRequest.getDefaultInstance(), RangeResponse.getDefaultInstance());
+    static final MethodDescriptor<PutRequest, PutResponse> PUT = GrpcMethods.of("etcdserverpb.KV", "Put",
+            MethodDescriptor.MethodType.UNARY, PutRequest.getDefaultInstance(), PutResponse.getDefaultInstance());
+    static final MethodDescriptor<RangeRequest, RangeResponse> RANGE = GrpcMethods.of("etcdserverpb.KV", "Range",
+            MethodDescriptor.MethodType.UNARY, RangeRequest.getDefaultInstance(), RangeResponse.getDefaultInstance());
 
     /** Sends request number {@code ticket} of a workload; the future completes with its response. */
     @FunctionalInterface
@@ -32,16 +31,6 @@ final class KvCalls {
     }
 
     private KvCalls() {
-    }
-
-    private static <Q extends com.google.protobuf.Message, R extends com.google.protobuf.Message>
-            MethodDescriptor<Q, R> unary(String method, Q request, R response) {
-        return MethodDescriptor.<Q, R>newBuilder()
-                .setType(MethodDescriptor.MethodType.UNARY)
-                .setFullMethodName(MethodDescriptor.generateFullMethodName("etcdserverpb.KV", method))
-                .setRequestMarshaller(ProtoUtils.marshaller(request))
-                .setResponseMarshaller(ProtoUtils.marshaller(response))
-                .build();
     }
 
     static Sender sender(Options o) {

@@ -8,7 +8,6 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
 import io.ketcd.proto.etcdserverpb.LeaseGrantRequest;
 import io.ketcd.proto.etcdserverpb.LeaseRevokeRequest;
@@ -28,10 +27,10 @@ import java.util.concurrent.TimeUnit;
  * latency includes the wait for the clients ahead of it. The leases are revoked at the end.
  */
 final class LockLoad {
-    static final MethodDescriptor<LockRequest, LockResponse> LOCK = method("Lock", LockRequest.getDefaultInstance(),
-            LockResponse.getDefaultInstance());
-    static final MethodDescriptor<UnlockRequest, UnlockResponse> UNLOCK = method("Unlock",
-            UnlockRequest.getDefaultInstance(), UnlockResponse.getDefaultInstance());
+    static final MethodDescriptor<LockRequest, LockResponse> LOCK = GrpcMethods.of("v3lockpb.Lock", "Lock",
+            MethodDescriptor.MethodType.UNARY, LockRequest.getDefaultInstance(), LockResponse.getDefaultInstance());
+    static final MethodDescriptor<UnlockRequest, UnlockResponse> UNLOCK = GrpcMethods.of("v3lockpb.Lock", "Unlock",
+            MethodDescriptor.MethodType.UNARY, UnlockRequest.getDefaultInstance(), UnlockResponse.getDefaultInstance());
 
     private LockLoad() {
     }
@@ -86,15 +85,5 @@ final class LockLoad {
 
     private static CallOptions unary(Options o) {
         return CallOptions.DEFAULT.withWaitForReady().withDeadlineAfter(o.timeout().toNanos(), TimeUnit.NANOSECONDS);
-    }
-
-    private static <Q extends com.google.protobuf.Message, R extends com.google.protobuf.Message>
-            MethodDescriptor<Q, R> method(String name, Q request, R response) {
-        return MethodDescriptor.<Q, R>newBuilder()
-                .setType(MethodDescriptor.MethodType.UNARY)
-                .setFullMethodName(MethodDescriptor.generateFullMethodName("v3lockpb.Lock", name))
-                .setRequestMarshaller(ProtoUtils.marshaller(request))
-                .setResponseMarshaller(ProtoUtils.marshaller(response))
-                .build();
     }
 }

@@ -2,7 +2,6 @@ package io.ketcd.bench;
 
 import com.google.protobuf.ByteString;
 import io.grpc.MethodDescriptor;
-import io.grpc.protobuf.ProtoUtils;
 import io.ketcd.proto.etcdserverpb.WatchCreateRequest;
 import io.ketcd.proto.etcdserverpb.WatchRequest;
 import io.ketcd.proto.etcdserverpb.WatchResponse;
@@ -23,12 +22,8 @@ import java.nio.ByteBuffer;
  * may arrive before it).
  */
 final class WatchCalls {
-    static final MethodDescriptor<WatchRequest, WatchResponse> WATCH = MethodDescriptor.<WatchRequest, WatchResponse>newBuilder()
-            .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
-            .setFullMethodName(MethodDescriptor.generateFullMethodName("etcdserverpb.Watch", "Watch"))
-            .setRequestMarshaller(ProtoUtils.marshaller(WatchRequest.getDefaultInstance()))
-            .setResponseMarshaller(ProtoUtils.marshaller(WatchResponse.getDefaultInstance()))
-            .build();
+    static final MethodDescriptor<WatchRequest, WatchResponse> WATCH = GrpcMethods.of("etcdserverpb.Watch", "Watch",
+            MethodDescriptor.MethodType.BIDI_STREAMING, WatchRequest.getDefaultInstance(), WatchResponse.getDefaultInstance());
 
     static final byte LATENCY_TAG = 'w';
     static final byte FANOUT_TAG = 'o';
