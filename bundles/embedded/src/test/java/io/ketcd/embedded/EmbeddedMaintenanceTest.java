@@ -200,6 +200,43 @@ class EmbeddedMaintenanceTest {
         }
     }
 
+    @Test
+    void everyMemberHashesTheSameDataAlikeAndAWriteChangesTheHash() throws Exception {
+        Client client = cluster.client(members.get(0));
+        long revision = client.getKVClient().put(PeerCluster.bs("hash/a"), PeerCluster.bs("1")).get(10, SECONDS)
+                .getHeader().getRevision();
+        // every member published its name and client URLs (a write to the members bucket each),
+        // and every member applied the same log
+        for (EmbeddedEtcd m : members) {
+            PeerCluster.awaitTrue("every member's attributes are applied", () -> m.server().memberList().join()
+                    .getMembersList().stream().filter(x -> x.getClientURLsCount() > 0).count() == 3);
+        }
+        PeerCluster.awaitTrue("every member applied the same log", () -> members.stream()
+                .map(PeerCluster::appliedIndex).distinct().count() == 1
+                && members.get(2).server().status().join().getHeader().getRevision() >= revision);
+        List<Long> hashes = new java.util.ArrayList<>();
+        for (EmbeddedEtcd m : members) {
+            var h = cluster.client(m).getMaintenanceClient().hashKV(m.grpcEndpoint(), 0).get(10, SECONDS);
+            assertThat(h.getHeader().getRevision()).isEqualTo(revision);
+            hashes.add(hash(m));
+        }
+        assertThat(hashes).as("Hash on every member").containsOnly(hashes.get(0));
+        client.getKVClient().put(PeerCluster.bs("hash/a"), PeerCluster.bs("2")).get(10, SECONDS);
+        assertThat(hash(members.get(0))).isNotEqualTo(hashes.get(0));
+    }
+
+    /** Maintenance/Hash of {@code member} (jetcd has no call for it), as an unsigned number. */
+    private static long hash(EmbeddedEtcd member) throws InterruptedException {
+        io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder
+                .forTarget(java.net.URI.create(member.grpcEndpoint()).getAuthority()).usePlaintext().build();
+        try {
+            return io.ketcd.grpc.internal.stub.MaintenanceGrpc.newBlockingStub(channel).withDeadlineAfter(10, SECONDS)
+                    .hash(io.ketcd.proto.etcdserverpb.HashRequest.getDefaultInstance()).getHash() & 0xffffffffL;
+        } finally {
+            channel.shutdownNow().awaitTermination(10, SECONDS);
+        }
+    }
+
     /** Restores the backup {@code file} into a new backend and counts the revisions of its keys. */
     private long restoredKeys(Path file) throws Exception {
         Path target = dir.resolve("restored-" + file.getFileName() + "/db");

@@ -140,10 +140,10 @@ class EtcdctlTest {
 
     @Test
     void anUnimplementedMethodSaysSo() throws Exception {
-        Result alarms = etcdctl("alarm", "list");
-        assertThat(alarms.exit()).isEqualTo(1);
-        assertThat(lastLine(alarms.err())).isEqualTo("Error: rpc error: code = Unimplemented"
-                + " desc = etcdserver: etcdserverpb.Maintenance/Alarm is not supported in ketcd yet");
+        Result users = etcdctl("user", "list");
+        assertThat(users.exit()).isEqualTo(1);
+        assertThat(lastLine(users.err())).isEqualTo("Error: rpc error: code = Unimplemented"
+                + " desc = etcdserver: etcdserverpb.Auth/UserList is not supported in ketcd yet");
     }
 
     @Test

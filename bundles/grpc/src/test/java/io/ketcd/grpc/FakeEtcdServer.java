@@ -458,6 +458,11 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     }
 
     @Override
+    public CompletableFuture<io.ketcd.proto.etcdserverpb.HashResponse> hash() {
+        return answer("Hash", () -> io.ketcd.proto.etcdserverpb.HashResponse.newBuilder().setHeader(header()).setHash(7).build());
+    }
+
+    @Override
     public CompletableFuture<io.ketcd.proto.etcdserverpb.AlarmResponse> alarm(io.ketcd.proto.etcdserverpb.AlarmRequest request) {
         return answer(request, () -> io.ketcd.proto.etcdserverpb.AlarmResponse.newBuilder().setHeader(header()).build());
     }

@@ -33,7 +33,6 @@ import io.ketcd.grpc.internal.stub.KVGrpc;
 import io.ketcd.grpc.internal.stub.ElectionGrpc;
 import io.ketcd.grpc.internal.stub.LockGrpc;
 import io.ketcd.grpc.internal.stub.MaintenanceGrpc;
-import io.ketcd.proto.etcdserverpb.HashRequest;
 import io.ketcd.proto.etcdserverpb.CompactionRequest;
 import io.ketcd.proto.etcdserverpb.Compare;
 import io.ketcd.proto.etcdserverpb.DeleteRangeRequest;
@@ -244,8 +243,9 @@ class GrpcServerTest {
 
     @Test
     void unimplementedMethodsSayWhatIsMissing() {
-        assertUnsupported(statusOf(() -> MaintenanceGrpc.newBlockingStub(channel)
-                .hash(HashRequest.getDefaultInstance())), "etcdserverpb.Maintenance/Hash");
+        assertUnsupported(statusOf(() -> io.ketcd.grpc.internal.stub.AuthGrpc.newBlockingStub(channel)
+                .authEnable(io.ketcd.proto.etcdserverpb.AuthEnableRequest.getDefaultInstance())),
+                "etcdserverpb.Auth/AuthEnable");
         assertThat(fake.requests).isEmpty();
     }
 

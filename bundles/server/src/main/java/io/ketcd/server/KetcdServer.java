@@ -25,6 +25,7 @@ import io.ketcd.proto.etcdserverpb.DeleteRangeResponse;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
 import io.ketcd.proto.etcdserverpb.HashKVResponse;
+import io.ketcd.proto.etcdserverpb.HashResponse;
 import io.ketcd.proto.etcdserverpb.LeaseGrantRequest;
 import io.ketcd.proto.etcdserverpb.LeaseGrantResponse;
 import io.ketcd.proto.etcdserverpb.LeaseKeepAliveRequest;
@@ -58,6 +59,8 @@ import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.proto.serverpb.RequestHeader;
 import io.ketcd.server.internal.MemberChanges;
 import io.ketcd.server.internal.ServerCore;
+import io.ketcd.storage.BackendHash;
+import io.ketcd.storage.BackendSnapshot;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -358,6 +361,23 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
         } catch (IllegalStateException e) {
             throw EtcdError.STOPPED.exception();
         }
+    }
+
+    /** Hashes a copy of the backend taken now, on a thread of its own (it reads the whole backend). */
+    @Override
+    public CompletableFuture<HashResponse> hash() {
+        ServerCore running = core;
+        return CompletableFuture.supplyAsync(() -> {
+            long revision = running.currentRevision();
+            try (BackendSnapshot copy = running.backendSnapshot()) {
+                return HashResponse.newBuilder().setHeader(header(revision))
+                        .setHash(BackendHash.of(copy)).build();
+            } catch (IllegalStateException e) {
+                throw EtcdError.STOPPED.exception();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, task -> new Thread(task, "ketcd-hash").start());
     }
 
     /**

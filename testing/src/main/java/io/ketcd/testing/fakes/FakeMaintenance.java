@@ -8,6 +8,8 @@ import io.ketcd.proto.etcdserverpb.DefragmentRequest;
 import io.ketcd.proto.etcdserverpb.DefragmentResponse;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
 import io.ketcd.proto.etcdserverpb.HashKVResponse;
+import io.ketcd.proto.etcdserverpb.HashRequest;
+import io.ketcd.proto.etcdserverpb.HashResponse;
 import io.ketcd.proto.etcdserverpb.MoveLeaderRequest;
 import io.ketcd.proto.etcdserverpb.MoveLeaderResponse;
 import io.ketcd.proto.etcdserverpb.StatusRequest;
@@ -23,6 +25,7 @@ public final class FakeMaintenance implements MaintenanceService {
     public final RecordedRequests requests = new RecordedRequests();
     public volatile Answer<StatusRequest, StatusResponse> status = Answer.with(StatusResponse.getDefaultInstance());
     public volatile Answer<HashKVRequest, HashKVResponse> hashKV = Answer.with(HashKVResponse.getDefaultInstance());
+    public volatile Answer<HashRequest, HashResponse> hash = Answer.with(HashResponse.getDefaultInstance());
     public volatile Answer<AlarmRequest, AlarmResponse> alarm = Answer.with(AlarmResponse.getDefaultInstance());
     public volatile Answer<DefragmentRequest, DefragmentResponse> defragment =
             Answer.with(DefragmentResponse.getDefaultInstance());
@@ -65,5 +68,12 @@ public final class FakeMaintenance implements MaintenanceService {
     public CompletableFuture<AlarmResponse> alarm(AlarmRequest request) {
         requests.add(request);
         return alarm.apply(request);
+    }
+
+    @Override
+    public CompletableFuture<HashResponse> hash() {
+        HashRequest request = HashRequest.getDefaultInstance();
+        requests.add(request);
+        return hash.apply(request);
     }
 }

@@ -4,6 +4,7 @@ import io.ketcd.proto.etcdserverpb.AlarmRequest;
 import io.ketcd.proto.etcdserverpb.AlarmResponse;
 import io.ketcd.proto.etcdserverpb.DefragmentResponse;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
+import io.ketcd.proto.etcdserverpb.HashResponse;
 import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.MoveLeaderRequest;
 import io.ketcd.proto.etcdserverpb.MoveLeaderResponse;
@@ -55,4 +56,10 @@ public interface MaintenanceService {
      * lease grants fail with {@code NO_SPACE}; reads, deletes and compaction work.
      */
     CompletableFuture<AlarmResponse> alarm(AlarmRequest request);
+
+    /**
+     * etcd's Hash, "for testing only": a hash of this member's whole backend as it is now, and
+     * the revision; members that applied the same log give the same hash.
+     */
+    CompletableFuture<HashResponse> hash();
 }

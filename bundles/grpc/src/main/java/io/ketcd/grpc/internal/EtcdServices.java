@@ -54,6 +54,8 @@ import io.ketcd.proto.etcdserverpb.DefragmentRequest;
 import io.ketcd.proto.etcdserverpb.DefragmentResponse;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
 import io.ketcd.proto.etcdserverpb.HashKVResponse;
+import io.ketcd.proto.etcdserverpb.HashRequest;
+import io.ketcd.proto.etcdserverpb.HashResponse;
 import io.ketcd.proto.etcdserverpb.MoveLeaderRequest;
 import io.ketcd.proto.etcdserverpb.MoveLeaderResponse;
 import io.ketcd.proto.etcdserverpb.SnapshotRequest;
@@ -177,6 +179,11 @@ public final class EtcdServices {
                     }
 
                     @Override
+                    public void hash(HashRequest request, StreamObserver<HashResponse> observer) {
+                        replies.reply("Maintenance/Hash", server.maintenance()::hash, observer);
+                    }
+
+                    @Override
                     public void alarm(AlarmRequest request, StreamObserver<AlarmResponse> observer) {
                         replies.reply("Maintenance/Alarm", () -> server.maintenance().alarm(request), observer);
                     }
@@ -192,7 +199,7 @@ public final class EtcdServices {
                     }
                 }, MaintenanceGrpc.getStatusMethod(), MaintenanceGrpc.getHashKVMethod(), MaintenanceGrpc.getMoveLeaderMethod(),
                         MaintenanceGrpc.getSnapshotMethod(), MaintenanceGrpc.getDefragmentMethod(),
-                        MaintenanceGrpc.getAlarmMethod()),
+                        MaintenanceGrpc.getAlarmMethod(), MaintenanceGrpc.getHashMethod()),
                 ClusterGrpc.bindService(new Cluster(server.cluster(), replies)),
                 ServerInterceptors.intercept(WatchGrpc.bindService(new WatchCalls(server.watch(), guard)),
                         new RequireLeader()),
