@@ -57,6 +57,7 @@ import io.ketcd.proto.etcdserverpb.TxnRequest;
 import io.ketcd.proto.etcdserverpb.TxnResponse;
 import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.proto.serverpb.RequestHeader;
+import io.ketcd.server.internal.BackendQuota;
 import io.ketcd.server.internal.MemberChanges;
 import io.ketcd.server.internal.ServerCore;
 import io.ketcd.storage.BackendHash;
@@ -74,6 +75,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -356,28 +358,21 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
      */
     @Override
     public BackendCopy snapshot() {
-        try {
-            return new SnapshotCopy(core.backendSnapshot());
-        } catch (IllegalStateException e) {
-            throw EtcdError.STOPPED.exception();
-        }
+        ServerCore running = core;
+        return stoppedIfClosed(() -> new SnapshotCopy(running.backendSnapshot()));
     }
 
     /** Hashes a copy of the backend taken now, on a thread of its own (it reads the whole backend). */
     @Override
     public CompletableFuture<HashResponse> hash() {
-        ServerCore running = core;
-        return CompletableFuture.supplyAsync(() -> {
+        return onOwnThread("ketcd-hash", running -> {
             long revision = running.currentRevision();
             try (BackendSnapshot copy = running.backendSnapshot()) {
-                return HashResponse.newBuilder().setHeader(header(revision))
-                        .setHash(BackendHash.of(copy)).build();
-            } catch (IllegalStateException e) {
-                throw EtcdError.STOPPED.exception();
+                return HashResponse.newBuilder().setHeader(header(revision)).setHash(BackendHash.of(copy)).build();
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        }, task -> new Thread(task, "ketcd-hash").start());
+        });
     }
 
     /**
@@ -386,14 +381,29 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
      */
     @Override
     public CompletableFuture<DefragmentResponse> defragment() {
+        return onOwnThread("ketcd-defragment", running -> {
+            running.defragment();
+            return DefragmentResponse.getDefaultInstance();
+        });
+    }
+
+    /**
+     * Runs {@code work} on the member running now, on a new thread named {@code name}: work on
+     * the whole backend, which the caller's thread does not wait for.
+     */
+    private <T> CompletableFuture<T> onOwnThread(String name, Function<ServerCore, T> work) {
         ServerCore running = core;
-        return CompletableFuture.runAsync(() -> {
-            try {
-                running.defragment();
-            } catch (IllegalStateException e) {
-                throw EtcdError.STOPPED.exception();
-            }
-        }, task -> new Thread(task, "ketcd-defragment").start()).thenApply(done -> DefragmentResponse.getDefaultInstance());
+        return CompletableFuture.supplyAsync(() -> stoppedIfClosed(() -> work.apply(running)),
+                task -> new Thread(task, name).start());
+    }
+
+    /** {@code work}'s result; a backend closed under it (the member stopped) answers "server stopped". */
+    private static <T> T stoppedIfClosed(Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (IllegalStateException e) {
+            throw EtcdError.STOPPED.exception();
+        }
     }
 
     /** Every action goes through the log, as in etcd: GET too, so it answers what the cluster agreed on. */
@@ -432,17 +442,8 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
         // etcd waits as long as the client's deadline; without one, the request timeout bounds it here
         return core.transferLeadership(request.getTargetID())
                 .orTimeout(requestTimeoutMillis(), TimeUnit.MILLISECONDS)
-                .handle((led, failure) -> {
-                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                            ? failure.getCause() : failure;
-                    if (cause instanceof TimeoutException) {
-                        throw EtcdError.TIMEOUT_LEADER_TRANSFER.exception();
-                    }
-                    if (cause != null) {
-                        throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
-                    }
-                    return MoveLeaderResponse.getDefaultInstance();
-                });
+                .exceptionally(t -> timeoutAs(EtcdError.TIMEOUT_LEADER_TRANSFER, t))
+                .thenApply(led -> MoveLeaderResponse.getDefaultInstance());
     }
 
     @Override
@@ -628,9 +629,14 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     }
 
     private static <T> T timeoutToEtcd(Throwable t) {
+        return timeoutAs(EtcdError.TIMEOUT, t);
+    }
+
+    /** Rethrows {@code t}, a timeout as {@code error}. */
+    private static <T> T timeoutAs(EtcdError error, Throwable t) {
         Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
         if (cause instanceof TimeoutException) {
-            throw EtcdError.TIMEOUT.exception();
+            throw error.exception();
         }
         if (cause instanceof RuntimeException r) {
             throw r;

@@ -2,13 +2,11 @@ package io.ketcd.server.internal;
 
 import io.ketcd.api.EtcdError;
 import io.ketcd.mvcc.KvStore;
-import io.ketcd.proto.etcdserverpb.RequestOp;
 import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.proto.serverpb.InternalRaftRequest.RequestCase;
 
 import java.util.EnumSet;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Applies etcd's KV requests (put, delete range, txn, compaction) to the key-value store; while a
@@ -37,15 +35,11 @@ final class KvApplier implements RequestApplier {
         };
     }
 
-    /**
-     * Whether {@code r} would add to the backend as etcd's quota counts it: a put, or a txn with
-     * a put in either branch (not in a nested txn, which etcd 3.4 does not count either).
-     */
-    static boolean grows(InternalRaftRequest r) {
+    /** Whether {@code r} adds to the backend by etcd's count (its capped applier: {@code Cost(r) > 0}). */
+    private static boolean grows(InternalRaftRequest r) {
         return switch (r.getRequestCase()) {
             case PUT -> true;
-            case TXN -> Stream.concat(r.getTxn().getSuccessList().stream(), r.getTxn().getFailureList().stream())
-                    .anyMatch(RequestOp::hasRequestPut);
+            case TXN -> BackendQuota.cost(r.getTxn()) > 0;
             default -> false;
         };
     }

@@ -1,4 +1,4 @@
-package io.ketcd.server;
+package io.ketcd.server.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
