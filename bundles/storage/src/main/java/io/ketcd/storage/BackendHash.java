@@ -47,7 +47,7 @@ public final class BackendHash {
     public static int of(InputStream dump) throws IOException {
         CRC32C crc = new CRC32C();
         String[] bucket = {""};
-        BackendDump.read(dump, new BackendDump.Sink() {
+        BackendDump.read(dump, new BucketSink() {
             @Override
             public void bucket(String name) {
                 bucket[0] = name;

@@ -2,6 +2,7 @@ package io.ketcd.storage;
 
 import io.ketcd.storage.internal.BackendDump;
 import io.ketcd.storage.internal.MvStoreBucket;
+import io.ketcd.storage.internal.StoreGeneration;
 import io.ketcd.storage.internal.UnsignedBytesType;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,6 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.h2.mvstore.Cursor;
+import org.h2.mvstore.FileStore;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreException;
@@ -65,17 +67,16 @@ public final class MvStoreBackend implements Backend {
     /** Name of the bucket holding the backend's own bookkeeping (as etcd's "meta" bucket). */
     public static final String META_BUCKET = "meta";
     private static final byte[] CONSISTENT_INDEX_KEY = "consistent_index".getBytes();
-    /** Measured on H2 2.3: the fourth commit after a removal counts its pages dead. */
-    private static final int VERSIONS_BEFORE_PAGES_COUNT_DEAD = 5;
-    private static final int DEFRAGMENT_ROUND_MILLIS = 1_000;
-    /** Bounds how long writes wait for a defragmentation: at most this many rounds. */
-    private static final int DEFRAGMENT_MAX_ROUNDS = 60;
     /** How much data {@link #restore} puts into the store between two commits. */
     private static final int RESTORE_COMMIT_BYTES = 32 * 1024 * 1024;
+    private static final String DEFRAGMENT_SUFFIX = ".defrag.tmp";
 
     private final Path file;
     private final BackendOptions options;
-    private final MVStore store;
+    /** The store in use; replaced, under {@link #writeLock}, only by {@link #defragment}. */
+    private volatile StoreGeneration live;
+    /** Stores replaced by {@link #defragment} that readers may still hold open. */
+    private final List<StoreGeneration> retired = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ScheduledExecutorService committer;
     private final Map<String, MvStoreBucket> buckets = new ConcurrentHashMap<>();
     private final Bucket meta;
@@ -102,7 +103,7 @@ public final class MvStoreBackend implements Backend {
     private MvStoreBackend(Path file, BackendOptions options, MVStore store) {
         this.file = file;
         this.options = options;
-        this.store = store;
+        this.live = new StoreGeneration(store);
         this.meta = bucket(META_BUCKET);
         byte[] index = meta.get(CONSISTENT_INDEX_KEY);
         this.consistentIndex = index == null ? 0 : ByteBuffer.wrap(index).getLong();
@@ -128,6 +129,8 @@ public final class MvStoreBackend implements Backend {
         if (parent != null) {
             Files.createDirectories(parent);
         }
+        // what a defragment cut short by a crash left: the file itself is the old one, whole
+        Files.deleteIfExists(file.resolveSibling(file.getFileName() + DEFRAGMENT_SUFFIX));
         MVStore store = openStore(file);
         try {
             return new MvStoreBackend(file, options, store);
@@ -139,8 +142,10 @@ public final class MvStoreBackend implements Backend {
 
     @Override
     public Bucket bucket(String name) {
-        return buckets.computeIfAbsent(name,
-                n -> new MvStoreBucket(openMap(store, n), mutations::incrementAndGet));
+        return buckets.computeIfAbsent(name, n -> {
+            StoreGeneration generation = live;
+            return new MvStoreBucket(openMap(generation.store(), n), generation, mutations::incrementAndGet);
+        });
     }
 
     private static MVStore openStore(Path file) throws IOException {
@@ -239,18 +244,23 @@ public final class MvStoreBackend implements Backend {
         try {
             checkUsable();
             commitLocked();
+            StoreGeneration generation = live;
+            MVStore store = generation.store();
             List<String> names = new ArrayList<>(store.getMapNames());
             Collections.sort(names);
+            // the live generation is never retired while the write lock is held
+            generation.enter();
             MVStore.TxCounter pin = store.registerVersionUsage();
             try {
                 List<CapturedBucket> captured = new ArrayList<>(names.size());
                 for (String name : names) {
-                    MVMap<byte[], byte[]> map = ((MvStoreBucket) bucket(name)).map();
+                    MVMap<byte[], byte[]> map = openMap(store, name);
                     captured.add(new CapturedBucket(name, map, map.getRoot()));
                 }
-                return new MvStoreSnapshot(pin, consistentIndex, List.copyOf(captured));
+                return new MvStoreSnapshot(generation, pin, consistentIndex, List.copyOf(captured));
             } catch (RuntimeException | Error e) {
                 store.deregisterVersionUsage(pin);
+                generation.exit();
                 throw e;
             }
         } finally {
@@ -259,8 +269,19 @@ public final class MvStoreBackend implements Backend {
     }
 
     /**
-     * Commits, then has MVStore move the live chunks together and truncate the file; a version
-     * an open snapshot pins is live for this, so its data stays readable.
+     * {@inheritDoc}
+     *
+     * <p>How: under the write lock, commit, copy every map into a new file next to this one
+     * ({@code <file>.defrag.tmp}, built as {@link #restore} builds its file), rename it over this
+     * one and switch every bucket to it. MVStore's own compaction moves chunks but rewrites
+     * only pages it finds under-filled, so it left a file of large, half-deleted values at its
+     * full size; a copy holds only live data, as bbolt's defragment does. The old store is
+     * retired, not closed: bucket reads and snapshots that began on it finish there, and its
+     * space is freed when the last leaves ({@link StoreGeneration}).
+     *
+     * @throws IllegalStateException also if the copy cannot be written (the backend goes on with
+     *     its old file), or if the copy cannot be opened after the rename (the backend fails: the
+     *     file on disk is the copy, so restarting replays the WAL on it)
      */
     @Override
     public void defragment() {
@@ -268,27 +289,39 @@ public final class MvStoreBackend implements Backend {
         try {
             checkUsable();
             commitLocked();
-            // MVStore counts a page dead only some versions after the one that dropped it; on an
-            // idle backend no version would follow, so rewrite the (unchanged) consistent index
-            // in a few versions of its own first
-            for (int i = 0; i < VERSIONS_BEFORE_PAGES_COUNT_DEAD; i++) {
-                setConsistentIndex(consistentIndex);
-                commitLocked();
+            StoreGeneration old = live;
+            long before = old.store().getFileStore().size();
+            List<String> names = new ArrayList<>(old.store().getMapNames());
+            try {
+                buildFile(file, DEFRAGMENT_SUFFIX, sink -> {
+                    for (String name : names) {
+                        sink.bucket(name);
+                        MVMap<byte[], byte[]> map = openMap(old.store(), name);
+                        Cursor<byte[], byte[]> cursor = map.cursor(null);
+                        while (cursor.hasNext()) {
+                            byte[] key = cursor.next();
+                            sink.entry(key, cursor.getValue());
+                        }
+                    }
+                });
+            } catch (IOException | MVStoreException e) {
+                throw new IllegalStateException("cannot defragment backend " + file + ": " + e.getMessage(), e);
             }
-            long before = store.getFileStore().size();
-            // MVStore's compaction keeps rewriting chunks that are never quite full until its
-            // time is up, so give it rounds of a second while a round still shrinks the file
-            long size = before;
-            for (int round = 0; round < DEFRAGMENT_MAX_ROUNDS; round++) {
-                store.compactFile(DEFRAGMENT_ROUND_MILLIS);
-                long now = store.getFileStore().size();
-                if (now >= size) {
-                    break;
-                }
-                size = now;
+            StoreGeneration copy;
+            try {
+                copy = new StoreGeneration(openStore(file));
+            } catch (IOException | RuntimeException e) {
+                fail(new IllegalStateException("backend " + file + " cannot open its defragmented copy", e));
+                throw failure;
             }
-            store.sync();
-            LOG.info("defragmented backend {}: {} bytes before, {} after", file, before, store.getFileStore().size());
+            for (Map.Entry<String, MvStoreBucket> bucket : buckets.entrySet()) {
+                bucket.getValue().rebind(openMap(copy.store(), bucket.getKey()), copy);
+            }
+            live = copy;
+            retired.add(old);
+            old.retire();
+            retired.removeIf(StoreGeneration::released);
+            LOG.info("defragmented backend {}: {} bytes before, {} after", file, before, sizeBytes());
         } finally {
             writeLock.unlock();
         }
@@ -301,13 +334,17 @@ public final class MvStoreBackend implements Backend {
 
     @Override
     public long sizeBytes() {
-        return store.getFileStore().size();
+        return live.store().getFileStore().size();
     }
 
-    /** Approximation: the file size times the share of its blocks that hold live chunks. */
+    /**
+     * Estimated from MVStore's own accounting: the file size, times the share of its blocks
+     * that chunks occupy, times the share of those chunks' bytes that live pages hold.
+     */
     @Override
     public long sizeInUseBytes() {
-        return store.getFileStore().size() * store.getFileStore().getFillRate() / 100;
+        FileStore<?> files = live.store().getFileStore();
+        return files.size() * files.getFillRate() / 100 * files.getChunksFillRate() / 100;
     }
 
     /** Stops the committer, commits pending writes (unless the backend failed) and closes the file. */
@@ -325,11 +362,12 @@ public final class MvStoreBackend implements Backend {
             closed = true;
             if (failure == null) {
                 commitLocked();
-                store.close();
+                live.store().close();
             } else {
                 // keep the file at the last good batch: do not store the inconsistent state
-                store.closeImmediately();
+                live.store().closeImmediately();
             }
+            retired.forEach(StoreGeneration::release);
         } finally {
             writeLock.unlock();
         }
@@ -356,35 +394,73 @@ public final class MvStoreBackend implements Backend {
      *     removed and {@code target} is untouched
      */
     public static long restore(Path target, InputStream dump) throws IOException {
+        BackendDump.Trailer[] trailer = new BackendDump.Trailer[1];
+        buildFile(target, ".restore.tmp", sink -> {
+            trailer[0] = BackendDump.read(dump, sink);
+            // the writer takes both under one lock, so only a broken writer makes them differ
+            byte[] metaIndex = sink.metaIndex;
+            if (metaIndex.length != Long.BYTES
+                    || ByteBuffer.wrap(metaIndex).getLong() != trailer[0].consistentIndex()) {
+                throw new BackendDumpCorruptException(trailer[0].offset(), "trailer says consistent index "
+                        + trailer[0].consistentIndex() + ", bucket " + META_BUCKET + " holds "
+                        + (metaIndex.length == Long.BYTES ? ByteBuffer.wrap(metaIndex).getLong()
+                                : metaIndex.length + " bytes"));
+            }
+        });
+        LOG.info("restored backend {} at consistent index {} ({} records)", target,
+                trailer[0].consistentIndex(), trailer[0].records());
+        return trailer[0].consistentIndex();
+    }
+
+    /** Writes the buckets a {@link #build} source gives. */
+    @FunctionalInterface
+    public interface BucketSource {
+        void writeTo(BucketSink sink) throws IOException;
+    }
+
+    /**
+     * Writes a new backend file at {@code target} from the buckets {@code source} gives (a
+     * backend read from another format), replacing any file there, with the same guarantees as
+     * {@link #restore}: {@code target} is either untouched or complete, even across a crash.
+     *
+     * @return the consistent index in the built file's {@value #META_BUCKET} bucket; 0 if none
+     */
+    public static long build(Path target, BucketSource source) throws IOException {
+        FillingSink[] filled = new FillingSink[1];
+        buildFile(target, ".build.tmp", sink -> {
+            filled[0] = sink;
+            source.writeTo(sink);
+        });
+        byte[] index = filled[0].metaIndex;
+        return index.length == Long.BYTES ? ByteBuffer.wrap(index).getLong() : 0;
+    }
+
+    private interface Filler {
+        void fill(FillingSink sink) throws IOException;
+    }
+
+    /**
+     * Builds a store file at {@code <target><suffix>} (a leftover from an interrupted run is
+     * discarded first), commits and fsyncs it, and renames it over {@code target}, fsyncing the
+     * directory after. On failure the temporary file is removed and {@code target} untouched.
+     */
+    private static void buildFile(Path target, String suffix, Filler filler) throws IOException {
         Path parent = target.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path tmp = parent.resolve(target.getFileName() + ".restore.tmp");
+        Path tmp = parent.resolve(target.getFileName() + suffix);
         // MVStore would open a leftover file and add to it
         Files.deleteIfExists(tmp);
         MVStore store = openStore(tmp);
         try {
-            RestoreSink sink = new RestoreSink(store);
-            BackendDump.Trailer trailer = BackendDump.read(dump, sink);
-            // the writer takes both under one lock, so only a broken writer makes them differ
-            byte[] metaIndex = sink.metaIndex;
-            if (metaIndex.length != Long.BYTES
-                    || ByteBuffer.wrap(metaIndex).getLong() != trailer.consistentIndex()) {
-                throw new BackendDumpCorruptException(trailer.offset(), "trailer says consistent index "
-                        + trailer.consistentIndex() + ", bucket " + META_BUCKET + " holds "
-                        + (metaIndex.length == Long.BYTES ? ByteBuffer.wrap(metaIndex).getLong()
-                                : metaIndex.length + " bytes"));
-            }
+            filler.fill(new FillingSink(store));
             store.commit();
             store.sync();
             store.close();
-            try (FileChannel file = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                file.force(true); // close() may have written after the sync
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                channel.force(true); // close() may have written after the sync
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             Wal.syncDir(parent);
-            LOG.info("restored backend {} at consistent index {} ({} records)", target,
-                    trailer.consistentIndex(), trailer.records());
-            return trailer.consistentIndex();
         } catch (IOException | RuntimeException | Error e) {
             if (!store.isClosed()) {
                 store.closeImmediately();
@@ -395,23 +471,23 @@ public final class MvStoreBackend implements Backend {
                 e.addSuppressed(suppressed);
             }
             if (e instanceof MVStoreException) {
-                throw new IOException("cannot write restored backend " + tmp + ": " + e.getMessage(), e);
+                throw new IOException("cannot write backend " + tmp + ": " + e.getMessage(), e);
             }
             throw e;
         }
     }
 
-    /** Puts each record of a dump into a fresh store. */
-    private static final class RestoreSink implements BackendDump.Sink {
+    /** Puts each entry it is given into a fresh store, committing as it goes. */
+    private static final class FillingSink implements BucketSink {
 
         private final MVStore store;
         private MVMap<byte[], byte[]> map;
         private boolean inMeta;
         private long bytesSinceCommit;
-        /** The consistent index in the dump's meta bucket; 0 if none, as for a new backend. */
+        /** The consistent index in the meta bucket given; 0 if none, as for a new backend. */
         private byte[] metaIndex = new byte[Long.BYTES];
 
-        RestoreSink(MVStore store) {
+        FillingSink(MVStore store) {
             this.store = store;
         }
 
@@ -429,8 +505,8 @@ public final class MvStoreBackend implements Backend {
             map.put(key, value);
             bytesSinceCommit += key.length + value.length;
             if (bytesSinceCommit >= RESTORE_COMMIT_BYTES) {
-                // auto-commit is off (as for a live backend), so without this a GB dump would sit
-                // in memory; the file is not the target yet, so partial commits are harmless
+                // auto-commit is off (as for a live backend), so without this a GB of data would
+                // sit in memory; the file is not the target yet, so partial commits are harmless
                 store.commit();
                 bytesSinceCommit = 0;
             }
@@ -445,12 +521,16 @@ public final class MvStoreBackend implements Backend {
     /** See {@link #snapshot} for how the view stays valid while it is open. */
     private final class MvStoreSnapshot implements BackendSnapshot {
 
+        /** Entered by {@link #snapshot}: stays open, even if defragmented away, until closed. */
+        private final StoreGeneration generation;
         private final MVStore.TxCounter pin;
         private final long consistentIndex;
         private final List<CapturedBucket> captured;
         private final AtomicBoolean released = new AtomicBoolean();
 
-        MvStoreSnapshot(MVStore.TxCounter pin, long consistentIndex, List<CapturedBucket> captured) {
+        MvStoreSnapshot(StoreGeneration generation, MVStore.TxCounter pin, long consistentIndex,
+                List<CapturedBucket> captured) {
+            this.generation = generation;
             this.pin = pin;
             this.consistentIndex = consistentIndex;
             this.captured = captured;
@@ -494,8 +574,11 @@ public final class MvStoreBackend implements Backend {
 
         @Override
         public void close() {
-            if (released.compareAndSet(false, true) && !store.isClosed()) {
-                store.deregisterVersionUsage(pin);
+            if (released.compareAndSet(false, true)) {
+                if (!generation.store().isClosed()) {
+                    generation.store().deregisterVersionUsage(pin);
+                }
+                generation.exit();
             }
         }
     }
@@ -506,7 +589,7 @@ public final class MvStoreBackend implements Backend {
      * snapshot's chunks survive it.
      */
     void setRetentionTime(int millis) {
-        store.setRetentionTime(millis);
+        live.store().setRetentionTime(millis);
     }
 
     /**
@@ -516,7 +599,8 @@ public final class MvStoreBackend implements Backend {
     void closeWithoutCommit() {
         stopCommitter();
         closed = true;
-        store.closeImmediately();
+        live.store().closeImmediately();
+        retired.forEach(StoreGeneration::release);
     }
 
     /**
@@ -571,7 +655,16 @@ public final class MvStoreBackend implements Backend {
 
     /** Fsyncs the file, making every version up to commit {@code version} durable. */
     private void syncTo(long version) {
-        store.sync();
+        StoreGeneration generation = live;
+        if (!generation.enter()) {
+            // defragmented away since the batch was stored: defragment synced it before copying
+            return;
+        }
+        try {
+            generation.store().sync();
+        } finally {
+            generation.exit();
+        }
         synced.accumulateAndGet(version, Math::max);
     }
 
@@ -603,6 +696,7 @@ public final class MvStoreBackend implements Backend {
      */
     private boolean storeLocked() {
         pending = 0;
+        MVStore store = live.store();
         if (!store.hasUnsavedChanges()) {
             return false;
         }

@@ -78,7 +78,7 @@ class BackendSnapshotTest {
     private static Map<String, List<String>> contents(byte[] dump) throws IOException {
         Map<String, List<String>> out = new LinkedHashMap<>();
         HexFormat hex = HexFormat.of();
-        BackendDump.read(new ByteArrayInputStream(dump), new BackendDump.Sink() {
+        BackendDump.read(new ByteArrayInputStream(dump), new BucketSink() {
             List<String> entries;
 
             @Override

@@ -1,6 +1,7 @@
 package io.ketcd.storage.internal;
 
 import io.ketcd.storage.BackendDumpCorruptException;
+import io.ketcd.storage.BucketSink;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -46,14 +47,6 @@ public final class BackendDump {
     }
 
     /** Where the records of a dump go while it is read. Records arrive in dump order. */
-    public interface Sink {
-        /** A new bucket starts; the entries up to the next bucket belong to it. */
-        void bucket(String name) throws IOException;
-
-        /** One key/value pair of the current bucket; keys arrive strictly ascending (unsigned). */
-        void entry(byte[] key, byte[] value) throws IOException;
-    }
-
     /** What a verified trailer says, and its dump offset (for messages about it). */
     public record Trailer(long records, long consistentIndex, long offset) {
     }
@@ -157,7 +150,7 @@ public final class BackendDump {
      * @throws BackendDumpCorruptException if the dump is cut short at any byte or damaged
      * @throws IOException if {@code in} or the sink fails
      */
-    public static Trailer read(InputStream in, Sink sink) throws IOException {
+    public static Trailer read(InputStream in, BucketSink sink) throws IOException {
         return new Reader(in).readAll(sink);
     }
 
@@ -183,7 +176,7 @@ public final class BackendDump {
             this.in = in;
         }
 
-        Trailer readAll(Sink sink) throws IOException {
+        Trailer readAll(BucketSink sink) throws IOException {
             readHeader();
             long records = 0;
             String bucket = null;
