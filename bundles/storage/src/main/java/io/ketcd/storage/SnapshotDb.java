@@ -1,5 +1,6 @@
 package io.ketcd.storage;
 
+import io.ketcd.storage.internal.BackendDump;
 import java.io.BufferedInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.HexFormat;
 
 /**
  * A backup of a backend as etcd's {@code Maintenance/Snapshot} streams one and {@code etcdctl
@@ -57,18 +59,42 @@ public final class SnapshotDb {
         return (withLength + BLOCK - 1) / BLOCK * BLOCK;
     }
 
+    /** What a snapshot file holds. */
+    public enum Format {
+        /** A ketcd backend dump, as ketcd's Maintenance/Snapshot streams it. */
+        KETCD_DUMP,
+        /** A bbolt database, as etcd's does. */
+        BBOLT
+    }
+
     /**
-     * Checks the backup file {@code file}: its size, its hash and its dump length; then calls
-     * {@code reader} with a stream of exactly the dump. Reads the file twice (the hash first, so
-     * nothing is trusted before it checked out).
-     *
-     * @throws SnapshotCorruptException if the file is not such a backup or is damaged
+     * A snapshot file whose hash checked out: its format, how many bytes of it are data (the
+     * rest is the hash), and for a dump, the dump's length.
      */
-    public static <T> T readDump(Path file, DumpReader<T> reader) throws IOException {
+    public record Verified(Path file, Format format, long dataLength, long dumpLength, boolean hashed) {
+    }
+
+    /**
+     * Checks {@code file}: its size and its trailing sha256 (read once, all of it, before
+     * anything else of it is trusted), then what it holds. Without a hash, a bbolt file is
+     * accepted only if {@code skipHashCheck} (etcd's {@code --skip-hash-check}, for a copy of a
+     * member's {@code snap/db}).
+     *
+     * @throws SnapshotCorruptException if the file is neither kind of snapshot or is damaged
+     */
+    public static Verified verify(Path file, boolean skipHashCheck) throws IOException {
         long size = Files.size(file);
+        byte[] head = new byte[64];
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ch.read(ByteBuffer.wrap(head), 0);
+        }
+        boolean bolt = BoltFile.isBolt(head);
         if (size < BLOCK + HASH_BYTES || size % BLOCK != HASH_BYTES) {
-            throw new SnapshotCorruptException(file, "not a snapshot file: " + size
-                    + " bytes is not a whole number of 512-byte blocks followed by a 32-byte sha256");
+            if (bolt && skipHashCheck) {
+                return new Verified(file, Format.BBOLT, size, 0, false);
+            }
+            throw new SnapshotCorruptException(file, "snapshot missing hash but --skip-hash-check=false ("
+                    + size + " bytes is not a whole number of 512-byte blocks followed by a 32-byte sha256)");
         }
         long dataLength = size - HASH_BYTES;
         MessageDigest sha = sha256();
@@ -89,17 +115,72 @@ public final class SnapshotDb {
             readFully(ch, ByteBuffer.wrap(stored), dataLength, file);
             readFully(ch, ByteBuffer.wrap(lengthBytes), dataLength - Long.BYTES, file);
         }
-        if (!Arrays.equals(sha.digest(), stored)) {
-            throw new SnapshotCorruptException(file, "sha256 mismatch: the file was changed or damaged");
+        byte[] computed = sha.digest();
+        if (!Arrays.equals(computed, stored)) {
+            throw new SnapshotCorruptException(file, "expected sha256 " + HexFormat.of().formatHex(stored)
+                    + ", got " + HexFormat.of().formatHex(computed) + ": the file was changed or damaged");
+        }
+        if (bolt) {
+            return new Verified(file, Format.BBOLT, dataLength, 0, true);
         }
         long dumpLength = ByteBuffer.wrap(lengthBytes).getLong();
         if (dumpLength <= 0 || paddedLength(dumpLength) != dataLength) {
-            throw new SnapshotCorruptException(file, "not a ketcd snapshot: its data does not end with a dump length"
-                    + " (an etcd snapshot is a bbolt file)");
+            throw new SnapshotCorruptException(file, "neither a ketcd snapshot (its data does not end with a dump"
+                    + " length) nor an etcd one (it does not start with a bbolt meta page)");
         }
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            return reader.read(new BoundedStream(in, dumpLength));
+        return new Verified(file, Format.KETCD_DUMP, dataLength, dumpLength, true);
+    }
+
+    /**
+     * Checks the ketcd backup file {@code file} ({@link #verify}), then calls {@code reader}
+     * with a stream of exactly the dump.
+     *
+     * @throws SnapshotCorruptException if the file is not such a backup or is damaged
+     */
+    public static <T> T readDump(Path file, DumpReader<T> reader) throws IOException {
+        Verified verified = verify(file, false);
+        if (verified.format() != Format.KETCD_DUMP) {
+            throw new SnapshotCorruptException(file, "an etcd snapshot (bbolt), not a ketcd one");
         }
+        return readDump(verified, reader);
+    }
+
+    /** Calls {@code reader} with a stream of exactly the dump of a verified ketcd backup. */
+    public static <T> T readDump(Verified verified, DumpReader<T> reader) throws IOException {
+        if (verified.format() != Format.KETCD_DUMP) {
+            throw new IllegalArgumentException(verified.file() + " holds no ketcd dump");
+        }
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(verified.file()), 1 << 16)) {
+            return reader.read(new BoundedStream(in, verified.dumpLength()));
+        }
+    }
+
+    /**
+     * Gives {@code sink} every bucket of a verified snapshot, in name order, each with its
+     * entries in key order, whichever format it is in. A damaged dump or bbolt tree found on the
+     * way fails with {@link BackendDumpCorruptException} or {@link SnapshotCorruptException}.
+     */
+    public static void read(Verified verified, BucketSink sink) throws IOException {
+        if (verified.format() == Format.BBOLT) {
+            try (BoltFile bolt = BoltFile.open(verified.file(), verified.dataLength())) {
+                bolt.read(sink);
+            }
+        } else {
+            readDump(verified, dump -> BackendDump.read(dump, sink));
+        }
+    }
+
+    /**
+     * The size of the database a verified snapshot holds: bbolt's own size for an etcd
+     * snapshot, the dump's length for a ketcd one.
+     */
+    public static long databaseSize(Verified verified) throws IOException {
+        if (verified.format() == Format.BBOLT) {
+            try (BoltFile bolt = BoltFile.open(verified.file(), verified.dataLength())) {
+                return bolt.size();
+            }
+        }
+        return verified.dumpLength();
     }
 
     /** Reads a dump: {@link MvStoreBackend#restore}, or a scan of its records. */

@@ -71,21 +71,21 @@ class SnapshotDbTest {
 
         byte[] flipped = file.clone();
         flipped[1000] ^= 0x10;
-        assertRefused(flipped, target, "sha256 mismatch");
+        assertRefused(flipped, target, "expected sha256 ");
 
         assertRefused(Arrays.copyOf(file, file.length - 1), target, "not a whole number of 512-byte blocks");
-        assertRefused(Arrays.copyOf(file, file.length - 512), target, "sha256 mismatch");
+        assertRefused(Arrays.copyOf(file, file.length - 512), target, "expected sha256 ");
 
         byte[] wrongHash = file.clone();
         wrongHash[wrongHash.length - 1] ^= 1;
-        assertRefused(wrongHash, target, "sha256 mismatch");
+        assertRefused(wrongHash, target, "expected sha256 ");
 
         // blocks and a hash that match, but no dump length where ketcd puts it (an etcd file, say)
         byte[] foreign = new byte[4 * 512 + 32];
         new Random(1).nextBytes(foreign);
         byte[] hash = MessageDigest.getInstance("SHA-256").digest(Arrays.copyOf(foreign, 4 * 512));
         System.arraycopy(hash, 0, foreign, 4 * 512, 32);
-        assertRefused(foreign, target, "not a ketcd snapshot");
+        assertRefused(foreign, target, "neither a ketcd snapshot");
 
         assertThat(Files.exists(target.getParent())).isFalse();
     }

@@ -2,6 +2,8 @@ package io.ketcd.server.internal;
 
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.ConfChange;
+import io.ketcd.proto.raftpb.ConfState;
+import io.ketcd.proto.raftpb.HardState;
 import io.ketcd.proto.raftpb.ConfChangeType;
 import io.ketcd.proto.raftpb.Entry;
 import io.ketcd.proto.raftpb.EntryType;
@@ -47,5 +49,17 @@ record Bootstrap(long memberId, long clusterId, List<Member> members, List<Entry
                     .setType(EntryType.EntryConfChange).setData(cc.toByteString()).build());
         }
         return new Bootstrap(memberId, clusterId, List.copyOf(members.values()), entries);
+    }
+
+    /** Term 1, every configuration entry committed. */
+    HardState hardState() {
+        return HardState.newBuilder().setTerm(1).setCommit(entries.size()).build();
+    }
+
+    /** Every initial member votes. */
+    ConfState confState() {
+        ConfState.Builder b = ConfState.newBuilder();
+        members.forEach(m -> b.addVoters(m.getID()));
+        return b.build();
     }
 }

@@ -6,6 +6,7 @@ import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.raftpb.ConfState;
 import io.ketcd.proto.raftpb.HardState;
 import io.ketcd.proto.raftpb.Snapshot;
+import io.ketcd.proto.raftpb.SnapshotMetadata;
 import io.ketcd.proto.serverpb.Metadata;
 import io.ketcd.proto.walpb.WalSnapshot;
 import io.ketcd.server.ServerConfig;
@@ -135,12 +136,9 @@ final class DataDirectory {
             } else {
                 Bootstrap boot = Bootstrap.newCluster(config);
                 id = new Identity(boot.memberId(), boot.clusterId());
-                wal = Wal.create(walDir, id.metadata());
-                // a new cluster's configuration entries are committed at term 1, as etcd's bootstrap writes them
-                HardState hs = HardState.newBuilder().setTerm(1).setCommit(boot.entries().size()).build();
-                wal.save(hs, boot.entries());
+                wal = createBootstrapWal(boot);
                 storage.append(boot.entries());
-                storage.setHardState(hs);
+                storage.setHardState(boot.hardState());
                 knownPeers = boot.members();
                 LOG.info("starting member {} in new cluster {} at {}", MemberIds.hex(id.memberId()),
                         MemberIds.hex(id.clusterId()), config.dataDir());
@@ -194,6 +192,45 @@ final class DataDirectory {
         Files.move(received, snapDir.resolve("db"), StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
         return openBackend();
+    }
+
+    /**
+     * Makes this new data directory a member of the new cluster {@code boot} describes, holding
+     * the buckets {@code data} gives (etcd's {@code snapshot restore}): the backend with the
+     * cluster's members and a consistent index at the last of its configuration entries, and
+     * the WAL with those entries and a raft snapshot there, so that the member starts as a
+     * restarted one and replays nothing. The backend file is built completely before the WAL
+     * exists, so an interrupted restore leaves no WAL and no member that could start.
+     */
+    void restore(Bootstrap boot, MvStoreBackend.BucketSource data) throws IOException {
+        Path db = snapDir.resolve("db");
+        MvStoreBackend.build(db, data);
+        long index = boot.entries().size();
+        try (Backend backend = openBackendFile(db)) {
+            Membership membership = new Membership(backend);
+            backend.write(() -> {
+                boot.members().forEach(membership::put);
+                backend.setConsistentIndex(index);
+                return null;
+            });
+            backend.commit();
+        }
+        Wal wal = createBootstrapWal(boot);
+        try {
+            Snapshot snap = Snapshot.newBuilder().setMetadata(SnapshotMetadata.newBuilder().setIndex(index).setTerm(1)
+                    .setConfState(boot.confState())).build();
+            wal.saveSnapshotMarker(WalSnapshot.newBuilder().setIndex(index).setTerm(1).build());
+            new Snapshotter(snapDir).save(snap);
+        } finally {
+            wal.close();
+        }
+    }
+
+    /** A new WAL holding a new cluster's configuration entries, committed at term 1 as etcd's bootstrap writes them. */
+    private Wal createBootstrapWal(Bootstrap boot) throws IOException {
+        Wal wal = Wal.create(walDir, new Identity(boot.memberId(), boot.clusterId()).metadata());
+        wal.save(boot.hardState(), boot.entries());
+        return wal;
     }
 
     static void closeQuietly(Wal wal) {

@@ -5,8 +5,6 @@ import io.ketcd.api.service.MaintenanceService;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
 
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.List;
 
 import org.apache.karaf.shell.api.action.Command;
@@ -60,7 +58,7 @@ public class StatusCommand extends EtcdCommand {
                 endpoint,
                 Long.toHexString(s.getHeader().getMemberId()),
                 s.getVersion(),
-                humanBytes(s.getDbSize()),
+                HumanBytes.format(s.getDbSize()),
                 Boolean.toString(s.getLeader() == s.getHeader().getMemberId()),
                 Boolean.toString(s.getIsLearner()),
                 Long.toUnsignedString(s.getRaftTerm()),
@@ -76,21 +74,5 @@ public class StatusCommand extends EtcdCommand {
             }
         }
         return "";
-    }
-
-    /**
-     * go-humanize's {@code Bytes} (the version etcdctl 3.4 uses): SI units, one decimal below 10,
-     * e.g. {@code 9 B}, {@code 20 kB}, {@code 2.1 MB}. Go's {@code %.Nf} rounds the exact binary
-     * value half to even, as {@code BigDecimal} does here.
-     */
-    static String humanBytes(long size) {
-        if (size < 10) {
-            return size + " B";
-        }
-        String[] units = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
-        int e = (int) Math.floor(Math.log(size) / Math.log(1000));
-        double val = Math.floor(size / Math.pow(1000, e) * 10 + 0.5) / 10;
-        int decimals = val < 10 ? 1 : 0;
-        return new BigDecimal(val).setScale(decimals, RoundingMode.HALF_EVEN).toPlainString() + " " + units[e];
     }
 }

@@ -64,17 +64,17 @@ class StatusCommandTest {
 
     @Test
     void dbSizeIsGoHumanizesSiBytes() {
-        assertThat(StatusCommand.humanBytes(0)).isEqualTo("0 B");
-        assertThat(StatusCommand.humanBytes(9)).isEqualTo("9 B");
-        assertThat(StatusCommand.humanBytes(10)).isEqualTo("10 B");
-        assertThat(StatusCommand.humanBytes(999)).isEqualTo("999 B");
-        assertThat(StatusCommand.humanBytes(1000)).isEqualTo("1.0 kB");
-        assertThat(StatusCommand.humanBytes(20480)).isEqualTo("20 kB");
-        assertThat(StatusCommand.humanBytes(24576)).isEqualTo("25 kB");
-        assertThat(StatusCommand.humanBytes(20500)).isEqualTo("20 kB");
-        assertThat(StatusCommand.humanBytes(2_150_000)).isEqualTo("2.2 MB");
-        assertThat(StatusCommand.humanBytes(82_854_982)).isEqualTo("83 MB");
-        assertThat(StatusCommand.humanBytes(2_147_483_648L)).isEqualTo("2.1 GB");
+        assertThat(HumanBytes.format(0)).isEqualTo("0 B");
+        assertThat(HumanBytes.format(9)).isEqualTo("9 B");
+        assertThat(HumanBytes.format(10)).isEqualTo("10 B");
+        assertThat(HumanBytes.format(999)).isEqualTo("999 B");
+        assertThat(HumanBytes.format(1000)).isEqualTo("1.0 kB");
+        assertThat(HumanBytes.format(20480)).isEqualTo("20 kB");
+        assertThat(HumanBytes.format(24576)).isEqualTo("25 kB");
+        assertThat(HumanBytes.format(20500)).isEqualTo("20 kB");
+        assertThat(HumanBytes.format(2_150_000)).isEqualTo("2.2 MB");
+        assertThat(HumanBytes.format(82_854_982)).isEqualTo("83 MB");
+        assertThat(HumanBytes.format(2_147_483_648L)).isEqualTo("2.1 GB");
     }
 
     @Test
