@@ -50,4 +50,34 @@ public class ShellClientIT {
         assertTrue(r.toString(), r.stdout().endsWith("shell/p/b\n2\n"));
         assertEquals("shell/p/b\n2\n", node.etcdctl(null, "get", "--prefix", "shell/p/").assertSuccess().stdout());
     }
+
+    @Test
+    public void ketcdutlReadsASnapshotTheNodeSavedAndRestoresItInBinAndInTheShell() throws Exception {
+        assertEquals("OK\n", node.etcdctl(null, "put", "shell/backup", "kept").assertSuccess().stdout());
+        java.nio.file.Path saved = node.home().resolve("shell-backup.db");
+        node.etcdctl(null, "snapshot", "save", saved.toString()).assertSuccess();
+        java.util.List<String> ketcdutl = java.util.List.of(node.home().resolve("bin/ketcdutl").toString());
+
+        Exec.Result bin = Exec.run(concat(ketcdutl, "snapshot", "status", saved.toString(), "-w", "json"),
+                KetcdNode.baseEnvironment(), node.home(), null, java.time.Duration.ofSeconds(60)).assertSuccess();
+        assertTrue(bin.toString(), bin.stdout().matches("\\{\"hash\":\\d+,\"revision\":[1-9]\\d*,\"totalKey\":[1-9]\\d*,"
+                + "\"totalSize\":[1-9]\\d*}\n"));
+        Exec.Result shell = node.client("ketcdutl:snapshot -w json status " + saved).assertSuccess();
+        assertEquals(shell.toString(), bin.stdout(), shell.stdout());
+
+        java.nio.file.Path restored = node.home().resolve("restored.etcd");
+        Exec.Result restore = node.client("ketcdutl:snapshot --data-dir " + restored + " restore " + saved).assertSuccess();
+        assertTrue(restore.toString(), java.nio.file.Files.isDirectory(restored.resolve("member/wal")));
+        assertTrue(restore.toString(), java.nio.file.Files.isRegularFile(restored.resolve("member/snap/db")));
+        Exec.Result again = Exec.run(concat(ketcdutl, "snapshot", "restore", saved.toString(), "--data-dir",
+                restored.toString()), KetcdNode.baseEnvironment(), node.home(), null, java.time.Duration.ofSeconds(60));
+        assertEquals(again.toString(), 1, again.exitCode());
+        assertEquals("Error: data-dir \"" + restored + "\" exists\n", again.stderr());
+    }
+
+    private static java.util.List<String> concat(java.util.List<String> head, String... tail) {
+        java.util.List<String> all = new java.util.ArrayList<>(head);
+        all.addAll(java.util.List.of(tail));
+        return all;
+    }
 }
