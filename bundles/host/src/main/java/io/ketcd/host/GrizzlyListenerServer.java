@@ -242,6 +242,9 @@ public final class GrizzlyListenerServer implements Closeable {
         // a body the handler left unread is skipped only up to Go's maxPostHandlerReadBytes; past that the
         // connection is closed after the answer, not drained (a refused 10 GB upload is not read)
         codec.setMaxPayloadRemainderToSkip(MAX_UNREAD_BODY_SKIPPED);
+        // Go reads a body on any method; Grizzly refuses one on GET with a bare 400 unless told, and
+        // etcd's peer GET /members/hashkv carries its request as a body
+        codec.setAllowPayloadForUndefinedHttpMethods(true);
         chain.add(codec);
         chain.add(new BrokenBodyFilter(settings.name(), badInput));
         chain.add(new IdleTimeoutFilter(timer, idleSeconds, TimeUnit.SECONDS));

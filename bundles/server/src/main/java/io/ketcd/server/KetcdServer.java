@@ -59,6 +59,8 @@ import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.proto.serverpb.RequestHeader;
 import io.ketcd.server.internal.BackendQuota;
 import io.ketcd.server.internal.MemberChanges;
+import io.ketcd.server.internal.CorruptionCheck;
+import io.ketcd.server.internal.CorruptionCheck;
 import io.ketcd.server.internal.ServerCore;
 import io.ketcd.storage.BackendHash;
 import io.ketcd.storage.BackendSnapshot;
@@ -67,6 +69,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
@@ -112,6 +115,8 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     private long generation;
     private boolean closed;
     private volatile ServerCore core;
+    /** etcd's periodic corruption check; null when {@code experimental-corrupt-check-time} is 0. */
+    private CorruptionCheck corruptionCheck;
     private final AtomicLong restarts = new AtomicLong();
 
     private KetcdServer(ServerConfig config, RaftCore raftCore, PeerNetwork network) {
@@ -136,6 +141,10 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
         try {
             synchronized (server.lifecycle) {
                 server.core = server.openMember();
+                if (config.corruptCheckTime().toNanos() > 0) {
+                    server.corruptionCheck = new CorruptionCheck(server.new CheckedMember(), config.corruptCheckTime(),
+                            config.requestTimeout());
+                }
             }
         } catch (IOException | RuntimeException e) {
             server.restarter.shutdownNow();
@@ -603,9 +612,47 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     public void close() {
         synchronized (lifecycle) {
             closed = true;
+            if (corruptionCheck != null) {
+                corruptionCheck.close();
+            }
             core.close();
         }
         restarter.shutdownNow();
+    }
+
+    /** The member as the corruption check sees it: whichever core runs now. */
+    private final class CheckedMember implements CorruptionCheck.Member {
+        @Override
+        public long memberId() {
+            return core.memberId();
+        }
+
+        @Override
+        public boolean isLeader() {
+            return core.isLeader();
+        }
+
+        @Override
+        public HashKVResponse localHash() {
+            return core.reads().hashKV(CorruptionCheck.at(0));
+        }
+
+        @Override
+        public List<Long> peers() {
+            long self = core.memberId();
+            return core.members().stream().map(Member::getID).filter(id -> id != self).toList();
+        }
+
+        @Override
+        public CompletableFuture<HashKVResponse> peerHash(long peer, long revision) {
+            return core.peerHashKV(peer, revision);
+        }
+
+        @Override
+        public CompletableFuture<?> raiseCorrupt(long member) {
+            return alarm(AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.ACTIVATE).setMemberID(member)
+                    .setAlarm(AlarmType.CORRUPT).build());
+        }
     }
 
     private <T> CompletableFuture<T> propose(InternalRaftRequest.Builder request, Class<T> type) {

@@ -40,7 +40,8 @@ public record ServerConfig(
         int backendBatchLimit,
         Duration watchProgressNotifyInterval,
         boolean leaseCheckpoint,
-        Duration leaseCheckpointInterval) {
+        Duration leaseCheckpointInterval,
+        Duration corruptCheckTime) {
 
     /** Keys ketcd knows, in etcd's spelling, with etcd's default values ("" = unset). */
     public static final Map<String, String> KEYS = keys();
@@ -70,6 +71,8 @@ public record ServerConfig(
         // lease checkpoints keep remaining TTLs across leader changes and restarts; etcd 3.4 has them off
         k.put("experimental-enable-lease-checkpoint", "true");
         k.put("experimental-lease-checkpoint-interval", "5m"); // a Go duration, as etcd's flag
+        // how often the leader compares every member's HashKV; 0 (etcd's default) turns the check off
+        k.put("experimental-corrupt-check-time", "0s");
         return Collections.unmodifiableMap(k);
     }
 
@@ -130,7 +133,8 @@ public record ServerConfig(
                 Math.toIntExact(v.number("backend-batch-limit")),
                 progressInterval(v.duration("experimental-watch-progress-notify-interval")),
                 v.bool("experimental-enable-lease-checkpoint"),
-                v.duration("experimental-lease-checkpoint-interval"));
+                v.duration("experimental-lease-checkpoint-interval"),
+                v.duration("experimental-corrupt-check-time"));
     }
 
     /**

@@ -201,6 +201,16 @@ final class InMemoryNetwork implements PeerTransportFactory, ListenerFactory, Au
             }
 
             @Override
+            public CompletableFuture<io.ketcd.proto.etcdserverpb.HashKVResponse> hashKV(long memberId,
+                    io.ketcd.proto.etcdserverpb.HashKVRequest request) {
+                Node member = nodes.get(memberId);
+                if (member == null || memberId != self && !linked(self, memberId)) {
+                    return CompletableFuture.failedFuture(EtcdError.TIMEOUT.exception());
+                }
+                return member.receiver().hashKV(request);
+            }
+
+            @Override
             public Optional<Instant> activeSince(long memberId) {
                 return linked(self, memberId) ? Optional.of(Instant.EPOCH) : Optional.empty();
             }

@@ -1,5 +1,7 @@
 package io.ketcd.api.peer;
 
+import io.ketcd.proto.etcdserverpb.HashKVRequest;
+import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
 import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveResponse;
 import io.ketcd.proto.etcdserverpb.Member;
@@ -68,6 +70,13 @@ public interface PeerTransport extends AutoCloseable {
      * {@code POST /leases/internal}); fails as {@link #renewLease} does.
      */
     CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(long leaderId, LeaseTimeToLiveRequest request);
+
+    /**
+     * Asks member {@code memberId} for its HashKV at {@code request}'s revision (etcd's peer
+     * {@code GET /members/hashkv}, which the leader's corruption check uses); this member is
+     * answered locally. The response's header names the member that answered.
+     */
+    CompletableFuture<HashKVResponse> hashKV(long memberId, HashKVRequest request);
 
     /** Since when the peer has had a working connection, empty while it is inactive or unknown. */
     Optional<Instant> activeSince(long memberId);

@@ -1,5 +1,7 @@
 package io.ketcd.api.peer;
 
+import io.ketcd.proto.etcdserverpb.HashKVRequest;
+import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
 import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveResponse;
 import io.ketcd.proto.etcdserverpb.Member;
@@ -73,4 +75,7 @@ public interface RaftReceiver {
      * POST /leases/internal}), as the leader; fails as {@link #renewLease} does.
      */
     CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest request);
+
+    /** This member's HashKV at {@code request}'s revision, for a peer's corruption check. */
+    CompletableFuture<HashKVResponse> hashKV(HashKVRequest request);
 }

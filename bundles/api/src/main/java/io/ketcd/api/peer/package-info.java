@@ -6,7 +6,7 @@
  * swappable service like the raft core.
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package io.ketcd.api.peer;
 
 import org.osgi.annotation.bundle.Export;

@@ -135,7 +135,7 @@ final class MembersJson {
     }
 
     /** A JSON number kept as its text, so that uint64 ids survive. */
-    private record NumberToken(String text) {
+    record NumberToken(String text) {
         @Override
         public String toString() {
             return text;
@@ -143,7 +143,7 @@ final class MembersJson {
     }
 
     /** A small recursive-descent JSON parser (objects, arrays, strings, numbers, literals). */
-    private static final class Parser {
+    static final class Parser {
         private static final int MAX_DEPTH = 32;
         private final String s;
         private int pos;

@@ -4,6 +4,8 @@ import io.ketcd.api.EtcdError;
 import io.ketcd.api.log.BadInputLog;
 import io.ketcd.api.peer.PeerTransportConfig;
 import io.ketcd.api.peer.RaftReceiver;
+import io.ketcd.proto.etcdserverpb.HashKVRequest;
+import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.LeaseKeepAliveRequest;
 import io.ketcd.proto.etcdserverpb.LeaseKeepAliveResponse;
 import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
@@ -21,6 +23,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 import org.glassfish.grizzly.http.Method;
 import org.glassfish.grizzly.http.server.HttpHandler;
@@ -84,6 +88,8 @@ final class PeerHandler extends HttpHandler {
             promote(request, response, path.substring(MemberPromote.PREFIX.length()));
         } else if (path.equals(LeaseForward.RENEW) || path.equals(LeaseForward.TIME_TO_LIVE)) {
             lease(request, response, path);
+        } else if (path.equals(HashKvForward.PATH)) {
+            hashKv(request, response);
         } else if (path.equals("/members")) {
             if (allow(request, response, Method.GET)) {
                 response.setHeader(PeerHeaders.CLUSTER_ID, Ids.hex(config.clusterId()));
@@ -338,39 +344,89 @@ final class PeerHandler extends HttpHandler {
             answer = CompletableFuture.failedFuture(e);
         }
         LeaseForward leases = transport.leases();
-        if (!leases.acquireServer()) {
+        return answerLater(request, response, path, leases, answer, message -> message.toByteArray(),
+                LeaseForward.PROTOBUF, LeaseForward::status, LeaseForward::text);
+    }
+
+    /**
+     * Writes {@code answer} when it completes, on {@code forwarding}'s thread (the response is
+     * suspended until then): 200 with {@code body} of the result as {@code contentType}, or the
+     * status and text the failure maps to. Refuses with 400 {@code too many requests} when the
+     * most requests {@code forwarding} allows are being served. True when the answer is written
+     * later.
+     */
+    private <T> boolean answerLater(Request request, Response response, String path, LeaderForwarding forwarding,
+            CompletableFuture<T> answer, Function<T, byte[]> body, String contentType,
+            ToIntFunction<Throwable> status, Function<Throwable, String> text) throws IOException {
+        if (!forwarding.acquireServer()) {
             reject(request, response, HttpStatus.BAD_REQUEST_400, EtcdError.TOO_MANY_REQUESTS.message(),
-                    LeaseForward.MAX_IN_FLIGHT + " lease requests in flight");
+                    "too many requests in flight on " + path);
             return false;
         }
         if (!response.isSuspended()) {
             response.suspend();
         }
-        leases.bounded(answer).whenCompleteAsync((message, failure) -> {
+        forwarding.bounded(answer).whenCompleteAsync((result, failure) -> {
             try {
                 if (failure == null) {
-                    byte[] bytes = message.toByteArray();
+                    byte[] bytes = body.apply(result);
                     response.setStatus(HttpStatus.OK_200);
-                    response.setContentType(LeaseForward.PROTOBUF);
+                    response.setContentType(contentType);
                     response.setContentLength(bytes.length);
                     response.getOutputStream().write(bytes);
                 } else {
                     response.setHeader("X-Content-Type-Options", "nosniff");
-                    write(response, HttpStatus.getHttpStatus(LeaseForward.status(failure)), TEXT_PLAIN,
-                            LeaseForward.text(failure) + "\n");
+                    write(response, HttpStatus.getHttpStatus(status.applyAsInt(failure)), TEXT_PLAIN,
+                            text.apply(failure) + "\n");
                 }
             } catch (IOException | RuntimeException e) {
-                LOG.debug("{}: cannot answer a lease request on {}: {}", Ids.hex(config.memberId()), path, e.toString());
+                LOG.debug("{}: cannot answer a request on {}: {}", Ids.hex(config.memberId()), path, e.toString());
             } finally {
-                leases.releaseServer();
+                forwarding.releaseServer();
                 try {
                     response.resume();
                 } catch (RuntimeException e) {
-                    LOG.debug("{}: resuming a lease answer: {}", Ids.hex(config.memberId()), e.toString());
+                    LOG.debug("{}: resuming an answer on {}: {}", Ids.hex(config.memberId()), path, e.toString());
                 }
             }
-        }, leases.executor());
+        }, forwarding.executor());
         return true;
+    }
+
+    // ---- GET /members/hashkv
+
+    private void hashKv(Request request, Response response) throws IOException {
+        if (!allow(request, response, Method.GET)) {
+            return;
+        }
+        // etcd's hashKVHandler checks only the cluster id, and answers 412 "clusterID mismatch"
+        if (!Ids.hex(config.clusterId()).equals(request.getHeader(PeerHeaders.CLUSTER_ID))) {
+            reject(request, response, HttpStatus.PRECONDITION_FAILED_412, HashKvForward.CLUSTER_ID_MISMATCH,
+                    "cluster " + request.getHeader(PeerHeaders.CLUSTER_ID));
+            return;
+        }
+        response.setHeader(PeerHeaders.CLUSTER_ID, Ids.hex(config.clusterId()));
+        ArrivedBody.read(request, response, HashKvForward.MAX_BODY, body -> hashKv(request, response, body),
+                e -> reject(request, response, HttpStatus.BAD_REQUEST_400, "error reading body",
+                        "reading the body: " + e.getMessage()));
+    }
+
+    private boolean hashKv(Request request, Response response, byte[] body) throws IOException {
+        HashKVRequest hashRequest;
+        try {
+            hashRequest = HashKvForward.parseRequest(body);
+        } catch (IOException e) {
+            reject(request, response, HttpStatus.BAD_REQUEST_400, e.getMessage(), e.getMessage());
+            return false;
+        }
+        CompletableFuture<HashKVResponse> answer;
+        try {
+            answer = receiver.hashKV(hashRequest);
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        return answerLater(request, response, HashKvForward.PATH, transport.hashes(), answer, HashKvForward::writeResponse,
+                JSON, failure -> 400, HashKvForward::text);
     }
 
     // ---- checks

@@ -8,6 +8,8 @@ import io.ketcd.api.peer.RaftReceiver;
 import io.ketcd.api.peer.SnapshotPayload;
 import io.ketcd.api.transport.Listener;
 import io.ketcd.host.GrizzlyListenerServer;
+import io.ketcd.proto.etcdserverpb.HashKVRequest;
+import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
 import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveResponse;
 import io.ketcd.proto.etcdserverpb.Member;
@@ -81,6 +83,7 @@ public final class PeerTransportImpl implements PeerTransport {
     private final ScheduledThreadPoolExecutor promoteExecutor;
     private final MemberPromote promote;
     private final LeaseForward leases;
+    private final HashKvForward hashes;
     private final Map<Long, Peer> peers = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     final Map<PeerChannel, LongAdder> received = counters();
@@ -107,6 +110,7 @@ public final class PeerTransportImpl implements PeerTransport {
         this.promote = new MemberPromote(config, client, timeouts, promoteExecutor);
         // lease answers share the promote thread: both are small, bounded and rare next to raft traffic
         this.leases = new LeaseForward(config, client, timeouts, promoteExecutor);
+        this.hashes = new HashKvForward(config, client, timeouts, promoteExecutor);
         warnOfThreadPerAnswer(prefix);
     }
 
@@ -216,6 +220,10 @@ public final class PeerTransportImpl implements PeerTransport {
 
     MemberPromote promote() {
         return promote;
+    }
+
+    HashKvForward hashes() {
+        return hashes;
     }
 
     LeaseForward leases() {
@@ -371,6 +379,20 @@ public final class PeerTransportImpl implements PeerTransport {
         return toLeader(leaderId, () -> receiver.leaseTimeToLive(request), leader -> leases.timeToLive(leader, request));
     }
 
+    /** etcd's {@code GET /members/hashkv} to a peer ({@link HashKvForward}); this member asks the local receiver. */
+    @Override
+    public CompletableFuture<HashKVResponse> hashKV(long memberId, HashKVRequest request) {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
+        }
+        if (memberId == config.memberId()) {
+            return receiver.hashKV(request);
+        }
+        Peer peer = peers.get(memberId);
+        return peer == null ? CompletableFuture.failedFuture(EtcdError.MEMBER_NOT_FOUND.exception())
+                : hashes.ask(peer, request);
+    }
+
     private <T> CompletableFuture<T> toLeader(long leaderId, java.util.function.Supplier<CompletableFuture<T>> local,
                                               java.util.function.Function<Peer, CompletableFuture<T>> remote) {
         if (closed.get()) {
@@ -419,6 +441,7 @@ public final class PeerTransportImpl implements PeerTransport {
         promoteExecutor.shutdownNow();
         promote.close();
         leases.close();
+        hashes.close();
         client = null;
         try {
             snapshotExecutor.awaitTermination(5, TimeUnit.SECONDS);

@@ -116,6 +116,17 @@ final class RecordingReceiver implements RaftReceiver {
         return timeToLive.apply(request);
     }
 
+    /** What {@link #hashKV} answers; a test sets it. */
+    volatile java.util.function.Function<io.ketcd.proto.etcdserverpb.HashKVRequest,
+            CompletableFuture<io.ketcd.proto.etcdserverpb.HashKVResponse>> hashKv =
+            r -> CompletableFuture.failedFuture(new IllegalStateException("no hash here"));
+
+    @Override
+    public CompletableFuture<io.ketcd.proto.etcdserverpb.HashKVResponse> hashKV(
+            io.ketcd.proto.etcdserverpb.HashKVRequest request) {
+        return hashKv.apply(request);
+    }
+
     List<Message> processedOf(java.util.function.Predicate<Message> filter) {
         List<Message> out = new ArrayList<>();
         for (Message m : processed) {

@@ -66,6 +66,15 @@ final class AlarmApplier implements RequestApplier {
         });
     }
 
+    /**
+     * Whether a member was found corrupt: then every KV write, compaction, lease grant and revoke
+     * is refused with "etcdserver: corrupt cluster" (etcd's applierV3Corrupt), until the alarm is
+     * disarmed. Reads go on, as in etcd, where they do not pass through the applier.
+     */
+    static boolean corrupt(AppliedState state) {
+        return state.alarms().raised(AlarmType.CORRUPT);
+    }
+
     /** Whether writes that grow the backend are refused now. */
     static boolean outOfSpace(AppliedState state) {
         return state.alarms().raised(AlarmType.NOSPACE);

@@ -10,7 +10,7 @@ import java.util.Set;
 
 /**
  * Applies etcd's KV requests (put, delete range, txn, compaction) to the key-value store; while a
- * NOSPACE alarm is raised, refuses those that add data.
+ * NOSPACE alarm is raised, refuses those that add data, and while a CORRUPT alarm is, all of them.
  */
 final class KvApplier implements RequestApplier {
 
@@ -22,6 +22,9 @@ final class KvApplier implements RequestApplier {
     @Override
     public Object apply(AppliedState state, InternalRaftRequest r, long index) {
         KvStore kv = state.kv();
+        if (AlarmApplier.corrupt(state)) {
+            throw EtcdError.CORRUPT.exception();
+        }
         if (AlarmApplier.outOfSpace(state) && grows(r)) {
             // etcd's capped applier: a refused request changes nothing, and the loop records the index
             throw EtcdError.NO_SPACE.exception();

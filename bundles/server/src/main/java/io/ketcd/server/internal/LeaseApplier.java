@@ -36,6 +36,9 @@ final class LeaseApplier implements RequestApplier {
 
     @Override
     public Object apply(AppliedState state, InternalRaftRequest r, long index) {
+        if (AlarmApplier.corrupt(state) && r.getRequestCase() != RequestCase.LEASE_CHECKPOINT) {
+            throw EtcdError.CORRUPT.exception(); // etcd's corrupt applier refuses grants and revokes
+        }
         return switch (r.getRequestCase()) {
             case LEASE_GRANT -> grant(state, r.getLeaseGrant(), index);
             case LEASE_REVOKE -> revoke(state, r.getLeaseRevoke().getID(), index);

@@ -12,6 +12,8 @@ import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
+import io.ketcd.proto.etcdserverpb.HashKVRequest;
+import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
 import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveResponse;
 import io.ketcd.proto.etcdserverpb.Member;
@@ -37,6 +39,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongFunction;
 
 import org.slf4j.Logger;
@@ -68,6 +71,7 @@ final class PeerLink implements AutoCloseable {
     private final PeerMessageCheck peerMessageCheck;
     private final BadInputLog badPeerInput = new BadInputLog(LOG);
     private final Receiver receiver = new Receiver();
+    private volatile Function<HashKVRequest, HashKVResponse> hashes;
     /**
      * Every peer the transport knows, with its URLs: the members applied so far and, for a
      * joining member, the ones it learned from the cluster. A replaced transport gets them all.
@@ -245,6 +249,17 @@ final class PeerLink implements AutoCloseable {
         this.leases = leases;
     }
 
+    /** Answers peers' HashKV requests (the leader's corruption check) with {@code hashes}. */
+    void serveHashes(Function<HashKVRequest, HashKVResponse> hashes) {
+        this.hashes = hashes;
+    }
+
+    /** Member {@code id}'s HashKV, asked over the peer port (this member's own, answered locally). */
+    CompletableFuture<HashKVResponse> peerHashKV(long id, HashKVRequest request) {
+        PeerTransport t = transport;
+        return t == null ? CompletableFuture.failedFuture(EtcdError.STOPPED.exception()) : t.hashKV(id, request);
+    }
+
     /** Asks the leader to renew a lease (see {@link LeaseRequests#renew}). */
     CompletableFuture<Long> forwardRenew(long leader, long leaseId) {
         PeerTransport t = transport;
@@ -357,6 +372,19 @@ final class PeerLink implements AutoCloseable {
             LeaseRequests l = leases;
             return l == null || stopped.getAsBoolean() ? CompletableFuture.failedFuture(EtcdError.STOPPED.exception())
                     : l.renewAsLeader(leaseId);
+        }
+
+        @Override
+        public CompletableFuture<HashKVResponse> hashKV(HashKVRequest request) {
+            Function<HashKVRequest, HashKVResponse> h = hashes;
+            if (h == null || stopped.getAsBoolean()) {
+                return CompletableFuture.failedFuture(EtcdError.STOPPED.exception());
+            }
+            try {
+                return CompletableFuture.completedFuture(h.apply(request));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
 
         @Override

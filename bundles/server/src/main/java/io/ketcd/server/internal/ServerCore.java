@@ -14,6 +14,7 @@ import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.etcdserverpb.ResponseHeader;
 import io.ketcd.proto.raftpb.ConfChange;
+import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.raftpb.ConfState;
 import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.server.PeerNetwork;
@@ -117,6 +118,7 @@ public final class ServerCore implements AutoCloseable {
             lessor.setCheckpointer(cp -> proposeOwn(InternalRaftRequest.newBuilder().setLeaseCheckpoint(cp)));
         }
         peerLink.serveLeases(leaseRequests);
+        peerLink.serveHashes(reads::hashKV);
         raftLoop.onLeadershipLost(lessor::demote);
         // last: it starts a thread, which nothing may leave behind when a part above fails
         this.watches = new Watches(state, this::header, config.maxRequestBytes(), config.watchProgressNotifyInterval());
@@ -334,6 +336,11 @@ public final class ServerCore implements AutoCloseable {
     }
 
     /** Reads from the local store, serializable or linearizable. */
+    /** Member {@code id}'s HashKV at {@code revision}, asked over the peer port; this member's own locally. */
+    public CompletableFuture<HashKVResponse> peerHashKV(long id, long revision) {
+        return peerLink.peerHashKV(id, CorruptionCheck.at(revision));
+    }
+
     public Reads reads() {
         return reads;
     }
