@@ -3,9 +3,12 @@
 # data, alternating servers round by round, each started fresh on free 127.0.0.1 ports:
 #   - snapshot save: `etcdctl snapshot save` to a file (seconds, file size, MB/s)
 #   - defragment: `etcdctl defrag` (seconds, db size before and after)
+#   - restore: the saved snapshot into a new data directory, after the member stopped: `etcdctl
+#     snapshot restore` for etcd's, `bin/ketcdutl snapshot restore` for ketcd's; and, as the
+#     migration a user does, `bin/ketcdutl snapshot restore` of etcd's snapshot (seconds)
 # The backend is filled to about --size-mb of live data with 100 KiB values (the bench generator's
 # put), every key written twice, then compacted at the last revision, so that half of what was
-# written is garbage for the defragmentation to reclaim. Restore is not timed yet (no ketcdutl).
+# written is garbage for the defragmentation to reclaim.
 #
 #   bench/maintenance.sh [--size-mb N] [--rounds R]        # default 1024 MB, 1 round
 set -euo pipefail
@@ -60,16 +63,29 @@ for r in $(seq "$rounds"); do
       put >/dev/null
     rev=$(status_field "$ep" "['header']['revision']")
     etcdctl --endpoints="$ep" --command-timeout=600s compact "$rev" --physical >/dev/null
-    t0=$(now); etcdctl --endpoints="$ep" --command-timeout=600s snapshot save "$work/snap.db" >/dev/null 2>&1; t1=$(now)
-    snap_bytes=$(stat -c %s "$work/snap.db"); rm -f "$work/snap.db"
+    snap="$work/snap-$kind.db"
+    t0=$(now); etcdctl --endpoints="$ep" --command-timeout=600s snapshot save "$snap" >/dev/null 2>&1; t1=$(now)
+    snap_bytes=$(stat -c %s "$snap")
     before=$(status_field "$ep" "['dbSize']")
     t2=$(now); etcdctl --endpoints="$ep" --command-timeout=600s defrag >/dev/null; t3=$(now)
     after=$(status_field "$ep" "['dbSize']")
-    awk -v k="$kind" -v s="$(echo "$t1 - $t0" | bc)" -v b="$snap_bytes" -v d="$(echo "$t3 - $t2" | bc)" \
-      -v bf="$before" -v af="$after" 'BEGIN { printf "%s|%.2f|%.0f|%.1f|%.2f|%.0f|%.0f\n", k, s, b / 1e6, b / 1e6 / s, d, bf / 1e6, af / 1e6 }' \
-      | tee -a "$results" >&2
     cluster_stop "$dir" >/dev/null 2>&1
     dir=""
+    migrate=0
+    if [ "$kind" = etcd ]; then
+      t4=$(now); etcdctl snapshot restore "$snap" --data-dir "$work/restored-$kind" >/dev/null 2>&1; t5=$(now)
+    else
+      t4=$(now); "$dist/bin/ketcdutl" snapshot restore "$snap" --data-dir "$work/restored-$kind" >/dev/null 2>&1; t5=$(now)
+      t6=$(now); "$dist/bin/ketcdutl" snapshot restore "$work/snap-etcd.db" --data-dir "$work/migrated" >/dev/null 2>&1; t7=$(now)
+      migrate=$(echo "$t7 - $t6" | bc)
+      rm -rf "$work/migrated" "$work/snap-etcd.db" "$snap"
+    fi
+    # etcd's snapshot stays for the migration in ketcd's turn
+    rm -rf "$work/restored-$kind" "$work/$kind-$r"
+    awk -v k="$kind" -v s="$(echo "$t1 - $t0" | bc)" -v b="$snap_bytes" -v d="$(echo "$t3 - $t2" | bc)" \
+      -v bf="$before" -v af="$after" -v rs="$(echo "$t5 - $t4" | bc)" -v m="$migrate" \
+      'BEGIN { printf "%s|%.2f|%.0f|%.1f|%.2f|%.0f|%.0f|%.2f|%.2f\n", k, s, b / 1e6, b / 1e6 / s, d, bf / 1e6, af / 1e6, rs, m }' \
+      | tee -a "$results" >&2
   done
 done
 
@@ -88,3 +104,5 @@ row "snapshot save, MB/s" 4
 row "defragment, seconds" 5
 row "db size before defragment, MB" 6
 row "db size after defragment, MB" 7
+row "snapshot restore, seconds" 8
+echo "| ketcdutl restore of etcd's snapshot (migration), seconds | | $(col ketcd 9) | |"
