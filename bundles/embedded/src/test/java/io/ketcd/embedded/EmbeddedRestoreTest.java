@@ -79,6 +79,7 @@ class EmbeddedRestoreTest {
         Path saved = dir.resolve("etcd.db");
         Contents before;
         String etcdStatus;
+        long etcdHashKv;
         try (EtcdProcess etcd = EtcdProcess.start(dir.resolve("etcd"));
                 Client client = Client.builder().endpoints("http://" + etcd.endpoint()).build()) {
             write(client);
@@ -95,6 +96,7 @@ class EmbeddedRestoreTest {
             }
             assertThat(etcd.etcdctl("role", "add", "readers").succeeded()).isTrue();
             before = Contents.of(client, etcd.endpoint());
+            etcdHashKv = hashOf(etcd.etcdctl("endpoint", "hashkv", "-w", "json"));
             Command save = etcd.etcdctl("snapshot", "save", saved.toString());
             assertThat(save.exit()).as(save.toString()).isZero();
             etcdStatus = Command.etcdctl(List.of(), "snapshot", "status", saved.toString(), "-w", "json").out().trim();
@@ -118,6 +120,9 @@ class EmbeddedRestoreTest {
             agreedLeader(List.of(member));
             Client client = ketcd.client(member);
             assertThat(Contents.of(client, member.grpcEndpoint())).isEqualTo(before);
+            // the same entries in the same key bucket layout: etcd's HashKV, compaction included
+            assertThat(hashOf(Command.etcdctl(List.of("--endpoints=" + member.grpcEndpoint()), "endpoint", "hashkv",
+                    "-w", "json"))).isEqualTo(etcdHashKv);
             assertThatThrownBy(() -> client.getKVClient().get(bs("k/1"), GetOption.builder().withRevision(2).build())
                     .get(10, SECONDS)).hasMessageContaining("mvcc: required revision has been compacted");
         }
@@ -206,6 +211,14 @@ class EmbeddedRestoreTest {
         long revision = kv.put(bs("plain"), bs("x")).get(10, SECONDS).getHeader().getRevision();
         kv.compact(revision - 20, CompactOption.newBuilder().withCompactPhysical(true).build()).get(10, SECONDS);
         kv.put(bs("k/7"), bs("third 7")).get(10, SECONDS);
+    }
+
+    /** The hash in {@code etcdctl endpoint hashkv -w json}'s answer. */
+    private static long hashOf(Command hashkv) {
+        assertThat(hashkv.exit()).as(hashkv.toString()).isZero();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"hash\":(\\d+)").matcher(hashkv.out());
+        assertThat(m.find()).as(hashkv.out()).isTrue();
+        return Long.parseLong(m.group(1));
     }
 
     private static List<String> keys(MvStoreBackend backend, String bucket) {

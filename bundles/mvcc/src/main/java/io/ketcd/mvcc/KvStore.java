@@ -32,6 +32,7 @@ import io.ketcd.storage.Backend;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.function.LongPredicate;
@@ -469,14 +470,16 @@ public final class KvStore {
     }
 
     /**
-     * etcd's HashKV: a CRC-32C over the stored revisions of every key, up to {@code revision} (0
-     * for the current one), so members that applied the same log report the same hash. Unlike
-     * etcd, the revisions at or below the compaction revision are left out altogether (etcd keeps
-     * the ones compaction retains): which of those a member has deleted so far depends on how far
-     * its background compaction got, and the hash must not.
+     * etcd 3.4's HashKV ({@code HashByRev}): a CRC-32C over the key bucket's name and its
+     * entries up to {@code revision} (0 for the current one): above the compaction revision every
+     * entry; at or below it only the revisions a compaction at {@code revision} would keep (each
+     * key's latest one up to there, unless a tombstone), whether or not the background compaction
+     * has deleted the others yet; and, as etcd, every entry still stored when no key would keep
+     * one. Members that applied the same log report the same hash, and it is etcd's own for the
+     * same key bucket.
      *
-     * @throws EtcdException {@code FUTURE_REV} after the current revision; {@code COMPACTED} below
-     *     the compaction revision
+     * @throws EtcdException {@code FUTURE_REV} after the current revision; {@code COMPACTED} at or
+     *     below the compaction revision (etcd 3.4's bound; 3.5 moved it to below)
      */
     public HashKVResponse hashKV(HashKVRequest req) {
         long current = currentRev;
@@ -485,18 +488,21 @@ public final class KvStore {
         if (rev > current) {
             throw EtcdError.FUTURE_REV.exception();
         }
-        if (rev > 0 && rev < compacted) {
+        if (rev > 0 && rev <= compacted) {
             throw EtcdError.COMPACTED.exception();
         }
         long upTo = rev == 0 ? current : rev;
+        Set<Revision> kept = compacted > 0 ? space.index().keep(upTo) : Set.of();
         CRC32C crc = new CRC32C();
         crc.update(KeySpace.KEY_BUCKET.getBytes(StandardCharsets.UTF_8));
-        space.keys().scan(new Revision(Math.max(compacted, 0) + 1, 0).toBytes(), new Revision(upTo + 1, 0).toBytes(),
-                (k, v) -> {
-                    crc.update(k);
-                    crc.update(v);
-                    return true;
-                });
+        space.keys().scan(new Revision(1, 0).toBytes(), new Revision(upTo + 1, 0).toBytes(), (k, v) -> {
+            Revision r = Revision.fromBytes(k);
+            if (r.main() > compacted || kept.isEmpty() || kept.contains(r)) {
+                crc.update(k);
+                crc.update(v);
+            }
+            return true;
+        });
         return HashKVResponse.newBuilder()
                 .setHeader(ResponseHeader.newBuilder().setRevision(current))
                 .setHash((int) crc.getValue())
