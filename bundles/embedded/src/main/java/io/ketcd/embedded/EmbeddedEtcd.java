@@ -79,7 +79,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
         GrpcServer grpc = null;
         try {
             GrpcSettings grpcSettings = GrpcSettings.from(config, Map.of());
-            grpc = GrpcServer.start(ClientServices.of(server, new LockServer(server, server, server),
+            grpc = GrpcServer.start(ClientServices.of(server, server.auth(), new LockServer(server, server, server),
                     new ElectionServer(server, server, server)), grpcSettings,
                     listeners.open(ListenerRole.CLIENT, grpcSettings.listenClientUrls()));
             HttpServer http = HttpServer.start(server, server, listeners.open(ListenerRole.CLIENT_HTTP,

@@ -1,5 +1,6 @@
 package io.ketcd.grpc;
 
+import io.ketcd.api.service.AuthService;
 import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.ElectionService;
 import io.ketcd.api.service.KvService;
@@ -15,7 +16,7 @@ import java.util.Objects;
  * services built on them; one object may be all of them.
  */
 public record ClientServices(KvService kv, ClusterService cluster, MaintenanceService maintenance, WatchService watch,
-        LeaseService lease, LockService lock, ElectionService election) {
+        LeaseService lease, LockService lock, ElectionService election, AuthService auth) {
 
     public ClientServices {
         Objects.requireNonNull(kv, "kv");
@@ -25,11 +26,18 @@ public record ClientServices(KvService kv, ClusterService cluster, MaintenanceSe
         Objects.requireNonNull(lease, "lease");
         Objects.requireNonNull(lock, "lock");
         Objects.requireNonNull(election, "election");
+        // auth may be null: a member without it answers the Auth service with UNIMPLEMENTED
     }
 
     /** A member's facets, with {@code lock} and {@code election} on them. */
     public static <T extends KvService & ClusterService & MaintenanceService & WatchService & LeaseService> ClientServices of(
             T member, LockService lock, ElectionService election) {
-        return new ClientServices(member, member, member, member, member, lock, election);
+        return new ClientServices(member, member, member, member, member, lock, election, null);
+    }
+
+    /** A member's facets, its auth service, and {@code lock} and {@code election} on them. */
+    public static <T extends KvService & ClusterService & MaintenanceService & WatchService & LeaseService> ClientServices of(
+            T member, AuthService auth, LockService lock, ElectionService election) {
+        return new ClientServices(member, member, member, member, member, lock, election, auth);
     }
 }

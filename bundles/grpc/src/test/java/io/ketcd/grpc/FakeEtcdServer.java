@@ -155,7 +155,7 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     }
 
     @Override
-    public CompletableFuture<RangeResponse> range(RangeRequest request) {
+    public CompletableFuture<RangeResponse> range(io.ketcd.api.service.Caller caller, RangeRequest request) {
         return answer(request, () -> {
             List<KeyValue> kvs = List.copyOf(select(request.getKey(), request.getRangeEnd()).values());
             return RangeResponse.newBuilder().setHeader(header()).addAllKvs(kvs).setCount(kvs.size()).build();
@@ -163,7 +163,7 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     }
 
     @Override
-    public CompletableFuture<PutResponse> put(PutRequest request) {
+    public CompletableFuture<PutResponse> put(io.ketcd.api.service.Caller caller, PutRequest request) {
         return answer(request, () -> {
             if (request.getKey().isEmpty()) {
                 throw EtcdError.EMPTY_KEY.exception();
@@ -179,7 +179,7 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     }
 
     @Override
-    public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request) {
+    public CompletableFuture<DeleteRangeResponse> deleteRange(io.ketcd.api.service.Caller caller, DeleteRangeRequest request) {
         return answer(request, () -> {
             NavigableMap<ByteString, KeyValue> hit = select(request.getKey(), request.getRangeEnd());
             List<KeyValue> deleted = List.copyOf(hit.values());
@@ -198,7 +198,7 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
 
     /** Compares on VALUE with EQUAL or NOT_EQUAL; puts and ranges as operations. */
     @Override
-    public CompletableFuture<TxnResponse> txn(TxnRequest request) {
+    public CompletableFuture<TxnResponse> txn(io.ketcd.api.service.Caller caller, TxnRequest request) {
         return answer(request, () -> {
             boolean succeeded = request.getCompareList().stream().allMatch(this::holds);
             List<RequestOp> ops = succeeded ? request.getSuccessList() : request.getFailureList();
@@ -225,7 +225,7 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     }
 
     @Override
-    public CompletableFuture<CompactionResponse> compact(CompactionRequest request) {
+    public CompletableFuture<CompactionResponse> compact(io.ketcd.api.service.Caller caller, CompactionRequest request) {
         return answer(request, () -> {
             if (request.getRevision() > revision) {
                 throw EtcdError.FUTURE_REV.exception();

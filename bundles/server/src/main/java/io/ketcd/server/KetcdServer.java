@@ -59,7 +59,12 @@ import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.proto.serverpb.RequestHeader;
 import io.ketcd.server.internal.BackendQuota;
 import io.ketcd.server.internal.MemberChanges;
-import io.ketcd.server.internal.CorruptionCheck;
+import io.ketcd.api.service.Caller;
+import io.ketcd.server.auth.AuthInfo;
+import io.ketcd.server.auth.AuthStore;
+import io.ketcd.server.auth.KvPermissions;
+import io.ketcd.server.auth.SimpleTokens;
+import io.ketcd.api.service.AuthService;
 import io.ketcd.server.internal.CorruptionCheck;
 import io.ketcd.server.internal.ServerCore;
 import io.ketcd.storage.BackendHash;
@@ -115,6 +120,8 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     private long generation;
     private boolean closed;
     private volatile ServerCore core;
+    /** etcd's Auth service on this member. */
+    private final AuthServer authServer;
     /** etcd's periodic corruption check; null when {@code experimental-corrupt-check-time} is 0. */
     private CorruptionCheck corruptionCheck;
     private final AtomicLong restarts = new AtomicLong();
@@ -123,6 +130,7 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
         this.config = config;
         this.raftCore = raftCore;
         this.network = network;
+        this.authServer = new AuthServer(new AuthMember(), config.bcryptCost());
         this.restarter = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ketcd-member-restart");
             t.setDaemon(true);
@@ -263,9 +271,13 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     }
 
     @Override
-    public CompletableFuture<RangeResponse> range(RangeRequest request) {
+    public CompletableFuture<RangeResponse> range(Caller caller, RangeRequest request) {
         try {
             core.reads().validateRange(request);
+            AuthInfo who = authInfo(caller);
+            if (who != null) {
+                KvPermissions.range(core.auth(), who, request);
+            }
         } catch (EtcdException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -286,17 +298,17 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     }
 
     @Override
-    public CompletableFuture<PutResponse> put(PutRequest request) {
+    public CompletableFuture<PutResponse> put(Caller caller, PutRequest request) {
         if (overQuota(BackendQuota.cost(request))) {
             return CompletableFuture.failedFuture(EtcdError.NO_SPACE.exception());
         }
-        return propose(InternalRaftRequest.newBuilder().setPut(request), PutResponse.class)
+        return propose(caller, InternalRaftRequest.newBuilder().setPut(request), PutResponse.class)
                 .thenApply(this::withHeader);
     }
 
     @Override
-    public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request) {
-        return propose(InternalRaftRequest.newBuilder().setDeleteRange(request), DeleteRangeResponse.class)
+    public CompletableFuture<DeleteRangeResponse> deleteRange(Caller caller, DeleteRangeRequest request) {
+        return propose(caller, InternalRaftRequest.newBuilder().setDeleteRange(request), DeleteRangeResponse.class)
                 .thenApply(this::withHeader);
     }
 
@@ -305,10 +317,14 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
      * when every range in it is; any other txn goes through the log.
      */
     @Override
-    public CompletableFuture<TxnResponse> txn(TxnRequest request) {
+    public CompletableFuture<TxnResponse> txn(Caller caller, TxnRequest request) {
         if (core.reads().isReadOnly(request)) {
             try {
                 core.reads().validateReadOnlyTxn(request);
+                AuthInfo who = authInfo(caller);
+                if (who != null) {
+                    KvPermissions.txn(core.auth(), who, request);
+                }
             } catch (EtcdException e) {
                 return CompletableFuture.failedFuture(e);
             }
@@ -317,13 +333,13 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
         if (overQuota(BackendQuota.cost(request))) {
             return CompletableFuture.failedFuture(EtcdError.NO_SPACE.exception());
         }
-        return propose(InternalRaftRequest.newBuilder().setTxn(request), TxnResponse.class)
+        return propose(caller, InternalRaftRequest.newBuilder().setTxn(request), TxnResponse.class)
                 .thenApply(this::withHeader);
     }
 
     @Override
-    public CompletableFuture<CompactionResponse> compact(CompactionRequest request) {
-        return propose(InternalRaftRequest.newBuilder().setCompaction(request), CompactionResponse.class)
+    public CompletableFuture<CompactionResponse> compact(Caller caller, CompactionRequest request) {
+        return propose(caller, InternalRaftRequest.newBuilder().setCompaction(request), CompactionResponse.class)
                 .thenApply(this::withHeader);
     }
 
@@ -615,9 +631,34 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
             if (corruptionCheck != null) {
                 corruptionCheck.close();
             }
+            authServer.close();
             core.close();
         }
         restarter.shutdownNow();
+    }
+
+    /** etcd's Auth service of this member (users, roles, enabling auth, tokens). */
+    public AuthService auth() {
+        return authServer;
+    }
+
+    /** The member as its auth server sees it: whichever core runs now. */
+    private final class AuthMember implements AuthServer.Member {
+        @Override
+        public AuthStore auth() {
+            return core.auth();
+        }
+
+        @Override
+        public SimpleTokens tokens() {
+            return core.tokens();
+        }
+
+        @Override
+        public <T> CompletableFuture<T> propose(Caller caller, InternalRaftRequest.Builder request, Class<T> type) {
+            return KetcdServer.this.propose(caller, request, type)
+                    .thenApply(r -> type.cast(withAuthHeader(r)));
+        }
     }
 
     /** The member as the corruption check sees it: whichever core runs now. */
@@ -655,12 +696,48 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
         }
     }
 
+    /**
+     * Who {@code caller} is (etcd's AuthInfoFromCtx): null for a caller inside the node, whom
+     * nothing restricts; the token's user when a token came, {@code INVALID_AUTH_TOKEN} when it
+     * is unknown or expired; else the client certificate's common name at the current auth
+     * revision; else nobody ({@link AuthInfo#NONE}), which auth, when on, refuses.
+     */
+    AuthInfo authInfo(Caller caller) {
+        if (caller.internal()) {
+            return null;
+        }
+        AuthStore auth = core.auth();
+        if (!caller.token().isEmpty()) {
+            return auth.tokenInfo(caller.token());
+        }
+        if (!caller.commonName().isEmpty()) {
+            return new AuthInfo(caller.commonName(), auth.revision());
+        }
+        return AuthInfo.NONE;
+    }
+
+    /** Proposes a request of the node's own. */
     private <T> CompletableFuture<T> propose(InternalRaftRequest.Builder request, Class<T> type) {
+        return propose(Caller.INTERNAL, request, type);
+    }
+
+    /**
+     * Proposes {@code request} with {@code caller}'s user and auth revision in its header, which
+     * the appliers check the request against as it is applied.
+     */
+    <T> CompletableFuture<T> propose(Caller caller, InternalRaftRequest.Builder request, Class<T> type) {
         CompletableFuture<Object> result;
         try {
             core.proposals().validate(request);
+            AuthInfo who = authInfo(caller);
             long id = core.proposals().nextRequestId();
-            request.setHeader(RequestHeader.newBuilder().setId(id));
+            RequestHeader.Builder header = RequestHeader.newBuilder().setId(id);
+            if (who == null) {
+                header.setInternal(true);
+            } else {
+                header.setUsername(who.username()).setAuthRevision(who.revision());
+            }
+            request.setHeader(header);
             result = core.proposals().propose(id, request.build().toByteString());
         } catch (EtcdException e) {
             return CompletableFuture.failedFuture(e);
@@ -721,5 +798,13 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
 
     private CompactionResponse withHeader(CompactionResponse r) {
         return r.toBuilder().setHeader(header(r.getHeader().getRevision())).build();
+    }
+
+    /** Fills the header (cluster, member, term) of a response whose applier set only its revision. */
+    private Object withAuthHeader(Object response) {
+        com.google.protobuf.Message m = (com.google.protobuf.Message) response;
+        com.google.protobuf.Descriptors.FieldDescriptor field = m.getDescriptorForType().findFieldByName("header");
+        ResponseHeader applied = (ResponseHeader) m.getField(field);
+        return m.toBuilder().setField(field, header(applied.getRevision())).build();
     }
 }

@@ -41,7 +41,9 @@ public record ServerConfig(
         Duration watchProgressNotifyInterval,
         boolean leaseCheckpoint,
         Duration leaseCheckpointInterval,
-        Duration corruptCheckTime) {
+        Duration corruptCheckTime,
+        long authTokenTtlSeconds,
+        int bcryptCost) {
 
     /** Keys ketcd knows, in etcd's spelling, with etcd's default values ("" = unset). */
     public static final Map<String, String> KEYS = keys();
@@ -73,6 +75,10 @@ public record ServerConfig(
         k.put("experimental-lease-checkpoint-interval", "5m"); // a Go duration, as etcd's flag
         // how often the leader compares every member's HashKV; 0 (etcd's default) turns the check off
         k.put("experimental-corrupt-check-time", "0s");
+        // simple tokens live this long after their last use (etcd: seconds)
+        k.put("auth-token-ttl", "300");
+        // cost of the bcrypt hashes of new passwords (etcd 3.5's flag; 3.4 always used 10)
+        k.put("bcrypt-cost", "10");
         return Collections.unmodifiableMap(k);
     }
 
@@ -134,7 +140,9 @@ public record ServerConfig(
                 progressInterval(v.duration("experimental-watch-progress-notify-interval")),
                 v.bool("experimental-enable-lease-checkpoint"),
                 v.duration("experimental-lease-checkpoint-interval"),
-                v.duration("experimental-corrupt-check-time"));
+                v.duration("experimental-corrupt-check-time"),
+                v.number("auth-token-ttl"),
+                bcryptCost(v.number("bcrypt-cost")));
     }
 
     /**
@@ -143,6 +151,15 @@ public record ServerConfig(
      */
     public Duration requestTimeout() {
         return Duration.ofSeconds(5).plus(electionTimeout.multipliedBy(2));
+    }
+
+    /** etcd's bounds for bcrypt-cost: golang.org/x/crypto/bcrypt's MinCost 4 to MaxCost 31. */
+    private static int bcryptCost(long cost) {
+        if (cost < 4 || cost > 31) {
+            throw new IllegalArgumentException("invalid value \"" + cost + "\" for flag -bcrypt-cost: "
+                    + "must be between 4 and 31");
+        }
+        return (int) cost;
     }
 
     /** etcd's rule: 0 or less keeps the default of 10 minutes, and less than 100 ms is raised to 100 ms. */

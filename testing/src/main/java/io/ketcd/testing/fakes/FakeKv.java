@@ -29,31 +29,31 @@ public final class FakeKv implements KvService {
             Answer.with(CompactionResponse.getDefaultInstance());
 
     @Override
-    public CompletableFuture<RangeResponse> range(RangeRequest request) {
+    public CompletableFuture<RangeResponse> range(io.ketcd.api.service.Caller caller, RangeRequest request) {
         requests.add(request);
         return range.apply(request);
     }
 
     @Override
-    public CompletableFuture<PutResponse> put(PutRequest request) {
+    public CompletableFuture<PutResponse> put(io.ketcd.api.service.Caller caller, PutRequest request) {
         requests.add(request);
         return put.apply(request);
     }
 
     @Override
-    public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request) {
+    public CompletableFuture<DeleteRangeResponse> deleteRange(io.ketcd.api.service.Caller caller, DeleteRangeRequest request) {
         requests.add(request);
         return deleteRange.apply(request);
     }
 
     @Override
-    public CompletableFuture<TxnResponse> txn(TxnRequest request) {
+    public CompletableFuture<TxnResponse> txn(io.ketcd.api.service.Caller caller, TxnRequest request) {
         requests.add(request);
         return txn.apply(request);
     }
 
     @Override
-    public CompletableFuture<CompactionResponse> compact(CompactionRequest request) {
+    public CompletableFuture<CompactionResponse> compact(io.ketcd.api.service.Caller caller, CompactionRequest request) {
         requests.add(request);
         return compact.apply(request);
     }

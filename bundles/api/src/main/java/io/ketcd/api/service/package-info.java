@@ -13,7 +13,7 @@
  * io.ketcd.api.service.WatchSession}), with flow control both ways.
  */
 @Export
-@Version("0.3.0")
+@Version("0.4.0")
 package io.ketcd.api.service;
 
 import org.osgi.annotation.bundle.Export;

@@ -145,8 +145,9 @@ public final class EtcdServices {
         RequestDecoding decoding = new RequestDecoding(badInput);
         StreamGuard guard = new StreamGuard(server.maintenance());
         LeaderMonitor monitor = new LeaderMonitor(server.maintenance(), guard, electionTimeout);
+        Callers callers = new Callers();
         List<ServerServiceDefinition> definitions = services(server, new UnaryReplies(executor), guard).stream()
-                .map(decoding::wrap).toList();
+                .map(decoding::wrap).map(d -> ServerInterceptors.intercept(d, callers)).toList();
         return new Bound(definitions, () -> {
             monitor.close();
             guard.endAll(EtcdError.STOPPED.exception());
@@ -205,7 +206,8 @@ public final class EtcdServices {
                         new RequireLeader()),
                 ServerInterceptors.intercept(LeaseGrpc.bindService(new Lease(server.lease(), replies, guard)),
                         new RequireLeader()),
-                unsupported(AuthGrpc.getServiceDescriptor()),
+                server.auth() == null ? unsupported(AuthGrpc.getServiceDescriptor())
+                        : AuthGrpc.bindService(new AuthCalls(server.auth(), replies)),
                 LockGrpc.bindService(new Lock(server.lock(), replies)),
                 ElectionGrpc.bindService(new Election(server.election(), replies)));
     }
@@ -214,27 +216,27 @@ public final class EtcdServices {
     private record Kv(KvService server, UnaryReplies replies) implements KVGrpc.AsyncService {
         @Override
         public void range(RangeRequest request, StreamObserver<RangeResponse> observer) {
-            replies.reply("KV/Range", () -> server.range(request), observer);
+            replies.reply("KV/Range", () -> server.range(Callers.current(), request), observer);
         }
 
         @Override
         public void put(PutRequest request, StreamObserver<PutResponse> observer) {
-            replies.reply("KV/Put", () -> server.put(request), observer);
+            replies.reply("KV/Put", () -> server.put(Callers.current(), request), observer);
         }
 
         @Override
         public void deleteRange(DeleteRangeRequest request, StreamObserver<DeleteRangeResponse> observer) {
-            replies.reply("KV/DeleteRange", () -> server.deleteRange(request), observer);
+            replies.reply("KV/DeleteRange", () -> server.deleteRange(Callers.current(), request), observer);
         }
 
         @Override
         public void txn(TxnRequest request, StreamObserver<TxnResponse> observer) {
-            replies.reply("KV/Txn", () -> server.txn(request), observer);
+            replies.reply("KV/Txn", () -> server.txn(Callers.current(), request), observer);
         }
 
         @Override
         public void compact(CompactionRequest request, StreamObserver<CompactionResponse> observer) {
-            replies.reply("KV/Compact", () -> server.compact(request), observer);
+            replies.reply("KV/Compact", () -> server.compact(Callers.current(), request), observer);
         }
     }
 

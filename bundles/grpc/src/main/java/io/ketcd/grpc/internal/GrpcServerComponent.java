@@ -2,6 +2,7 @@ package io.ketcd.grpc.internal;
 
 import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
+import io.ketcd.api.service.AuthService;
 import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.ElectionService;
 import io.ketcd.api.service.KvService;
@@ -43,8 +44,9 @@ public final class GrpcServerComponent {
     public GrpcServerComponent(Map<String, Object> properties, @Reference KvService kv, @Reference ClusterService cluster,
                                @Reference MaintenanceService maintenance, @Reference WatchService watch,
                                @Reference LeaseService lease, @Reference LockService lock,
-                               @Reference ElectionService election, @Reference ListenerFactory listeners) throws IOException {
-        this.services = new ClientServices(kv, cluster, maintenance, watch, lease, lock, election);
+                               @Reference ElectionService election, @Reference AuthService auth,
+                               @Reference ListenerFactory listeners) throws IOException {
+        this.services = new ClientServices(kv, cluster, maintenance, watch, lease, lock, election, auth);
         this.listeners = listeners;
         this.settings = GrpcSettings.from(properties, System.getenv());
         this.grpc = start(settings);

@@ -104,7 +104,8 @@ final class ApplyLoop implements Runnable {
     void attach(Effects effects) {
         this.effects = effects;
         this.membership = new MembershipApplier(memberId, waiters, effects);
-        for (RequestApplier applier : List.of(new KvApplier(), new LeaseApplier(), new AlarmApplier(), membership)) {
+        for (RequestApplier applier : List.of(new KvApplier(), new LeaseApplier(), new AlarmApplier(), new AuthApplier(),
+                membership)) {
             for (InternalRaftRequest.RequestCase kind : applier.requests()) {
                 if (appliers.put(kind, applier) != null) {
                     throw new IllegalStateException("two appliers for " + kind);
@@ -187,7 +188,8 @@ final class ApplyLoop implements Runnable {
         }
         try {
             AppliedState installed = state.replace(
-                    previous -> AppliedState.on(effects.installSnapshotBackend(index, previous.backend()), previous.lessor()));
+                    previous -> AppliedState.on(effects.installSnapshotBackend(index, previous.backend()), previous.lessor(),
+                            previous.tokens()));
             effects.stateInstalled(installed);
             Backend next = installed.backend();
             snapshotIndex = index;

@@ -5,6 +5,7 @@ import io.ketcd.api.raft.RaftCore;
 import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
+import io.ketcd.api.service.AuthService;
 import io.ketcd.api.service.ClusterService;
 import io.ketcd.api.service.KvService;
 import io.ketcd.api.service.LeaseService;
@@ -71,6 +72,7 @@ public final class EtcdServerComponent {
     private final Object lifecycle = new Object();
     private volatile KetcdServer server;
     private ServiceRegistration<?> registration;
+    private ServiceRegistration<?> authRegistration;
 
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) throws IOException {
@@ -78,6 +80,7 @@ public final class EtcdServerComponent {
             server = KetcdServer.start(ServerConfig.from(properties, System.getenv()), raftCore,
                     new PeerNetwork(transports, listeners, currentPeerTls()));
             registration = context.registerService(FACETS, server, null);
+            authRegistration = context.registerService(AuthService.class, server.auth(), null);
         }
     }
 
@@ -96,6 +99,7 @@ public final class EtcdServerComponent {
     @Deactivate
     void deactivate() {
         synchronized (lifecycle) {
+            authRegistration.unregister();
             registration.unregister();
             server.close();
         }

@@ -19,6 +19,8 @@ import io.ketcd.proto.raftpb.ConfState;
 import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.server.PeerNetwork;
 import io.ketcd.server.ServerConfig;
+import io.ketcd.server.auth.AuthStore;
+import io.ketcd.server.auth.SimpleTokens;
 import io.ketcd.server.lease.Lessor;
 import io.ketcd.proto.etcdserverpb.AlarmType;
 import io.ketcd.storage.Backend;
@@ -97,7 +99,8 @@ public final class ServerCore implements AutoCloseable {
         Backend backend = opened.backend();
         this.lessor = new Lessor(System::nanoTime, Lessor.minTtl(config.heartbeatInterval(), config.electionTimeout()),
                 config.leaseCheckpointInterval());
-        this.state = new CurrentState(AppliedState.on(backend, lessor));
+        this.state = new CurrentState(AppliedState.on(backend, lessor,
+                new SimpleTokens(Duration.ofSeconds(config.authTokenTtlSeconds()), System::nanoTime)));
         this.appliedIndex = new AppliedIndex(backend.consistentIndex());
         this.applyLoop = new ApplyLoop(memberId, state, waiters, appliedIndex,
                 opened.storage().snapshot().getMetadata().getIndex(), config.snapshotCount(), this::fatal);
@@ -339,6 +342,16 @@ public final class ServerCore implements AutoCloseable {
     /** Member {@code id}'s HashKV at {@code revision}, asked over the peer port; this member's own locally. */
     public CompletableFuture<HashKVResponse> peerHashKV(long id, long revision) {
         return peerLink.peerHashKV(id, CorruptionCheck.at(revision));
+    }
+
+    /** The member's simple tokens. */
+    public SimpleTokens tokens() {
+        return state.read(AppliedState::tokens);
+    }
+
+    /** The auth store of the state applied now (a snapshot install replaces it). */
+    public AuthStore auth() {
+        return state.read(AppliedState::auth);
     }
 
     public Reads reads() {

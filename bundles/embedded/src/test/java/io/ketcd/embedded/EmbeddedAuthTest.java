@@ -1,0 +1,90 @@
+package io.ketcd.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * etcd's auth end to end with etcdctl 3.4 on a 3-member cluster: users, roles and a prefix
+ * permission made on one member, auth enabled, then a limited user on other members, with
+ * etcd's outputs and error texts.
+ */
+class EmbeddedAuthTest {
+    @TempDir
+    Path dir;
+    private PeerCluster cluster;
+    private List<EmbeddedEtcd> members;
+
+    @BeforeEach
+    void start() throws Exception {
+        cluster = new PeerCluster(dir, "http");
+        members = cluster.startThree(Map.of());
+    }
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+    }
+
+    private Command at(int member, String user, String... args) throws Exception {
+        List<String> connection = new ArrayList<>(List.of("--endpoints=" + members.get(member).grpcEndpoint()));
+        if (user != null) {
+            connection.add("--user=" + user);
+        }
+        return Command.etcdctl(connection, args);
+    }
+
+    private void assertOut(Command c, String out) {
+        assertThat(c.out()).as(c.toString()).isEqualTo(out);
+        assertThat(c.exit()).as(c.toString()).isZero();
+    }
+
+    private void assertError(Command c, String error) {
+        assertThat(c.exit()).as(c.toString()).isNotZero();
+        assertThat(c.err()).as(c.toString()).contains("Error: " + error);
+    }
+
+    @Test
+    void aLimitedUserReachesOnlyItsPrefixWhileRootReachesEverythingUntilAuthIsDisabled() throws Exception {
+        assertOut(at(0, null, "user", "add", "root:rootpw"), "User root created\n");
+        assertOut(at(0, null, "role", "add", "app-rw"), "Role app-rw created\n");
+        assertOut(at(0, null, "role", "grant-permission", "app-rw", "--prefix=true", "readwrite", "app/"),
+                "Role app-rw updated\n");
+        assertOut(at(0, null, "user", "add", "alice:alicepw"), "User alice created\n");
+        assertOut(at(0, null, "user", "grant-role", "alice", "app-rw"), "Role app-rw is granted to user alice\n");
+        assertOut(at(0, null, "put", "other/k", "before"), "OK\n");
+        assertOut(at(1, null, "auth", "enable"), "Authentication Enabled\n");
+
+        String alice = "alice:alicepw";
+        assertOut(at(2, alice, "put", "app/k", "v"), "OK\n");
+        assertOut(at(1, alice, "get", "app/k"), "app/k\nv\n");
+        assertOut(at(1, alice, "get", "--prefix", "app/"), "app/k\nv\n");
+        assertError(at(2, alice, "get", "other/k"), "etcdserver: permission denied");
+        assertError(at(2, alice, "put", "other/k", "x"), "etcdserver: permission denied");
+        assertError(at(0, alice, "del", "other/k"), "etcdserver: permission denied");
+        assertError(at(0, alice, "get", "--prefix", "ap"), "etcdserver: permission denied");
+        assertError(at(0, null, "get", "app/k"), "etcdserver: user name is empty");
+        assertError(at(0, "alice:wrong", "get", "app/k"),
+                "etcdserver: authentication failed, invalid user ID or password");
+        assertError(at(0, alice, "user", "list"), "etcdserver: permission denied");
+
+        String root = "root:rootpw";
+        assertOut(at(1, root, "get", "other/k"), "other/k\nbefore\n");
+        assertOut(at(1, root, "put", "other/k", "after"), "OK\n");
+        assertOut(at(2, root, "user", "list"), "alice\nroot\n");
+        assertOut(at(2, root, "role", "get", "app-rw"),
+                "Role app-rw\nKV Read:\n\t[app/, app0) (prefix app/)\nKV Write:\n\t[app/, app0) (prefix app/)\n");
+
+        assertOut(at(0, root, "auth", "disable"), "Authentication Disabled\n");
+        assertOut(at(2, null, "get", "other/k"), "other/k\nafter\n");
+        assertOut(at(2, null, "put", "other/k", "open"), "OK\n");
+    }
+}
