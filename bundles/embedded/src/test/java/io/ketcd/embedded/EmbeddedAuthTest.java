@@ -87,4 +87,40 @@ class EmbeddedAuthTest {
         assertOut(at(2, null, "get", "other/k"), "other/k\nafter\n");
         assertOut(at(2, null, "put", "other/k", "open"), "OK\n");
     }
+
+    @Test
+    void jetcdWithUserAndPasswordAuthenticatesAndAuthenticatesAgainWhenTheAuthStoreChanged() throws Exception {
+        assertOut(at(0, null, "user", "add", "root:rootpw"), "User root created\n");
+        assertOut(at(0, null, "role", "add", "app-rw"), "Role app-rw created\n");
+        assertOut(at(0, null, "role", "grant-permission", "app-rw", "--prefix=true", "readwrite", "app/"),
+                "Role app-rw updated\n");
+        assertOut(at(0, null, "user", "add", "alice:alicepw"), "User alice created\n");
+        assertOut(at(0, null, "user", "grant-role", "alice", "app-rw"), "Role app-rw is granted to user alice\n");
+        assertOut(at(0, null, "auth", "enable"), "Authentication Enabled\n");
+
+        try (io.etcd.jetcd.Client alice = io.etcd.jetcd.Client.builder()
+                .endpoints(members.stream().map(EmbeddedEtcd::grpcEndpoint).toArray(String[]::new))
+                .user(PeerCluster.bs("alice")).password(PeerCluster.bs("alicepw")).build()) {
+            alice.getKVClient().put(PeerCluster.bs("app/1"), PeerCluster.bs("one")).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(alice.getKVClient().get(PeerCluster.bs("app/1")).get(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .getKvs()).hasSize(1);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> alice.getKVClient()
+                    .put(PeerCluster.bs("other/1"), PeerCluster.bs("x")).get(30, java.util.concurrent.TimeUnit.SECONDS))
+                    .hasMessageContaining("etcdserver: permission denied");
+
+            // a change of the auth store makes alice's token old: jetcd authenticates again and carries on
+            assertOut(at(1, "root:rootpw", "role", "grant-permission", "app-rw", "read", "extra"), "Role app-rw updated\n");
+            alice.getKVClient().put(PeerCluster.bs("app/2"), PeerCluster.bs("two")).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(alice.getKVClient().get(PeerCluster.bs("app/2")).get(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .getKvs().get(0).getValue().toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("two");
+        }
+        try (io.etcd.jetcd.Client wrong = io.etcd.jetcd.Client.builder().endpoints(members.get(0).grpcEndpoint())
+                .user(PeerCluster.bs("alice")).password(PeerCluster.bs("nope")).build()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> wrong.getKVClient().get(PeerCluster.bs("app/1"))
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS))
+                    // jetcd reports a failed Authenticate as UNAUTHENTICATED, with etcd's error as the cause
+                    .hasMessageContaining("UNAUTHENTICATED")
+                    .hasStackTraceContaining("etcdserver: authentication failed, invalid user ID or password");
+        }
+    }
 }
