@@ -62,6 +62,11 @@ public enum EtcdError {
     INVALID_AUTH_TOKEN(StatusCode.UNAUTHENTICATED, "etcdserver: invalid auth token"),
     INVALID_AUTH_MGMT(StatusCode.INVALID_ARGUMENT, "etcdserver: invalid auth management"),
     AUTH_OLD_REVISION(StatusCode.INVALID_ARGUMENT, "etcdserver: revision of auth store is old"),
+    // etcd 3.4's maintenance server returns the auth package's errors untranslated
+    AUTH_RAW_PERMISSION_DENIED(StatusCode.UNKNOWN, "auth: permission denied"),
+    AUTH_RAW_USER_EMPTY(StatusCode.UNKNOWN, "auth: user name is empty"),
+    AUTH_RAW_USER_NOT_FOUND(StatusCode.UNKNOWN, "auth: user name not found"),
+    AUTH_RAW_INVALID_TOKEN(StatusCode.UNKNOWN, "auth: invalid auth token"),
 
     // etcd's server-side lock and election recipes (v3lock, v3election over clientv3/concurrency)
     // return these as plain errors

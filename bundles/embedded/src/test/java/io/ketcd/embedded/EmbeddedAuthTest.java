@@ -75,6 +75,22 @@ class EmbeddedAuthTest {
         assertError(at(0, "alice:wrong", "get", "app/k"),
                 "etcdserver: authentication failed, invalid user ID or password");
         assertError(at(0, alice, "user", "list"), "etcdserver: permission denied");
+        // maintenance answers with the auth package's own error, as etcd 3.4's does
+        Command defrag = at(0, alice, "defrag");
+        assertThat(defrag.err()).as(defrag.toString()).contains("Failed to defragment etcd member[",
+                "(rpc error: code = Unknown desc = auth: permission denied)");
+        assertError(at(0, alice, "member", "add", "x", "--peer-urls=http://127.0.0.1:1"), "etcdserver: permission denied");
+        Command watch = at(1, alice, "watch", "other/k");
+        assertThat(watch.err()).as(watch.toString()).contains(
+                "watch was canceled (rpc error: code = PermissionDenied desc = etcdserver: permission denied)");
+        assertOut(at(1, alice, "compaction", "2"), "compacted revision 2\n");
+        String lease = at(0, "root:rootpw", "lease", "grant", "600").out().split(" ")[1];
+        assertOut(at(0, "root:rootpw", "put", "other/leased", "x", "--lease=" + lease), "OK\n");
+        assertError(at(2, alice, "lease", "revoke", lease), "failed to revoke lease (etcdserver: permission denied)");
+        assertThat(at(2, alice, "lease", "grant", "60").out()).contains("granted with TTL(60s)");
+        // listing members and a member's status need no user, as in etcd
+        assertThat(at(1, alice, "member", "list").exit()).isZero();
+        assertThat(at(1, null, "endpoint", "status").exit()).isZero();
 
         String root = "root:rootpw";
         assertOut(at(1, root, "get", "other/k"), "other/k\nbefore\n");
@@ -107,6 +123,17 @@ class EmbeddedAuthTest {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> alice.getKVClient()
                     .put(PeerCluster.bs("other/1"), PeerCluster.bs("x")).get(30, java.util.concurrent.TimeUnit.SECONDS))
                     .hasMessageContaining("etcdserver: permission denied");
+
+            // etcd 3.4 checks both branches of a txn: a forbidden key in the branch not taken is refused too
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> alice.getKVClient().txn()
+                    .Then(io.etcd.jetcd.op.Op.put(PeerCluster.bs("app/t"), PeerCluster.bs("1"), io.etcd.jetcd.options.PutOption.DEFAULT))
+                    .Else(io.etcd.jetcd.op.Op.put(PeerCluster.bs("other/t"), PeerCluster.bs("1"), io.etcd.jetcd.options.PutOption.DEFAULT))
+                    .commit().get(30, java.util.concurrent.TimeUnit.SECONDS))
+                    .hasMessageContaining("etcdserver: permission denied");
+            alice.getKVClient().txn()
+                    .Then(io.etcd.jetcd.op.Op.put(PeerCluster.bs("app/t"), PeerCluster.bs("1"), io.etcd.jetcd.options.PutOption.DEFAULT))
+                    .Else(io.etcd.jetcd.op.Op.get(PeerCluster.bs("app/u"), io.etcd.jetcd.options.GetOption.DEFAULT))
+                    .commit().get(30, java.util.concurrent.TimeUnit.SECONDS);
 
             // a change of the auth store makes alice's token old: jetcd authenticates again and carries on
             assertOut(at(1, "root:rootpw", "role", "grant-permission", "app-rw", "read", "extra"), "Role app-rw updated\n");

@@ -145,7 +145,7 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     volatile java.util.function.Function<WatchClient, WatchSession> watch = ScriptedWatch::new;
 
     @Override
-    public WatchSession open(WatchClient client) {
+    public WatchSession open(io.ketcd.api.service.Caller caller, WatchClient client) {
         return watch.apply(client);
     }
 
@@ -250,7 +250,7 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     }
 
     @Override
-    public CompletableFuture<HashKVResponse> hashKV(HashKVRequest request) {
+    public CompletableFuture<HashKVResponse> hashKV(io.ketcd.api.service.Caller caller, HashKVRequest request) {
         return answer(request, () -> HashKVResponse.newBuilder().setHeader(header()).setHash(store.hashCode()).build());
     }
 
@@ -268,7 +268,7 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
      * learner flag, as etcd's does.
      */
     @Override
-    public CompletableFuture<MemberAddResponse> memberAdd(MemberAddRequest request) {
+    public CompletableFuture<MemberAddResponse> memberAdd(io.ketcd.api.service.Caller caller, MemberAddRequest request) {
         return answer(request, () -> {
             refuseUsedPeerUrls(request.getPeerURLsList(), 0);
             if (request.getIsLearner() && members.values().stream().filter(Member::getIsLearner).count() >= 1) {
@@ -286,7 +286,7 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     }
 
     @Override
-    public CompletableFuture<MemberRemoveResponse> memberRemove(MemberRemoveRequest request) {
+    public CompletableFuture<MemberRemoveResponse> memberRemove(io.ketcd.api.service.Caller caller, MemberRemoveRequest request) {
         return answer(request, () -> {
             member(request.getID());
             members.remove(request.getID());
@@ -295,7 +295,7 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     }
 
     @Override
-    public CompletableFuture<MemberUpdateResponse> memberUpdate(MemberUpdateRequest request) {
+    public CompletableFuture<MemberUpdateResponse> memberUpdate(io.ketcd.api.service.Caller caller, MemberUpdateRequest request) {
         return answer(request, () -> {
             Member old = member(request.getID());
             refuseUsedPeerUrls(request.getPeerURLsList(), request.getID());
@@ -306,7 +306,7 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
 
     /** Every learner counts as in sync with the leader. */
     @Override
-    public CompletableFuture<MemberPromoteResponse> memberPromote(MemberPromoteRequest request) {
+    public CompletableFuture<MemberPromoteResponse> memberPromote(io.ketcd.api.service.Caller caller, MemberPromoteRequest request) {
         return answer(request, () -> {
             Member learner = member(request.getID());
             if (!learner.getIsLearner()) {
@@ -412,7 +412,7 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     }
 
     @Override
-    public CompletableFuture<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest request) {
+    public CompletableFuture<LeaseRevokeResponse> leaseRevoke(io.ketcd.api.service.Caller caller, LeaseRevokeRequest request) {
         return lease.leaseRevoke(request);
     }
 
@@ -435,7 +435,7 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     volatile int snapshotBytes = 100_000;
 
     @Override
-    public io.ketcd.api.service.BackendCopy snapshot() {
+    public io.ketcd.api.service.BackendCopy snapshot(io.ketcd.api.service.Caller caller) {
         requests.add("Snapshot");
         int size = snapshotBytes;
         return new io.ketcd.api.service.BackendCopy() {
@@ -458,7 +458,7 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     }
 
     @Override
-    public CompletableFuture<io.ketcd.proto.etcdserverpb.HashResponse> hash() {
+    public CompletableFuture<io.ketcd.proto.etcdserverpb.HashResponse> hash(io.ketcd.api.service.Caller caller) {
         return answer("Hash", () -> io.ketcd.proto.etcdserverpb.HashResponse.newBuilder().setHeader(header()).setHash(7).build());
     }
 
@@ -468,7 +468,7 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     }
 
     @Override
-    public CompletableFuture<io.ketcd.proto.etcdserverpb.DefragmentResponse> defragment() {
+    public CompletableFuture<io.ketcd.proto.etcdserverpb.DefragmentResponse> defragment(io.ketcd.api.service.Caller caller) {
         return answer("Defragment", io.ketcd.proto.etcdserverpb.DefragmentResponse::getDefaultInstance);
     }
 

@@ -60,6 +60,7 @@ import io.ketcd.proto.serverpb.RequestHeader;
 import io.ketcd.server.internal.BackendQuota;
 import io.ketcd.server.internal.MemberChanges;
 import io.ketcd.api.service.Caller;
+import io.ketcd.proto.etcdserverpb.WatchCreateRequest;
 import io.ketcd.server.auth.AuthInfo;
 import io.ketcd.server.auth.AuthStore;
 import io.ketcd.server.auth.KvPermissions;
@@ -349,8 +350,21 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
      * client watches again from its last revision + 1.
      */
     @Override
-    public WatchSession open(WatchClient client) {
-        return core.openWatch(client);
+    public WatchSession open(Caller caller, WatchClient client) {
+        return core.openWatch(client, create -> mayWatch(caller, create));
+    }
+
+    /** etcd's isWatchPermitted: read permission on the range, asked again at every create. */
+    private boolean mayWatch(Caller caller, WatchCreateRequest create) {
+        try {
+            AuthInfo who = authInfo(caller);
+            if (who != null) {
+                core.auth().checkPermitted(who, create.getKey(), create.getRangeEnd(), false);
+            }
+            return true;
+        } catch (EtcdException e) {
+            return false;
+        }
     }
 
     @Override
@@ -370,8 +384,9 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     }
 
     @Override
-    public CompletableFuture<HashKVResponse> hashKV(HashKVRequest request) {
+    public CompletableFuture<HashKVResponse> hashKV(Caller caller, HashKVRequest request) {
         return call(() -> {
+            maintenanceAdmin(caller);
             HashKVResponse r = core.reads().hashKV(request);
             return r.toBuilder().setHeader(header(r.getHeader().getRevision())).build();
         });
@@ -382,14 +397,20 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
      * (closed, or restarting after a fatal error) answers "server stopped".
      */
     @Override
-    public BackendCopy snapshot() {
+    public BackendCopy snapshot(Caller caller) {
+        maintenanceAdmin(caller);
         ServerCore running = core;
         return stoppedIfClosed(() -> new SnapshotCopy(running.backendSnapshot()));
     }
 
     /** Hashes a copy of the backend taken now, on a thread of its own (it reads the whole backend). */
     @Override
-    public CompletableFuture<HashResponse> hash() {
+    public CompletableFuture<HashResponse> hash(Caller caller) {
+        try {
+            maintenanceAdmin(caller);
+        } catch (EtcdException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         return onOwnThread("ketcd-hash", running -> {
             long revision = running.currentRevision();
             try (BackendSnapshot copy = running.backendSnapshot()) {
@@ -405,7 +426,12 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
      * applies wait for its defragmentation, and the caller's thread does not.
      */
     @Override
-    public CompletableFuture<DefragmentResponse> defragment() {
+    public CompletableFuture<DefragmentResponse> defragment(Caller caller) {
+        try {
+            maintenanceAdmin(caller);
+        } catch (EtcdException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         return onOwnThread("ketcd-defragment", running -> {
             running.defragment();
             return DefragmentResponse.getDefaultInstance();
@@ -491,29 +517,29 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     }
 
     @Override
-    public CompletableFuture<MemberAddResponse> memberAdd(MemberAddRequest request) {
-        return memberChange(() -> core.memberChanges().add(request.getPeerURLsList(), request.getIsLearner()),
+    public CompletableFuture<MemberAddResponse> memberAdd(Caller caller, MemberAddRequest request) {
+        return memberChange(caller, () -> core.memberChanges().add(request.getPeerURLsList(), request.getIsLearner()),
                 r -> MemberAddResponse.newBuilder().setHeader(header(core.currentRevision()))
                         .setMember(r.member()).addAllMembers(r.members()).build());
     }
 
     @Override
-    public CompletableFuture<MemberRemoveResponse> memberRemove(MemberRemoveRequest request) {
-        return memberChange(() -> core.memberChanges().remove(request.getID()),
+    public CompletableFuture<MemberRemoveResponse> memberRemove(Caller caller, MemberRemoveRequest request) {
+        return memberChange(caller, () -> core.memberChanges().remove(request.getID()),
                 r -> MemberRemoveResponse.newBuilder().setHeader(header(core.currentRevision()))
                         .addAllMembers(r.members()).build());
     }
 
     @Override
-    public CompletableFuture<MemberUpdateResponse> memberUpdate(MemberUpdateRequest request) {
-        return memberChange(() -> core.memberChanges().update(request.getID(), request.getPeerURLsList()),
+    public CompletableFuture<MemberUpdateResponse> memberUpdate(Caller caller, MemberUpdateRequest request) {
+        return memberChange(caller, () -> core.memberChanges().update(request.getID(), request.getPeerURLsList()),
                 r -> MemberUpdateResponse.newBuilder().setHeader(header(core.currentRevision()))
                         .addAllMembers(r.members()).build());
     }
 
     @Override
-    public CompletableFuture<MemberPromoteResponse> memberPromote(MemberPromoteRequest request) {
-        return memberChange(() -> core.memberChanges().promote(request.getID()),
+    public CompletableFuture<MemberPromoteResponse> memberPromote(Caller caller, MemberPromoteRequest request) {
+        return memberChange(caller, () -> core.memberChanges().promote(request.getID()),
                 r -> MemberPromoteResponse.newBuilder().setHeader(header(core.currentRevision()))
                         .addAllMembers(r.members()).build());
     }
@@ -533,8 +559,8 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     }
 
     @Override
-    public CompletableFuture<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest request) {
-        return propose(InternalRaftRequest.newBuilder().setLeaseRevoke(request), LeaseRevokeResponse.class)
+    public CompletableFuture<LeaseRevokeResponse> leaseRevoke(Caller caller, LeaseRevokeRequest request) {
+        return propose(caller, InternalRaftRequest.newBuilder().setLeaseRevoke(request), LeaseRevokeResponse.class)
                 .thenApply(r -> r.toBuilder().setHeader(header(r.getHeader().getRevision())).build());
     }
 
@@ -597,10 +623,15 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
         throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
     }
 
-    private <T> CompletableFuture<T> memberChange(Supplier<CompletableFuture<MemberChanges.Result>> change,
+    private <T> CompletableFuture<T> memberChange(Caller caller, Supplier<CompletableFuture<MemberChanges.Result>> change,
                                                   java.util.function.Function<MemberChanges.Result, T> response) {
         CompletableFuture<MemberChanges.Result> result;
         try {
+            // etcd's checkMembershipOperationPermission: with auth on, a user with the root role
+            AuthInfo who = authInfo(caller);
+            if (who != null) {
+                core.auth().checkAdmin(who);
+            }
             result = change.get();
         } catch (EtcdException e) {
             return CompletableFuture.failedFuture(e);
@@ -798,6 +829,28 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
 
     private CompactionResponse withHeader(CompactionResponse r) {
         return r.toBuilder().setHeader(header(r.getHeader().getRevision())).build();
+    }
+
+    /**
+     * etcd 3.4's authMaintenanceServer: Defragment, Snapshot, Hash and HashKV need a user with
+     * the root role, and its refusals reach the client as the auth package's own errors ("auth:
+     * permission denied", code UNKNOWN), not as the "etcdserver:" texts other services give.
+     */
+    private void maintenanceAdmin(Caller caller) {
+        try {
+            AuthInfo who = authInfo(caller);
+            if (who != null) {
+                core.auth().checkAdmin(who);
+            }
+        } catch (EtcdException e) {
+            throw switch (e.error()) {
+                case PERMISSION_DENIED -> EtcdError.AUTH_RAW_PERMISSION_DENIED.exception();
+                case USER_EMPTY -> EtcdError.AUTH_RAW_USER_EMPTY.exception();
+                case USER_NOT_FOUND -> EtcdError.AUTH_RAW_USER_NOT_FOUND.exception();
+                case INVALID_AUTH_TOKEN -> EtcdError.AUTH_RAW_INVALID_TOKEN.exception();
+                default -> e;
+            };
+        }
     }
 
     /** Fills the header (cluster, member, term) of a response whose applier set only its revision. */

@@ -39,25 +39,25 @@ public final class FakeCluster implements ClusterService {
     }
 
     @Override
-    public CompletableFuture<MemberAddResponse> memberAdd(MemberAddRequest request) {
+    public CompletableFuture<MemberAddResponse> memberAdd(io.ketcd.api.service.Caller caller, MemberAddRequest request) {
         requests.add(request);
         return memberAdd.apply(request);
     }
 
     @Override
-    public CompletableFuture<MemberRemoveResponse> memberRemove(MemberRemoveRequest request) {
+    public CompletableFuture<MemberRemoveResponse> memberRemove(io.ketcd.api.service.Caller caller, MemberRemoveRequest request) {
         requests.add(request);
         return memberRemove.apply(request);
     }
 
     @Override
-    public CompletableFuture<MemberUpdateResponse> memberUpdate(MemberUpdateRequest request) {
+    public CompletableFuture<MemberUpdateResponse> memberUpdate(io.ketcd.api.service.Caller caller, MemberUpdateRequest request) {
         requests.add(request);
         return memberUpdate.apply(request);
     }
 
     @Override
-    public CompletableFuture<MemberPromoteResponse> memberPromote(MemberPromoteRequest request) {
+    public CompletableFuture<MemberPromoteResponse> memberPromote(io.ketcd.api.service.Caller caller, MemberPromoteRequest request) {
         requests.add(request);
         return memberPromote.apply(request);
     }

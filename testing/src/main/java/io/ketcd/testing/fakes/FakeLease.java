@@ -36,7 +36,7 @@ public final class FakeLease implements LeaseService {
     }
 
     @Override
-    public CompletableFuture<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest request) {
+    public CompletableFuture<LeaseRevokeResponse> leaseRevoke(io.ketcd.api.service.Caller caller, LeaseRevokeRequest request) {
         requests.add(request);
         return revoke.apply(request);
     }

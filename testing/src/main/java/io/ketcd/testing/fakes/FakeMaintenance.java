@@ -40,7 +40,7 @@ public final class FakeMaintenance implements MaintenanceService {
     }
 
     @Override
-    public CompletableFuture<HashKVResponse> hashKV(HashKVRequest request) {
+    public CompletableFuture<HashKVResponse> hashKV(io.ketcd.api.service.Caller caller, HashKVRequest request) {
         requests.add(request);
         return hashKV.apply(request);
     }
@@ -53,12 +53,12 @@ public final class FakeMaintenance implements MaintenanceService {
 
     /** Snapshots are not scripted: a test that needs one uses a real member. */
     @Override
-    public BackendCopy snapshot() {
+    public BackendCopy snapshot(io.ketcd.api.service.Caller caller) {
         throw new UnsupportedOperationException("FakeMaintenance takes no snapshots");
     }
 
     @Override
-    public CompletableFuture<DefragmentResponse> defragment() {
+    public CompletableFuture<DefragmentResponse> defragment(io.ketcd.api.service.Caller caller) {
         DefragmentRequest request = DefragmentRequest.getDefaultInstance();
         requests.add(request);
         return defragment.apply(request);
@@ -71,7 +71,7 @@ public final class FakeMaintenance implements MaintenanceService {
     }
 
     @Override
-    public CompletableFuture<HashResponse> hash() {
+    public CompletableFuture<HashResponse> hash(io.ketcd.api.service.Caller caller) {
         HashRequest request = HashRequest.getDefaultInstance();
         requests.add(request);
         return hash.apply(request);

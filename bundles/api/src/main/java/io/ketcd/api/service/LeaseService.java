@@ -37,7 +37,12 @@ public interface LeaseService {
      * Revokes a lease: every key attached to it is deleted, all in one revision. Fails with
      * {@code LEASE_NOT_FOUND} for an unknown lease.
      */
-    CompletableFuture<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest request);
+    CompletableFuture<LeaseRevokeResponse> leaseRevoke(Caller caller, LeaseRevokeRequest request);
+
+    /** {@link #leaseRevoke(Caller, LeaseRevokeRequest)} for a caller inside the node. */
+    default CompletableFuture<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest request) {
+        return leaseRevoke(Caller.INTERNAL, request);
+    }
 
     /**
      * One keep-alive of a lease's keep-alive stream: renews the lease to its full TTL. As etcd's

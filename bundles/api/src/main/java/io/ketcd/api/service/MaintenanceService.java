@@ -25,7 +25,7 @@ public interface MaintenanceService {
      * A hash of this member's key-value store up to a revision: members that applied the same
      * log answer the same hash. Served locally.
      */
-    CompletableFuture<HashKVResponse> hashKV(HashKVRequest request);
+    CompletableFuture<HashKVResponse> hashKV(Caller caller, HashKVRequest request);
 
     /**
      * Hands this member's leadership to {@code target_id} and completes once this member sees it
@@ -42,13 +42,13 @@ public interface MaintenanceService {
      *
      * @throws io.ketcd.api.EtcdException {@code STOPPED} when the member is not running
      */
-    BackendCopy snapshot();
+    BackendCopy snapshot(Caller caller);
 
     /**
      * Rewrites this member's backend file so that it holds little more than its live data
      * (etcd's Defragment); completes with an empty response, as etcd's. Writes wait while it runs.
      */
-    CompletableFuture<DefragmentResponse> defragment();
+    CompletableFuture<DefragmentResponse> defragment(Caller caller);
 
     /**
      * etcd's Alarm: lists (GET), raises (ACTIVATE) or clears (DEACTIVATE) alarms, each through
@@ -61,5 +61,25 @@ public interface MaintenanceService {
      * etcd's Hash, "for testing only": a hash of this member's whole backend as it is now, and
      * the revision; members that applied the same log give the same hash.
      */
-    CompletableFuture<HashResponse> hash();
+    CompletableFuture<HashResponse> hash(Caller caller);
+
+    /** {@link #hashKV(Caller, HashKVRequest)} for a caller inside the node. */
+    default CompletableFuture<HashKVResponse> hashKV(HashKVRequest request) {
+        return hashKV(Caller.INTERNAL, request);
+    }
+
+    /** {@link #snapshot(Caller)} for a caller inside the node. */
+    default BackendCopy snapshot() {
+        return snapshot(Caller.INTERNAL);
+    }
+
+    /** {@link #defragment(Caller)} for a caller inside the node. */
+    default CompletableFuture<DefragmentResponse> defragment() {
+        return defragment(Caller.INTERNAL);
+    }
+
+    /** {@link #hash(Caller)} for a caller inside the node. */
+    default CompletableFuture<HashResponse> hash() {
+        return hash(Caller.INTERNAL);
+    }
 }

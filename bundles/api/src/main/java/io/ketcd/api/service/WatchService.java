@@ -12,7 +12,14 @@ public interface WatchService {
     /**
      * Opens one watch stream for {@code client}: the member asks for the client's requests with
      * {@link WatchClient#requestNext()}, and answers on {@code client} in etcd's order (a watcher's
-     * {@code created} response before its events). Never blocks.
+     * {@code created} response before its events). Never blocks. With auth on, a watcher is
+     * created only on a range {@code caller} may read; otherwise its create is answered canceled
+     * with etcd's reason.
      */
-    WatchSession open(WatchClient client);
+    WatchSession open(Caller caller, WatchClient client);
+
+    /** {@link #open(Caller, WatchClient)} for a caller inside the node. */
+    default WatchSession open(WatchClient client) {
+        return open(Caller.INTERNAL, client);
+    }
 }

@@ -171,7 +171,7 @@ public final class EtcdServices {
 
                     @Override
                     public void hashKV(HashKVRequest request, StreamObserver<HashKVResponse> observer) {
-                        replies.reply("Maintenance/HashKV", () -> server.maintenance().hashKV(request), observer);
+                        replies.reply("Maintenance/HashKV", () -> server.maintenance().hashKV(Callers.current(), request), observer);
                     }
 
                     @Override
@@ -181,7 +181,7 @@ public final class EtcdServices {
 
                     @Override
                     public void hash(HashRequest request, StreamObserver<HashResponse> observer) {
-                        replies.reply("Maintenance/Hash", server.maintenance()::hash, observer);
+                        replies.reply("Maintenance/Hash", () -> server.maintenance().hash(Callers.current()), observer);
                     }
 
                     @Override
@@ -191,7 +191,8 @@ public final class EtcdServices {
 
                     @Override
                     public void defragment(DefragmentRequest request, StreamObserver<DefragmentResponse> observer) {
-                        replies.reply("Maintenance/Defragment", server.maintenance()::defragment, observer);
+                        replies.reply("Maintenance/Defragment", () -> server.maintenance().defragment(Callers.current()),
+                                observer);
                     }
 
                     @Override
@@ -250,7 +251,7 @@ public final class EtcdServices {
 
         @Override
         public void leaseRevoke(LeaseRevokeRequest request, StreamObserver<LeaseRevokeResponse> observer) {
-            replies.reply("Lease/LeaseRevoke", () -> server.leaseRevoke(request), observer);
+            replies.reply("Lease/LeaseRevoke", () -> server.leaseRevoke(Callers.current(), request), observer);
         }
 
         @Override
@@ -323,21 +324,21 @@ public final class EtcdServices {
     private record Cluster(ClusterService server, UnaryReplies replies) implements ClusterGrpc.AsyncService {
         @Override
         public void memberAdd(MemberAddRequest request, StreamObserver<MemberAddResponse> observer) {
-            replies.reply("Cluster/MemberAdd", () -> server.memberAdd(request.toBuilder()
+            replies.reply("Cluster/MemberAdd", () -> server.memberAdd(Callers.current(), request.toBuilder()
                     .clearPeerURLs().addAllPeerURLs(PeerUrls.normalize(request.getPeerURLsList())).build()),
                     observer);
         }
 
         @Override
         public void memberRemove(MemberRemoveRequest request, StreamObserver<MemberRemoveResponse> observer) {
-            replies.reply("Cluster/MemberRemove", () -> server.memberRemove(request), observer);
+            replies.reply("Cluster/MemberRemove", () -> server.memberRemove(Callers.current(), request), observer);
         }
 
         @Override
         public void memberUpdate(MemberUpdateRequest request, StreamObserver<MemberUpdateResponse> observer) {
             replies.reply("Cluster/MemberUpdate", () -> {
                 PeerUrls.check(request.getPeerURLsList());
-                return server.memberUpdate(request);
+                return server.memberUpdate(Callers.current(), request);
             }, observer);
         }
 
@@ -348,7 +349,7 @@ public final class EtcdServices {
 
         @Override
         public void memberPromote(MemberPromoteRequest request, StreamObserver<MemberPromoteResponse> observer) {
-            replies.reply("Cluster/MemberPromote", () -> server.memberPromote(request), observer);
+            replies.reply("Cluster/MemberPromote", () -> server.memberPromote(Callers.current(), request), observer);
         }
     }
 

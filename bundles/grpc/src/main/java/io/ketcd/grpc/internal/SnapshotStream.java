@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.ketcd.api.EtcdException;
 import io.ketcd.api.service.BackendCopy;
+import io.ketcd.api.service.Caller;
 import io.ketcd.api.service.MaintenanceService;
 import io.ketcd.proto.etcdserverpb.SnapshotResponse;
 
@@ -43,16 +44,18 @@ final class SnapshotStream extends OutputStream {
 
     static void serve(MaintenanceService maintenance, ServerCallStreamObserver<SnapshotResponse> call) {
         SnapshotStream stream = new SnapshotStream(call);
+        // the sending thread has no gRPC context: the caller is taken here
+        Caller caller = Callers.current();
         call.setOnReadyHandler(stream::signal);
         call.setOnCancelHandler(stream::cancel);
         call.setOnCloseHandler(stream::cancel);
-        Thread sender = new Thread(() -> stream.send(maintenance), "ketcd-snapshot-send");
+        Thread sender = new Thread(() -> stream.send(maintenance, caller), "ketcd-snapshot-send");
         sender.setDaemon(true);
         sender.start();
     }
 
-    private void send(MaintenanceService maintenance) {
-        try (BackendCopy copy = maintenance.snapshot()) {
+    private void send(MaintenanceService maintenance, Caller caller) {
+        try (BackendCopy copy = maintenance.snapshot(caller)) {
             remaining = copy.size();
             LOG.info("sending a snapshot of the backend: {} bytes", remaining);
             copy.writeTo(this);

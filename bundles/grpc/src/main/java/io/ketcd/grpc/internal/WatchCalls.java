@@ -41,7 +41,7 @@ final class WatchCalls implements WatchGrpc.AsyncService {
             call.end(refused);
             return new Ignored();
         }
-        WatchSession session = watch.open(call);
+        WatchSession session = watch.open(Callers.current(), call);
         StreamGuard.Open guarded = guard.opened(requiresLeader, error -> {
             call.end(error);
             session.close();

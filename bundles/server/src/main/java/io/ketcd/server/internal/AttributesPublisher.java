@@ -50,7 +50,7 @@ final class AttributesPublisher implements Runnable {
         config.advertiseClientUrls().forEach(u -> attrs.addClientURLs(u.toString()));
         long id = proposals.nextRequestId();
         InternalRaftRequest request = InternalRaftRequest.newBuilder()
-                .setHeader(RequestHeader.newBuilder().setId(id)).setMemberAttributes(attrs).build();
+                .setHeader(RequestHeader.newBuilder().setId(id).setInternal(true)).setMemberAttributes(attrs).build();
         CompletableFuture<Object> f;
         try {
             f = proposals.propose(id, request.toByteString());

@@ -14,6 +14,7 @@ import io.ketcd.proto.etcdserverpb.TxnRequest;
 import io.ketcd.proto.etcdserverpb.TxnResponse;
 import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.proto.serverpb.InternalRaftRequest.RequestCase;
+import io.ketcd.server.auth.AuthInfo;
 import io.ketcd.server.lease.Lessor;
 import io.ketcd.storage.Backend;
 
@@ -41,7 +42,7 @@ final class LeaseApplier implements RequestApplier {
         }
         return switch (r.getRequestCase()) {
             case LEASE_GRANT -> grant(state, r.getLeaseGrant(), index);
-            case LEASE_REVOKE -> revoke(state, r.getLeaseRevoke().getID(), index);
+            case LEASE_REVOKE -> revoke(state, r, index);
             case LEASE_CHECKPOINT -> checkpoint(state, r.getLeaseCheckpoint().getCheckpointsList(), index);
             default -> throw new IllegalArgumentException("not a lease request: " + r.getRequestCase());
         };
@@ -65,9 +66,21 @@ final class LeaseApplier implements RequestApplier {
      * key-value write (which records the consistent index) then holds both, never the index
      * without the lease's removal.
      */
-    private static LeaseRevokeResponse revoke(AppliedState state, long id, long index) {
+    /**
+     * Revokes the lease and deletes its keys; with auth on, a client's revoke needs write
+     * permission on every key of the lease (etcd's checkLeasePuts). The lessor's own revoke of
+     * an expired lease is the node's and always goes through.
+     */
+    private static LeaseRevokeResponse revoke(AppliedState state, InternalRaftRequest r, long index) {
+        long id = r.getLeaseRevoke().getID();
         Lessor lessor = state.lessor();
         List<ByteString> keys = lessor.keysToRevoke(id);
+        if (!r.getHeader().getInternal()) {
+            AuthInfo who = new AuthInfo(r.getHeader().getUsername(), r.getHeader().getAuthRevision());
+            for (ByteString key : keys) {
+                state.auth().checkPermitted(who, key, ByteString.EMPTY, true);
+            }
+        }
         TxnRequest.Builder deletes = TxnRequest.newBuilder();
         for (ByteString key : keys) {
             deletes.addSuccess(RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)));

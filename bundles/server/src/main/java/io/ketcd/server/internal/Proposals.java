@@ -85,7 +85,8 @@ public final class Proposals {
     CompletableFuture<Object> proposeOwn(InternalRaftRequest.Builder request, long timeoutMillis) {
         try {
             long id = nextRequestId();
-            request.setHeader(RequestHeader.newBuilder().setId(id));
+            // the member's own requests are not a client's: no permission applies to them
+            request.setHeader(RequestHeader.newBuilder().setId(id).setInternal(true));
             return propose(id, request.build().toByteString()).orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
                     .exceptionallyCompose(e -> {
                         Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;

@@ -15,6 +15,7 @@ import io.ketcd.proto.etcdserverpb.Member;
 import io.ketcd.proto.etcdserverpb.ResponseHeader;
 import io.ketcd.proto.raftpb.ConfChange;
 import io.ketcd.proto.etcdserverpb.HashKVResponse;
+import io.ketcd.proto.etcdserverpb.WatchCreateRequest;
 import io.ketcd.proto.raftpb.ConfState;
 import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.server.PeerNetwork;
@@ -40,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -329,8 +331,8 @@ public final class ServerCore implements AutoCloseable {
     }
 
     /** Opens a watch stream on what this member applied. */
-    public WatchSession openWatch(WatchClient client) {
-        return watches.open(client);
+    public WatchSession openWatch(WatchClient client, Predicate<WatchCreateRequest> permitted) {
+        return watches.open(client, permitted);
     }
 
     /** Requests into the log: ids, checks, proposals. */

@@ -3,13 +3,13 @@ package io.ketcd.server.internal;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 
-import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
 import io.ketcd.api.service.WatchClient;
 import io.ketcd.api.service.WatchSession;
 import io.ketcd.mvcc.WatchBatch;
 import io.ketcd.mvcc.WatchRefusedException;
 import io.ketcd.mvcc.WatchStream;
+import io.ketcd.api.EtcdError;
 import io.ketcd.proto.etcdserverpb.ResponseHeader;
 import io.ketcd.proto.etcdserverpb.WatchCancelRequest;
 import io.ketcd.proto.etcdserverpb.WatchCreateRequest;
@@ -32,6 +32,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +62,8 @@ final class ServerWatchStream implements WatchSession {
     static final int CONTROL_BACKLOG = 16;
     /** etcd's {@code clientv3.InvalidWatchID}. */
     private static final long INVALID_ID = -1;
+    static final String PERMISSION_DENIED_REASON = "rpc error: code = PermissionDenied desc = "
+            + EtcdError.PERMISSION_DENIED.message();
     private static final ByteString FIRST_KEY = ByteString.copyFrom(new byte[] {0});
 
     /** What the stream needs of its member. */
@@ -118,11 +121,14 @@ final class ServerWatchStream implements WatchSession {
     private final ArrayDeque<Outgoing> events = new ArrayDeque<>();
     private final List<WatchBatch> taken = new ArrayList<>();
     private boolean awaitingRequest;
+    /** Whether the stream's caller may watch a create's range (auth). */
+    private final Predicate<WatchCreateRequest> permitted;
     private boolean endSent;
 
     ServerWatchStream(Member member, WatchClient client, Executor sender, int maxResponseBytes,
-                      Function<Runnable, WatchStream> streams) {
+                      Function<Runnable, WatchStream> streams, Predicate<WatchCreateRequest> permitted) {
         this.member = member;
+        this.permitted = permitted;
         this.client = client;
         this.sender = sender;
         this.maxResponseBytes = maxResponseBytes;
@@ -227,6 +233,12 @@ final class ServerWatchStream implements WatchSession {
         boolean noPut = c.getFiltersList().contains(WatchCreateRequest.FilterType.NOPUT);
         boolean noDelete = c.getFiltersList().contains(WatchCreateRequest.FilterType.NODELETE);
         WatchResponse.Builder created = WatchResponse.newBuilder().setHeader(member.header(current)).setCreated(true);
+        if (!permitted.test(c)) {
+            // etcd 3.4 puts the whole gRPC error text in the reason
+            control.add(new Outgoing(null, created.setWatchId(INVALID_ID).setCanceled(true)
+                    .setCancelReason(PERMISSION_DENIED_REASON).build()));
+            return;
+        }
         try {
             WatcherOptions w = new WatcherOptions(c);
             w.id = watchers.watch(c.getWatchId(), key, c.getRangeEnd(), start, noPut, noDelete, w);

@@ -3,6 +3,7 @@ package io.ketcd.server.internal;
 import com.google.protobuf.ByteString;
 
 import io.ketcd.api.EtcdError;
+import io.ketcd.proto.etcdserverpb.WatchCreateRequest;
 import io.ketcd.api.EtcdException;
 import io.ketcd.api.concurrent.NamedThreads;
 import io.ketcd.api.service.WatchClient;
@@ -25,6 +26,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.LongFunction;
 
 /**
@@ -74,7 +76,7 @@ final class Watches implements AutoCloseable {
         store.attach(kv);
     }
 
-    WatchSession open(WatchClient client) {
+    WatchSession open(WatchClient client, Predicate<WatchCreateRequest> permitted) {
         ServerWatchStream s = new ServerWatchStream(new ServerWatchStream.Member() {
             @Override
             public ResponseHeader header(long revision) {
@@ -85,7 +87,7 @@ final class Watches implements AutoCloseable {
             public KeyValue valueAt(ByteString key, long revision) {
                 return Watches.this.valueAt(key, revision);
             }
-        }, client, sender, maxResponseBytes, store::newStream);
+        }, client, sender, maxResponseBytes, store::newStream, permitted);
         open.add(s);
         s.onClose(() -> open.remove(s));
         if (closed) {
