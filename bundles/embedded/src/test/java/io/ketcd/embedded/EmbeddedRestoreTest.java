@@ -125,6 +125,15 @@ class EmbeddedRestoreTest {
                     "-w", "json"))).isEqualTo(etcdHashKv);
             assertThatThrownBy(() -> client.getKVClient().get(bs("k/1"), GetOption.builder().withRevision(2).build())
                     .get(10, SECONDS)).hasMessageContaining("mvcc: required revision has been compacted");
+
+            // etcd's users log in to ketcd with their etcd passwords (Go's bcrypt hashes carried over)
+            List<String> at = List.of("--endpoints=" + member.grpcEndpoint());
+            assertThat(Command.etcdctl(at, "auth", "enable").out()).isEqualTo("Authentication Enabled\n");
+            assertThat(Command.etcdctl(List.of("--endpoints=" + member.grpcEndpoint(), "--user=alice:secret-alice"),
+                    "user", "get", "alice").out()).isEqualTo("User: alice\nRoles:\n");
+            Command wrong = Command.etcdctl(List.of("--endpoints=" + member.grpcEndpoint(), "--user=alice:secret-root"),
+                    "user", "get", "alice");
+            assertThat(wrong.err()).contains("authentication failed, invalid user ID or password");
         }
     }
 
