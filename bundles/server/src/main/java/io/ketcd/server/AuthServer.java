@@ -42,7 +42,7 @@ import io.ketcd.proto.serverpb.InternalAuthenticateRequest;
 import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.server.auth.AuthStore;
 import io.ketcd.server.auth.Passwords;
-import io.ketcd.server.auth.SimpleTokens;
+import io.ketcd.server.auth.TokenProvider;
 
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -67,7 +67,7 @@ final class AuthServer implements AuthService, AutoCloseable {
     interface Member {
         AuthStore auth();
 
-        SimpleTokens tokens();
+        TokenProvider tokens();
 
         <T> CompletableFuture<T> propose(Caller caller, InternalRaftRequest.Builder request, Class<T> type);
     }

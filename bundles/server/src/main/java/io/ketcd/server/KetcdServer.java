@@ -64,7 +64,7 @@ import io.ketcd.proto.etcdserverpb.WatchCreateRequest;
 import io.ketcd.server.auth.AuthInfo;
 import io.ketcd.server.auth.AuthStore;
 import io.ketcd.server.auth.KvPermissions;
-import io.ketcd.server.auth.SimpleTokens;
+import io.ketcd.server.auth.TokenProvider;
 import io.ketcd.api.service.AuthService;
 import io.ketcd.server.internal.CorruptionCheck;
 import io.ketcd.server.internal.ServerCore;
@@ -681,7 +681,7 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
         }
 
         @Override
-        public SimpleTokens tokens() {
+        public TokenProvider tokens() {
             return core.tokens();
         }
 

@@ -42,6 +42,7 @@ public record ServerConfig(
         boolean leaseCheckpoint,
         Duration leaseCheckpointInterval,
         Duration corruptCheckTime,
+        String authToken,
         long authTokenTtlSeconds,
         int bcryptCost) {
 
@@ -75,6 +76,8 @@ public record ServerConfig(
         k.put("experimental-lease-checkpoint-interval", "5m"); // a Go duration, as etcd's flag
         // how often the leader compares every member's HashKV; 0 (etcd's default) turns the check off
         k.put("experimental-corrupt-check-time", "0s");
+        // simple, or jwt,pub-key=<file>,priv-key=<file>,sign-method=<RS256|...>,ttl=<duration>
+        k.put("auth-token", "simple");
         // simple tokens live this long after their last use (etcd: seconds)
         k.put("auth-token-ttl", "300");
         // cost of the bcrypt hashes of new passwords (etcd 3.5's flag; 3.4 always used 10)
@@ -141,6 +144,7 @@ public record ServerConfig(
                 v.bool("experimental-enable-lease-checkpoint"),
                 v.duration("experimental-lease-checkpoint-interval"),
                 v.duration("experimental-corrupt-check-time"),
+                v.string("auth-token"),
                 v.number("auth-token-ttl"),
                 bcryptCost(v.number("bcrypt-cost")));
     }

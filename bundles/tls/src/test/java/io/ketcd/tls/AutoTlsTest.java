@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ketcd.api.transport.TlsRole;
-import io.ketcd.tls.internal.PemFiles;
+import io.ketcd.tls.PemFiles;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

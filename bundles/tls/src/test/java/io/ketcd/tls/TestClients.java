@@ -1,6 +1,6 @@
 package io.ketcd.tls;
 
-import io.ketcd.tls.internal.PemFiles;
+import io.ketcd.tls.PemFiles;
 
 import java.nio.file.Path;
 import java.security.KeyStore;

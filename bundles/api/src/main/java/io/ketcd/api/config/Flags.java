@@ -76,13 +76,25 @@ public final class Flags {
      * {@code 500ms}, {@code 0}), as etcd's duration flags take it.
      */
     public Duration duration(String key) {
-        String v = string(key);
+        try {
+            return goDuration(string(key));
+        } catch (IllegalArgumentException e) {
+            throw invalid(key, "parse error");
+        }
+    }
+
+    /**
+     * {@code v} as Go's {@code time.ParseDuration} reads it.
+     *
+     * @throws IllegalArgumentException when it is not a Go duration
+     */
+    public static Duration goDuration(String v) {
         Matcher whole = GO_DURATION.matcher(v);
         if (v.equals("0")) {
             return Duration.ZERO;
         }
         if (!whole.matches()) {
-            throw invalid(key, "parse error");
+            throw new IllegalArgumentException("not a duration: \"" + v + "\"");
         }
         BigDecimal nanos = BigDecimal.ZERO;
         Matcher part = GO_DURATION_PART.matcher(v);

@@ -54,9 +54,9 @@ public final class AuthStore {
     private final Bucket users;
     private final Bucket roles;
     private volatile State state;
-    private final SimpleTokens tokens;
+    private final TokenProvider tokens;
 
-    public AuthStore(Backend backend, SimpleTokens tokens) {
+    public AuthStore(Backend backend, TokenProvider tokens) {
         this.tokens = tokens;
         this.auth = backend.bucket(AUTH_BUCKET);
         this.users = backend.bucket(USERS_BUCKET);

@@ -15,7 +15,7 @@ import java.util.function.LongSupplier;
  * at which it was assigned, so a later change of the auth store makes it "old" and the client
  * authenticates again. Deleting or changing a user drops its tokens; disabling auth drops all.
  */
-public final class SimpleTokens {
+public final class SimpleTokens implements TokenProvider {
     private static final String LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     private static final int PREFIX_LENGTH = 16;
 
@@ -33,6 +33,7 @@ public final class SimpleTokens {
     }
 
     /** The random part of a new token, made by the proposing member. */
+    @Override
     public String newPrefix() {
         StringBuilder b = new StringBuilder(PREFIX_LENGTH);
         for (int i = 0; i < PREFIX_LENGTH; i++) {
@@ -42,7 +43,8 @@ public final class SimpleTokens {
     }
 
     /** Assigns {@code prefix.index} to the user, at auth revision {@code revision}; returns the token. */
-    String assign(String prefix, long index, String username, long revision) {
+    @Override
+    public String assign(String prefix, long index, String username, long revision) {
         String token = prefix + "." + index;
         long now = nanoClock.getAsLong();
         tokens.put(token, new Assigned(new AuthInfo(username, revision), now + ttlNanos));
@@ -52,6 +54,7 @@ public final class SimpleTokens {
     }
 
     /** Who the token stands for, and another TTL for it; empty when unknown or expired. */
+    @Override
     public Optional<AuthInfo> info(String token) {
         long now = nanoClock.getAsLong();
         Assigned a = tokens.get(token);
@@ -63,11 +66,13 @@ public final class SimpleTokens {
         return Optional.of(a.info());
     }
 
-    void invalidateUser(String username) {
+    @Override
+    public void invalidateUser(String username) {
         tokens.values().removeIf(a -> a.info().username().equals(username));
     }
 
-    void clear() {
+    @Override
+    public void clear() {
         tokens.clear();
     }
 }

@@ -2,7 +2,7 @@ package io.ketcd.server.internal;
 
 import io.ketcd.mvcc.KvStore;
 import io.ketcd.server.auth.AuthStore;
-import io.ketcd.server.auth.SimpleTokens;
+import io.ketcd.server.auth.TokenProvider;
 import io.ketcd.server.lease.LeaseBucket;
 import io.ketcd.server.lease.Lessor;
 import io.ketcd.storage.Backend;
@@ -14,14 +14,14 @@ import io.ketcd.storage.Backend;
  * the leases of the new backend.
  */
 record AppliedState(Backend backend, KvStore kv, Membership membership, Lessor lessor, Alarms alarms, AuthStore auth,
-                    SimpleTokens tokens) {
+                    TokenProvider tokens) {
 
     /**
      * The state of {@code backend}: {@code lessor} recovers its leases first, so that the store
      * can check the leases of puts, then gets the keys of each lease back from the store (etcd's
      * lessor Recover and the re-attach in mvcc's restore).
      */
-    static AppliedState on(Backend backend, Lessor lessor, SimpleTokens tokens) {
+    static AppliedState on(Backend backend, Lessor lessor, TokenProvider tokens) {
         lessor.recover(new LeaseBucket(backend));
         KvStore kv = new KvStore(backend, lessor::exists);
         LeasedKeysScan.attachAll(kv, lessor);

@@ -21,7 +21,8 @@ import io.ketcd.proto.serverpb.InternalRaftRequest;
 import io.ketcd.server.PeerNetwork;
 import io.ketcd.server.ServerConfig;
 import io.ketcd.server.auth.AuthStore;
-import io.ketcd.server.auth.SimpleTokens;
+import io.ketcd.server.auth.TokenProvider;
+import io.ketcd.server.auth.TokenProviders;
 import io.ketcd.server.lease.Lessor;
 import io.ketcd.proto.etcdserverpb.AlarmType;
 import io.ketcd.storage.Backend;
@@ -102,7 +103,7 @@ public final class ServerCore implements AutoCloseable {
         this.lessor = new Lessor(System::nanoTime, Lessor.minTtl(config.heartbeatInterval(), config.electionTimeout()),
                 config.leaseCheckpointInterval());
         this.state = new CurrentState(AppliedState.on(backend, lessor,
-                new SimpleTokens(Duration.ofSeconds(config.authTokenTtlSeconds()), System::nanoTime)));
+                TokenProviders.from(config.authToken(), Duration.ofSeconds(config.authTokenTtlSeconds()))));
         this.appliedIndex = new AppliedIndex(backend.consistentIndex());
         this.applyLoop = new ApplyLoop(memberId, state, waiters, appliedIndex,
                 opened.storage().snapshot().getMetadata().getIndex(), config.snapshotCount(), this::fatal);
@@ -347,7 +348,7 @@ public final class ServerCore implements AutoCloseable {
     }
 
     /** The member's simple tokens. */
-    public SimpleTokens tokens() {
+    public TokenProvider tokens() {
         return state.read(AppliedState::tokens);
     }
 

@@ -1,5 +1,6 @@
 package io.ketcd.tls.internal;
 
+import io.ketcd.tls.PemFiles;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.security.cert.X509CRL;

@@ -1,4 +1,4 @@
-package io.ketcd.tls.internal;
+package io.ketcd.tls;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,14 +9,20 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.cert.CRL;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.List;
 
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DERNull;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
@@ -27,7 +33,10 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
-/** Reads the files etcd's TLS flags name: certificate chains and CA bundles, private keys, CRLs. */
+/**
+ * Reads the files etcd's TLS and JWT flags name: certificate chains and CA bundles, private and
+ * public keys, CRLs.
+ */
 public final class PemFiles {
     private PemFiles() {
     }
@@ -73,6 +82,47 @@ public final class PemFiles {
                 }
             }
             throw new IOException("no private key in " + file);
+        }
+    }
+
+    /**
+     * The public key of a PEM file: {@code PUBLIC KEY} (X.509 SubjectPublicKeyInfo), PKCS#1
+     * {@code RSA PUBLIC KEY}, or a certificate's key; for etcd's JWT {@code pub-key}. RSA and EC
+     * keys come from the JDK's key factories.
+     *
+     * @throws IOException when the file cannot be read or holds no public key
+     */
+    public static PublicKey publicKey(Path file) throws IOException {
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
+             PEMParser pem = new PEMParser(reader)) {
+            for (Object o = pem.readObject(); o != null; o = pem.readObject()) {
+                SubjectPublicKeyInfo info = o instanceof SubjectPublicKeyInfo k ? k
+                        : o instanceof X509CertificateHolder c ? c.getSubjectPublicKeyInfo()
+                        : o instanceof PEMKeyPair pair ? pair.getPublicKeyInfo()
+                        : o instanceof org.bouncycastle.asn1.pkcs.RSAPublicKey rsa ? new SubjectPublicKeyInfo(
+                                new AlgorithmIdentifier(PKCSObjectIdentifiers.rsaEncryption, DERNull.INSTANCE), rsa)
+                        : null;
+                if (info != null) {
+                    return publicKey(info);
+                }
+            }
+            throw new IOException("no public key in " + file);
+        }
+    }
+
+    private static PublicKey publicKey(SubjectPublicKeyInfo info) throws IOException {
+        ASN1ObjectIdentifier oid = info.getAlgorithm().getAlgorithm();
+        String algorithm = PKCSObjectIdentifiers.rsaEncryption.equals(oid) ? "RSA"
+                : X9ObjectIdentifiers.id_ecPublicKey.equals(oid) ? "EC"
+                : EdECObjectIdentifiers.id_Ed25519.equals(oid) ? "Ed25519"
+                : null;
+        if (algorithm == null) {
+            return new JcaPEMKeyConverter().getPublicKey(info);
+        }
+        try {
+            return KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(info.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot read the " + algorithm + " public key: " + e.getMessage(), e);
         }
     }
 
