@@ -3,6 +3,7 @@ package io.ketcd.concurrency;
 import com.google.protobuf.ByteString;
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.service.ElectionService;
+import io.ketcd.api.service.Caller;
 import io.ketcd.api.service.KvService;
 import io.ketcd.api.service.LeaderObserver;
 import io.ketcd.api.service.LeaseService;
@@ -32,19 +33,21 @@ import java.util.concurrent.CompletableFuture;
  * touch it.
  */
 public final class ElectionServer implements ElectionService {
-    private final Recipes recipes;
+    private final Recipes shared;
 
     public ElectionServer(KvService kv, WatchService watch, LeaseService lease) {
-        this.recipes = new Recipes(kv, watch, lease);
+        this.shared = new Recipes(kv, watch, lease);
     }
 
     @Override
-    public CompletableFuture<CampaignResponse> campaign(CampaignRequest request) {
+    public CompletableFuture<CampaignResponse> campaign(Caller caller, CampaignRequest request) {
+        Recipes recipes = shared.as(caller);
         return Attempt.run(attempt -> recipes.session(request.getLease())
-                .thenCompose(lease -> campaign(request, lease, attempt)));
+                .thenCompose(lease -> campaign(recipes, request, lease, attempt)));
     }
 
-    private CompletableFuture<CampaignResponse> campaign(CampaignRequest request, long lease, Attempt attempt) {
+    private static CompletableFuture<CampaignResponse> campaign(Recipes recipes, CampaignRequest request, long lease,
+                                                                Attempt attempt) {
         ByteString prefix = Recipes.prefix(request.getName());
         ByteString key = Recipes.key(prefix, lease);
         TxnRequest txn = TxnRequest.newBuilder()
@@ -61,8 +64,8 @@ public final class ElectionServer implements ElectionService {
                 KeyValue existing = put.getResponses(0).getResponseRange().getKvs(0);
                 leader.setRev(existing.getCreateRevision());
                 if (!existing.getValue().equals(request.getValue())) {
-                    valueSet = proclaim(leader.build(), request.getValue()).exceptionallyCompose(
-                            failure -> resign(leader.build()).handle((r, e) -> {
+                    valueSet = proclaim(recipes, leader.build(), request.getValue()).exceptionallyCompose(
+                            failure -> resign(recipes, leader.build()).handle((r, e) -> {
                                 throw Recipes.asCompletion(failure);
                             }));
                 }
@@ -75,7 +78,7 @@ public final class ElectionServer implements ElectionService {
                         }
                         if (attempt.cancelled()) {
                             // the client gave up: the candidacy is withdrawn, as the Election does on a cancelled context
-                            resign(leader.build());
+                            resign(recipes, leader.build());
                         }
                         return failure != null ? CompletableFuture.<CampaignResponse>failedFuture(failure)
                                 : Attempt.<CampaignResponse>givenUp();
@@ -84,17 +87,18 @@ public final class ElectionServer implements ElectionService {
     }
 
     @Override
-    public CompletableFuture<ProclaimResponse> proclaim(ProclaimRequest request) {
+    public CompletableFuture<ProclaimResponse> proclaim(Caller caller, ProclaimRequest request) {
         if (!request.hasLeader()) {
             return CompletableFuture.failedFuture(EtcdError.ELECTION_LEADER_KEY_MISSING.exception());
         }
+        Recipes recipes = shared.as(caller);
         return Recipes.relaying(recipes.session(request.getLeader().getLease())
-                .thenCompose(lease -> proclaim(request.getLeader().toBuilder().setLease(lease).build(), request.getValue()))
+                .thenCompose(lease -> proclaim(recipes, request.getLeader().toBuilder().setLease(lease).build(), request.getValue()))
                 .thenApply(header -> ProclaimResponse.newBuilder().setHeader(header).build()));
     }
 
     /** Sets the leader's value if {@code leader} still leads; "election: not leader" otherwise. */
-    private CompletableFuture<ResponseHeader> proclaim(LeaderKey leader, ByteString value) {
+    private static CompletableFuture<ResponseHeader> proclaim(Recipes recipes, LeaderKey leader, ByteString value) {
         TxnRequest txn = TxnRequest.newBuilder()
                 .addCompare(Recipes.createdAt(leader.getKey(), leader.getRev()))
                 .addSuccess(Recipes.put(leader.getKey(), value, leader.getLease()))
@@ -108,8 +112,8 @@ public final class ElectionServer implements ElectionService {
     }
 
     @Override
-    public CompletableFuture<LeaderResponse> leader(LeaderRequest request) {
-        return Recipes.relaying(recipes.kv.range(Recipes.firstCreated(Recipes.prefix(request.getName()))).thenApply(found -> {
+    public CompletableFuture<LeaderResponse> leader(Caller caller, LeaderRequest request) {
+        return Recipes.relaying(shared.as(caller).kv.range(Recipes.firstCreated(Recipes.prefix(request.getName()))).thenApply(found -> {
             if (found.getKvsCount() == 0) {
                 throw EtcdError.ELECTION_NO_LEADER.exception();
             }
@@ -118,23 +122,24 @@ public final class ElectionServer implements ElectionService {
     }
 
     @Override
-    public AutoCloseable observe(LeaderRequest request, LeaderObserver observer) {
-        return LeaderObservation.start(recipes, Recipes.prefix(request.getName()), observer);
+    public AutoCloseable observe(Caller caller, LeaderRequest request, LeaderObserver observer) {
+        return LeaderObservation.start(shared.as(caller), Recipes.prefix(request.getName()), observer);
     }
 
     @Override
-    public CompletableFuture<ResignResponse> resign(ResignRequest request) {
+    public CompletableFuture<ResignResponse> resign(Caller caller, ResignRequest request) {
         if (!request.hasLeader()) {
             return CompletableFuture.failedFuture(EtcdError.ELECTION_LEADER_KEY_MISSING.exception());
         }
+        Recipes recipes = shared.as(caller);
         // etcd makes a session for the leader's lease here too, granting one when it is 0
         return Recipes.relaying(recipes.session(request.getLeader().getLease())
-                .thenCompose(lease -> resign(request.getLeader()))
+                .thenCompose(lease -> resign(recipes, request.getLeader()))
                 .thenApply(resigned -> ResignResponse.newBuilder().setHeader(resigned.getHeader()).build()));
     }
 
     /** Deletes the leader's key if {@code leader} still leads; nothing happens otherwise. */
-    private CompletableFuture<TxnResponse> resign(LeaderKey leader) {
+    private static CompletableFuture<TxnResponse> resign(Recipes recipes, LeaderKey leader) {
         return recipes.kv.txn(TxnRequest.newBuilder()
                 .addCompare(Recipes.createdAt(leader.getKey(), leader.getRev()))
                 .addSuccess(Recipes.delete(leader.getKey()))

@@ -1,6 +1,7 @@
 package io.ketcd.concurrency;
 
 import com.google.protobuf.ByteString;
+import io.ketcd.api.service.Caller;
 import io.ketcd.api.service.KvService;
 import io.ketcd.api.service.LeaseService;
 import io.ketcd.api.service.LockService;
@@ -30,19 +31,21 @@ import org.slf4j.LoggerFactory;
 public final class LockServer implements LockService {
     private static final Logger LOG = LoggerFactory.getLogger(LockServer.class);
 
-    private final Recipes recipes;
+    private final Recipes shared;
 
     public LockServer(KvService kv, WatchService watch, LeaseService lease) {
-        this.recipes = new Recipes(kv, watch, lease);
+        this.shared = new Recipes(kv, watch, lease);
     }
 
     @Override
-    public CompletableFuture<LockResponse> lock(LockRequest request) {
+    public CompletableFuture<LockResponse> lock(Caller caller, LockRequest request) {
+        Recipes recipes = shared.as(caller);
         return Attempt.run(attempt -> recipes.session(request.getLease())
-                .thenCompose(lease -> acquire(Recipes.prefix(request.getName()), lease, attempt)));
+                .thenCompose(lease -> acquire(recipes, Recipes.prefix(request.getName()), lease, attempt)));
     }
 
-    private CompletableFuture<LockResponse> acquire(ByteString prefix, long lease, Attempt attempt) {
+    private static CompletableFuture<LockResponse> acquire(Recipes recipes, ByteString prefix, long lease,
+                                                           Attempt attempt) {
         ByteString myKey = Recipes.key(prefix, lease);
         TxnRequest txn = TxnRequest.newBuilder()
                 .addCompare(Recipes.createdAt(myKey, 0))
@@ -57,10 +60,10 @@ public final class LockServer implements LockService {
             CompletableFuture<LockResponse> held = holds(put, myRevision)
                     ? CompletableFuture.completedFuture(LockResponse.newBuilder().setHeader(put.getHeader())
                             .setKey(myKey).build())
-                    : waitForOlder(prefix, myRevision, myKey, attempt);
+                    : waitForOlder(recipes, prefix, myRevision, myKey, attempt);
             return held.whenComplete((h, failure) -> {
                 if (failure != null || attempt.cancelled()) {
-                    release(myKey);
+                    release(recipes, myKey);
                 }
             });
         });
@@ -72,14 +75,14 @@ public final class LockServer implements LockService {
         return owner.isEmpty() || owner.get(0).getCreateRevision() == myRevision;
     }
 
-    private CompletableFuture<LockResponse> waitForOlder(ByteString prefix, long myRevision, ByteString myKey,
-                                                         Attempt attempt) {
+    private static CompletableFuture<LockResponse> waitForOlder(Recipes recipes, ByteString prefix, long myRevision,
+                                                                ByteString myKey, Attempt attempt) {
         return recipes.waitDeletes(prefix, myRevision - 1, attempt)
                 .thenApply(header -> LockResponse.newBuilder().setHeader(header).setKey(myKey).build());
     }
 
     /** Deletes the key of a request that gave up or failed, so that it does not hold up the next. */
-    private void release(ByteString myKey) {
+    private static void release(Recipes recipes, ByteString myKey) {
         recipes.kv.deleteRange(DeleteRangeRequest.newBuilder().setKey(myKey).build()).whenComplete((deleted, failure) -> {
             if (failure != null) {
                 LOG.warn("could not delete the lock key {} of a request that gave up: {} (its lease still ends it)",
@@ -89,8 +92,8 @@ public final class LockServer implements LockService {
     }
 
     @Override
-    public CompletableFuture<UnlockResponse> unlock(UnlockRequest request) {
-        return Recipes.relaying(recipes.kv.deleteRange(DeleteRangeRequest.newBuilder().setKey(request.getKey()).build())
+    public CompletableFuture<UnlockResponse> unlock(Caller caller, UnlockRequest request) {
+        return Recipes.relaying(shared.as(caller).kv.deleteRange(DeleteRangeRequest.newBuilder().setKey(request.getKey()).build())
                 .thenApply(deleted -> UnlockResponse.newBuilder().setHeader(deleted.getHeader()).build()));
     }
 }

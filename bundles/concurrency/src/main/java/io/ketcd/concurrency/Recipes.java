@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.EtcdException;
 import io.ketcd.api.KeyRanges;
+import io.ketcd.api.service.Caller;
 import io.ketcd.api.service.KvService;
 import io.ketcd.api.service.LeaseService;
 import io.ketcd.api.service.WatchService;
@@ -41,6 +42,12 @@ final class Recipes {
         this.kv = kv;
         this.watch = watch;
         this.lease = lease;
+    }
+
+    /** These recipes on behalf of {@code caller}: its reads, writes and watches are checked as its own. */
+    Recipes as(Caller caller) {
+        return caller.internal() ? this
+                : new Recipes(CallerBound.kv(kv, caller), CallerBound.watch(watch, caller), lease);
     }
 
     /**

@@ -135,6 +135,14 @@ class EmbeddedAuthTest {
                     .Else(io.etcd.jetcd.op.Op.get(PeerCluster.bs("app/u"), io.etcd.jetcd.options.GetOption.DEFAULT))
                     .commit().get(30, java.util.concurrent.TimeUnit.SECONDS);
 
+            // Lock and Election act with the client's rights: alice may lock under app/, not elsewhere
+            var held = alice.getLockClient().lock(PeerCluster.bs("app/lock"), 0).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            alice.getLockClient().unlock(held.getKey()).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> alice.getLockClient().lock(PeerCluster.bs("other/lock"), 0)
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS)).hasMessageContaining("etcdserver: permission denied");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> alice.getElectionClient().leader(PeerCluster.bs("other/e"))
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS)).hasMessageContaining("etcdserver: permission denied");
+
             // a change of the auth store makes alice's token old: jetcd authenticates again and carries on
             assertOut(at(1, "root:rootpw", "role", "grant-permission", "app-rw", "read", "extra"), "Role app-rw updated\n");
             alice.getKVClient().put(PeerCluster.bs("app/2"), PeerCluster.bs("two")).get(30, java.util.concurrent.TimeUnit.SECONDS);

@@ -480,27 +480,27 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     // --- Lock and Election: recorded, answered with the request's name as the key --------------
 
     @Override
-    public CompletableFuture<LockResponse> lock(LockRequest request) {
+    public CompletableFuture<LockResponse> lock(io.ketcd.api.service.Caller caller, LockRequest request) {
         return answer(request, () -> LockResponse.newBuilder().setHeader(header()).setKey(request.getName()).build());
     }
 
     @Override
-    public CompletableFuture<UnlockResponse> unlock(UnlockRequest request) {
+    public CompletableFuture<UnlockResponse> unlock(io.ketcd.api.service.Caller caller, UnlockRequest request) {
         return answer(request, () -> UnlockResponse.newBuilder().setHeader(header()).build());
     }
 
     @Override
-    public CompletableFuture<CampaignResponse> campaign(CampaignRequest request) {
+    public CompletableFuture<CampaignResponse> campaign(io.ketcd.api.service.Caller caller, CampaignRequest request) {
         return answer(request, () -> CampaignResponse.newBuilder().setHeader(header()).build());
     }
 
     @Override
-    public CompletableFuture<ProclaimResponse> proclaim(ProclaimRequest request) {
+    public CompletableFuture<ProclaimResponse> proclaim(io.ketcd.api.service.Caller caller, ProclaimRequest request) {
         return answer(request, () -> ProclaimResponse.newBuilder().setHeader(header()).build());
     }
 
     @Override
-    public CompletableFuture<LeaderResponse> leader(LeaderRequest request) {
+    public CompletableFuture<LeaderResponse> leader(io.ketcd.api.service.Caller caller, LeaderRequest request) {
         return answer(request, () -> LeaderResponse.newBuilder().setHeader(header()).build());
     }
 
@@ -509,14 +509,14 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     final java.util.concurrent.atomic.AtomicInteger closedObservations = new java.util.concurrent.atomic.AtomicInteger();
 
     @Override
-    public AutoCloseable observe(LeaderRequest request, LeaderObserver observer) {
+    public AutoCloseable observe(io.ketcd.api.service.Caller caller, LeaderRequest request, LeaderObserver observer) {
         requests.add(request);
         observers.add(observer);
         return closedObservations::incrementAndGet;
     }
 
     @Override
-    public CompletableFuture<ResignResponse> resign(ResignRequest request) {
+    public CompletableFuture<ResignResponse> resign(io.ketcd.api.service.Caller caller, ResignRequest request) {
         return answer(request, () -> ResignResponse.newBuilder().setHeader(header()).build());
     }
 }

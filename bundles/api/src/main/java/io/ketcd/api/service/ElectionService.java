@@ -28,21 +28,46 @@ public interface ElectionService {
      * completes once this candidate leads. Cancelling the returned future (the client gave up)
      * withdraws the candidacy.
      */
-    CompletableFuture<CampaignResponse> campaign(CampaignRequest request);
+    CompletableFuture<CampaignResponse> campaign(Caller caller, CampaignRequest request);
 
     /** Sets the leader's value, if {@code leader} still leads; "election: not leader" otherwise. */
-    CompletableFuture<ProclaimResponse> proclaim(ProclaimRequest request);
+    CompletableFuture<ProclaimResponse> proclaim(Caller caller, ProclaimRequest request);
 
     /** The current leader's key-value; "election: no leader" when there is none. */
-    CompletableFuture<LeaderResponse> leader(LeaderRequest request);
+    CompletableFuture<LeaderResponse> leader(Caller caller, LeaderRequest request);
 
     /**
      * Tells {@code observer} the leader now, then every change of leader or of its value, until
      * the returned handle is closed. When there is no leader yet, the first call comes with the
      * first candidate. A failed read or watch ends the observation ({@link LeaderObserver#end}).
      */
-    AutoCloseable observe(LeaderRequest request, LeaderObserver observer);
+    AutoCloseable observe(Caller caller, LeaderRequest request, LeaderObserver observer);
 
     /** Gives up leadership if {@code leader} still leads; nothing happens otherwise. */
-    CompletableFuture<ResignResponse> resign(ResignRequest request);
+    CompletableFuture<ResignResponse> resign(Caller caller, ResignRequest request);
+
+    /** {@link #campaign(Caller, CampaignRequest)} for a caller inside the node. */
+    default CompletableFuture<CampaignResponse> campaign(CampaignRequest request) {
+        return campaign(Caller.INTERNAL, request);
+    }
+
+    /** {@link #proclaim(Caller, ProclaimRequest)} for a caller inside the node. */
+    default CompletableFuture<ProclaimResponse> proclaim(ProclaimRequest request) {
+        return proclaim(Caller.INTERNAL, request);
+    }
+
+    /** {@link #leader(Caller, LeaderRequest)} for a caller inside the node. */
+    default CompletableFuture<LeaderResponse> leader(LeaderRequest request) {
+        return leader(Caller.INTERNAL, request);
+    }
+
+    /** {@link #observe(Caller, LeaderRequest, LeaderObserver)} for a caller inside the node. */
+    default AutoCloseable observe(LeaderRequest request, LeaderObserver observer) {
+        return observe(Caller.INTERNAL, request, observer);
+    }
+
+    /** {@link #resign(Caller, ResignRequest)} for a caller inside the node. */
+    default CompletableFuture<ResignResponse> resign(ResignRequest request) {
+        return resign(Caller.INTERNAL, request);
+    }
 }

@@ -23,8 +23,18 @@ public interface LockService {
      * The lock is released by {@link #unlock} or when the lease ends. Cancelling the returned
      * future (the client gave up) stops waiting and removes this request's key.
      */
-    CompletableFuture<LockResponse> lock(LockRequest request);
+    CompletableFuture<LockResponse> lock(Caller caller, LockRequest request);
 
     /** Deletes the key that {@link #lock} returned; a key that is gone already is no error. */
-    CompletableFuture<UnlockResponse> unlock(UnlockRequest request);
+    CompletableFuture<UnlockResponse> unlock(Caller caller, UnlockRequest request);
+
+    /** {@link #lock(Caller, LockRequest)} for a caller inside the node. */
+    default CompletableFuture<LockResponse> lock(LockRequest request) {
+        return lock(Caller.INTERNAL, request);
+    }
+
+    /** {@link #unlock(Caller, UnlockRequest)} for a caller inside the node. */
+    default CompletableFuture<UnlockResponse> unlock(UnlockRequest request) {
+        return unlock(Caller.INTERNAL, request);
+    }
 }

@@ -1,5 +1,6 @@
 package io.ketcd.concurrency.internal;
 
+import io.ketcd.api.service.Caller;
 import io.ketcd.api.service.ElectionService;
 import io.ketcd.api.service.KvService;
 import io.ketcd.api.service.LeaderObserver;
@@ -44,37 +45,37 @@ public final class ConcurrencyComponent implements LockService, ElectionService 
     }
 
     @Override
-    public CompletableFuture<LockResponse> lock(LockRequest request) {
-        return locks.lock(request);
+    public CompletableFuture<LockResponse> lock(Caller caller, LockRequest request) {
+        return locks.lock(caller, request);
     }
 
     @Override
-    public CompletableFuture<UnlockResponse> unlock(UnlockRequest request) {
-        return locks.unlock(request);
+    public CompletableFuture<UnlockResponse> unlock(Caller caller, UnlockRequest request) {
+        return locks.unlock(caller, request);
     }
 
     @Override
-    public CompletableFuture<CampaignResponse> campaign(CampaignRequest request) {
-        return elections.campaign(request);
+    public CompletableFuture<CampaignResponse> campaign(Caller caller, CampaignRequest request) {
+        return elections.campaign(caller, request);
     }
 
     @Override
-    public CompletableFuture<ProclaimResponse> proclaim(ProclaimRequest request) {
-        return elections.proclaim(request);
+    public CompletableFuture<ProclaimResponse> proclaim(Caller caller, ProclaimRequest request) {
+        return elections.proclaim(caller, request);
     }
 
     @Override
-    public CompletableFuture<LeaderResponse> leader(LeaderRequest request) {
-        return elections.leader(request);
+    public CompletableFuture<LeaderResponse> leader(Caller caller, LeaderRequest request) {
+        return elections.leader(caller, request);
     }
 
     @Override
-    public AutoCloseable observe(LeaderRequest request, LeaderObserver observer) {
-        return elections.observe(request, observer);
+    public AutoCloseable observe(Caller caller, LeaderRequest request, LeaderObserver observer) {
+        return elections.observe(caller, request, observer);
     }
 
     @Override
-    public CompletableFuture<ResignResponse> resign(ResignRequest request) {
-        return elections.resign(request);
+    public CompletableFuture<ResignResponse> resign(Caller caller, ResignRequest request) {
+        return elections.resign(caller, request);
     }
 }

@@ -274,12 +274,12 @@ public final class EtcdServices {
     private record Lock(LockService server, UnaryReplies replies) implements LockGrpc.AsyncService {
         @Override
         public void lock(LockRequest request, StreamObserver<LockResponse> observer) {
-            replies.replyUntilCancelled("Lock/Lock", () -> server.lock(request), observer);
+            replies.replyUntilCancelled("Lock/Lock", () -> server.lock(Callers.current(), request), observer);
         }
 
         @Override
         public void unlock(UnlockRequest request, StreamObserver<UnlockResponse> observer) {
-            replies.reply("Lock/Unlock", () -> server.unlock(request), observer);
+            replies.reply("Lock/Unlock", () -> server.unlock(Callers.current(), request), observer);
         }
     }
 
@@ -291,17 +291,17 @@ public final class EtcdServices {
     private record Election(ElectionService server, UnaryReplies replies) implements ElectionGrpc.AsyncService {
         @Override
         public void campaign(CampaignRequest request, StreamObserver<CampaignResponse> observer) {
-            replies.replyUntilCancelled("Election/Campaign", () -> server.campaign(request), observer);
+            replies.replyUntilCancelled("Election/Campaign", () -> server.campaign(Callers.current(), request), observer);
         }
 
         @Override
         public void proclaim(ProclaimRequest request, StreamObserver<ProclaimResponse> observer) {
-            replies.reply("Election/Proclaim", () -> server.proclaim(request), observer);
+            replies.reply("Election/Proclaim", () -> server.proclaim(Callers.current(), request), observer);
         }
 
         @Override
         public void leader(LeaderRequest request, StreamObserver<LeaderResponse> observer) {
-            replies.reply("Election/Leader", () -> server.leader(request), observer);
+            replies.reply("Election/Leader", () -> server.leader(Callers.current(), request), observer);
         }
 
         @Override
@@ -311,7 +311,7 @@ public final class EtcdServices {
 
         @Override
         public void resign(ResignRequest request, StreamObserver<ResignResponse> observer) {
-            replies.reply("Election/Resign", () -> server.resign(request), observer);
+            replies.reply("Election/Resign", () -> server.resign(Callers.current(), request), observer);
         }
     }
 

@@ -31,7 +31,7 @@ final class LeaderStream implements LeaderObserver {
         call.setOnCancelHandler(stream::cancelled);
         // closed at its deadline (by Deadlines) or after the service ended it: nothing more to observe
         call.setOnCloseHandler(stream::cancelled);
-        AutoCloseable observation = elections.observe(request, stream);
+        AutoCloseable observation = elections.observe(Callers.current(), request, stream);
         boolean closeNow;
         synchronized (stream) {
             stream.observation = observation;
