@@ -115,6 +115,48 @@ class ClientTlsTest {
         }
     }
 
+    /**
+     * etcd's auth over TLS: with client-cert-auth, a verified certificate's CN is the user when no
+     * token comes; users that log in get JWT tokens signed with an RS256 key pair.
+     */
+    @Test
+    void withClientCertAuthACertificatesCommonNameIsTheUserAndPasswordsGetJwtTokens() throws Exception {
+        Path priv = dir.resolve("jwt.key");
+        Path pub = dir.resolve("jwt.pub");
+        assertThat(Command.run(List.of(Command.OPENSSL.toString(), "genrsa", "-out", priv.toString(), "2048"),
+                java.time.Duration.ofSeconds(60)).succeeded()).isTrue();
+        assertThat(Command.run(List.of(Command.OPENSSL.toString(), "rsa", "-in", priv.toString(), "-pubout", "-out",
+                pub.toString()), java.time.Duration.ofSeconds(60)).succeeded()).isTrue();
+        TestPki.Leaf aliceCert = pki.leaf("alice").keyFormat(TestPki.KeyFormat.PKCS8_RSA).write();
+        try (EmbeddedEtcd etcd = start(Map.of("client-cert-auth", "true", "trusted-ca-file", pki.caFile().toString(),
+                "auth-token", "jwt,pub-key=" + pub + ",priv-key=" + priv + ",sign-method=RS256"))) {
+            List<String> asRoot = etcdctlFlags(etcd, true);
+            assertThat(Command.etcdctl(asRoot, "user", "add", "root:rootpw").out()).isEqualTo("User root created\n");
+            assertThat(Command.etcdctl(asRoot, "role", "add", "app").out()).isEqualTo("Role app created\n");
+            assertThat(Command.etcdctl(asRoot, "role", "grant-permission", "app", "--prefix=true", "readwrite", "app/")
+                    .out()).isEqualTo("Role app updated\n");
+            assertThat(Command.etcdctl(asRoot, "user", "add", "alice:alicepw").out()).isEqualTo("User alice created\n");
+            assertThat(Command.etcdctl(asRoot, "user", "grant-role", "alice", "app").out())
+                    .isEqualTo("Role app is granted to user alice\n");
+            assertThat(Command.etcdctl(asRoot, "auth", "enable").out()).isEqualTo("Authentication Enabled\n");
+
+            List<String> asAlice = List.of("--endpoints=https://127.0.0.1:" + port(etcd), "--cacert=" + pki.caFile(),
+                    "--cert=" + aliceCert.certFile(), "--key=" + aliceCert.keyFile());
+            assertThat(Command.etcdctl(asAlice, "put", "app/x", "1").out()).isEqualTo("OK\n");
+            assertThat(Command.etcdctl(asAlice, "put", "other/x", "1").err()).contains("Error: etcdserver: permission denied");
+            assertThat(Command.etcdctl(asRoot, "put", "other/x", "1").out()).isEqualTo("OK\n");
+
+            try (Client jetcd = Client.builder().endpoints(etcd.grpcEndpoint())
+                    .sslContext(b -> b.trustManager(pki.caFile().toFile())
+                            .keyManager(aliceCert.certFile().toFile(), aliceCert.keyFile().toFile()))
+                    .user(bs("root")).password(bs("rootpw")).build()) {
+                // the token (root's) comes before the certificate (alice's), as in etcd
+                jetcd.getKVClient().put(bs("other/y"), bs("2")).get(10, TimeUnit.SECONDS);
+                assertThat(jetcd.getKVClient().get(bs("other/y")).get(10, TimeUnit.SECONDS).getCount()).isEqualTo(1);
+            }
+        }
+    }
+
     @Test
     void opensslSeesVersionsAndCipherSuitesEnforced() throws Exception {
         assumeTrue(Files.isExecutable(Command.OPENSSL), "openssl is not installed");
