@@ -124,16 +124,23 @@ public final class Benchmark {
     }
 
     private static ManagedChannel channel(Options o, Options.Endpoint e, SslContext ssl) {
+        AuthToken token = new AuthToken();
         // direct executor: completions run on the transport thread and only start the next call
-        return o.usesTls(e)
+        ManagedChannel channel = o.usesTls(e)
                 ? NettyChannelBuilder.forAddress(e.host(), e.port())
                         .sslContext(ssl)
                         .negotiationType(NegotiationType.TLS)
                         .directExecutor()
+                        .intercept(token)
                         .build()
                 : Grpc.newChannelBuilderForAddress(e.host(), e.port(), InsecureChannelCredentials.create())
                         .directExecutor()
+                        .intercept(token)
                         .build();
+        if (o.user() != null) {
+            token.authenticate(channel, o.user());
+        }
+        return channel;
     }
 
     /** The put and range workloads: closed-loop unary calls. */

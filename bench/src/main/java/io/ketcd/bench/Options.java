@@ -55,7 +55,8 @@ record Options(
         Duration warmupDuration,
         List<Long> serverPids,
         Streaming streaming,
-        Tls tls) {
+        Tls tls,
+        String user) {
 
     /**
      * The settings of the watch and lease workloads; etcd benchmark's names where it has them ({@code watch-latency}'s
@@ -168,6 +169,8 @@ record Options(
 
     static final String USAGE = """
             usage: ketcd-bench [flags] put|range [key]|watch-latency|watch-fanout|watch-memory|lease-keepalive|lock
+              --user name:password   authenticate each connection first and send its token with every call
+                                     (etcd benchmark's --user)
               --endpoints h:p[,h:p]  gRPC endpoints (default 127.0.0.1:2379); connections go round-robin over them;
                                      https://h:p is TLS, http://h:p plaintext, h:p TLS when --cacert/--cert/--key is given
               --cacert FILE          verify the servers' certificates with this CA bundle (PEM)
@@ -234,6 +237,7 @@ record Options(
         Path caFile = null;
         Path certFile = null;
         Path keyFile = null;
+        String user = null;
         int streams = 0;
         int watchersPerStream = 0;
         int putTotal = 1_000;
@@ -296,6 +300,12 @@ record Options(
                 case "cacert" -> caFile = readableFile(name, value);
                 case "cert" -> certFile = readableFile(name, value);
                 case "key" -> keyFile = readableFile(name, value);
+                case "user" -> {
+                    if (!value.contains(":")) {
+                        throw new IllegalArgumentException("--user is name:password, got " + value);
+                    }
+                    user = value;
+                }
                 case "streams" -> streams = positive(name, value);
                 case "watchers-per-stream" -> watchersPerStream = positive(name, value);
                 case "put-total" -> putTotal = positive(name, value);
@@ -360,7 +370,7 @@ record Options(
         return new Options(workload, endpoints, conns, clients, total, warmup, keySize, valSize, keySpaceSize,
                 sequentialKeys, serializable, rangeKey == null ? "foo" : rangeKey, seed, timeout, duration, warmupDuration,
                 serverPids, new Streaming(streams, watchersPerStream, putTotal, putRate, leases, leaseTtl, locks, rssSamples,
-                        rssInterval), new Tls(caFile, certFile, keyFile));
+                        rssInterval), new Tls(caFile, certFile, keyFile), user);
     }
 
     private static Path readableFile(String name, String value) {

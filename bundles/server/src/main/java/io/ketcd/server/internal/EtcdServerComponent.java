@@ -58,6 +58,8 @@ import org.slf4j.LoggerFactory;
 @Capability(namespace = "osgi.service", uses = KvService.class, attribute = "objectClass:List<String>=\""
         + "io.ketcd.api.service.KvService,io.ketcd.api.service.ClusterService,io.ketcd.api.service.MaintenanceService,"
         + "io.ketcd.api.service.WatchService,io.ketcd.api.service.LeaseService\"")
+@Capability(namespace = "osgi.service", uses = AuthService.class,
+        attribute = "objectClass:List<String>=\"io.ketcd.api.service.AuthService\"")
 public final class EtcdServerComponent {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdServerComponent.class);
     private static final String[] FACETS = {
