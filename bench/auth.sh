@@ -5,7 +5,7 @@
 # enabled, and the bench generator logs in as 'bench' on each of its connections (--user), so
 # every request is checked against that role's permissions. Both token kinds: simple, and jwt
 # with an RS256 key pair made with openssl for the run (auth-token through ETCD_AUTH_TOKEN, which
-# both servers read).
+# both servers read). The same workloads with auth off come first, for the cost of auth itself.
 #
 #   bench/auth.sh [--rounds R] [--duration S] [--warmup S]   # default 2 rounds, 10 s measured after 20 s
 set -euo pipefail
@@ -46,7 +46,9 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))'
 }
 # ops/s and p99 (ms) of one bench run, from its report
 measure() {
-  java -XX:TieredStopAtLevel=1 -jar "$jar" --endpoints "$1" --conns 4 --clients 16 --user bench:benchpw \
+  local -a user=()
+  [ "$mode" = off ] || user=(--user bench:benchpw)
+  java -XX:TieredStopAtLevel=1 -jar "$jar" --endpoints "$1" --conns 4 --clients 16 "${user[@]}" \
     --duration "$duration" --warmup-duration "$warmup" "${@:2}" | tail -1 |
     sed -n 's/.*"ops_per_sec":\([0-9.]*\).*"p99_ms":\([0-9.]*\).*/\1 \2/p'
 }
@@ -54,7 +56,7 @@ measure() {
 results="$work/results"
 : >"$results"
 for r in $(seq "$rounds"); do
-  for mode in simple jwt; do
+  for mode in off simple jwt; do
     if [ "$mode" = jwt ]; then
       export ETCD_AUTH_TOKEN="jwt,pub-key=$work/jwt.pub,priv-key=$work/jwt.key,sign-method=RS256,ttl=10m"
     else
@@ -66,14 +68,16 @@ for r in $(seq "$rounds"); do
       cluster_start "$kind" "$dir" bench "$c" "$p" "$h" "$s" "$r1" "$r2" >/dev/null
       ep="127.0.0.1:$c"
       e=(etcdctl --endpoints="$ep")
-      "${e[@]}" user add root:rootpw >/dev/null
-      "${e[@]}" role add bench >/dev/null
-      "${e[@]}" role grant-permission bench --prefix=true readwrite "" >/dev/null
-      "${e[@]}" user add bench:benchpw >/dev/null
-      "${e[@]}" user grant-role bench bench >/dev/null
-      "${e[@]}" auth enable >/dev/null
+      if [ "$mode" != off ]; then
+        "${e[@]}" user add root:rootpw >/dev/null
+        "${e[@]}" role add bench >/dev/null
+        "${e[@]}" role grant-permission bench --prefix=true readwrite "" >/dev/null
+        "${e[@]}" user add bench:benchpw >/dev/null
+        "${e[@]}" user grant-role bench bench >/dev/null
+        "${e[@]}" auth enable 2>/dev/null >/dev/null
+      fi
       read -r put_rps put_p99 <<<"$(measure "$ep" --key-size 8 --val-size 256 --key-space-size 100000 put)"
-      "${e[@]}" --user=root:rootpw put foo "$(head -c 256 /dev/zero | tr '\0' v)" >/dev/null
+      "${e[@]}" $([ "$mode" = off ] || echo --user=root:rootpw) put foo "$(head -c 256 /dev/zero | tr '\0' v)" >/dev/null
       read -r range_rps range_p99 <<<"$(measure "$ep" range foo)"
       echo "$kind|$mode|$put_rps|$put_p99|$range_rps|$range_p99" | tee -a "$results" >&2
       cluster_stop "$dir" >/dev/null 2>&1
@@ -90,11 +94,11 @@ echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $($ETCD_BIN --version | 
 echo
 echo "| workload | etcd ops/s | ketcd ops/s | ketcd/etcd | etcd p99 ms | ketcd p99 ms |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-for mode in simple jwt; do
+for mode in off simple jwt; do
   for w in put range; do
     rc=$([ $w = put ] && echo 3 || echo 5); pc=$((rc + 1))
     e=$(col etcd $mode $rc); k=$(col ketcd $mode $rc)
-    printf '| %s, %s token | %s | %s | %s | %s | %s |\n' "$w" "$mode" "$e" "$k" \
+    printf '| %s, %s | %s | %s | %s | %s | %s |\n' "$w" "$([ $mode = off ] && echo 'auth off' || echo "$mode token")" "$e" "$k" \
       "$(awk -v k="$k" -v e="$e" 'BEGIN { if (e > 0) printf "%.2f", k / e; else print "-" }')" \
       "$(col etcd $mode $pc)" "$(col ketcd $mode $pc)"
   done
