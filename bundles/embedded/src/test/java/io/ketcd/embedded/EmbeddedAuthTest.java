@@ -87,6 +87,9 @@ class EmbeddedAuthTest {
         String lease = at(0, "root:rootpw", "lease", "grant", "600").out().split(" ")[1];
         assertOut(at(0, "root:rootpw", "put", "other/leased", "x", "--lease=" + lease), "OK\n");
         assertError(at(2, alice, "lease", "revoke", lease), "failed to revoke lease (etcdserver: permission denied)");
+        // the keys of a lease are shown only to who may read them (etcd 3.4.26's fix); its TTL to anyone
+        assertError(at(1, alice, "lease", "timetolive", lease, "--keys"), "etcdserver: permission denied");
+        assertThat(at(1, alice, "lease", "timetolive", lease).out()).startsWith("lease " + lease + " granted with TTL(600s)");
         assertThat(at(2, alice, "lease", "grant", "60").out()).contains("granted with TTL(60s)");
         // listing members and a member's status need no user, as in etcd
         assertThat(at(1, alice, "member", "list").exit()).isZero();

@@ -422,7 +422,7 @@ final class FakeEtcdServer implements KvService, ClusterService, MaintenanceServ
     }
 
     @Override
-    public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest request) {
+    public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(io.ketcd.api.service.Caller caller, LeaseTimeToLiveRequest request) {
         return lease.leaseTimeToLive(request);
     }
 

@@ -580,13 +580,28 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
                 .handle((ttl, e) -> response.setTTL(leaseAnswer(ttl, e, 0L)).build());
     }
 
-    /** An unknown lease's time-to-live is TTL -1, as etcd's gRPC layer answers. */
+    /**
+     * An unknown lease's time-to-live is TTL -1, as etcd's gRPC layer answers. With auth on, a
+     * request for the keys needs read permission on each of them (etcd's checkLeaseTimeToLive,
+     * added in 3.4.26 so that key names do not leak to users who may not read them).
+     */
     @Override
-    public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest request) {
+    public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(Caller caller, LeaseTimeToLiveRequest request) {
+        AuthInfo who;
+        try {
+            who = request.getKeys() ? authInfo(caller) : null;
+        } catch (EtcdException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         return core.leases().timeToLive(request).orTimeout(leaseBackstopMillis(), TimeUnit.MILLISECONDS).handle((r, e) -> {
             LeaseTimeToLiveResponse found = leaseAnswer(r, e, null);
             LeaseTimeToLiveResponse.Builder b = found != null ? found.toBuilder()
                     : LeaseTimeToLiveResponse.newBuilder().setID(request.getID()).setTTL(-1);
+            if (who != null) {
+                for (com.google.protobuf.ByteString key : b.getKeysList()) {
+                    core.auth().checkPermitted(who, key, com.google.protobuf.ByteString.EMPTY, false);
+                }
+            }
             return b.setHeader(header(core.currentRevision())).build();
         });
     }

@@ -48,7 +48,7 @@ public final class FakeLease implements LeaseService {
     }
 
     @Override
-    public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest request) {
+    public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(io.ketcd.api.service.Caller caller, LeaseTimeToLiveRequest request) {
         requests.add(request);
         return timeToLive.apply(request);
     }

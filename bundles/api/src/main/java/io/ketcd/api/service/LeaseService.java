@@ -56,7 +56,12 @@ public interface LeaseService {
      * A lease's remaining and granted TTL, and its keys when {@code keys} is set; an unknown
      * lease gets TTL -1 (not an error), as etcd's gRPC layer answers.
      */
-    CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest request);
+    CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(Caller caller, LeaseTimeToLiveRequest request);
+
+    /** {@link #leaseTimeToLive(Caller, LeaseTimeToLiveRequest)} for a caller inside the node. */
+    default CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest request) {
+        return leaseTimeToLive(Caller.INTERNAL, request);
+    }
 
     /** Every lease this member knows. */
     CompletableFuture<LeaseLeasesResponse> leaseLeases(LeaseLeasesRequest request);

@@ -261,7 +261,7 @@ public final class EtcdServices {
 
         @Override
         public void leaseTimeToLive(LeaseTimeToLiveRequest request, StreamObserver<LeaseTimeToLiveResponse> observer) {
-            replies.reply("Lease/LeaseTimeToLive", () -> server.leaseTimeToLive(request), observer);
+            replies.reply("Lease/LeaseTimeToLive", () -> server.leaseTimeToLive(Callers.current(), request), observer);
         }
 
         @Override
