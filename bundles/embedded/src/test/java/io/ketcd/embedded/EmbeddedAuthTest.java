@@ -161,4 +161,23 @@ class EmbeddedAuthTest {
                     .hasStackTraceContaining("etcdserver: authentication failed, invalid user ID or password");
         }
     }
+
+    /** The answers etcd 3.4.23 gives to the same etcdctl commands (checked side by side). */
+    @Test
+    void userAndRoleManagementAnswersAsEtcd() throws Exception {
+        assertOut(at(0, null, "user", "add", "bob:"), "User bob created\n");
+        assertOut(at(0, null, "user", "add", "--no-password", "nopw"), "User nopw created\n");
+        assertError(at(1, null, "user", "grant-role", "bob", "nosuch"), "etcdserver: role name not found");
+        assertError(at(1, null, "user", "revoke-role", "bob", "nosuch"), "etcdserver: role is not granted to the user");
+        assertError(at(2, null, "role", "revoke-permission", "nosuch", "k"), "etcdserver: role name not found");
+        assertOut(at(2, null, "role", "add", "r"), "Role r created\n");
+        assertError(at(2, null, "role", "revoke-permission", "r", "k"), "etcdserver: permission is not granted to the role");
+        assertError(at(0, null, "user", "get", "nosuch"), "etcdserver: user name not found");
+        assertError(at(0, null, "role", "get", "nosuch"), "etcdserver: role name not found");
+        assertError(at(0, null, "user", "delete", "nosuch"), "etcdserver: user name not found");
+        assertError(at(0, null, "user", "add", "bob:again"), "etcdserver: user name already exists");
+        assertOut(at(1, null, "auth", "disable"), "Authentication Disabled\n");
+        // an empty password is no login at all for etcdctl: a plain get, as against etcd
+        assertOut(at(1, "bob:", "get", "x"), "");
+    }
 }
