@@ -68,14 +68,11 @@ import io.ketcd.server.auth.TokenProvider;
 import io.ketcd.api.service.AuthService;
 import io.ketcd.server.internal.CorruptionCheck;
 import io.ketcd.server.internal.ServerCore;
-import io.ketcd.storage.BackendHash;
-import io.ketcd.storage.BackendSnapshot;
 
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
@@ -123,6 +120,8 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
     private volatile ServerCore core;
     /** etcd's Auth service on this member. */
     private final AuthServer authServer;
+    /** Maintenance over the whole backend: HashKV, Snapshot, Hash, Defragment. */
+    private final BackendMaintenance backend = new BackendMaintenance(() -> core, this::authInfo);
     /** etcd's periodic corruption check; null when {@code experimental-corrupt-check-time} is 0. */
     private CorruptionCheck corruptionCheck;
     private final AtomicLong restarts = new AtomicLong();
@@ -151,7 +150,7 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
             synchronized (server.lifecycle) {
                 server.core = server.openMember();
                 if (config.corruptCheckTime().toNanos() > 0) {
-                    server.corruptionCheck = new CorruptionCheck(server.new CheckedMember(), config.corruptCheckTime(),
+                    server.corruptionCheck = new CorruptionCheck(new CheckedMember(() -> server.core, server::alarm), config.corruptCheckTime(),
                             config.requestTimeout());
                 }
             }
@@ -385,76 +384,22 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
 
     @Override
     public CompletableFuture<HashKVResponse> hashKV(Caller caller, HashKVRequest request) {
-        return call(() -> {
-            maintenanceAdmin(caller);
-            HashKVResponse r = core.reads().hashKV(request);
-            return r.toBuilder().setHeader(header(r.getHeader().getRevision())).build();
-        });
+        return backend.hashKV(caller, request);
     }
 
-    /**
-     * A copy of the backend as it is now, in etcd's snapshot shape; a member that is not running
-     * (closed, or restarting after a fatal error) answers "server stopped".
-     */
     @Override
     public BackendCopy snapshot(Caller caller) {
-        maintenanceAdmin(caller);
-        ServerCore running = core;
-        return stoppedIfClosed(() -> new SnapshotCopy(running.backendSnapshot()));
+        return backend.snapshot(caller);
     }
 
-    /** Hashes a copy of the backend taken now, on a thread of its own (it reads the whole backend). */
     @Override
     public CompletableFuture<HashResponse> hash(Caller caller) {
-        try {
-            maintenanceAdmin(caller);
-        } catch (EtcdException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return onOwnThread("ketcd-hash", running -> {
-            long revision = running.currentRevision();
-            try (BackendSnapshot copy = running.backendSnapshot()) {
-                return HashResponse.newBuilder().setHeader(header(revision)).setHash(BackendHash.of(copy)).build();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        return backend.hash(caller);
     }
 
-    /**
-     * Defragments the backend on a thread of its own: the apply loop waits for it, as etcd's
-     * applies wait for its defragmentation, and the caller's thread does not.
-     */
     @Override
     public CompletableFuture<DefragmentResponse> defragment(Caller caller) {
-        try {
-            maintenanceAdmin(caller);
-        } catch (EtcdException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return onOwnThread("ketcd-defragment", running -> {
-            running.defragment();
-            return DefragmentResponse.getDefaultInstance();
-        });
-    }
-
-    /**
-     * Runs {@code work} on the member running now, on a new thread named {@code name}: work on
-     * the whole backend, which the caller's thread does not wait for.
-     */
-    private <T> CompletableFuture<T> onOwnThread(String name, Function<ServerCore, T> work) {
-        ServerCore running = core;
-        return CompletableFuture.supplyAsync(() -> stoppedIfClosed(() -> work.apply(running)),
-                task -> new Thread(task, name).start());
-    }
-
-    /** {@code work}'s result; a backend closed under it (the member stopped) answers "server stopped". */
-    private static <T> T stoppedIfClosed(Supplier<T> work) {
-        try {
-            return work.get();
-        } catch (IllegalStateException e) {
-            throw EtcdError.STOPPED.exception();
-        }
+        return backend.defragment(caller);
     }
 
     /** Every action goes through the log, as in etcd: GET too, so it answers what the cluster agreed on. */
@@ -707,40 +652,6 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
         }
     }
 
-    /** The member as the corruption check sees it: whichever core runs now. */
-    private final class CheckedMember implements CorruptionCheck.Member {
-        @Override
-        public long memberId() {
-            return core.memberId();
-        }
-
-        @Override
-        public boolean isLeader() {
-            return core.isLeader();
-        }
-
-        @Override
-        public HashKVResponse localHash() {
-            return core.reads().hashKV(CorruptionCheck.at(0));
-        }
-
-        @Override
-        public List<Long> peers() {
-            long self = core.memberId();
-            return core.members().stream().map(Member::getID).filter(id -> id != self).toList();
-        }
-
-        @Override
-        public CompletableFuture<HashKVResponse> peerHash(long peer, long revision) {
-            return core.peerHashKV(peer, revision);
-        }
-
-        @Override
-        public CompletableFuture<?> raiseCorrupt(long member) {
-            return alarm(AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.ACTIVATE).setMemberID(member)
-                    .setAlarm(AlarmType.CORRUPT).build());
-        }
-    }
 
     /**
      * Who {@code caller} is (etcd's AuthInfoFromCtx): null for a caller inside the node, whom
@@ -814,7 +725,7 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
         throw new CompletionException(cause);
     }
 
-    private static <T> CompletableFuture<T> call(Supplier<T> work) {
+    static <T> CompletableFuture<T> call(Supplier<T> work) {
         try {
             return CompletableFuture.completedFuture(work.get());
         } catch (RuntimeException e) {
@@ -844,28 +755,6 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
 
     private CompactionResponse withHeader(CompactionResponse r) {
         return r.toBuilder().setHeader(header(r.getHeader().getRevision())).build();
-    }
-
-    /**
-     * etcd 3.4's authMaintenanceServer: Defragment, Snapshot, Hash and HashKV need a user with
-     * the root role, and its refusals reach the client as the auth package's own errors ("auth:
-     * permission denied", code UNKNOWN), not as the "etcdserver:" texts other services give.
-     */
-    private void maintenanceAdmin(Caller caller) {
-        try {
-            AuthInfo who = authInfo(caller);
-            if (who != null) {
-                core.auth().checkAdmin(who);
-            }
-        } catch (EtcdException e) {
-            throw switch (e.error()) {
-                case PERMISSION_DENIED -> EtcdError.AUTH_RAW_PERMISSION_DENIED.exception();
-                case USER_EMPTY -> EtcdError.AUTH_RAW_USER_EMPTY.exception();
-                case USER_NOT_FOUND -> EtcdError.AUTH_RAW_USER_NOT_FOUND.exception();
-                case INVALID_AUTH_TOKEN -> EtcdError.AUTH_RAW_INVALID_TOKEN.exception();
-                default -> e;
-            };
-        }
     }
 
     /** Fills the header (cluster, member, term) of a response whose applier set only its revision. */
