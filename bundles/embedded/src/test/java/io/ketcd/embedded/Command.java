@@ -11,16 +11,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A real client program (etcdctl, openssl) run to its end, with stdin closed. */
+/** A real client program (etcdctl, openssl) run to its end, with stdin closed or read from a file. */
 record Command(int exit, String out, String err) {
     static final Path ETCDCTL = Path.of("/usr/bin/etcdctl");
     static final Path OPENSSL = Path.of("/usr/bin/openssl");
 
     static Command run(List<String> command, Duration timeout) throws IOException, InterruptedException {
+        return run(command, timeout, Path.of("/dev/null"));
+    }
+
+    private static Command run(List<String> command, Duration timeout, Path stdin) throws IOException, InterruptedException {
         Path out = Files.createTempFile("command", ".out");
         Path err = Files.createTempFile("command", ".err");
         try {
-            ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(stdin.toFile()))
                     .redirectOutput(out.toFile()).redirectError(err.toFile());
             builder.environment().put("ETCDCTL_API", "3");
             Process p = builder.start();
@@ -41,6 +45,21 @@ record Command(int exit, String out, String err) {
         command.addAll(connection);
         command.addAll(List.of(args));
         return run(command, Duration.ofSeconds(60));
+    }
+
+    /** etcdctl 3.4 with {@code input} on its standard input (etcdctl txn reads its script there). */
+    static Command etcdctlWithInput(List<String> connection, String input, String... args)
+            throws IOException, InterruptedException {
+        Path in = Files.createTempFile("command", ".in");
+        try {
+            Files.writeString(in, input, UTF_8);
+            List<String> command = new ArrayList<>(List.of(ETCDCTL.toString(), "--dial-timeout=5s", "--command-timeout=10s"));
+            command.addAll(connection);
+            command.addAll(List.of(args));
+            return run(command, Duration.ofSeconds(60), in);
+        } finally {
+            Files.deleteIfExists(in);
+        }
     }
 
     /** {@code openssl s_client} against 127.0.0.1:{@code port} with {@code options}; its output is on stdout. */

@@ -71,6 +71,12 @@ class EmbeddedAuthTest {
         assertError(at(2, alice, "put", "other/k", "x"), "etcdserver: permission denied");
         assertError(at(0, alice, "del", "other/k"), "etcdserver: permission denied");
         assertError(at(0, alice, "get", "--prefix", "ap"), "etcdserver: permission denied");
+        // a txn is checked whole: a forbidden key in the branch not taken refuses it, as etcd 3.4 does
+        List<String> asAlice = List.of("--endpoints=" + members.get(1).grpcEndpoint(), "--user=" + alice);
+        Command allowed = Command.etcdctlWithInput(asAlice, "value(\"app/k\") = \"v\"\n\nput app/t 1\n\nput app/f 1\n\n", "txn");
+        assertThat(allowed.out()).as(allowed.toString()).isEqualTo("SUCCESS\n\nOK\n");
+        Command refused = Command.etcdctlWithInput(asAlice, "value(\"app/k\") = \"v\"\n\nput app/t 2\n\nput other/t 1\n\n", "txn");
+        assertError(refused, "etcdserver: permission denied");
         assertError(at(0, null, "get", "app/k"), "etcdserver: user name is empty");
         assertError(at(0, "alice:wrong", "get", "app/k"),
                 "etcdserver: authentication failed, invalid user ID or password");
