@@ -20,7 +20,10 @@ final class CurrentState {
         this.state = initial;
     }
 
-    /** The state, for the apply loop, the only thread that replaces it. */
+    /**
+     * The state now, without the lock: for the apply loop, the only thread that replaces it, and
+     * for what reads only the state's in-memory parts (the auth store, the tokens).
+     */
     AppliedState get() {
         return state;
     }

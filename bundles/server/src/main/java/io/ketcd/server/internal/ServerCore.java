@@ -341,22 +341,27 @@ public final class ServerCore implements AutoCloseable {
         return proposals;
     }
 
-    /** Reads from the local store, serializable or linearizable. */
     /** Member {@code id}'s HashKV at {@code revision}, asked over the peer port; this member's own locally. */
     public CompletableFuture<HashKVResponse> peerHashKV(long id, long revision) {
         return peerLink.peerHashKV(id, CorruptionCheck.at(revision));
     }
 
-    /** The member's simple tokens. */
+    /** The member's tokens (simple or jwt, as auth-token says). */
     public TokenProvider tokens() {
-        return state.read(AppliedState::tokens);
+        return state.get().tokens();
     }
 
-    /** The auth store of the state applied now (a snapshot install replaces it). */
+    /**
+     * The auth store of the state applied now (a snapshot install replaces it). Asked on every
+     * client request, so it is a volatile read, not a read under the state's lock: the store holds
+     * its data in memory, never reads the backend, and an install that replaces it is seen by the
+     * next request.
+     */
     public AuthStore auth() {
-        return state.read(AppliedState::auth);
+        return state.get().auth();
     }
 
+    /** Reads from the local store, serializable or linearizable. */
     public Reads reads() {
         return reads;
     }
