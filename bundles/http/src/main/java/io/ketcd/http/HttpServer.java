@@ -1,6 +1,8 @@
 package io.ketcd.http;
 
+import io.ketcd.api.http.HttpWhiteboard;
 import io.ketcd.host.GrizzlyListenerServer;
+import io.ketcd.host.HandlerMounts;
 import io.ketcd.http.internal.HealthHandler;
 import io.ketcd.http.internal.Router;
 import io.ketcd.http.internal.VersionHandler;
@@ -15,11 +17,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.glassfish.grizzly.http.server.HttpHandler;
 
 /**
  * The client HTTP host: a {@link GrizzlyListenerServer} per listener of {@code listen-client-http-urls}, serving
- * etcd's {@code /health} and {@code /version} and whatever else is {@link #mount mounted}. Listeners may be TCP
+ * the handlers of a {@link HandlerMounts}: etcd's {@code /health} and {@code /version} ({@link #builtIns}) and
+ * whatever else the HTTP handler whiteboard mounts there. Listeners may be TCP
  * ({@code http}, {@code https}) or Unix domain sockets ({@code unix}, {@code unixs}; {@code curl --unix-socket <path>
  * http://localhost/health}), the latter relayed as {@link GrizzlyListenerServer} describes.
  *
@@ -27,8 +29,8 @@ import org.glassfish.grizzly.http.server.HttpHandler;
  * {@code OPTIONS} on any path answers 200 with no body, as etcd's CORS wrapper does. A path no
  * handler serves answers etcd's (Go's) {@code 404 page not found}.
  *
- * <p>Thread-safe. {@link #mount}/{@link #unmount} may be called while serving; a request sees the
- * mounts of the moment it is dispatched.
+ * <p>Thread-safe. The mounts may change while serving; a request sees the mounts of the moment it
+ * is dispatched.
  */
 public final class HttpServer implements Closeable {
     /** How long {@link #close()} lets requests in flight finish before it cuts connections. */
@@ -47,11 +49,22 @@ public final class HttpServer implements Closeable {
 
     /** In the order of the listeners given to {@link #start}. */
     private final List<GrizzlyListenerServer> servers;
-    private final Router router;
+    private final HandlerMounts mounts;
 
-    private HttpServer(List<GrizzlyListenerServer> servers, Router router) {
+    private HttpServer(List<GrizzlyListenerServer> servers, HandlerMounts mounts) {
         this.servers = List.copyOf(servers);
-        this.router = router;
+        this.mounts = mounts;
+    }
+
+    /**
+     * New mounts holding etcd's built-in handlers, {@code /health} and {@code /version}, at ranking
+     * 0; what a member serves without OSGi, where each is a whiteboard service of its own.
+     */
+    public static HandlerMounts builtIns(MaintenanceService maintenance, KvService kv) {
+        HandlerMounts mounts = new HandlerMounts(HttpWhiteboard.CLIENT_HTTP);
+        mounts.mount(HealthHandler.PATH, new HealthHandler(maintenance, kv));
+        mounts.mount(VersionHandler.PATH, new VersionHandler());
+        return mounts;
     }
 
     /**
@@ -66,15 +79,17 @@ public final class HttpServer implements Closeable {
      *     is closed again
      */
     public static HttpServer start(MaintenanceService maintenance, KvService kv, List<Listener> listeners) throws IOException {
-        return start(maintenance, kv, listeners, IDLE_TIMEOUT);
+        return start(builtIns(maintenance, kv), listeners);
     }
 
-    /** {@link #start(MaintenanceService, KvService, List)} with another {@link #IDLE_TIMEOUT}; for tests. */
-    static HttpServer start(MaintenanceService maintenance, KvService kv, List<Listener> listeners, Duration idleTimeout)
-            throws IOException {
-        Router router = new Router();
-        router.mount(HealthHandler.PATH, new HealthHandler(maintenance, kv));
-        router.mount(VersionHandler.PATH, new VersionHandler());
+    /** Serves {@code mounts} on {@code listeners}, as {@link #start(MaintenanceService, KvService, List)} does. */
+    public static HttpServer start(HandlerMounts mounts, List<Listener> listeners) throws IOException {
+        return start(mounts, listeners, IDLE_TIMEOUT);
+    }
+
+    /** {@link #start(HandlerMounts, List)} with another {@link #IDLE_TIMEOUT}; for tests. */
+    static HttpServer start(HandlerMounts mounts, List<Listener> listeners, Duration idleTimeout) throws IOException {
+        Router router = new Router(mounts);
         List<GrizzlyListenerServer> servers = new ArrayList<>();
         int i = 0;
         try {
@@ -91,7 +106,7 @@ public final class HttpServer implements Closeable {
             }
             throw e;
         }
-        return new HttpServer(servers, router);
+        return new HttpServer(servers, mounts);
     }
 
     /**
@@ -102,22 +117,9 @@ public final class HttpServer implements Closeable {
         return servers.stream().map(GrizzlyListenerServer::localAddress).toList();
     }
 
-    /**
-     * Serves {@code path} with {@code handler} on every listener. A path ending in {@code /}
-     * serves its whole subtree (the longest such mount wins); any other path serves exactly that
-     * path, as Go's {@code ServeMux} patterns do. The handler's {@code service} is called
-     * directly: the host does not run the handler's own Grizzly pre-processing.
-     *
-     * @throws IllegalArgumentException when {@code path} does not start with {@code /}
-     * @throws IllegalStateException when {@code path} is already mounted (unmount it first)
-     */
-    public void mount(String path, HttpHandler handler) {
-        router.mount(path, handler);
-    }
-
-    /** Stops serving {@code path}; returns whether it was mounted. Requests already dispatched finish. */
-    public boolean unmount(String path) {
-        return router.unmount(path);
+    /** What these listeners serve; mount and unmount here while serving. */
+    public HandlerMounts mounts() {
+        return mounts;
     }
 
     /**

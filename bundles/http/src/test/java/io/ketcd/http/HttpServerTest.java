@@ -10,6 +10,9 @@ import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
+import io.ketcd.api.http.HttpWhiteboard;
+import io.ketcd.host.HandlerMounts;
+import io.ketcd.host.LogCapture;
 import io.ketcd.host.TestListeners;
 import io.ketcd.host.TextHandler;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
@@ -51,6 +54,9 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
 
+import org.glassfish.grizzly.http.server.HttpHandler;
+import org.glassfish.grizzly.http.server.Request;
+import org.glassfish.grizzly.http.server.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -224,9 +230,10 @@ class HttpServerTest {
     @Test
     void mountedHandlersServeExactPathsAndSubtreesUntilUnmounted() throws Exception {
         InetSocketAddress a = start();
-        http.mount("/custom", new TextHandler("custom"));
-        http.mount("/v3/", new TextHandler("gateway"));
-        http.mount("/v3/kv/", new TextHandler("kv"));
+        HandlerMounts mounts = http.mounts();
+        long custom = mounts.mount("/custom", new TextHandler("custom"));
+        mounts.mount("/v3/", new TextHandler("gateway"));
+        long kvSubtree = mounts.mount("/v3/kv/", new TextHandler("kv"));
 
         assertThat(get(a, "/custom").body).isEqualTo("custom");
         assertThat(get(a, "/custom/x").status).isEqualTo("HTTP/1.1 404 Not Found");
@@ -234,15 +241,65 @@ class HttpServerTest {
         assertThat(get(a, "/v3/watch").body).isEqualTo("gateway");
         assertThat(get(a, "/v3/kv/range").body).isEqualTo("kv");
         assertThat(get(a, "/custom").headers).containsAllEntriesOf(CORS);
-        assertThatThrownBy(() -> http.mount("/custom", new TextHandler("again")))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("/custom");
-        assertThatThrownBy(() -> http.mount("custom", new TextHandler("x"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> mounts.mount(custom, "/other", 0, new TextHandler("again")))
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> mounts.mount("custom", new TextHandler("x"))).isInstanceOf(IllegalArgumentException.class);
 
-        assertThat(http.unmount("/v3/kv/")).isTrue();
+        assertThat(mounts.unmount(kvSubtree)).isTrue();
         assertThat(get(a, "/v3/kv/range").body).isEqualTo("gateway");
-        assertThat(http.unmount("/custom")).isTrue();
-        assertThat(http.unmount("/custom")).isFalse();
+        assertThat(mounts.unmount(custom)).isTrue();
+        assertThat(mounts.unmount(custom)).isFalse();
         assertThat(get(a, "/custom").status).isEqualTo("HTTP/1.1 404 Not Found");
+    }
+
+    @Test
+    void theHighestRankedHandlerServesAPathAndTheNextBestTakesOverWhenItGoes() throws Exception {
+        InetSocketAddress a = start();
+        HandlerMounts mounts = http.mounts();
+        String builtIn = get(a, "/version").body;
+        assertThat(builtIn).contains("\"etcdserver\"");
+
+        mounts.mount(100, "/version", 5, new TextHandler("ranked 5, id 100"));
+        assertThat(get(a, "/version").body).isEqualTo("ranked 5, id 100");
+        mounts.mount(101, "/version", 5, new TextHandler("ranked 5, id 101"));
+        mounts.mount(102, "/version", -1, new TextHandler("ranked -1"));
+        assertThat(get(a, "/version").body).as("a tie goes to the lower service id").isEqualTo("ranked 5, id 100");
+        mounts.updateService(new TextHandler("ranked 9, id 102"), Map.of(HttpWhiteboard.PATH, "/version",
+                "service.id", 102L, "service.ranking", 9));
+        assertThat(get(a, "/version").body).as("a ranking raised live").isEqualTo("ranked 9, id 102");
+
+        mounts.unmount(102);
+        assertThat(get(a, "/version").body).isEqualTo("ranked 5, id 100");
+        mounts.unmount(100);
+        assertThat(get(a, "/version").body).isEqualTo("ranked 5, id 101");
+        mounts.unmount(101);
+        assertThat(get(a, "/version").body).as("the built-in serves again").isEqualTo(builtIn);
+        assertThat(mounts.served()).containsOnlyKeys("/health", "/version");
+    }
+
+    @Test
+    void aHandlerThatThrowsAnswers500IsLoggedOnceAndTheOthersKeepServing() throws Exception {
+        InetSocketAddress a = start();
+        http.mounts().mount("/broken", new HttpHandler() {
+            @Override
+            public void service(Request request, Response response) throws Exception {
+                response.getOutputStream().write("half an answer".getBytes(UTF_8));
+                throw new IllegalStateException("a bug in a deployed handler");
+            }
+        });
+        try (LogCapture log = new LogCapture()) {
+            for (int i = 0; i < 3; i++) {
+                Reply r = get(a, "/broken");
+                assertThat(r.status).isEqualTo("HTTP/1.1 500 Internal Server Error");
+                assertThat(r.body).isEqualTo("Internal Server Error\n");
+                assertThat(r.headers).containsAllEntriesOf(CORS).containsEntry("x-content-type-options", "nosniff");
+                assertThat(get(a, "/version").status).isEqualTo("HTTP/1.1 200 OK");
+            }
+            List<String> lines = log.drain();
+            assertThat(lines.stream().filter(l -> l.contains("a bug in a deployed handler"))).as("%s", lines).hasSize(2);
+            assertThat(lines.stream().filter(l -> l.contains("failed on GET /broken; answering 500"))).as("%s", lines).hasSize(1);
+            assertThat(lines.stream().filter(l -> l.contains("failed again"))).as("%s", lines).hasSize(1);
+        }
     }
 
     @Test
@@ -371,7 +428,7 @@ class HttpServerTest {
     @Test
     void garbageGetsA400OrACloseAndTheServerGoesOn() throws Exception {
         // what each junk gets, and how soon, is BadRequestTest's; here the server only has to go on
-        http = HttpServer.start(maintenance, kv, List.of(listener()), Duration.ofSeconds(1));
+        http = HttpServer.start(HttpServer.builtIns(maintenance, kv), List.of(listener()), Duration.ofSeconds(1));
         InetSocketAddress a = (InetSocketAddress) http.boundAddresses().get(0);
         byte[] random = new byte[4096];
         new Random(42).nextBytes(random);

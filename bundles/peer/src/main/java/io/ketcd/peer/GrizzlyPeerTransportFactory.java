@@ -2,7 +2,9 @@ package io.ketcd.peer;
 
 import io.ketcd.api.peer.PeerTransport;
 import io.ketcd.api.peer.PeerTransportConfig;
+import io.ketcd.api.http.HttpWhiteboard;
 import io.ketcd.api.peer.PeerTransportFactory;
+import io.ketcd.host.HandlerMounts;
 import io.ketcd.api.peer.RaftReceiver;
 import io.ketcd.api.peer.RemoteCluster;
 import io.ketcd.api.transport.Listener;
@@ -27,15 +29,26 @@ import java.util.OptionalLong;
  */
 public final class GrizzlyPeerTransportFactory implements PeerTransportFactory {
     private final OptionalLong seed;
+    private final HandlerMounts whiteboard;
 
     /** Reconnect jitter seeded from each member's id (reproducible per member, distinct between members). */
     public GrizzlyPeerTransportFactory() {
+        this(new HandlerMounts(HttpWhiteboard.PEER));
+    }
+
+    /**
+     * Transports that also serve {@code whiteboard}'s handlers, live, on the paths they do not
+     * serve themselves (the raft transport's own paths always win).
+     */
+    public GrizzlyPeerTransportFactory(HandlerMounts whiteboard) {
         this.seed = OptionalLong.empty();
+        this.whiteboard = whiteboard;
     }
 
     /** Reconnect jitter seeded with {@code seed}; for tests and simulations. */
     public GrizzlyPeerTransportFactory(long seed) {
         this.seed = OptionalLong.of(seed);
+        this.whiteboard = new HandlerMounts(HttpWhiteboard.PEER);
     }
 
     @Override
@@ -48,7 +61,7 @@ public final class GrizzlyPeerTransportFactory implements PeerTransportFactory {
             throw e;
         }
         return PeerTransportImpl.start(config, receiver, listeners, Timeouts.from(config.heartbeatInterval()),
-                seed.orElse(config.memberId()));
+                seed.orElse(config.memberId()), whiteboard);
     }
 
     @Override

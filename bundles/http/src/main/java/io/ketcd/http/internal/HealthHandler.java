@@ -1,5 +1,6 @@
 package io.ketcd.http.internal;
 
+import io.ketcd.host.GoHttp;
 import com.google.protobuf.ByteString;
 
 import io.ketcd.api.EtcdError;

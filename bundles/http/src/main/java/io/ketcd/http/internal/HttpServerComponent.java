@@ -1,10 +1,10 @@
 package io.ketcd.http.internal;
 
+import io.ketcd.api.http.HttpWhiteboard;
 import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
+import io.ketcd.host.HandlerMounts;
 import io.ketcd.http.HttpServer;
-import io.ketcd.api.service.KvService;
-import io.ketcd.api.service.MaintenanceService;
 import io.ketcd.http.HttpSettings;
 
 import java.io.IOException;
@@ -15,27 +15,28 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.glassfish.grizzly.http.server.HttpHandler;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
- * Serves the client HTTP endpoints of the member, through its {@link MaintenanceService} and
- * {@link KvService} facets, on the listeners the {@link ListenerFactory} opens for {@code
- * listen-client-http-urls}. A new listener factory re-activates this component, which re-opens
- * its listeners; a configuration update re-opens them only when {@link HttpSettings} changed.
+ * The client HTTP host in Karaf: serves every handler of the HTTP handler whiteboard for the
+ * client HTTP role ({@link HttpWhiteboard#CLIENT_HTTP_FILTER}; ketcd's own {@code /health} and
+ * {@code /version} among them) on the listeners the {@link ListenerFactory} opens for {@code
+ * listen-client-http-urls}. Handlers are mounted and unmounted live, the listeners untouched. A
+ * new listener factory re-activates this component, which re-opens its listeners; a
+ * configuration update re-opens them only when {@link HttpSettings} changed.
  */
 @Component(configurationPid = "io.ketcd.server", configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
 public final class HttpServerComponent {
-    private final MaintenanceService maintenance;
-    private final KvService kv;
     private final ListenerFactory listenerFactory;
+    private final HandlerMounts mounts = new HandlerMounts(HttpWhiteboard.CLIENT_HTTP);
     private HttpSettings settings;
     private HttpServer http;
 
     @Activate
-    public HttpServerComponent(Map<String, Object> properties, @Reference MaintenanceService maintenance,
-                               @Reference KvService kv, @Reference ListenerFactory listenerFactory) throws IOException {
-        this.maintenance = maintenance;
-        this.kv = kv;
+    public HttpServerComponent(Map<String, Object> properties, @Reference ListenerFactory listenerFactory) throws IOException {
         this.listenerFactory = listenerFactory;
         this.settings = HttpSettings.from(properties, System.getenv());
         this.http = start(settings);
@@ -57,8 +58,22 @@ public final class HttpServerComponent {
         http.close();
     }
 
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            target = HttpWhiteboard.CLIENT_HTTP_FILTER)
+    void bindHandler(HttpHandler handler, Map<String, Object> properties) {
+        mounts.mountService(handler, properties);
+    }
+
+    void updatedHandler(HttpHandler handler, Map<String, Object> properties) {
+        mounts.updateService(handler, properties);
+    }
+
+    void unbindHandler(HttpHandler handler, Map<String, Object> properties) {
+        mounts.unmountService(properties);
+    }
+
     /** HttpServer owns the listeners from here on, and closes them when it fails to start. */
     private HttpServer start(HttpSettings s) throws IOException {
-        return HttpServer.start(maintenance, kv, listenerFactory.open(ListenerRole.CLIENT_HTTP, s.listenClientHttpUrls()));
+        return HttpServer.start(mounts, listenerFactory.open(ListenerRole.CLIENT_HTTP, s.listenClientHttpUrls()));
     }
 }

@@ -1,5 +1,6 @@
 package io.ketcd.http.internal;
 
+import io.ketcd.host.GoHttp;
 import io.ketcd.api.EtcdVersion;
 
 import org.glassfish.grizzly.http.Method;

@@ -2,6 +2,7 @@ package io.ketcd.peer.internal;
 
 import io.ketcd.api.EtcdError;
 import io.ketcd.api.log.BadInputLog;
+import io.ketcd.host.HandlerMounts;
 import io.ketcd.api.peer.PeerTransportConfig;
 import io.ketcd.api.peer.RaftReceiver;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
@@ -55,8 +56,11 @@ final class PeerHandler extends HttpHandler {
     private final PeerTransportImpl transport;
     private final Clock clock;
     private final BadInputLog badInput = new BadInputLog(LOG);
+    private final HandlerMounts whiteboard;
 
-    PeerHandler(PeerTransportConfig config, RaftReceiver receiver, PeerTransportImpl transport, Clock clock) {
+    PeerHandler(PeerTransportConfig config, RaftReceiver receiver, PeerTransportImpl transport, Clock clock,
+            HandlerMounts whiteboard) {
+        this.whiteboard = whiteboard;
         this.config = config;
         this.receiver = receiver;
         this.transport = transport;
@@ -95,7 +99,7 @@ final class PeerHandler extends HttpHandler {
                 response.setHeader(PeerHeaders.CLUSTER_ID, Ids.hex(config.clusterId()));
                 write(response, HttpStatus.OK_200, JSON, MembersJson.write(receiver.members()));
             }
-        } else {
+        } else if (!whiteboard.serve(request, response)) {
             reject(request, response, HttpStatus.NOT_FOUND_404, "404 page not found", "no such path");
         }
     }

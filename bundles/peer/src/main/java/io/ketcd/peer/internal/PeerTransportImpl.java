@@ -7,7 +7,9 @@ import io.ketcd.api.peer.PeerTransportConfig;
 import io.ketcd.api.peer.RaftReceiver;
 import io.ketcd.api.peer.SnapshotPayload;
 import io.ketcd.api.transport.Listener;
+import io.ketcd.api.http.HttpWhiteboard;
 import io.ketcd.host.GrizzlyListenerServer;
+import io.ketcd.host.HandlerMounts;
 import io.ketcd.proto.etcdserverpb.HashKVRequest;
 import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.LeaseTimeToLiveRequest;
@@ -89,8 +91,13 @@ public final class PeerTransportImpl implements PeerTransport {
     final Map<PeerChannel, LongAdder> received = counters();
     final Map<PeerChannel, LongAdder> sent = counters();
 
-    private PeerTransportImpl(PeerTransportConfig config, RaftReceiver receiver, Timeouts timeouts, long seed) {
+    /** Served on the peer listeners for the paths the transport does not serve itself (the HTTP handler whiteboard). */
+    private final HandlerMounts whiteboard;
+
+    private PeerTransportImpl(PeerTransportConfig config, RaftReceiver receiver, Timeouts timeouts, long seed,
+            HandlerMounts whiteboard) {
         this.config = config;
+        this.whiteboard = whiteboard;
         this.receiver = receiver;
         this.timeouts = timeouts;
         this.random = new SplittableRandom(seed);
@@ -139,10 +146,16 @@ public final class PeerTransportImpl implements PeerTransport {
      */
     public static PeerTransportImpl start(PeerTransportConfig config, RaftReceiver receiver, List<Listener> listeners,
             Timeouts timeouts, long seed) throws IOException {
+        return start(config, receiver, listeners, timeouts, seed, new HandlerMounts(HttpWhiteboard.PEER));
+    }
+
+    /** {@link #start(PeerTransportConfig, RaftReceiver, List, Timeouts, long)} serving {@code whiteboard} beside the transport's paths. */
+    public static PeerTransportImpl start(PeerTransportConfig config, RaftReceiver receiver, List<Listener> listeners,
+            Timeouts timeouts, long seed, HandlerMounts whiteboard) throws IOException {
         List<Listener> owned = List.copyOf(listeners);
         PeerTransportImpl transport;
         try {
-            transport = new PeerTransportImpl(config, receiver, timeouts, seed);
+            transport = new PeerTransportImpl(config, receiver, timeouts, seed, whiteboard);
         } catch (RuntimeException e) {
             owned.forEach(Listener::close);
             throw e;
@@ -169,7 +182,7 @@ public final class PeerTransportImpl implements PeerTransport {
         // (the listener's own read and write timeouts bound each blocking read and write, 5 s for etcd's peers)
         GrizzlyListenerServer.Settings settings = new GrizzlyListenerServer.Settings(name, timeouts.connReadTimeout(),
                 WORKERS, WORKER_QUEUE, Duration.ZERO);
-        GrizzlyListenerServer server = GrizzlyListenerServer.start(listener, new PeerHandler(config, receiver, this, clock), settings);
+        GrizzlyListenerServer server = GrizzlyListenerServer.start(listener, new PeerHandler(config, receiver, this, clock, whiteboard), settings);
         synchronized (servers) {
             servers.add(server);
         }

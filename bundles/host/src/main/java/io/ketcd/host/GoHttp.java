@@ -1,4 +1,4 @@
-package io.ketcd.http.internal;
+package io.ketcd.host;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
