@@ -6,6 +6,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.options.GetOption;
+import io.ketcd.server.ServerConfig;
 import io.ketcd.testing.Await;
 import io.ketcd.testing.FreePorts;
 
@@ -114,6 +115,15 @@ final class PeerCluster implements AutoCloseable {
         Client c = b.build();
         clients.add(c);
         return c;
+    }
+
+    /** {@code member}'s configuration with {@code keyValues} (key, value, key, value...) changed, read as a new one is. */
+    static ServerConfig configWith(EmbeddedEtcd member, String... keyValues) {
+        Map<String, String> flags = new HashMap<>(member.server().config().flags());
+        for (int i = 0; i < keyValues.length; i += 2) {
+            flags.put(keyValues[i], keyValues[i + 1]);
+        }
+        return ServerConfig.from(flags, Map.of());
     }
 
     static ByteSequence bs(String s) {

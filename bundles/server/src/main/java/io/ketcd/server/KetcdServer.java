@@ -73,6 +73,9 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
@@ -163,6 +166,9 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
 
     /** Opens the member on the data directory; the caller holds {@link #lifecycle}. */
     private ServerCore openMember() throws IOException {
+        if (raftCore == null) {
+            throw new IllegalStateException("no raft core service to run the member with");
+        }
         long opened = ++generation;
         return ServerCore.open(config, raftCore, network, error -> restartAfter(opened, error));
     }
@@ -234,6 +240,45 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
         }
     }
 
+    /**
+     * Runs the member with configuration {@code next}: when only keys it follows in place changed
+     * ({@link ServerConfig#LIVE_KEYS}: auto-compaction, the watch progress interval, the log
+     * level), they take effect at once; when any other key changed, the member is restarted from
+     * its data directory ({@link #reconfigure}), which is logged with the keys that made it
+     * necessary. Nothing happens when no key changed.
+     *
+     * @return the keys that changed, and whether the member restarted for them
+     * @throws IOException when a restarted member cannot be opened (see {@link #reconfigure})
+     */
+    public Reconfiguration configure(ServerConfig next) throws IOException {
+        synchronized (lifecycle) {
+            Set<String> changed = config.changedKeys(next);
+            List<String> restartFor = changed.stream().filter(k -> !ServerConfig.LIVE_KEYS.contains(k)).toList();
+            if (changed.isEmpty()) {
+                return new Reconfiguration(changed, false);
+            }
+            String member = Long.toHexString(core.memberId());
+            if (restartFor.isEmpty()) {
+                config = next;
+                core.applyLive(next);
+                LOG.info("member {} applied {} without a restart", member, describe(changed, next));
+                return new Reconfiguration(changed, false);
+            }
+            LOG.info("member {} restarts from its data directory to apply {}: {} take{} effect only when the member opens",
+                    member, describe(changed, next), restartFor, restartFor.size() == 1 ? "s" : "");
+            reconfigure(next);
+            return new Reconfiguration(changed, true);
+        }
+    }
+
+    /** What {@link #configure} did. */
+    public record Reconfiguration(Set<String> changedKeys, boolean restarted) {
+    }
+
+    private static String describe(Set<String> keys, ServerConfig config) {
+        return keys.stream().map(k -> k + "=" + config.flags().get(k)).toList().toString();
+    }
+
     /** etcd: 5 s plus two election timeouts, for a request to be proposed, committed and applied. */
     private long requestTimeoutMillis() {
         return config.requestTimeout().toMillis();
@@ -251,9 +296,24 @@ public final class KetcdServer implements KvService, ClusterService, Maintenance
      * next election. A member opened later (a restart) uses {@code core} too.
      */
     public void replaceRaftCore(RaftCore core) {
+        Objects.requireNonNull(core, "core");
         synchronized (lifecycle) {
             raftCore = core;
             this.core.replaceRaftCore(core);
+        }
+    }
+
+    /**
+     * The raft core service went away and none replaces it (yet): the member lets go of its raft
+     * node, whose classes belong to the departing bundle, and its raft stands still, its data and
+     * log untouched, until {@link #replaceRaftCore} gives it a core again. Requests meanwhile wait
+     * or time out as they would without a leader. A member that has to be opened again meanwhile
+     * (a fatal error) is opened once a core is back.
+     */
+    public void releaseRaftCore() {
+        synchronized (lifecycle) {
+            raftCore = null;
+            this.core.releaseRaftCore();
         }
     }
 

@@ -1,6 +1,7 @@
 package io.ketcd.server;
 
 import io.ketcd.api.config.Flags;
+import io.ketcd.api.config.LogLevel;
 import io.ketcd.api.config.SharedFlags;
 
 import java.net.URI;
@@ -9,8 +10,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 
 /**
  * A member's configuration under etcd's flag names, with etcd's defaults. Built once, by
@@ -44,7 +48,10 @@ public record ServerConfig(
         Duration corruptCheckTime,
         String authToken,
         long authTokenTtlSeconds,
-        int bcryptCost) {
+        int bcryptCost,
+        AutoCompaction autoCompaction,
+        LogLevel logLevel,
+        Map<String, String> flags) {
 
     /** Keys ketcd knows, in etcd's spelling, with etcd's default values ("" = unset). */
     public static final Map<String, String> KEYS = keys();
@@ -82,6 +89,12 @@ public record ServerConfig(
         k.put("auth-token-ttl", "300");
         // cost of the bcrypt hashes of new passwords (etcd 3.5's flag; 3.4 always used 10)
         k.put("bcrypt-cost", "10");
+        // periodic (retention a Go duration, or a whole number of hours) or revision (a number of revisions)
+        k.put("auto-compaction-mode", "periodic");
+        // how much history the leader's auto-compaction keeps; 0 turns it off
+        k.put("auto-compaction-retention", "0");
+        // the level of ketcd's loggers (io.ketcd): debug, info, warn, error, panic or fatal
+        k.put(LogLevel.FLAG, LogLevel.DEFAULT);
         return Collections.unmodifiableMap(k);
     }
 
@@ -95,7 +108,17 @@ public record ServerConfig(
         advertiseClientUrls = List.copyOf(advertiseClientUrls);
         listenPeerUrls = List.copyOf(listenPeerUrls);
         initialAdvertisePeerUrls = List.copyOf(initialAdvertisePeerUrls);
+        Objects.requireNonNull(autoCompaction, "autoCompaction");
+        Objects.requireNonNull(logLevel, "logLevel");
+        flags = Map.copyOf(flags);
     }
+
+    /**
+     * The keys a running member follows without a restart ({@link KetcdServer#configure}); a change
+     * of any other key of {@link #KEYS} restarts the member from its data directory.
+     */
+    public static final Set<String> LIVE_KEYS = Set.of("auto-compaction-mode", "auto-compaction-retention",
+            "experimental-watch-progress-notify-interval", LogLevel.FLAG);
 
     /** The configuration with every key at its default, as a plain {@code etcd} would start. */
     public static ServerConfig defaults() {
@@ -122,6 +145,7 @@ public record ServerConfig(
                     + "\" for flag -initial-cluster-state: valid values are \"new\" or \"existing\"");
         }
         long quota = v.number("quota-backend-bytes");
+        checkTiming(Duration.ofMillis(v.number("heartbeat-interval")), Duration.ofMillis(v.number("election-timeout")));
         return new ServerConfig(
                 name,
                 Path.of(dataDir),
@@ -146,7 +170,44 @@ public record ServerConfig(
                 v.duration("experimental-corrupt-check-time"),
                 v.string("auth-token"),
                 v.number("auth-token-ttl"),
-                bcryptCost(v.number("bcrypt-cost")));
+                bcryptCost(v.number("bcrypt-cost")),
+                AutoCompaction.parse(v.string("auto-compaction-mode"), v.string("auto-compaction-retention")),
+                logLevel(v.string(LogLevel.FLAG)),
+                v.values());
+    }
+
+    /** The keys of {@link #KEYS} whose values differ between this configuration and {@code next}, in key order. */
+    public Set<String> changedKeys(ServerConfig next) {
+        Set<String> changed = new LinkedHashSet<>();
+        for (String key : KEYS.keySet()) {
+            if (!Objects.equals(flags.get(key), next.flags.get(key))) {
+                changed.add(key);
+            }
+        }
+        return changed;
+    }
+
+    /**
+     * etcd's rule for the two raft timings, checked when the flags are read (etcd's "error
+     * verifying flags") and again when a member opens.
+     *
+     * @throws IllegalArgumentException with etcd's message when the election timeout is less than five heartbeats
+     */
+    public static void checkTiming(Duration heartbeatInterval, Duration electionTimeout) {
+        long heartbeat = heartbeatInterval.toMillis();
+        long election = electionTimeout.toMillis();
+        if (heartbeat <= 0 || 5 * heartbeat > election) {
+            throw new IllegalArgumentException("--election-timeout[" + election
+                    + "ms] should be at least as 5 times as --heartbeat-interval[" + heartbeat + "ms]");
+        }
+    }
+
+    private static LogLevel logLevel(String flag) {
+        try {
+            return LogLevel.parse(flag);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid value \"" + flag + "\" for flag -" + LogLevel.FLAG + ": " + e.getMessage());
+        }
     }
 
     /**

@@ -39,4 +39,9 @@ public record ServerMember(String name, KetcdServer server) implements TestMembe
     public void replaceRaftCore(RaftCore core) {
         server.replaceRaftCore(core);
     }
+
+    @Override
+    public void releaseRaftCore() {
+        server.releaseRaftCore();
+    }
 }

@@ -258,15 +258,59 @@ public abstract class ClusterScenarios {
                 writers.awaitMore(PROGRESS, BOUND);
                 assertThat(core.created()).as("one node per swap").isEqualTo(1);
             }
-            Set<String> acknowledged = writers.stop();
-            assertThat(watch.stopAndReportWentBack()).as("an applied index went back").isFalse();
-            assertThat(acknowledged).hasSizeGreaterThan(3 * PROGRESS);
-            awaitSameRevisionAndHash(all);
-            for (TestMember m : all) {
-                assertThat(localKeys(m.kv(), Writers.KEYS_FROM, Writers.KEYS_TO)).as("writes on %s", m.name())
-                        .containsAll(acknowledged);
-            }
+            assertThat(stopAndCheckNothingLost(all, writers, watch)).hasSizeGreaterThan(3 * PROGRESS);
         }
+    }
+
+    /**
+     * The raft core taken away with no replacement, as {@code bundle:update} of the raft bundle
+     * does between the bundle's stop and its start: on a follower, then on the leader. The member
+     * stands still meanwhile and the others go on (electing a new leader when it led); a new core
+     * resumes it, it catches up, and no acknowledged write is lost.
+     */
+    @Test
+    void aRaftCoreThatGoesAwayPausesTheMemberUntilTheNextCoreResumesIt() throws Exception {
+        List<TestMember> all = startThree(Map.of());
+        agreedLeader(all);
+        try (Writers writers = Writers.start(cluster.writer(all), cluster.writer(all), cluster.writer(all));
+             AppliedIndexWatch watch = new AppliedIndexWatch(all.stream().map(TestMember::maintenance).toList())) {
+            writers.awaitMore(PROGRESS, BOUND);
+            for (boolean onLeader : List.of(false, true)) {
+                TestMember lead = agreedLeader(all);
+                TestMember m = onLeader ? lead : all.stream().filter(x -> x != lead).findFirst().orElseThrow();
+                List<TestMember> others = all.stream().filter(x -> x != m).toList();
+                m.releaseRaftCore();
+                long releasedAt = appliedIndex(m);
+                Await.until("the others apply on without it", BOUND, () -> others.stream().allMatch(o -> appliedIndex(o) > releasedAt + PROGRESS));
+                // what its last node had handed to the apply loop is applied by now; nothing after it
+                long pausedAt = appliedIndex(m);
+                Await.until("the others apply further", BOUND, () -> others.stream().allMatch(o -> appliedIndex(o) > pausedAt + PROGRESS));
+                assertThat(appliedIndex(m)).as("the member without a core applies nothing new").isEqualTo(pausedAt);
+                CountingRaftCore core = new CountingRaftCore(cluster.standardCore());
+                m.replaceRaftCore(core);
+                Await.until("it runs a node of the new core", BOUND, () -> core.created() == 1);
+                long othersApplied = appliedIndex(others.get(0));
+                Await.until("it catches up", BOUND, () -> appliedIndex(m) >= othersApplied);
+                writers.awaitMore(PROGRESS, BOUND);
+            }
+            stopAndCheckNothingLost(all, writers, watch);
+        }
+    }
+
+    /**
+     * Stops the writers and the watch, then checks that no applied index went back, the members end
+     * at one revision and hash, and every acknowledged write is on every member; returns those writes.
+     */
+    private static Set<String> stopAndCheckNothingLost(List<TestMember> all, Writers writers, AppliedIndexWatch watch)
+            throws Exception {
+        Set<String> acknowledged = writers.stop();
+        assertThat(watch.stopAndReportWentBack()).as("an applied index went back").isFalse();
+        awaitSameRevisionAndHash(all);
+        for (TestMember m : all) {
+            assertThat(localKeys(m.kv(), Writers.KEYS_FROM, Writers.KEYS_TO)).as("writes on %s", m.name())
+                    .containsAll(acknowledged);
+        }
+        return acknowledged;
     }
 
     // ---- leases

@@ -22,4 +22,7 @@ public interface TestMember {
 
     /** Swaps the raft core under the running member, as a DS reference change does. */
     void replaceRaftCore(RaftCore core);
+
+    /** Takes the raft core away with no replacement, as the update of the raft bundle does between its stop and start. */
+    void releaseRaftCore();
 }

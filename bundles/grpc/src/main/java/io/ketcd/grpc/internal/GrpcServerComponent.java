@@ -1,5 +1,6 @@
 package io.ketcd.grpc.internal;
 
+import io.ketcd.api.config.ConfigurationRefusal;
 import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
 import io.ketcd.api.service.AuthService;
@@ -17,6 +18,8 @@ import io.ketcd.grpc.GrpcSettings;
 import java.io.IOException;
 import java.util.Map;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -35,6 +38,7 @@ import org.osgi.service.component.annotations.Reference;
 @Component(configurationPid = "io.ketcd.server", configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {}, immediate = true)
 public final class GrpcServerComponent {
+    private static final Logger LOG = LoggerFactory.getLogger(GrpcServerComponent.class);
     private final ClientServices services;
     private final ListenerFactory listeners;
     private GrpcSettings settings;
@@ -54,7 +58,13 @@ public final class GrpcServerComponent {
 
     @Modified
     synchronized void modified(Map<String, Object> properties) throws IOException {
-        GrpcSettings next = GrpcSettings.from(properties, System.getenv());
+        GrpcSettings next;
+        try {
+            next = GrpcSettings.from(properties, System.getenv());
+        } catch (IllegalArgumentException e) {
+            ConfigurationRefusal.log(LOG, "the gRPC server", e);
+            return;
+        }
         if (next.equals(settings)) {
             return;
         }

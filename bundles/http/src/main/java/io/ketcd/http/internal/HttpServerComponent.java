@@ -1,5 +1,6 @@
 package io.ketcd.http.internal;
 
+import io.ketcd.api.config.ConfigurationRefusal;
 import io.ketcd.api.http.HttpWhiteboard;
 import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
@@ -10,6 +11,8 @@ import io.ketcd.http.HttpSettings;
 import java.io.IOException;
 import java.util.Map;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -30,6 +33,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  */
 @Component(configurationPid = "io.ketcd.server", configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
 public final class HttpServerComponent {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpServerComponent.class);
     private final ListenerFactory listenerFactory;
     private final HandlerMounts mounts = new HandlerMounts(HttpWhiteboard.CLIENT_HTTP);
     private HttpSettings settings;
@@ -44,7 +48,13 @@ public final class HttpServerComponent {
 
     @Modified
     synchronized void modified(Map<String, Object> properties) throws IOException {
-        HttpSettings next = HttpSettings.from(properties, System.getenv());
+        HttpSettings next;
+        try {
+            next = HttpSettings.from(properties, System.getenv());
+        } catch (IllegalArgumentException e) {
+            ConfigurationRefusal.log(LOG, "the client HTTP server", e);
+            return;
+        }
         if (next.equals(settings)) {
             return;
         }

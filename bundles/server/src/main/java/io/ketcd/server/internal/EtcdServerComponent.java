@@ -1,5 +1,6 @@
 package io.ketcd.server.internal;
 
+import io.ketcd.api.config.ConfigurationRefusal;
 import io.ketcd.api.peer.PeerTransportFactory;
 import io.ketcd.api.raft.RaftCore;
 import io.ketcd.api.transport.ListenerFactory;
@@ -43,13 +44,14 @@ import org.slf4j.LoggerFactory;
  * registered while the member inside it restarts.
  *
  * <p>The raft core, the listener factory and the peer TLS policy are dynamic references. A new
- * raft core drives the running member's raft from then on ({@link KetcdServer#replaceRaftCore});
- * replacing the factory or the policy (a
+ * raft core drives the running member's raft from then on ({@link KetcdServer#replaceRaftCore}),
+ * and a core that goes away pauses the member's raft until the next ({@link
+ * KetcdServer#releaseRaftCore}); replacing the factory or the policy (a
  * new TLS configuration, a bundle update of bundles/transport or bundles/tls) re-opens the peer
  * listeners and restarts the peer transport, while raft and data stay as they are. A
  * configuration change that only touches other components' keys (client listen URLs, TLS,
- * sockets) leaves the member running; any other change restarts the member inside the same
- * object.
+ * sockets) leaves the member running, one of the keys it follows live is applied in place, and
+ * any other change restarts the member inside the same object; an invalid value is refused.
  */
 @Component(configurationPid = "io.ketcd.server", configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {}, immediate = true)
@@ -72,6 +74,9 @@ public final class EtcdServerComponent {
     private volatile ListenerFactory listeners;
     private volatile TlsPolicy peerTls;
     private final Object lifecycle = new Object();
+    /** Set on activation; the member starts then, or when the first raft core is bound after it. */
+    private BundleContext context;
+    private ServerConfig config;
     private volatile KetcdServer server;
     private ServiceRegistration<?> registration;
     private ServiceRegistration<?> authRegistration;
@@ -79,52 +84,89 @@ public final class EtcdServerComponent {
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) throws IOException {
         synchronized (lifecycle) {
-            server = KetcdServer.start(ServerConfig.from(properties, System.getenv()), raftCore,
-                    new PeerNetwork(transports, listeners, currentPeerTls()));
-            registration = context.registerService(FACETS, server, null);
-            authRegistration = context.registerService(AuthService.class, server.auth(), null);
+            this.context = context;
+            this.config = ServerConfig.from(properties, System.getenv());
+            if (raftCore != null) {
+                startMember();
+            } else {
+                LOG.info("the member starts once a raft core service is available");
+            }
         }
     }
 
+    /** Starts the member and publishes its facets; the caller holds {@link #lifecycle}. */
+    private void startMember() throws IOException {
+        server = KetcdServer.start(config, raftCore, new PeerNetwork(transports, listeners, currentPeerTls()));
+        registration = context.registerService(FACETS, server, null);
+        authRegistration = context.registerService(AuthService.class, server.auth(), null);
+    }
+
+    /**
+     * A new configuration: refused as a whole, with etcd's message, when a value is invalid (the
+     * member runs on as before); otherwise the member follows it, in place or by restarting
+     * ({@link KetcdServer#configure}). TLS, socket and client URL keys are not the member's:
+     * their own components follow them.
+     */
     @Modified
     void modified(Map<String, Object> properties) throws IOException {
         synchronized (lifecycle) {
-            ServerConfig next = ServerConfig.from(properties, System.getenv());
-            if (next.equals(server.config())) {
-                return; // TLS, socket or client URL changes: their own components follow them
+            ServerConfig next;
+            try {
+                next = ServerConfig.from(properties, System.getenv());
+            } catch (IllegalArgumentException e) {
+                ConfigurationRefusal.log(LOG, "the member", e);
+                return;
             }
-            LOG.info("the member's configuration changed: restarting it");
-            server.reconfigure(next);
+            config = next;
+            if (server != null) {
+                server.configure(next);
+            }
         }
     }
 
     @Deactivate
     void deactivate() {
         synchronized (lifecycle) {
-            authRegistration.unregister();
-            registration.unregister();
-            server.close();
+            if (server != null) {
+                authRegistration.unregister();
+                registration.unregister();
+                server.close();
+                server = null;
+            }
         }
     }
 
     /**
-     * The raft core is swapped under the running member: a new core service (a bundle update of
-     * bundles/raft, or another implementation) is bound before the old one goes, and the
-     * member's raft loop carries on with a node of the new core.
+     * The raft core is swapped under the running member: a new core service (a higher-ranked
+     * implementation, or the one left when such a one goes) is bound before the old one goes, and
+     * the member's raft loop carries on with a node of the new core. A core that goes with no
+     * replacement (a bundle update of bundles/raft, between its stop and its start) leaves the
+     * member running with its raft paused ({@link KetcdServer#releaseRaftCore}) rather than
+     * stopping it; the first core at all starts the member.
      */
-    @Reference(policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    void bindRaftCore(RaftCore core) {
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindRaftCore(RaftCore core) throws IOException {
         synchronized (lifecycle) {
             raftCore = core;
-            KetcdServer running = server;
-            if (running != null) {
-                running.replaceRaftCore(core);
+            if (server != null) {
+                server.replaceRaftCore(core);
+            } else if (context != null) {
+                startMember();
             }
         }
     }
 
     void unbindRaftCore(RaftCore core) {
-        // a replacement is bound first; without one the component is deactivated and the member closes
+        synchronized (lifecycle) {
+            if (raftCore != core) {
+                return; // a replacement was bound first and drives the member already
+            }
+            raftCore = null;
+            if (server != null) {
+                server.releaseRaftCore();
+            }
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,

@@ -34,7 +34,9 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -71,6 +73,8 @@ final class RaftLoop implements Runnable {
     private final Snapshotter snapshotter;
     private final BlockingQueue<Consumer<RaftNode>> inbox;
     private final long tickNanos;
+    /** How long a leader waits for its leadership to be taken over before it changes its core anyway. */
+    private final long handOverNanos;
     private final long catchUpEntries;
     private final ApplyLoop applyLoop;
     private final Supplier<BackendSnapshot> backendSnapshot;
@@ -102,8 +106,20 @@ final class RaftLoop implements Runnable {
     private int unappliedConfChanges;
     /** The configuration applied to the node so far: what a replacement node starts with. */
     private ConfState confState;
+    /** Guards {@link #nextCore} and {@link #coreGone}; the loop waits on it while it has no node. */
+    private final Object coreChange = new Object();
     /** A core to build the node from, once the current round's Readies are handled. */
-    private volatile RaftCore nextCore;
+    private RaftCore nextCore;
+    /** The core went away with no replacement: release the node and wait for a core. */
+    private boolean coreGone;
+    /** Set with either of the two above, so a round needs no lock to see that nothing changed. */
+    private volatile boolean coreChanged;
+    /** What the released node had applied: where the next node starts. */
+    private long appliedAtRelease;
+    /** While a leader hands over its leadership before a core change: when it stops waiting; 0 otherwise. */
+    private long handOverUntil;
+    /** No node and none coming yet: proposals and reads fail at once rather than wait in the queue. */
+    private volatile boolean coreless;
     private volatile boolean stopping;
 
     /**
@@ -121,6 +137,7 @@ final class RaftLoop implements Runnable {
         this.snapshotter = snapshotter;
         this.inbox = new LinkedBlockingQueue<>(inboxCapacity);
         this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMillis);
+        this.handOverNanos = tickNanos * nodeConfig.apply(applied).electionTick();
         this.catchUpEntries = catchUpEntries;
         this.applyLoop = applyLoop;
         this.backendSnapshot = backendSnapshot;
@@ -148,6 +165,9 @@ final class RaftLoop implements Runnable {
     void stop() {
         stopping = true;
         inbox.offer(n -> { }); // wakes a loop waiting for work; a full inbox wakes it anyway
+        synchronized (coreChange) {
+            coreChange.notifyAll(); // and one waiting for a core
+        }
     }
 
     /** Queues work for the loop thread; false when the inbox is full. */
@@ -163,6 +183,11 @@ final class RaftLoop implements Runnable {
      * @return false when the inbox is full
      */
     boolean propose(Consumer<RaftNode> proposal, Consumer<RuntimeException> dropped) {
+        if (coreless) {
+            // nothing would take it until a core is back: fail now, as a member without a leader does
+            dropped.accept(EtcdError.NO_LEADER.exception());
+            return true;
+        }
         return submit(n -> {
             try {
                 proposal.accept(n);
@@ -183,6 +208,10 @@ final class RaftLoop implements Runnable {
      */
     CompletableFuture<Long> readIndex() {
         CompletableFuture<Long> f = new CompletableFuture<>();
+        if (coreless) {
+            f.completeExceptionally(EtcdError.NO_LEADER.exception());
+            return f;
+        }
         return submitFor(f, n -> pendingReads.add(f));
     }
 
@@ -263,9 +292,33 @@ final class RaftLoop implements Runnable {
      * carries on from.
      */
     void replaceCore(RaftCore core) {
-        nextCore = core;
+        synchronized (coreChange) {
+            nextCore = core;
+            coreGone = false;
+            coreChanged = true;
+            coreChange.notifyAll();
+        }
         inbox.offer(n -> { }); // wakes the loop to make the swap
     }
+
+    /**
+     * The raft core went away with no replacement (a bundle update of the raft bundle, between its
+     * stop and its start): once the current round is handled, the loop lets go of its node, whose
+     * classes belong to the departing bundle, and waits for {@link #replaceCore}. Meanwhile raft
+     * stands still on this member: nothing is ticked, stepped or proposed, and the work queued for
+     * the node waits for the next one (a full queue refuses more, as always), while new proposals
+     * and read requests fail at once with "etcdserver: no leader". The log, hard state
+     * and configuration stay, so the next node carries on from them.
+     */
+    void releaseCore() {
+        synchronized (coreChange) {
+            nextCore = null;
+            coreGone = true;
+            coreChanged = true;
+        }
+        inbox.offer(n -> { });
+    }
+
 
     long lead() {
         return lead;
@@ -298,6 +351,11 @@ final class RaftLoop implements Runnable {
         long nextTick = System.nanoTime() + tickNanos;
         try {
             while (!stopping) {
+                if (node == null) {
+                    awaitCore();
+                    nextTick = System.nanoTime() + tickNanos;
+                    continue;
+                }
                 long wait = nextTick - System.nanoTime();
                 Consumer<RaftNode> task = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : inbox.poll();
                 for (int n = 0; task != null; n++) {
@@ -316,10 +374,8 @@ final class RaftLoop implements Runnable {
                 while (node.hasReady()) {
                     handle(node.ready());
                 }
-                RaftCore core = nextCore;
-                if (core != null && unappliedConfChanges == 0) {
-                    nextCore = null;
-                    rebuild(core);
+                if (coreChanged && unappliedConfChanges == 0 && !handingOver(System.nanoTime())) {
+                    changeCore();
                 }
             }
         } catch (InterruptedException e) {
@@ -331,9 +387,84 @@ final class RaftLoop implements Runnable {
         }
     }
 
-    private void rebuild(RaftCore core) {
-        long applied = node.status().applied();
-        node = core.create(nodeConfig.apply(applied), new ConfiguredStorage(storage, storage::hardState, confState));
+    /**
+     * Whether the core change waits for this leader to hand its leadership over, as etcd's
+     * graceful stop does: the most caught-up voter takes over at once (raft's leader transfer),
+     * with every entry this leader appended, so proposals in flight are committed by the new
+     * leader rather than lost with the old node and left to time out. A leader that is the only
+     * voter, or whose transfer has not happened within an election timeout, changes its core
+     * anyway (the others then elect a leader on their own).
+     */
+    private boolean handingOver(long now) {
+        if (role != RaftRole.LEADER) {
+            handOverUntil = 0;
+            return false;
+        }
+        if (handOverUntil == 0) {
+            RaftStatus s = node.status();
+            long transferee = s.progress().entrySet().stream()
+                    .filter(e -> e.getKey() != s.id() && e.getValue().recentActive() && confState.getVotersList().contains(e.getKey()))
+                    .max(Comparator.comparingLong(e -> e.getValue().match()))
+                    .map(Map.Entry::getKey).orElse(0L);
+            if (transferee == 0) {
+                return false;
+            }
+            LOG.info("member {} hands its leadership to {} before it changes its raft core", MemberIds.hex(s.id()),
+                    MemberIds.hex(transferee));
+            node.transferLeader(transferee);
+            handOverUntil = now + handOverNanos;
+            return true;
+        }
+        return now - handOverUntil < 0;
+    }
+
+    private void changeCore() {
+        handOverUntil = 0;
+        RaftCore core;
+        boolean gone;
+        synchronized (coreChange) {
+            core = nextCore;
+            gone = coreGone;
+            nextCore = null;
+            coreGone = false;
+            coreChanged = false;
+        }
+        if (core != null) {
+            rebuild(core);
+        } else if (gone) {
+            release();
+        }
+    }
+
+    /** Waits, queued work untouched, until a core arrives or the loop stops; then builds the node. */
+    private void awaitCore() throws InterruptedException {
+        RaftCore core;
+        synchronized (coreChange) {
+            while (nextCore == null && !stopping) {
+                coreChange.wait();
+            }
+            core = nextCore;
+            nextCore = null;
+            coreGone = false;
+            coreChanged = false;
+        }
+        if (core != null) {
+            rebuild(core);
+        }
+    }
+
+    private void release() {
+        appliedAtRelease = node.status().applied();
+        long id = node.status().id();
+        forgetNode();
+        node = null;
+        coreless = true;
+        LOG.warn("member {} let go of its raft node: the raft core service went away; raft waits for a new core"
+                + " (applied {}, term {}, commit {})", MemberIds.hex(id), appliedAtRelease, term, committedIndex);
+    }
+
+    /** What a node leaves behind when it is replaced or released: its unanswered reads, its leadership. */
+    private void forgetNode() {
         if (inflightReadContext != null) {
             // the old node's read request will not be answered: the next round asks the new one
             pendingReads.addAll(inflightReads);
@@ -345,6 +476,15 @@ final class RaftLoop implements Runnable {
             leadershipLost.run();
         }
         role = RaftRole.FOLLOWER;
+    }
+
+    private void rebuild(RaftCore core) {
+        long applied = node != null ? node.status().applied() : appliedAtRelease;
+        if (node != null) {
+            forgetNode();
+        }
+        node = core.create(nodeConfig.apply(applied), new ConfiguredStorage(storage, storage::hardState, confState));
+        coreless = false;
         LOG.info("member {} runs on a new raft node from {} (applied {}, term {}, commit {}, voters {})",
                 MemberIds.hex(node.status().id()), core.getClass().getName(), applied, node.status().term(),
                 node.status().commit(), confState.getVotersList().stream().map(MemberIds::hex).toList());

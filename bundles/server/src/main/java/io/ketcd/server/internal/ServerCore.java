@@ -18,6 +18,8 @@ import io.ketcd.proto.etcdserverpb.HashKVResponse;
 import io.ketcd.proto.etcdserverpb.WatchCreateRequest;
 import io.ketcd.proto.raftpb.ConfState;
 import io.ketcd.proto.serverpb.InternalRaftRequest;
+import io.ketcd.proto.etcdserverpb.CompactionRequest;
+import io.ketcd.server.AutoCompaction;
 import io.ketcd.server.PeerNetwork;
 import io.ketcd.server.ServerConfig;
 import io.ketcd.server.auth.AuthStore;
@@ -78,7 +80,11 @@ public final class ServerCore implements AutoCloseable {
     private final Watches watches;
     private final Lessor lessor;
     private final LeaseRequests leaseRequests;
-    /** The primary lessor's rounds (expiry, checkpoints) and the retries of forwarded lease requests. */
+    private final AutoCompactor autoCompactor;
+    /**
+     * The primary lessor's rounds (expiry, checkpoints), the retries of forwarded lease requests
+     * and auto-compaction's wake-ups: the leader's short, non-blocking duties.
+     */
     private final ScheduledExecutorService leaseThread =
             Executors.newSingleThreadScheduledExecutor(new NamedThreads("ketcd-lease"));
     private final ExecutorService raftThread = Executors.newSingleThreadExecutor(new NamedThreads("ketcd-raft"));
@@ -126,6 +132,9 @@ public final class ServerCore implements AutoCloseable {
         peerLink.serveLeases(leaseRequests);
         peerLink.serveHashes(reads::hashKV);
         raftLoop.onLeadershipLost(lessor::demote);
+        this.autoCompactor = new AutoCompactor(this::currentRevision, raftLoop::isLeader, this::compactOwn,
+                System::nanoTime, (task, nanos) -> leaseThread.schedule(task, nanos, TimeUnit.NANOSECONDS),
+                AutoCompactor.REVISION_INTERVAL);
         // last: it starts a thread, which nothing may leave behind when a part above fails
         this.watches = new Watches(state, this::header, config.maxRequestBytes(), config.watchProgressNotifyInterval());
         applyLoop.attach(new Effects(dataDir));
@@ -143,7 +152,7 @@ public final class ServerCore implements AutoCloseable {
      */
     public static ServerCore open(ServerConfig config, RaftCore raftCore, PeerNetwork network,
                                   Consumer<Throwable> onFatal) throws IOException {
-        checkTiming(config);
+        ServerConfig.checkTiming(config.heartbeatInterval(), config.electionTimeout());
         List<Listener> peerListeners = List.of();
         if (network.listeners() != null) {
             peerListeners = network.listeners().open(ListenerRole.PEER, config.listenPeerUrls());
@@ -196,6 +205,24 @@ public final class ServerCore implements AutoCloseable {
         publisher.execute(attributes);
         leaseThread.scheduleWithFixedDelay(new LessorLoop(lessor, this::proposeOwn), LessorLoop.INTERVAL_MILLIS,
                 LessorLoop.INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+        autoCompactor.reconfigure(config.autoCompaction());
+    }
+
+    /** A compaction of the member's own (auto-compaction), through the log as a client's would go. */
+    private CompletableFuture<Object> compactOwn(long revision) {
+        return proposeOwn(InternalRaftRequest.newBuilder()
+                .setCompaction(CompactionRequest.newBuilder().setRevision(revision)));
+    }
+
+    /**
+     * Follows the keys of {@code next} that a running member takes in place ({@link
+     * ServerConfig#LIVE_KEYS}): the auto-compaction settings (see {@link
+     * AutoCompactor#reconfigure}; the same settings change nothing) and the watch progress
+     * interval. The log level is the logging backend's, set by whoever hosts the member.
+     */
+    public void applyLive(ServerConfig next) {
+        autoCompactor.reconfigure(next.autoCompaction());
+        watches.progressInterval(next.watchProgressNotifyInterval());
     }
 
     /** Proposes a request of the member's own (a lease revoke or checkpoint), bounded by the request timeout. */
@@ -220,6 +247,13 @@ public final class ServerCore implements AutoCloseable {
     public void replaceRaftCore(RaftCore core) {
         if (!stopped.get()) {
             raftLoop.replaceCore(core);
+        }
+    }
+
+    /** The raft core went away with no replacement: raft waits for the next one. See {@link RaftLoop#releaseCore}. */
+    public void releaseRaftCore() {
+        if (!stopped.get()) {
+            raftLoop.releaseCore();
         }
     }
 
@@ -418,6 +452,7 @@ public final class ServerCore implements AutoCloseable {
         stopped.set(true);
         watches.close();
         publisher.shutdownNow();
+        autoCompactor.close();
         leaseThread.shutdownNow();
         lessor.demote(); // renews waiting on an expired lease give up
         peerLink.close();
@@ -433,15 +468,6 @@ public final class ServerCore implements AutoCloseable {
         state.get().backend().close();
         DataDirectory.closeQuietly(wal);
         LOG.info("member {} stopped", MemberIds.hex(memberId));
-    }
-
-    private static void checkTiming(ServerConfig config) {
-        long heartbeat = config.heartbeatInterval().toMillis();
-        long election = config.electionTimeout().toMillis();
-        if (heartbeat <= 0 || 5 * heartbeat > election) {
-            throw new IllegalArgumentException("--election-timeout[" + election
-                    + "ms] should be at least as 5 times as --heartbeat-interval[" + heartbeat + "ms]");
-        }
     }
 
     private static void awaitTermination(ExecutorService executor, String what) {

@@ -17,6 +17,7 @@ import io.ketcd.proto.mvccpb.KeyValue;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -42,7 +43,9 @@ final class Watches implements AutoCloseable {
     private final CurrentState state;
     private final LongFunction<ResponseHeader> header;
     private final int maxResponseBytes;
-    private final Duration progressInterval;
+    private volatile Duration progressInterval;
+    /** Each open stream's progress ticks, rescheduled when the interval changes. */
+    private final Map<ServerWatchStream, ScheduledFuture<?>> progressTicks = new ConcurrentHashMap<>();
     private final WatchableStore store;
     private final ExecutorService sender;
     private final ScheduledExecutorService ticks;
@@ -94,14 +97,46 @@ final class Watches implements AutoCloseable {
             s.end(EtcdError.STOPPED.exception());
             return s;
         }
+        scheduleProgress(s, progressInterval);
+        s.onClose(() -> {
+            ScheduledFuture<?> tick = progressTicks.remove(s);
+            if (tick != null) {
+                tick.cancel(false);
+            }
+        });
+        s.start();
+        return s;
+    }
+
+    private void scheduleProgress(ServerWatchStream s, Duration interval) {
         // etcd adds up to a tenth of the interval, so that streams opened together do not tick together
-        long period = progressInterval.toMillis();
+        long period = interval.toMillis();
         long jitter = period / 10 > 0 ? ThreadLocalRandom.current().nextLong(period / 10) : 0;
         ScheduledFuture<?> tick = ticks.scheduleAtFixedRate(s::progressTick, period + jitter, period + jitter,
                 TimeUnit.MILLISECONDS);
-        s.onClose(() -> tick.cancel(false));
-        s.start();
-        return s;
+        ScheduledFuture<?> before = progressTicks.put(s, tick);
+        if (before != null) {
+            before.cancel(false);
+        }
+        if (!open.contains(s)) {
+            // closed meanwhile, after its close action looked for a tick to cancel
+            progressTicks.remove(s, tick);
+            tick.cancel(false);
+        }
+    }
+
+    /**
+     * Sends progress notices at {@code interval} from now on, on open streams too (etcd reads its
+     * interval once, at start; ketcd takes a new one live).
+     */
+    void progressInterval(Duration interval) {
+        if (interval.equals(progressInterval)) {
+            return;
+        }
+        progressInterval = interval;
+        for (ServerWatchStream s : List.copyOf(progressTicks.keySet())) {
+            scheduleProgress(s, interval);
+        }
     }
 
     private KeyValue valueAt(ByteString key, long revision) {

@@ -1,11 +1,14 @@
 package io.ketcd.tls.internal;
 
+import io.ketcd.api.config.ConfigurationRefusal;
 import io.ketcd.api.transport.TlsPolicy;
 import io.ketcd.api.transport.TlsRole;
 
 import java.util.Hashtable;
 import java.util.Map;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Deactivate;
@@ -25,6 +28,7 @@ import org.osgi.service.component.annotations.Modified;
  * class through {@code -dsannotations-options: inherit}).
  */
 abstract class TlsPolicyComponent {
+    private static final Logger LOG = LoggerFactory.getLogger(TlsPolicyComponent.class);
     private final PolicyPublisher publisher;
 
     /**
@@ -56,7 +60,11 @@ abstract class TlsPolicyComponent {
 
     @Modified
     void modified(Map<String, Object> properties) {
-        publisher.publish(properties, System.getenv());
+        try {
+            publisher.publish(properties, System.getenv());
+        } catch (IllegalArgumentException e) {
+            ConfigurationRefusal.log(LOG, "the TLS policy", e);
+        }
     }
 
     @Deactivate

@@ -1,5 +1,6 @@
 package io.ketcd.transport.internal;
 
+import io.ketcd.api.config.ConfigurationRefusal;
 import io.ketcd.api.transport.Listener;
 import io.ketcd.api.transport.ListenerFactory;
 import io.ketcd.api.transport.ListenerRole;
@@ -45,7 +46,13 @@ public final class ListenerFactoryComponent implements ListenerFactory {
 
     @Modified
     void modified(Map<String, Object> properties) {
-        TransportSettings next = TransportSettings.from(properties, System.getenv());
+        TransportSettings next;
+        try {
+            next = TransportSettings.from(properties, System.getenv());
+        } catch (IllegalArgumentException e) {
+            ConfigurationRefusal.log(LOG, "the listener factory", e);
+            return;
+        }
         if (!next.equals(factory.settings())) {
             LOG.info("socket options {} apply to the listeners opened from now on", next);
             factory.useSettings(next);
