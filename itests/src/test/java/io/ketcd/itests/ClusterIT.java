@@ -49,13 +49,13 @@ public class ClusterIT {
     @Test
     public void etcdctlSeesThreeMembersWithOneLeader() {
         List<KetcdNode> members = CLUSTER.members();
-        awaitOneLeader(members);
+        ClusterStatus.awaitOneLeader(members, SETTLE, CLUSTER::diagnostics);
 
-        List<Status> statuses = Status.parse(CLUSTER.etcdctl(null, "endpoint", "status", "--cluster", "-w", "json")
+        List<ClusterStatus.Status> statuses = ClusterStatus.Status.parse(CLUSTER.etcdctl(null, "endpoint", "status", "--cluster", "-w", "json")
                 .assertSuccess().stdout());
         assertEquals("endpoint status --cluster: " + statuses, 3, statuses.size());
         Set<String> endpoints = new HashSet<>();
-        for (Status s : statuses) {
+        for (ClusterStatus.Status s : statuses) {
             endpoints.add(s.endpoint()); // --cluster: the client URLs of the member list
             assertEquals("leader named by " + s, statuses.get(0).leader(), s.leader());
             assertEquals("cluster id of " + s, statuses.get(0).clusterId(), s.clusterId());
@@ -89,7 +89,7 @@ public class ClusterIT {
     @Test
     public void everyAcknowledgedWriteReachesEveryMemberAcrossKills() throws Exception {
         List<KetcdNode> members = CLUSTER.members();
-        awaitOneLeader(members);
+        ClusterStatus.awaitOneLeader(members, SETTLE, CLUSTER::diagnostics);
         List<Client> clients = new ArrayList<>();
         try {
             members.forEach(m -> clients.add(Jetcd.connect(m)));
@@ -97,10 +97,10 @@ public class ClusterIT {
                     clients.stream().map(Client::getKVClient).toList(), true);
             try (load) {
                 load.awaitAcknowledged(PHASE, SETTLE, CLUSTER::diagnostics);
-                KetcdNode leader = awaitOneLeader(members);
+                KetcdNode leader = ClusterStatus.awaitOneLeader(members, SETTLE, CLUSTER::diagnostics);
                 KetcdNode follower = members.stream().filter(m -> m != leader).findFirst().orElseThrow();
                 killAndRestart(follower, false, load);
-                killAndRestart(awaitOneLeader(members), true, load);
+                killAndRestart(ClusterStatus.awaitOneLeader(members, SETTLE, CLUSTER::diagnostics), true, load);
                 load.stop();
             }
             System.out.printf("load: %d writes acknowledged, %d failed%n", load.acknowledgedCount(), load.failures());
@@ -111,7 +111,7 @@ public class ClusterIT {
             clients.clear();
 
             long settling = System.nanoTime();
-            long revision = awaitSameRevision(members);
+            long revision = ClusterStatus.awaitSameRevision(members, SETTLE, CLUSTER::diagnostics);
             System.out.printf("members at the same revision %d %d ms after the load stopped%n",
                     revision, (System.nanoTime() - settling) / 1_000_000);
             assertTrue("revision " + revision + " >= highest acknowledged " + load.highestRevision(),
@@ -123,23 +123,14 @@ public class ClusterIT {
                 }
             }
 
-            List<Status> statuses = Status.parse(CLUSTER.etcdctl(null, "endpoint", "status", "--cluster", "-w", "json")
+            List<ClusterStatus.Status> statuses = ClusterStatus.Status.parse(CLUSTER.etcdctl(null, "endpoint", "status", "--cluster", "-w", "json")
                     .assertSuccess().stdout());
             assertEquals("endpoint status --cluster: " + statuses, 3, statuses.size());
-            for (Status s : statuses) {
+            for (ClusterStatus.Status s : statuses) {
                 assertEquals("revision of " + s, revision, s.revision());
                 assertEquals("leader named by " + s, statuses.get(0).leader(), s.leader());
             }
-            Exec.Result hashes = CLUSTER.etcdctl(null, "endpoint", "hashkv", "--cluster", "-w", "json").assertSuccess();
-            Matcher hash = Pattern.compile("\"hash\":(\\d+)").matcher(hashes.stdout());
-            Set<String> distinct = new HashSet<>();
-            int count = 0;
-            while (hash.find()) {
-                distinct.add(hash.group(1));
-                count++;
-            }
-            assertEquals("hashes in " + hashes, 3, count);
-            assertEquals("members with different hashes: " + hashes, 1, distinct.size());
+            ClusterStatus.assertOneHash(CLUSTER.members());
         } finally {
             clients.forEach(Client::close);
         }
@@ -156,7 +147,7 @@ public class ClusterIT {
         victim.killHard();
         int atKill = load.acknowledgedCount();
         if (isLeader) {
-            KetcdNode newLeader = awaitOneLeader(survivors);
+            KetcdNode newLeader = ClusterStatus.awaitOneLeader(survivors, SETTLE, CLUSTER::diagnostics);
             System.out.printf("kill -9 of leader %s: %s elected %d ms later%n",
                     victim.name(), newLeader.name(), millisSince(killed));
         }
@@ -166,80 +157,15 @@ public class ClusterIT {
 
         long starting = System.nanoTime();
         victim.start();
-        long target = survivors.stream().mapToLong(m -> status(m).map(Status::revision).orElse(0L)).max().orElse(0);
+        long target = survivors.stream().mapToLong(m -> ClusterStatus.status(m).map(ClusterStatus.Status::revision).orElse(0L)).max().orElse(0);
         System.out.printf("%s restarted in %d ms (down %d ms, %d writes acknowledged meanwhile)%n",
                 victim.name(), millisSince(starting), millisSince(killed), load.acknowledgedCount() - atKill);
         long catchingUp = System.nanoTime();
         Await.until(victim.name() + " catching up to revision " + target, SETTLE,
-                () -> status(victim).map(s -> s.revision() >= target).orElse(false), CLUSTER::diagnostics);
+                () -> ClusterStatus.status(victim).map(s -> s.revision() >= target).orElse(false), CLUSTER::diagnostics);
         System.out.printf("%s at revision %d (the others' when its boot completed) %d ms after its boot completed%n",
                 victim.name(), target, millisSince(catchingUp));
         load.awaitAcknowledged(load.acknowledgedCount() + PHASE, SETTLE, CLUSTER::diagnostics);
-    }
-
-    /** Waits until every one of {@code nodes} answers and names the same leader, one of them; returns it. */
-    private static KetcdNode awaitOneLeader(List<KetcdNode> nodes) {
-        KetcdNode[] leader = new KetcdNode[1];
-        List<Object> last = new ArrayList<>();
-        Await.until("one leader named by " + nodes.stream().map(KetcdNode::name).toList(), SETTLE, () -> {
-            last.clear();
-            List<Status> statuses = new ArrayList<>();
-            for (KetcdNode n : nodes) {
-                Exec.Result r = KetcdNode.etcdctl(List.of(n), null, "endpoint", "status", "-w", "json");
-                List<Status> s = r.exitCode() == 0 ? Status.parse(r.stdout()) : List.of();
-                if (s.size() != 1) {
-                    last.add(r);
-                    return false;
-                }
-                statuses.add(s.get(0));
-                last.add(s.get(0));
-            }
-            String id = statuses.get(0).leader();
-            if (id.equals("0") || !statuses.stream().allMatch(s -> s.leader().equals(id))) {
-                return false;
-            }
-            for (int i = 0; i < nodes.size(); i++) {
-                if (statuses.get(i).memberId().equals(id)) {
-                    leader[0] = nodes.get(i);
-                    return true;
-                }
-            }
-            return false;
-        }, () -> "last answers: " + last + "\n" + CLUSTER.diagnostics());
-        return leader[0];
-    }
-
-    /** Waits until every member answers with the same revision and raft applied index; returns the revision. */
-    private static long awaitSameRevision(List<KetcdNode> nodes) {
-        long[] revision = new long[1];
-        long[] previousAppliedIndex = {-1};
-        List<Status> last = new ArrayList<>();
-        // the same applied index in two polls in a row: a proposal still in flight when the load
-        // stopped has been applied everywhere, not just on the members polled first
-        Await.until("the same revision on every member, twice in a row", SETTLE, () -> {
-            last.clear();
-            for (KetcdNode n : nodes) {
-                Optional<Status> s = status(n);
-                if (s.isEmpty()) {
-                    return false;
-                }
-                last.add(s.get());
-            }
-            revision[0] = last.get(0).revision();
-            long applied = last.get(0).raftAppliedIndex();
-            boolean same = last.stream().allMatch(s -> s.revision() == revision[0] && s.raftAppliedIndex() == applied);
-            boolean stable = same && applied == previousAppliedIndex[0];
-            previousAppliedIndex[0] = same ? applied : -1;
-            return stable;
-        }, () -> "last statuses: " + last + "\n" + CLUSTER.diagnostics());
-        return revision[0];
-    }
-
-    /** {@code etcdctl endpoint status} of one member, empty while it does not answer. */
-    private static Optional<Status> status(KetcdNode node) {
-        Exec.Result r = KetcdNode.etcdctl(List.of(node), null, "endpoint", "status", "-w", "json");
-        List<Status> statuses = r.exitCode() == 0 ? Status.parse(r.stdout()) : List.of();
-        return statuses.size() == 1 ? Optional.of(statuses.get(0)) : Optional.empty();
     }
 
     /**
@@ -278,30 +204,5 @@ public class ClusterIT {
 
     private static long millisSince(long nanos) {
         return (System.nanoTime() - nanos) / 1_000_000;
-    }
-
-    /**
-     * One endpoint of {@code etcdctl endpoint status -w json}: ids as etcdctl prints them (unsigned
-     * decimal), a field absent from the JSON (Go omits zero values) as 0.
-     */
-    record Status(String endpoint, String clusterId, String memberId, String leader, long revision,
-            long raftTerm, long raftIndex, long raftAppliedIndex) {
-
-        static List<Status> parse(String json) {
-            List<Status> out = new ArrayList<>();
-            String[] entries = json.split("\\{\"Endpoint\":\"");
-            for (int i = 1; i < entries.length; i++) {
-                String e = entries[i];
-                out.add(new Status(e.substring(0, e.indexOf('"')), field(e, "cluster_id"), field(e, "member_id"),
-                        field(e, "leader"), Long.parseLong(field(e, "revision")), Long.parseLong(field(e, "raftTerm")),
-                        Long.parseLong(field(e, "raftIndex")), Long.parseLong(field(e, "raftAppliedIndex"))));
-            }
-            return out;
-        }
-
-        private static String field(String entry, String name) {
-            Matcher m = Pattern.compile("\"" + name + "\":(\\d+)").matcher(entry);
-            return m.find() ? m.group(1) : "0";
-        }
     }
 }

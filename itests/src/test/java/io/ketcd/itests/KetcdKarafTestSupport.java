@@ -8,9 +8,14 @@ import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.keepRunti
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.logLevel;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.File;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,5 +120,20 @@ public abstract class KetcdKarafTestSupport {
         } finally {
             tracker.close();
         }
+    }
+
+    /** The container's {@code data/log/karaf.log}, line by line. */
+    protected static List<String> containerLog() {
+        Path log = Paths.get(System.getProperty("karaf.data"), "log", "karaf.log");
+        try {
+            return Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** How many lines of the container's karaf.log contain {@code text}. */
+    protected static long containerLogCount(String text) {
+        return containerLog().stream().filter(l -> l.contains(text)).count();
     }
 }

@@ -18,6 +18,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import org.junit.Assert;
+
 /**
  * One ketcd node: the distribution's tar.gz unpacked into a directory of its own and run as a
  * separate process ({@code bin/karaf server}), configured through the environment, as an
@@ -404,6 +406,67 @@ public final class KetcdNode implements AutoCloseable {
 
     public Path home() {
         return home;
+    }
+
+    /**
+     * The complete lines of {@code data/log/karaf.log} so far (none before it exists). Decoded
+     * leniently: bytes that are no UTF-8 become U+FFFD. A line still being written is left out.
+     */
+    public List<String> logLines() {
+        Path log = home.resolve("data/log/karaf.log");
+        if (!Files.exists(log)) {
+            return List.of();
+        }
+        try {
+            String text = new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
+            List<String> lines = new ArrayList<>(List.of(text.split("\r?\n", -1)));
+            lines.remove(lines.size() - 1); // after the last newline: empty, or a line still being written
+            return lines;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** How many lines of {@link #logLines()} contain {@code text}. */
+    public long logCount(String text) {
+        return logLines().stream().filter(l -> l.contains(text)).count();
+    }
+
+    /**
+     * Fails unless the member ran throughout: started once in karaf.log, and never restarted,
+     * reconfigured into a restart, or stopped in-process.
+     */
+    public void assertNoMemberRestart() {
+        List<String> lines = logLines();
+        String where = "in " + home.resolve("data/log/karaf.log") + " of " + name;
+        Assert.assertEquals("member starts " + where, 1, lines.stream().filter(l -> l.contains("starting member ")).count());
+        Assert.assertEquals("member restarts " + where, 0, lines.stream().filter(l -> l.contains("restarting member ")
+                || l.contains("restarts from its data directory to apply") || l.matches(".*member \\p{XDigit}+ restarted.*")).count());
+        Assert.assertEquals("member stops " + where, 0,
+                lines.stream().filter(l -> l.matches(".*member \\p{XDigit}+ stopped.*")).count());
+    }
+
+    /** Runs shell commands in one bin/client batch, fails on any error the shell printed, returns what it printed. */
+    public String shell(String... commands) {
+        Exec.Result result = client(commands).assertSuccess();
+        String output = result.stdout() + result.stderr();
+        for (String sign : List.of("Error", "error", "not found", "Exception")) {
+            Assert.assertFalse("the shell reported a problem for " + List.of(commands) + ":\n" + result,
+                    output.contains(sign));
+        }
+        return result.stdout();
+    }
+
+    /** The bundle's state as {@code bundle:list} prints it (e.g. {@code Active}). */
+    public String bundleState(String symbolicName) {
+        String out = shell("bundle:list -s -t 0 --no-format");
+        for (String line : out.split("\n")) {
+            List<String> columns = List.of(line.trim().split("\\s*[│|\\t]\\s*"));
+            if (columns.size() >= 5 && columns.get(columns.size() - 1).equals(symbolicName)) {
+                return columns.get(1);
+            }
+        }
+        throw new AssertionError("no bundle " + symbolicName + " in:\n" + out);
     }
 
     /** The end of the node's console and log, and the Karaf JVM's threads, for failure messages. */

@@ -65,7 +65,7 @@ final class ServingCheck implements AutoCloseable {
     void markLogs() {
         sentAt = System.nanoTime();
         for (int i = 0; i < members.size(); i++) {
-            logLinesBefore[i] = logLines(members.get(i)).size();
+            logLinesBefore[i] = members.get(i).logLines().size();
         }
     }
 
@@ -124,7 +124,7 @@ final class ServingCheck implements AutoCloseable {
     private List<Integer> assertLogGrowth(BadInputCase c) {
         List<Integer> growth = new ArrayList<>();
         for (int i = 0; i < members.size(); i++) {
-            List<String> lines = logLines(members.get(i));
+            List<String> lines = members.get(i).logLines();
             List<String> added = lines.subList((int) Math.min(logLinesBefore[i], lines.size()), lines.size());
             growth.add(added.size());
             int budget = LINES_PER_BAD_REQUEST * c.requests();
@@ -138,19 +138,6 @@ final class ServingCheck implements AutoCloseable {
             }
         }
         return growth;
-    }
-
-    private static List<String> logLines(KetcdNode node) {
-        Path log = node.home().resolve("data/log/karaf.log");
-        try {
-            // decoded leniently: bytes that are no UTF-8 become U+FFFD, which CONTROL catches
-            String text = new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
-            List<String> lines = new ArrayList<>(List.of(text.split("\r?\n", -1)));
-            lines.remove(lines.size() - 1); // after the last newline: empty, or a line still being written
-            return lines;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static String group(Pattern p, String text) {

@@ -100,7 +100,7 @@ public class TransportSwapIT {
             try (plainLoad) {
                 plainLoad.awaitAcknowledged(PER_PHASE, PHASE_TIMEOUT, node::diagnostics);
                 long switchStart = System.nanoTime();
-                shell("config:edit io.ketcd.server",
+                node.shell("config:edit io.ketcd.server",
                         "config:property-set cert-file \"" + server.certFile() + "\"",
                         "config:property-set key-file \"" + server.keyFile() + "\"",
                         "config:property-set listen-client-urls " + httpsUrl,
@@ -140,7 +140,7 @@ public class TransportSwapIT {
                     tlsLoad.awaitAcknowledged(PER_PHASE, PHASE_TIMEOUT, node::diagnostics);
                     long httpsListenersBefore = logCount("listening for client requests on " + httpsUrl);
                     long updateStart = System.nanoTime();
-                    shell("bundle:update " + TRANSPORT_BUNDLE);
+                    node.shell("bundle:update " + TRANSPORT_BUNDLE);
                     Await.until("an https client listener from the updated transport bundle", PHASE_TIMEOUT,
                             () -> logCount("listening for client requests on " + httpsUrl) > httpsListenersBefore,
                             node::diagnostics);
@@ -156,7 +156,7 @@ public class TransportSwapIT {
                             PROBE_PERIOD.toMillis(), watch.count(PortWatch.State.CLOSED, updateStart),
                             tlsLoad.acknowledgedCount(), tlsLoad.failures(), tlsLoad.longestAckGap().toMillis());
                 }
-                assertEquals("the updated bundle is active", "Active", bundleState(TRANSPORT_BUNDLE));
+                assertEquals("the updated bundle is active", "Active", node.bundleState(TRANSPORT_BUNDLE));
                 assertEquals("the certificate served after the update", servedSubject, watch.latest().orElseThrow().subject());
 
                 // Everything acknowledged in both phases is there, read through TLS; nothing went back.
@@ -172,11 +172,7 @@ public class TransportSwapIT {
             }
         }
         // The member ran throughout: started once, never stopped or restarted in-process.
-        assertEquals("member starts in karaf.log", 1, logCount("starting member "));
-        assertEquals("member restarts in karaf.log", 0, logCount("restarting member ")
-                + logCount("the member's configuration changed: restarting it"));
-        assertEquals("member stops in karaf.log", 0,
-                logLines().stream().filter(l -> l.matches(".*member \\p{XDigit}+ stopped.*")).count());
+        node.assertNoMemberRestart();
     }
 
     /** The same member (id), in the same term: a restarted single member would have elected itself in a new term. */
@@ -197,39 +193,8 @@ public class TransportSwapIT {
         return outage.map(d -> d.toMillis() + " ms").orElse("less than one probe (no probe saw it down)");
     }
 
-    /** Runs shell commands in one bin/client batch and fails on any error the shell printed. */
-    private String shell(String... commands) {
-        Exec.Result result = node.client(commands).assertSuccess();
-        String output = result.stdout() + result.stderr();
-        for (String sign : List.of("Error", "error", "not found", "Exception")) {
-            assertFalse("the shell reported a problem for " + List.of(commands) + ":\n" + result, output.contains(sign));
-        }
-        return result.stdout();
-    }
-
-    /** The bundle's state as {@code bundle:list} prints it (e.g. {@code Active}). */
-    private String bundleState(String symbolicName) {
-        String out = shell("bundle:list -s -t 0 --no-format");
-        for (String line : out.split("\n")) {
-            List<String> columns = List.of(line.trim().split("\\s*[│|\\t]\\s*"));
-            if (columns.size() >= 5 && columns.get(columns.size() - 1).equals(symbolicName)) {
-                return columns.get(1);
-            }
-        }
-        throw new AssertionError("no bundle " + symbolicName + " in:\n" + out);
-    }
-
-    private List<String> logLines() {
-        Path log = node.home().resolve("data/log/karaf.log");
-        try {
-            return Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     private long logCount(String text) {
-        return logLines().stream().filter(l -> l.contains(text)).count();
+        return node.logCount(text);
     }
 
     private static void deleteTree(Path root) {
