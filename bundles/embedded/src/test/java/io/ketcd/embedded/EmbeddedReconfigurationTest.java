@@ -43,12 +43,19 @@ class EmbeddedReconfigurationTest {
             long term = member.server().status().get(10, SECONDS).getRaftTerm();
 
             AtomicInteger progressNotices = new AtomicInteger();
+            AtomicInteger events = new AtomicInteger();
             try (Watch.Watcher watcher = client.getWatchClient().watch(bs("watched"),
                     WatchOption.builder().withProgressNotify(true).build(), response -> {
                         if (response.isProgressNotify()) {
                             progressNotices.incrementAndGet();
                         }
+                        events.addAndGet(response.getEvents().size());
                     })) {
+                // an event proves the stream open (at the 10m interval) before the change
+                Await.until("the watch's first event", () -> {
+                    put(client, "watched");
+                    return events.get() > 0;
+                });
                 KetcdServer.Reconfiguration live = member.server().configure(
                         configWith(member, "experimental-watch-progress-notify-interval", "200ms"));
                 assertThat(live.changedKeys()).containsExactly("experimental-watch-progress-notify-interval");
@@ -81,4 +88,12 @@ class EmbeddedReconfigurationTest {
         }
     }
 
+
+    private static void put(Client client, String key) {
+        try {
+            client.getKVClient().put(bs(key), bs("v")).get(10, SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
 }

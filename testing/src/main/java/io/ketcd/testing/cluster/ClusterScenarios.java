@@ -241,25 +241,16 @@ public abstract class ClusterScenarios {
      */
     @Test
     void aRaftCoreSwappedOnAFollowerThenOnTheLeaderLosesNoAcknowledgedWrite() throws Exception {
-        List<TestMember> all = startThree(Map.of());
-        agreedLeader(all);
-        try (Writers writers = Writers.start(cluster.writer(all), cluster.writer(all), cluster.writer(all));
-             AppliedIndexWatch watch = new AppliedIndexWatch(all.stream().map(TestMember::maintenance).toList())) {
-            writers.awaitMore(PROGRESS, BOUND);
-            for (boolean onLeader : List.of(false, true)) {
-                TestMember lead = agreedLeader(all);
-                TestMember m = onLeader ? lead : all.stream().filter(x -> x != lead).findFirst().orElseThrow();
-                CountingRaftCore core = new CountingRaftCore(cluster.standardCore());
-                long applied = appliedIndex(m);
-                m.replaceRaftCore(core);
-                Await.until((onLeader ? "the leader" : "a follower") + " runs a node of the new core", BOUND,
-                        () -> core.created() == 1);
-                Await.until("it keeps applying", BOUND, () -> appliedIndex(m) > applied + PROGRESS);
-                writers.awaitMore(PROGRESS, BOUND);
-                assertThat(core.created()).as("one node per swap").isEqualTo(1);
-            }
-            assertThat(stopAndCheckNothingLost(all, writers, watch)).hasSizeGreaterThan(3 * PROGRESS);
-        }
+        Set<String> acknowledged = onAFollowerThenTheLeaderUnderWriters((m, others, onLeader) -> {
+            CountingRaftCore core = new CountingRaftCore(cluster.standardCore());
+            long applied = appliedIndex(m);
+            m.replaceRaftCore(core);
+            Await.until((onLeader ? "the leader" : "a follower") + " runs a node of the new core", BOUND,
+                    () -> core.created() == 1);
+            Await.until("it keeps applying", BOUND, () -> appliedIndex(m) > applied + PROGRESS);
+            assertThat(core.created()).as("one node per swap").isEqualTo(1);
+        });
+        assertThat(acknowledged).hasSizeGreaterThan(3 * PROGRESS);
     }
 
     /**
@@ -270,6 +261,33 @@ public abstract class ClusterScenarios {
      */
     @Test
     void aRaftCoreThatGoesAwayPausesTheMemberUntilTheNextCoreResumesIt() throws Exception {
+        onAFollowerThenTheLeaderUnderWriters((m, others, onLeader) -> {
+            m.releaseRaftCore();
+            long releasedAt = appliedIndex(m);
+            Await.until("the others apply on without it", BOUND, () -> others.stream().allMatch(o -> appliedIndex(o) > releasedAt + PROGRESS));
+            // what its last node had handed to the apply loop is applied by now; nothing after it
+            long pausedAt = appliedIndex(m);
+            Await.until("the others apply further", BOUND, () -> others.stream().allMatch(o -> appliedIndex(o) > pausedAt + PROGRESS));
+            assertThat(appliedIndex(m)).as("the member without a core applies nothing new").isEqualTo(pausedAt);
+            CountingRaftCore core = new CountingRaftCore(cluster.standardCore());
+            m.replaceRaftCore(core);
+            Await.until("it runs a node of the new core", BOUND, () -> core.created() == 1);
+            long othersApplied = appliedIndex(others.get(0));
+            Await.until("it catches up", BOUND, () -> appliedIndex(m) >= othersApplied);
+        });
+    }
+
+    /** What a scenario does to one member while the others look on. */
+    private interface MemberStep {
+        void run(TestMember member, List<TestMember> others, boolean onLeader) throws Exception;
+    }
+
+    /**
+     * Three members under three writers through all of them: {@code step} on a follower, then on
+     * the leader, each followed by more acknowledged writes; then nothing may have been lost
+     * ({@link #stopAndCheckNothingLost}). Returns the acknowledged writes.
+     */
+    private Set<String> onAFollowerThenTheLeaderUnderWriters(MemberStep step) throws Exception {
         List<TestMember> all = startThree(Map.of());
         agreedLeader(all);
         try (Writers writers = Writers.start(cluster.writer(all), cluster.writer(all), cluster.writer(all));
@@ -278,22 +296,10 @@ public abstract class ClusterScenarios {
             for (boolean onLeader : List.of(false, true)) {
                 TestMember lead = agreedLeader(all);
                 TestMember m = onLeader ? lead : all.stream().filter(x -> x != lead).findFirst().orElseThrow();
-                List<TestMember> others = all.stream().filter(x -> x != m).toList();
-                m.releaseRaftCore();
-                long releasedAt = appliedIndex(m);
-                Await.until("the others apply on without it", BOUND, () -> others.stream().allMatch(o -> appliedIndex(o) > releasedAt + PROGRESS));
-                // what its last node had handed to the apply loop is applied by now; nothing after it
-                long pausedAt = appliedIndex(m);
-                Await.until("the others apply further", BOUND, () -> others.stream().allMatch(o -> appliedIndex(o) > pausedAt + PROGRESS));
-                assertThat(appliedIndex(m)).as("the member without a core applies nothing new").isEqualTo(pausedAt);
-                CountingRaftCore core = new CountingRaftCore(cluster.standardCore());
-                m.replaceRaftCore(core);
-                Await.until("it runs a node of the new core", BOUND, () -> core.created() == 1);
-                long othersApplied = appliedIndex(others.get(0));
-                Await.until("it catches up", BOUND, () -> appliedIndex(m) >= othersApplied);
+                step.run(m, all.stream().filter(x -> x != m).toList(), onLeader);
                 writers.awaitMore(PROGRESS, BOUND);
             }
-            stopAndCheckNothingLost(all, writers, watch);
+            return stopAndCheckNothingLost(all, writers, watch);
         }
     }
 

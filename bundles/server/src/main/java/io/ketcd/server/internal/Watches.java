@@ -97,7 +97,7 @@ final class Watches implements AutoCloseable {
             s.end(EtcdError.STOPPED.exception());
             return s;
         }
-        scheduleProgress(s, progressInterval);
+        scheduleProgress(s);
         s.onClose(() -> {
             ScheduledFuture<?> tick = progressTicks.remove(s);
             if (tick != null) {
@@ -106,6 +106,13 @@ final class Watches implements AutoCloseable {
         });
         s.start();
         return s;
+    }
+
+    /** Under the lock of {@link #progressTicks}, so that a stream opening while the interval changes gets the new one. */
+    private void scheduleProgress(ServerWatchStream s) {
+        synchronized (progressTicks) {
+            scheduleProgress(s, progressInterval);
+        }
     }
 
     private void scheduleProgress(ServerWatchStream s, Duration interval) {
@@ -130,12 +137,14 @@ final class Watches implements AutoCloseable {
      * interval once, at start; ketcd takes a new one live).
      */
     void progressInterval(Duration interval) {
-        if (interval.equals(progressInterval)) {
-            return;
-        }
-        progressInterval = interval;
-        for (ServerWatchStream s : List.copyOf(progressTicks.keySet())) {
-            scheduleProgress(s, interval);
+        synchronized (progressTicks) {
+            if (interval.equals(progressInterval)) {
+                return;
+            }
+            progressInterval = interval;
+            for (ServerWatchStream s : List.copyOf(progressTicks.keySet())) {
+                scheduleProgress(s, interval);
+            }
         }
     }
 
