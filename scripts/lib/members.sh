@@ -40,15 +40,18 @@ member_start() {
     ETCD_INITIAL_CLUSTER="$initial_cluster" ETCD_INITIAL_CLUSTER_STATE="$state"
     ETCD_INITIAL_CLUSTER_TOKEN="$token")
   mkdir -p "$dir"
+  printf '%q ' "$@" >"$dir/start.args" # for member_restart
   case "$kind" in
     etcd)
       env "${env[@]}" setsid "$ETCD_BIN" >"$dir/server.log" 2>&1 </dev/null &
       ;;
     ketcd)
       [ -x "$KETCD_DIST/bin/karaf" ] || { echo "no ketcd distribution at '$KETCD_DIST'" >&2; return 1; }
-      rm -rf "$dir/karaf"
-      cp -r "$KETCD_DIST" "$dir/karaf"
-      rm -rf "$dir/karaf/data" "$dir/karaf/ketcd-data" # Karaf's cache and any node data of the original
+      if [ "${KETCD_KEEP_COPY:-}" != 1 ] || [ ! -x "$dir/karaf/bin/karaf" ]; then
+        rm -rf "$dir/karaf"
+        cp -r "$KETCD_DIST" "$dir/karaf"
+        rm -rf "$dir/karaf/data" "$dir/karaf/ketcd-data" # Karaf's cache and any node data of the original
+      fi
       # each copy is configured as an operator would: its own etc/io.ketcd.server.cfg
       local kv
       {
@@ -77,12 +80,36 @@ member_start() {
     *) echo "unknown member kind '$kind' (etcd, ketcd or ketcd-embedded)" >&2; return 1 ;;
   esac
   local pid=$!
+  # the member is not the calling shell's job: no "Killed" notice when member_kill ends it
+  disown "$pid" 2>/dev/null || true
   # until the background shell has exec'd the server, its environment is not yet the member's
   for _ in $(seq 100); do
     member_owned "$dir" "$pid" && break
     sleep 0.05
   done
   echo "$pid" >"$dir/pid"
+}
+
+# member_restart DIR: starts the member in DIR again as member_start started it, on its data
+# directory and, for ketcd, its copy of the distribution (with Karaf's cache), as an operator
+# restarts a member after a crash.
+member_restart() {
+  local -a args
+  eval "args=($(cat "$1/start.args"))"
+  KETCD_KEEP_COPY=1 member_start "${args[@]}"
+}
+
+# member_kill DIR: SIGKILL to the member's process group, as a crash; waits until it is gone.
+member_kill() {
+  local pid
+  pid=$(cat "$1/pid" 2>/dev/null) || return 0
+  member_owned "$1" "$pid" || { rm -f "$1/pid"; return 0; }
+  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do
+    member_alive "$1" || break
+    sleep 0.1
+  done
+  rm -f "$1/pid"
 }
 
 # member_alive DIR: true while a process of the member's session (or the member's first
