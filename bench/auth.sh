@@ -38,12 +38,6 @@ trap 'exit 130' INT TERM
 openssl genrsa -out "$work/jwt.key" 2048 2>/dev/null
 openssl rsa -in "$work/jwt.key" -pubout -out "$work/jwt.pub" 2>/dev/null
 
-free_ports() {
-  python3 -c 'import socket
-ss=[socket.socket() for _ in range(6)]
-[s.bind(("127.0.0.1",0)) for s in ss]
-print(" ".join(str(s.getsockname()[1]) for s in ss))'
-}
 # ops/s and p99 (ms) of one bench run, from its report
 measure() {
   local -a user=()
@@ -64,7 +58,7 @@ for r in $(seq "$rounds"); do
     fi
     for kind in etcd ketcd; do
       dir="$work/$kind-$mode-$r"
-      read -r c p h s r1 r2 <<<"$(free_ports)"
+      read -r c p h s r1 r2 <<<"$(free_ports 6)"
       cluster_start "$kind" "$dir" bench "$c" "$p" "$h" "$s" "$r1" "$r2" >/dev/null
       ep="127.0.0.1:$c"
       e=(etcdctl --endpoints="$ep")

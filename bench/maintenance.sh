@@ -40,12 +40,6 @@ cleanup() { [ -z "$dir" ] || cluster_stop "$dir" >/dev/null 2>&1 || true; rm -rf
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_ports() {
-  python3 -c 'import socket
-ss=[socket.socket() for _ in range(6)]
-[s.bind(("127.0.0.1",0)) for s in ss]
-print(" ".join(str(s.getsockname()[1]) for s in ss))'
-}
 now() { date +%s.%N; }
 status_field() { etcdctl --endpoints="$1" endpoint status -w json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['Status']$2)"; }
 
@@ -54,7 +48,7 @@ results="$work/results"
 for r in $(seq "$rounds"); do
   for kind in etcd ketcd; do
     dir="$work/$kind-$r"
-    read -r c p h s r1 r2 <<<"$(free_ports)"
+    read -r c p h s r1 r2 <<<"$(free_ports 6)"
     cluster_start "$kind" "$dir" bench "$c" "$p" "$h" "$s" "$r1" "$r2" >/dev/null
     ep="127.0.0.1:$c"
     echo "== round $r: $kind on $ep: writing $keys keys of $value_bytes bytes twice" >&2

@@ -40,12 +40,6 @@ cleanup() { [ -z "$dir" ] || member_stop "$dir" >/dev/null 2>&1 || true; rm -rf 
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_ports() {
-  python3 -c 'import socket
-ss=[socket.socket() for _ in range(6)]
-[s.bind(("127.0.0.1",0)) for s in ss]
-print(" ".join(str(s.getsockname()[1]) for s in ss))'
-}
 now_ns() { date +%s%N; }
 
 # first_write ENDPOINT START_NS DIR: seconds from START_NS to the first acknowledged put; fails
@@ -75,7 +69,7 @@ results="$work/results"
 for i in $(seq "$starts"); do
   for kind in etcd ketcd; do
     dir="$work/$kind-$i"
-    read -r c p h s r1 r2 <<<"$(free_ports)"
+    read -r c p h s r1 r2 <<<"$(free_ports 6)"
     t0=$(now_ns)
     member_start "$kind" "$dir" s "$c" "$p" "$h" "$s" "$r1" "$r2" "s=http://127.0.0.1:$p"
     fresh=$(first_write "127.0.0.1:$c" "$t0" "$dir")

@@ -39,12 +39,6 @@ cleanup() { [ -z "$dir" ] || cluster_stop "$dir" >/dev/null 2>&1 || true; rm -rf
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_ports() {
-  python3 -c 'import socket
-ss=[socket.socket() for _ in range(18)]
-[s.bind(("127.0.0.1",0)) for s in ss]
-print(" ".join(str(s.getsockname()[1]) for s in ss))'
-}
 
 # the same window over and over: no warm-up of its own, the cluster's warm-up is what is measured
 : >"$work/batch"
@@ -57,7 +51,7 @@ results="$work/results"
 for r in $(seq "$rounds"); do
   for kind in etcd ketcd; do
     dir="$work/$kind-$r"
-    read -r -a p <<<"$(free_ports)"
+    read -r -a p <<<"$(free_ports 18)"
     cluster_start "$kind" "$dir" warmup "${p[*]:0:3}" "${p[*]:3:3}" "${p[*]:6:3}" "${p[*]:9:3}" "${p[*]:12:3}" "${p[*]:15:3}" >&2
     echo "== round $r: $kind healthy on $CLUSTER_ENDPOINTS; $windows windows of $window s" >&2
     java -XX:TieredStopAtLevel=1 -jar "$jar" --endpoints "$CLUSTER_ENDPOINTS" --key-size 8 --val-size 256 \

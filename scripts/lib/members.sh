@@ -152,12 +152,7 @@ member_stop() {
     member_alive "$dir" || break
     sleep 0.2
   done
-  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-  for _ in $(seq 25); do
-    member_alive "$dir" || break
-    sleep 0.2
-  done
-  rm -f "$dir/pid"
+  member_kill "$dir"
 }
 
 # member_log DIR: the member's log: Karaf's own for ketcd (its console output says little), else
@@ -183,6 +178,15 @@ member_server_pid() {
   pid=$(cat "$1/pid")
   java=$(pgrep -s "$pid" -x java | head -n 1 || true)
   echo "${java:-$pid}"
+}
+
+# free_ports N: N distinct ports on 127.0.0.1 that were free a moment ago (held open together,
+# then released), space-separated.
+free_ports() {
+  python3 -c 'import socket, sys
+ss=[socket.socket() for _ in range(int(sys.argv[1]))]
+[s.bind(("127.0.0.1",0)) for s in ss]
+print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
 }
 
 # port_open PORT: true when something accepts connections on 127.0.0.1:PORT.
