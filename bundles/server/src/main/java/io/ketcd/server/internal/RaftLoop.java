@@ -37,6 +37,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -106,13 +107,14 @@ final class RaftLoop implements Runnable {
     private int unappliedConfChanges;
     /** The configuration applied to the node so far: what a replacement node starts with. */
     private ConfState confState;
-    /** Guards {@link #nextCore} and {@link #coreGone}; the loop waits on it while it has no node. */
+    /** Guards {@link #nextCore}; the loop waits on it while it has no node. */
     private final Object coreChange = new Object();
-    /** A core to build the node from, once the current round's Readies are handled. */
+    /**
+     * A core to build the node from, once the current round's Readies are handled; null with
+     * {@link #coreChanged} set when the core went away with no replacement.
+     */
     private RaftCore nextCore;
-    /** The core went away with no replacement: release the node and wait for a core. */
-    private boolean coreGone;
-    /** Set with either of the two above, so a round needs no lock to see that nothing changed. */
+    /** Set with {@link #nextCore}, so a round needs no lock to see that nothing changed. */
     private volatile boolean coreChanged;
     /** What the released node had applied: where the next node starts. */
     private long appliedAtRelease;
@@ -292,9 +294,9 @@ final class RaftLoop implements Runnable {
      * carries on from.
      */
     void replaceCore(RaftCore core) {
+        Objects.requireNonNull(core, "core");
         synchronized (coreChange) {
             nextCore = core;
-            coreGone = false;
             coreChanged = true;
             coreChange.notifyAll();
         }
@@ -313,7 +315,6 @@ final class RaftLoop implements Runnable {
     void releaseCore() {
         synchronized (coreChange) {
             nextCore = null;
-            coreGone = true;
             coreChanged = true;
         }
         inbox.offer(n -> { });
@@ -418,22 +419,26 @@ final class RaftLoop implements Runnable {
         return now - handOverUntil < 0;
     }
 
+    /** Makes the change {@link #coreChanged} announced: a new node, or none until the next core. */
     private void changeCore() {
         handOverUntil = 0;
         RaftCore core;
-        boolean gone;
         synchronized (coreChange) {
-            core = nextCore;
-            gone = coreGone;
-            nextCore = null;
-            coreGone = false;
-            coreChanged = false;
+            core = takeNextCore();
         }
         if (core != null) {
             rebuild(core);
-        } else if (gone) {
+        } else {
             release();
         }
+    }
+
+    /** The core to change to, null when the core went away; clears the change. Under {@link #coreChange}. */
+    private RaftCore takeNextCore() {
+        RaftCore core = nextCore;
+        nextCore = null;
+        coreChanged = false;
+        return core;
     }
 
     /** Waits, queued work untouched, until a core arrives or the loop stops; then builds the node. */
@@ -443,10 +448,7 @@ final class RaftLoop implements Runnable {
             while (nextCore == null && !stopping) {
                 coreChange.wait();
             }
-            core = nextCore;
-            nextCore = null;
-            coreGone = false;
-            coreChanged = false;
+            core = takeNextCore();
         }
         if (core != null) {
             rebuild(core);
