@@ -18,7 +18,6 @@ import io.ketcd.proto.etcdserverpb.AuthenticateRequest;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -37,11 +36,7 @@ class AuthTokenExpiryTest {
     @Test
     void anExpiredTokenIsRefusedAndJetcdLogsInAgain() throws Exception {
         try (PeerCluster cluster = new PeerCluster(dir, "http")) {
-            EmbeddedEtcd member = cluster.startAll(Map.of("m1", Map.of("auth-token-ttl", "1"))).get(0);
-            PeerCluster.agreedLeader(List.of(member));
-            List<String> at = List.of("--endpoints=" + member.grpcEndpoint());
-            assertThat(Command.etcdctl(at, "user", "add", "root:rootpw").out()).isEqualTo("User root created\n");
-            assertThat(Command.etcdctl(at, "auth", "enable").out()).isEqualTo("Authentication Enabled\n");
+            EmbeddedEtcd member = cluster.startWithRoot(Map.of("auth-token-ttl", "1"));
             ManagedChannel channel = ManagedChannelBuilder.forTarget(member.grpcEndpoint().replace("http://", ""))
                     .usePlaintext().build();
             try (Client jetcd = Client.builder().endpoints(member.grpcEndpoint()).user(PeerCluster.bs("root"))

@@ -1,6 +1,7 @@
 package io.ketcd.embedded;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -115,6 +116,19 @@ final class PeerCluster implements AutoCloseable {
         Client c = b.build();
         clients.add(c);
         return c;
+    }
+
+    /**
+     * Starts one member, {@code m1}, with {@code settings}, waits until it leads, then adds etcd's
+     * root user (password {@code rootpw}) and enables auth with etcdctl, checking its answers.
+     */
+    EmbeddedEtcd startWithRoot(Map<String, String> settings) throws Exception {
+        EmbeddedEtcd member = startAll(Map.of("m1", settings)).get(0);
+        agreedLeader(List.of(member));
+        List<String> at = List.of("--endpoints=" + member.grpcEndpoint());
+        assertThat(Command.etcdctl(at, "user", "add", "root:rootpw").out()).isEqualTo("User root created\n");
+        assertThat(Command.etcdctl(at, "auth", "enable").out()).isEqualTo("Authentication Enabled\n");
+        return member;
     }
 
     /** {@code member}'s configuration with {@code keyValues} (key, value, key, value...) changed, read as a new one is. */
