@@ -238,17 +238,31 @@ public abstract class ClusterScenarios {
      * on a follower, then on the leader. Writes keep being acknowledged, each swap builds one
      * node of the new core, every acknowledged write is on every member afterwards, the members
      * end at one revision and hash, and no member's applied index ever goes back.
+     *
+     * <p>No write through the swapped member fails, and no write waits for its request timeout:
+     * what arrives while the leader hands its leadership over, or before a new node has heard from
+     * the leader, is held for the leader rather than dropped (writes through the others may still
+     * fail at once while they elect the new leader, as in etcd).
      */
     @Test
     void aRaftCoreSwappedOnAFollowerThenOnTheLeaderLosesNoAcknowledgedWrite() throws Exception {
-        Set<String> acknowledged = onAFollowerThenTheLeaderUnderWriters((m, others, onLeader) -> {
+        Set<String> acknowledged = onAFollowerThenTheLeaderUnderWriters(true, step -> {
+            String where = step.onLeader() ? "the leader" : "a follower";
+            Writers writers = step.writers();
+            int failedBefore = writers.failures(step.writerThroughMember());
+            writers.resetLongestGap();
             CountingRaftCore core = new CountingRaftCore(cluster.standardCore());
-            long applied = appliedIndex(m);
-            m.replaceRaftCore(core);
-            Await.until((onLeader ? "the leader" : "a follower") + " runs a node of the new core", BOUND,
-                    () -> core.created() == 1);
-            Await.until("it keeps applying", BOUND, () -> appliedIndex(m) > applied + PROGRESS);
+            long applied = appliedIndex(step.member());
+            step.member().replaceRaftCore(core);
+            Await.until(where + " runs a node of the new core", BOUND, () -> core.created() == 1);
+            Await.until("it keeps applying", BOUND, () -> appliedIndex(step.member()) > applied + PROGRESS);
+            writers.awaitMore(3 * PROGRESS, BOUND);
             assertThat(core.created()).as("one node per swap").isEqualTo(1);
+            assertThat(writers.failures(step.writerThroughMember()) - failedBefore)
+                    .as("writes through %s failed by its swap: %s", where, writers.latestFailures()).isZero();
+            // a write left to its request timeout (5 s and more) stalls every writer sooner or later
+            assertThat(writers.longestGap()).as("longest time without an acknowledged write, swap on " + where)
+                    .isLessThan(Duration.ofSeconds(4));
         });
         assertThat(acknowledged).hasSizeGreaterThan(3 * PROGRESS);
     }
@@ -261,7 +275,9 @@ public abstract class ClusterScenarios {
      */
     @Test
     void aRaftCoreThatGoesAwayPausesTheMemberUntilTheNextCoreResumesIt() throws Exception {
-        onAFollowerThenTheLeaderUnderWriters((m, others, onLeader) -> {
+        onAFollowerThenTheLeaderUnderWriters(false, step -> {
+            TestMember m = step.member();
+            List<TestMember> others = step.others();
             m.releaseRaftCore();
             long releasedAt = appliedIndex(m);
             Await.until("the others apply on without it", BOUND, () -> others.stream().allMatch(o -> appliedIndex(o) > releasedAt + PROGRESS));
@@ -279,24 +295,39 @@ public abstract class ClusterScenarios {
 
     /** What a scenario does to one member while the others look on. */
     private interface MemberStep {
-        void run(TestMember member, List<TestMember> others, boolean onLeader) throws Exception;
+        void run(StepOn step) throws Exception;
     }
 
     /**
-     * Three members under three writers through all of them: {@code step} on a follower, then on
-     * the leader, each followed by more acknowledged writes; then nothing may have been lost
+     * The member a step acts on, and the writers looking on; {@code writerThroughMember} is the
+     * index of the writer that writes through {@code member} alone, -1 when there is none.
+     */
+    private record StepOn(TestMember member, List<TestMember> others, boolean onLeader, Writers writers,
+                          int writerThroughMember) {
+    }
+
+    /**
+     * Three members under three writers through all of them (and, with {@code writerPerMember},
+     * one more through each member alone): {@code step} on a follower, then on the leader, each
+     * followed by more acknowledged writes; then nothing may have been lost
      * ({@link #stopAndCheckNothingLost}). Returns the acknowledged writes.
      */
-    private Set<String> onAFollowerThenTheLeaderUnderWriters(MemberStep step) throws Exception {
+    private Set<String> onAFollowerThenTheLeaderUnderWriters(boolean writerPerMember, MemberStep step) throws Exception {
         List<TestMember> all = startThree(Map.of());
         agreedLeader(all);
-        try (Writers writers = Writers.start(cluster.writer(all), cluster.writer(all), cluster.writer(all));
+        List<KeyWriter> through = new ArrayList<>(List.of(cluster.writer(all), cluster.writer(all), cluster.writer(all)));
+        int firstPerMember = through.size();
+        if (writerPerMember) {
+            all.forEach(m -> through.add(cluster.writer(List.of(m))));
+        }
+        try (Writers writers = Writers.start(through.toArray(KeyWriter[]::new));
              AppliedIndexWatch watch = new AppliedIndexWatch(all.stream().map(TestMember::maintenance).toList())) {
             writers.awaitMore(PROGRESS, BOUND);
             for (boolean onLeader : List.of(false, true)) {
                 TestMember lead = agreedLeader(all);
                 TestMember m = onLeader ? lead : all.stream().filter(x -> x != lead).findFirst().orElseThrow();
-                step.run(m, all.stream().filter(x -> x != m).toList(), onLeader);
+                step.run(new StepOn(m, all.stream().filter(x -> x != m).toList(), onLeader, writers,
+                        writerPerMember ? firstPerMember + all.indexOf(m) : -1));
                 writers.awaitMore(PROGRESS, BOUND);
             }
             return stopAndCheckNothingLost(all, writers, watch);

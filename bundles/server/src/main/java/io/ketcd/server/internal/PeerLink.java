@@ -307,7 +307,7 @@ final class PeerLink implements AutoCloseable {
 
         /** Hands a checked message to the raft loop. */
         private boolean step(Message message) {
-            return !stopped.getAsBoolean() && raftLoop.submit(n -> n.step(message));
+            return !stopped.getAsBoolean() && raftLoop.receive(message);
         }
 
         private void dropped(Message message, String problem) {

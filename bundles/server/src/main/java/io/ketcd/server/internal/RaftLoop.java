@@ -120,6 +120,8 @@ final class RaftLoop implements Runnable {
     private long appliedAtRelease;
     /** While a leader hands over its leadership before a core change: when it stops waiting; 0 otherwise. */
     private long handOverUntil;
+    /** Proposals raft would drop during a hand-over or before a new node knows its leader. */
+    private final HeldProposals held = new HeldProposals();
     /** No node and none coming yet: proposals and reads fail at once rather than wait in the queue. */
     private volatile boolean coreless;
     private volatile boolean stopping;
@@ -190,11 +192,30 @@ final class RaftLoop implements Runnable {
             dropped.accept(EtcdError.NO_LEADER.exception());
             return true;
         }
-        return submit(n -> {
-            try {
-                proposal.accept(n);
-            } catch (ProposalDroppedException e) {
+        return submit(n -> proposeOrHold(n, proposal, dropped));
+    }
+
+    private void proposeOrHold(RaftNode n, Consumer<RaftNode> proposal, Consumer<RuntimeException> dropped) {
+        try {
+            proposal.accept(n);
+        } catch (ProposalDroppedException e) {
+            if (!held.add(next -> proposeOrHold(next, proposal, dropped))) {
                 dropped.accept(dropError());
+            }
+        }
+    }
+
+    /**
+     * Steps a message from a peer into the node; a proposal a peer forwards is held instead while
+     * a core change holds proposals, since raft would drop it silently and leave its proposer to
+     * time out.
+     *
+     * @return false when the inbox is full
+     */
+    boolean receive(Message message) {
+        return submit(n -> {
+            if (message.getType() != MessageType.MsgProp || !held.add(next -> next.step(message))) {
+                n.step(message);
             }
         });
     }
@@ -372,10 +393,11 @@ final class RaftLoop implements Runnable {
                     nextTick = Math.max(nextTick + tickNanos, now);
                 }
                 requestReadIndex(now);
-                while (node.hasReady()) {
-                    handle(node.ready());
+                handleReadies();
+                if (held.holding() && (leaderTakesProposals() || held.expired(now))) {
+                    releaseHeld();
                 }
-                if (coreChanged && unappliedConfChanges == 0 && !handingOver(System.nanoTime())) {
+                if (coreChanged && unappliedConfChanges == 0 && !handingOver(now)) {
                     changeCore();
                 }
             }
@@ -392,36 +414,58 @@ final class RaftLoop implements Runnable {
      * Whether the core change waits for this leader to hand its leadership over, as etcd's
      * graceful stop does: the most caught-up voter takes over at once (raft's leader transfer),
      * with every entry this leader appended, so proposals in flight are committed by the new
-     * leader rather than lost with the old node and left to time out. A leader that is the only
-     * voter, or whose transfer has not happened within an election timeout, changes its core
-     * anyway (the others then elect a leader on their own).
+     * leader rather than lost with the old node and left to time out. Proposals that arrive
+     * meanwhile, which raft would drop, are held and go to the new leader once this member has
+     * heard from it. A leader that is the only voter, or whose transfer has not happened within
+     * an election timeout, changes its core anyway (the others then elect a leader on their own).
      */
     private boolean handingOver(long now) {
+        if (handOverUntil != 0) {
+            // over once another member leads (the held proposals went to it), or at the deadline
+            return !(role != RaftRole.LEADER && lead != 0) && now - handOverUntil < 0;
+        }
         if (role != RaftRole.LEADER) {
-            handOverUntil = 0;
             return false;
         }
-        if (handOverUntil == 0) {
-            RaftStatus s = node.status();
-            long transferee = s.progress().entrySet().stream()
-                    .filter(e -> e.getKey() != s.id() && e.getValue().recentActive() && confState.getVotersList().contains(e.getKey()))
-                    .max(Comparator.comparingLong(e -> e.getValue().match()))
-                    .map(Map.Entry::getKey).orElse(0L);
-            if (transferee == 0) {
-                return false;
-            }
-            LOG.info("member {} hands its leadership to {} before it changes its raft core", MemberIds.hex(s.id()),
-                    MemberIds.hex(transferee));
-            node.transferLeader(transferee);
-            handOverUntil = now + handOverNanos;
-            return true;
+        RaftStatus s = node.status();
+        long transferee = s.progress().entrySet().stream()
+                .filter(e -> e.getKey() != s.id() && e.getValue().recentActive() && confState.getVotersList().contains(e.getKey()))
+                .max(Comparator.comparingLong(e -> e.getValue().match()))
+                .map(Map.Entry::getKey).orElse(0L);
+        if (transferee == 0) {
+            return false;
         }
-        return now - handOverUntil < 0;
+        LOG.info("member {} hands its leadership to {} before it changes its raft core", MemberIds.hex(s.id()),
+                MemberIds.hex(transferee));
+        node.transferLeader(transferee);
+        handOverUntil = now + handOverNanos;
+        held.holdUntil(handOverUntil);
+        return true;
+    }
+
+    /** Whether a proposal given to the node now reaches a leader that appends it. */
+    private boolean leaderTakesProposals() {
+        return lead != 0 && (role != RaftRole.LEADER || handOverUntil == 0);
+    }
+
+    /** Gives the node what was held, and sends what that makes (forwards to the leader) at once. */
+    private void releaseHeld() {
+        held.release(node);
+        handleReadies();
+    }
+
+    private void handleReadies() {
+        while (node.hasReady()) {
+            handle(node.ready());
+        }
     }
 
     /** Makes the change {@link #coreChanged} announced: a new node, or none until the next core. */
     private void changeCore() {
         handOverUntil = 0;
+        if (held.holding()) {
+            releaseHeld(); // to the old node, which drops what no leader takes: those fail as before
+        }
         RaftCore core;
         synchronized (coreChange) {
             core = takeNextCore();
@@ -487,6 +531,8 @@ final class RaftLoop implements Runnable {
         }
         node = core.create(nodeConfig.apply(applied), new ConfiguredStorage(storage, storage::hardState, confState));
         coreless = false;
+        // until the new node hears from the leader (a heartbeat away), it would drop proposals
+        held.holdUntil(System.nanoTime() + handOverNanos);
         LOG.info("member {} runs on a new raft node from {} (applied {}, term {}, commit {}, voters {})",
                 MemberIds.hex(node.status().id()), core.getClass().getName(), applied, node.status().term(),
                 node.status().commit(), confState.getVotersList().stream().map(MemberIds::hex).toList());
