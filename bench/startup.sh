@@ -11,16 +11,17 @@
 # Prints a Markdown table of the medians and the ratio ketcd / etcd.
 #
 #   bench/startup.sh [--starts N] [--idle S] [--quick]     # default 10 starts each, 5 s idle
+# KETCD_DIST_DIR=<unpacked distribution> times another build of ketcd (default: the one built here).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-dist="$top/karaf-assembly/target/assembly"
+dist="${KETCD_DIST_DIR:-$top/karaf-assembly/target/assembly}"
 . "$top/scripts/lib/members.sh"
 ETCD_BIN=${ETCD_BIN:-etcd} KETCD_DIST=$dist
 starts=10
 idle=5
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --starts) starts=$2; shift 2 ;;
