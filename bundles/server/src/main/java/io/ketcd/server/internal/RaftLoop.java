@@ -107,15 +107,8 @@ final class RaftLoop implements Runnable {
     private int unappliedConfChanges;
     /** The configuration applied to the node so far: what a replacement node starts with. */
     private ConfState confState;
-    /** Guards {@link #nextCore}; the loop waits on it while it has no node. */
-    private final Object coreChange = new Object();
-    /**
-     * A core to build the node from, once the current round's Readies are handled; null with
-     * {@link #coreChanged} set when the core went away with no replacement.
-     */
-    private RaftCore nextCore;
-    /** Set with {@link #nextCore}, so a round needs no lock to see that nothing changed. */
-    private volatile boolean coreChanged;
+    /** Cores announced to build the next node from, once the current round's Readies are handled. */
+    private final CoreChanges coreChanges = new CoreChanges();
     /** What the released node had applied: where the next node starts. */
     private long appliedAtRelease;
     /** While a leader hands over its leadership before a core change: when it stops waiting; 0 otherwise. */
@@ -169,9 +162,7 @@ final class RaftLoop implements Runnable {
     void stop() {
         stopping = true;
         inbox.offer(n -> { }); // wakes a loop waiting for work; a full inbox wakes it anyway
-        synchronized (coreChange) {
-            coreChange.notifyAll(); // and one waiting for a core
-        }
+        coreChanges.wake(); // and one waiting for a core
     }
 
     /** Queues work for the loop thread; false when the inbox is full. */
@@ -315,12 +306,7 @@ final class RaftLoop implements Runnable {
      * carries on from.
      */
     void replaceCore(RaftCore core) {
-        Objects.requireNonNull(core, "core");
-        synchronized (coreChange) {
-            nextCore = core;
-            coreChanged = true;
-            coreChange.notifyAll();
-        }
+        coreChanges.announce(Objects.requireNonNull(core, "core"));
         inbox.offer(n -> { }); // wakes the loop to make the swap
     }
 
@@ -334,10 +320,7 @@ final class RaftLoop implements Runnable {
      * and configuration stay, so the next node carries on from them.
      */
     void releaseCore() {
-        synchronized (coreChange) {
-            nextCore = null;
-            coreChanged = true;
-        }
+        coreChanges.announce(null);
         inbox.offer(n -> { });
     }
 
@@ -397,7 +380,7 @@ final class RaftLoop implements Runnable {
                 if (held.holding() && (leaderTakesProposals() || held.expired(now))) {
                     releaseHeld();
                 }
-                if (coreChanged && unappliedConfChanges == 0 && !handingOver(now)) {
+                if (coreChanges.pending() && unappliedConfChanges == 0 && !handingOver(now)) {
                     changeCore();
                 }
             }
@@ -460,16 +443,13 @@ final class RaftLoop implements Runnable {
         }
     }
 
-    /** Makes the change {@link #coreChanged} announced: a new node, or none until the next core. */
+    /** Makes the change announced to {@link #coreChanges}: a new node, or none until the next core. */
     private void changeCore() {
         handOverUntil = 0;
         if (held.holding()) {
             releaseHeld(); // to the old node, which drops what no leader takes: those fail as before
         }
-        RaftCore core;
-        synchronized (coreChange) {
-            core = takeNextCore();
-        }
+        RaftCore core = coreChanges.take();
         if (core != null) {
             rebuild(core);
         } else {
@@ -477,23 +457,9 @@ final class RaftLoop implements Runnable {
         }
     }
 
-    /** The core to change to, null when the core went away; clears the change. Under {@link #coreChange}. */
-    private RaftCore takeNextCore() {
-        RaftCore core = nextCore;
-        nextCore = null;
-        coreChanged = false;
-        return core;
-    }
-
     /** Waits, queued work untouched, until a core arrives or the loop stops; then builds the node. */
     private void awaitCore() throws InterruptedException {
-        RaftCore core;
-        synchronized (coreChange) {
-            while (nextCore == null && !stopping) {
-                coreChange.wait();
-            }
-            core = takeNextCore();
-        }
+        RaftCore core = coreChanges.awaitCore(() -> stopping);
         if (core != null) {
             rebuild(core);
         }
