@@ -80,7 +80,8 @@ public class RaftCoreSwapIT {
             System.out.printf("load: %d writes acknowledged, %d failed, longest time without an acknowledgement %d ms%n",
                     load.acknowledgedCount(), load.failures(), load.longestAckGap().toMillis());
             // writes resume within a couple of election timeouts: a leader hands its leadership over
-            // before it changes its core, so no swap waits for an election (measured: ~150 ms)
+            // before it changes its core and holds what arrives meanwhile for the new leader, so no swap
+            // waits for an election or leaves a write to its request timeout (measured: 150 to 240 ms)
             assertTrue("longest time without an acknowledged write: " + load.longestAckGap().toMillis() + " ms",
                     load.longestAckGap().compareTo(ELECTION_TIMEOUT.multipliedBy(2)) < 0);
             // puts a writer gave up on may still be buffered in a client: closing the clients cancels them
