@@ -298,6 +298,7 @@ class GrpcServerTest {
     @Test
     void anObservationSendsEveryLeaderEndsWhenTheServiceEndsItAndClosesWhenTheClientCancels() throws Exception {
         LeaderRequest request = LeaderRequest.newBuilder().setName(utf8("e")).build();
+        int closedAtStart = fake.closedObservations.get();
         java.util.Iterator<LeaderResponse> received = ElectionGrpc.newBlockingStub(channel).withDeadlineAfter(10, SECONDS)
                 .observe(request);
         LeaderObserver observer = fake.observers.poll(10, SECONDS);
@@ -310,8 +311,9 @@ class GrpcServerTest {
         assertThat(received.next()).isEqualTo(second);
         observer.end();
         assertThat(received.hasNext()).isFalse();
+        // the ended call's close handler closes the service's observation after the client saw the end
+        Await.until("the ended observation to be closed", () -> fake.closedObservations.get() == closedAtStart + 1);
 
-        int closedBefore = fake.closedObservations.get();
         Context.CancellableContext call = Context.current().withCancellation();
         call.run(() -> ElectionGrpc.newStub(channel).observe(request, new StreamObserver<>() {
             @Override
@@ -328,7 +330,7 @@ class GrpcServerTest {
         }));
         assertThat(fake.observers.poll(10, SECONDS)).isNotNull();
         call.cancel(null);
-        Await.until("the service's observation to be closed", () -> fake.closedObservations.get() == closedBefore + 1);
+        Await.until("the cancelled observation to be closed", () -> fake.closedObservations.get() == closedAtStart + 2);
     }
 
     // --- (c) message size ---------------------------------------------------------------------
