@@ -51,8 +51,4 @@ final class HeldProposals {
         held.clear();
         released.forEach(p -> p.accept(node));
     }
-
-    int size() {
-        return held.size();
-    }
 }

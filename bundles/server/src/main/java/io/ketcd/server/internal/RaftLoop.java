@@ -405,7 +405,7 @@ final class RaftLoop implements Runnable {
     private boolean handingOver(long now) {
         if (handOverUntil != 0) {
             // over once another member leads (the held proposals went to it), or at the deadline
-            return !(role != RaftRole.LEADER && lead != 0) && now - handOverUntil < 0;
+            return !leaderTakesProposals() && now - handOverUntil < 0;
         }
         if (role != RaftRole.LEADER) {
             return false;
