@@ -3,13 +3,17 @@ package io.ketcd.peer.internal;
 import io.ketcd.api.transport.TlsPolicy;
 
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+
+import javax.net.ssl.SSLSocket;
 
 /**
  * How this member dials its peers: the JDK's {@code java.net.http} client over HTTP/1.1, with
@@ -22,10 +26,12 @@ import java.util.concurrent.Executor;
 final class PeerClient {
     private final HttpClient client;
     private final TlsPolicy tls;
+    private final Duration connectTimeout;
 
-    private PeerClient(HttpClient client, TlsPolicy tls) {
+    private PeerClient(HttpClient client, TlsPolicy tls, Duration connectTimeout) {
         this.client = client;
         this.tls = tls;
+        this.connectTimeout = connectTimeout;
     }
 
     /** A client whose connects time out after {@code connectTimeout} and whose callbacks run on {@code executor}. */
@@ -39,7 +45,31 @@ final class PeerClient {
             // the JDK client checks the peer's certificate against the URL's host itself (endpoint identification)
             builder.sslContext(tls.clientContext()).sslParameters(tls.clientParameters());
         }
-        return new PeerClient(builder.build(), tls);
+        return new PeerClient(builder.build(), tls, connectTimeout);
+    }
+
+    /**
+     * Puts TLS with the peer policy's client context and parameters over {@code socket}, connected
+     * to {@code host}, and completes the handshake (the certificate is checked against {@code
+     * host} unless the policy skips verification).
+     */
+    Socket wrapTls(Socket socket, String host, int port) throws IOException {
+        SSLSocket ssl = (SSLSocket) tls.clientContext().getSocketFactory().createSocket(socket, host, port, true);
+        ssl.setSSLParameters(tls.clientParameters());
+        ssl.startHandshake();
+        return ssl;
+    }
+
+    /**
+     * A stream's GET on a connection of its own ({@link StreamConnection}), after the TLS check;
+     * connecting, the handshake and the response head each within the connect timeout.
+     */
+    StreamConnection openStream(URI url, Map<String, String> headers, Duration readTimeout) throws IOException {
+        IOException refused = refusal(url);
+        if (refused != null) {
+            throw refused;
+        }
+        return StreamConnection.open(this, url, headers, connectTimeout, readTimeout);
     }
 
     /** {@link HttpClient#send}, after the TLS check. */

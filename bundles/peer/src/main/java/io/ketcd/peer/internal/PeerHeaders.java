@@ -3,6 +3,8 @@ package io.ketcd.peer.internal;
 import io.ketcd.api.peer.PeerTransportConfig;
 
 import java.net.http.HttpRequest;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** The headers etcd's rafthttp puts on peer requests, and its checks of them. */
 final class PeerHeaders {
@@ -24,10 +26,18 @@ final class PeerHeaders {
 
     /** Adds the headers every peer request carries. */
     static HttpRequest.Builder common(HttpRequest.Builder b, PeerTransportConfig config) {
-        return b.header(FROM, Ids.hex(config.memberId()))
-                .header(SERVER_VERSION, config.serverVersion())
-                .header(MIN_CLUSTER_VERSION, MIN_CLUSTER)
-                .header(CLUSTER_ID, Ids.hex(config.clusterId()));
+        common(config).forEach(b::header);
+        return b;
+    }
+
+    /** The headers every peer request carries, in a map that keeps their order. */
+    static Map<String, String> common(PeerTransportConfig config) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(FROM, Ids.hex(config.memberId()));
+        headers.put(SERVER_VERSION, config.serverVersion());
+        headers.put(MIN_CLUSTER_VERSION, MIN_CLUSTER);
+        headers.put(CLUSTER_ID, Ids.hex(config.clusterId()));
+        return headers;
     }
 
     /**

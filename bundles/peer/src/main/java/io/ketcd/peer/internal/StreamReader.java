@@ -6,10 +6,11 @@ import io.ketcd.api.peer.RaftReceiver;
 import io.ketcd.proto.raftpb.Message;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -18,9 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The receiving end of one stream from one peer (etcd's streamReader): dials the peer's {@code
- * GET /raft/stream/<type>/<localIdHex>}, hands every message the peer writes to the receiver,
- * and redials with backoff when the stream fails or stays silent for {@link
- * Timeouts#connReadTimeout()}. Runs on one thread of its {@link Peer}.
+ * GET /raft/stream/<type>/<localIdHex>} on a {@link StreamConnection} of its own, hands every
+ * message the peer writes to the receiver, and redials with backoff when the stream fails or
+ * stays silent for {@link Timeouts#connReadTimeout()}. Runs on one thread of its {@link Peer},
+ * which also reads the socket.
  */
 final class StreamReader implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamReader.class);
@@ -36,7 +38,7 @@ final class StreamReader implements Runnable {
     private final Backoff backoff;
     private final CountDownLatch stopped;
     private final PeerTransportImpl transport;
-    private volatile TimedBodyStream body;
+    private volatile StreamConnection connection;
 
     StreamReader(PeerChannel channel, long peerId, PeerTransportConfig config, RaftReceiver receiver, PeerClient client, Timeouts timeouts,
             UrlPicker picker, PeerStatus status, Backoff backoff, CountDownLatch stopped, PeerTransportImpl transport) {
@@ -83,35 +85,35 @@ final class StreamReader implements Runnable {
         }
     }
 
-    private void readFrom(URI url) throws IOException, InterruptedException {
-        HttpRequest request = PeerHeaders.common(HttpRequest.newBuilder(url.resolve("/raft/stream/" + channel.streamType() + "/"
-                + Ids.hex(config.memberId()))), config)
-                .header(PeerHeaders.RAFT_TO, Ids.hex(peerId))
-                .timeout(timeouts.dialTimeout())
-                .GET()
-                .build();
-        TimedBodyStream stream = new TimedBodyStream(timeouts.connReadTimeout());
-        body = stream;
+    private void readFrom(URI url) throws IOException {
+        Map<String, String> headers = PeerHeaders.common(config);
+        headers.put(PeerHeaders.RAFT_TO, Ids.hex(peerId));
+        URI streamUrl = url.resolve("/raft/stream/" + channel.streamType() + "/" + Ids.hex(config.memberId()));
+        if (stopped.getCount() == 0) {
+            return;
+        }
+        StreamConnection stream = client.openStream(streamUrl, headers, timeouts.connReadTimeout());
+        connection = stream;
         try {
             if (stopped.getCount() == 0) {
                 return;
             }
-            HttpResponse<TimedBodyStream> response = client.send(request, info -> stream);
-            int code = response.statusCode();
+            int code = stream.status();
             if (code != 200) {
                 // the peer's words, escaped: they go into log lines
-                String text = BadInputLog.escape(new String(stream.readNBytes(256), java.nio.charset.StandardCharsets.UTF_8).trim());
+                String text = BadInputLog.escape(new String(stream.body().readNBytes(256), StandardCharsets.UTF_8).trim());
                 if (code == 410) {
                     LOG.error("{}: peer {} says this member was removed from the cluster ({})", Ids.hex(config.memberId()),
                             Ids.hex(peerId), text);
                 }
-                throw new IOException("peer answered " + code + " " + text + " to " + request.uri());
+                throw new IOException("peer answered " + code + " " + text + " to " + streamUrl);
             }
             backoff.reset();
             status.activate();
             LOG.debug("{}: {} stream from peer {} open", Ids.hex(config.memberId()), channel.streamType(), Ids.hex(peerId));
+            InputStream body = stream.body();
             while (stopped.getCount() > 0) {
-                Message m = Frames.read(stream);
+                Message m = Frames.read(body);
                 if (m == null) {
                     throw new IOException("the peer closed the stream");
                 }
@@ -129,16 +131,16 @@ final class StreamReader implements Runnable {
                 }
             }
         } finally {
+            connection = null;
             stream.close();
-            body = null;
         }
     }
 
     /** Breaks the current stream (the thread notices the stop latch). */
     void abort() {
-        TimedBodyStream b = body;
-        if (b != null) {
-            b.close();
+        StreamConnection c = connection;
+        if (c != null) {
+            c.close();
         }
     }
 }

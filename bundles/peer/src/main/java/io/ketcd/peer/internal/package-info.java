@@ -86,7 +86,9 @@
  *
  * <h2>Dialing</h2> {@link io.ketcd.peer.internal.PeerClient}: {@code http} peer URLs plain,
  * {@code https} ones with the peer policy's client context (the member's peer certificate, for
- * mutual TLS) and client parameters. An {@code https} URL while the policy is disabled is never
+ * mutual TLS) and client parameters. The two streams a member reads from each peer are dialed on
+ * sockets of their own ({@link io.ketcd.peer.internal.StreamConnection}) and read by the stream
+ * reader's thread; every other request goes through the JDK's HTTP client. An {@code https} URL while the policy is disabled is never
  * dialed: it fails at once, naming the missing flags. The failures of a peer that is not active
  * are logged once until it becomes active (a refused certificate is one warning, not one per
  * retry).
