@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 
 import javax.net.ssl.SSLSocket;
 
@@ -62,14 +63,16 @@ final class PeerClient {
 
     /**
      * A stream's GET on a connection of its own ({@link StreamConnection}), after the TLS check;
-     * connecting, the handshake and the response head each within the connect timeout.
+     * connecting, the handshake and the response head within the connect timeout, watched by a
+     * task on {@code timers}.
      */
-    StreamConnection openStream(URI url, Map<String, String> headers, Duration readTimeout) throws IOException {
+    StreamConnection openStream(URI url, Map<String, String> headers, Duration readTimeout, ScheduledExecutorService timers)
+            throws IOException {
         IOException refused = refusal(url);
         if (refused != null) {
             throw refused;
         }
-        return StreamConnection.open(this, url, headers, connectTimeout, readTimeout);
+        return StreamConnection.open(this, url, headers, connectTimeout, readTimeout, timers);
     }
 
     /** {@link HttpClient#send}, after the TLS check. */

@@ -35,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -229,6 +230,11 @@ public final class PeerTransportImpl implements PeerTransport {
 
     Peer peer(long id) {
         return peers.get(id);
+    }
+
+    /** The transport's timer thread: promote and forwarding timeouts, and the stream readers' watchdogs. */
+    ScheduledExecutorService timers() {
+        return promoteExecutor;
     }
 
     MemberPromote promote() {

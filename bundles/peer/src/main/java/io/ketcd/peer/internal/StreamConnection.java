@@ -3,23 +3,28 @@ package io.ketcd.peer.internal;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 /**
  * One {@code GET /raft/stream/...} on a socket of its own, read by the stream reader's thread
  * itself. The JDK's HTTP client read each stream on its selector thread and handed the buffers to
  * an executor thread and then to the reader through a queue: three threads and two wake-ups per
  * frame, about a quarter of a member's CPU per put in a 3-member cluster (async-profiler, see
- * bench/README.md). Here one blocking read on the reader's thread gets the bytes, and the
- * socket's read timeout notices a silent peer.
+ * bench/README.md). Here one blocking read on the reader's thread gets the bytes, and a
+ * watchdog notices a silent peer.
  *
  * <p>HTTP/1.1 only as much as a stream needs: the request carries the given headers and {@code
  * Connection: close}; the response's head is read, and its body is decoded by {@code
@@ -31,72 +36,111 @@ final class StreamConnection implements Closeable {
     private static final int MAX_LINE = 8192;
     private static final int MAX_HEADERS = 100;
 
-    private final Socket socket;
-    private final int status;
-    private final InputStream body;
+    private final Socket tcp;
+    private final long dialDeadline;
+    private final long dialTimeoutMillis;
+    private final long readTimeoutNanos;
+    private volatile Socket socket;
+    private volatile boolean headRead;
+    private volatile long lastRead;
+    /** Why the watchdog closed the socket; null while it has not. */
+    private volatile String expired;
+    private volatile ScheduledFuture<?> watchdog;
+    private int status;
+    private InputStream body;
 
-    private StreamConnection(Socket socket, int status, InputStream body) {
-        this.socket = socket;
-        this.status = status;
-        this.body = body;
+    private StreamConnection(Socket tcp, Duration dialTimeout, Duration readTimeout) {
+        this.tcp = tcp;
+        this.socket = tcp;
+        this.dialDeadline = System.nanoTime() + dialTimeout.toNanos();
+        this.dialTimeoutMillis = dialTimeout.toMillis();
+        this.readTimeoutNanos = readTimeout.toNanos();
     }
 
     /**
-     * Dials {@code url} (TLS with {@code client}'s context for {@code https}), sends the GET for
-     * its path with {@code headers}, and reads the response head, all within {@code dialTimeout}
-     * per step; afterwards a read that sees no byte for {@code readTimeout} fails with a {@link
-     * java.net.SocketTimeoutException}.
+     * Dials {@code url} (TLS with {@code tlsDialer}'s context for {@code https}), sends the GET
+     * for its path with {@code headers}, and reads the response head, all within {@code
+     * dialTimeout}; afterwards a read that sees no byte for {@code readTimeout} fails with a
+     * {@link SocketTimeoutException}.
+     *
+     * <p>The socket stays in blocking mode, so that a read is one system call: a socket timeout
+     * would make the JDK read in non-blocking mode, which costs a failed read and a poll before
+     * every read that waits. Instead a watchdog on {@code timers} closes a socket that has been
+     * silent too long.
      */
-    static StreamConnection open(PeerClient tlsDialer, URI url, Map<String, String> headers, Duration dialTimeout, Duration readTimeout)
-            throws IOException {
+    static StreamConnection open(PeerClient tlsDialer, URI url, Map<String, String> headers, Duration dialTimeout, Duration readTimeout,
+            ScheduledExecutorService timers) throws IOException {
         boolean tls = "https".equalsIgnoreCase(url.getScheme());
         int port = url.getPort() >= 0 ? url.getPort() : tls ? 443 : 80;
         String host = url.getHost();
-        Socket socket = new Socket();
+        StreamConnection c = new StreamConnection(new Socket(), dialTimeout, readTimeout);
+        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(dialTimeout.toNanos(), readTimeout.toNanos()) / 5);
+        c.watchdog = timers.scheduleWithFixedDelay(c::expireIfSilent, period, period, TimeUnit.NANOSECONDS);
         try {
-            socket.setTcpNoDelay(true);
-            socket.connect(new InetSocketAddress(host, port), Math.toIntExact(dialTimeout.toMillis()));
-            socket.setSoTimeout(Math.toIntExact(dialTimeout.toMillis()));
+            c.tcp.setTcpNoDelay(true);
+            c.tcp.connect(new InetSocketAddress(host, port));
             if (tls) {
-                socket = tlsDialer.wrapTls(socket, host, port);
+                c.socket = tlsDialer.wrapTls(c.tcp, host, port);
             }
-            OutputStream out = socket.getOutputStream();
+            OutputStream out = c.socket.getOutputStream();
             out.write(request(url, host, port, headers).getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
-            InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
-            int status = statusOf(line(in));
-            long length = -1;
-            boolean chunked = false;
-            for (int n = 0;; n++) {
-                String header = line(in);
-                if (header.isEmpty()) {
-                    break;
-                }
-                if (n == MAX_HEADERS) {
-                    throw new IOException("the peer's response has more than " + MAX_HEADERS + " headers");
-                }
-                int colon = header.indexOf(':');
-                if (colon <= 0) {
-                    throw new IOException("malformed header in the peer's response: " + printable(header));
-                }
-                String name = header.substring(0, colon).trim().toLowerCase(Locale.ROOT);
-                String value = header.substring(colon + 1).trim();
-                if (name.equals("transfer-encoding")) {
-                    chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
-                } else if (name.equals("content-length")) {
-                    try {
-                        length = Long.parseLong(value);
-                    } catch (NumberFormatException e) {
-                        throw new IOException("bad Content-Length in the peer's response: " + printable(value));
-                    }
+            InputStream in = new BufferedInputStream(c.new Stamped(c.socket.getInputStream()), 64 * 1024);
+            c.readHead(in);
+            return c;
+        } catch (IOException e) {
+            c.close();
+            throw c.expired != null ? new SocketTimeoutException(c.expired) : e;
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    private void readHead(InputStream in) throws IOException {
+        status = statusOf(line(in));
+        long length = -1;
+        boolean chunked = false;
+        for (int n = 0;; n++) {
+            String header = line(in);
+            if (header.isEmpty()) {
+                break;
+            }
+            if (n == MAX_HEADERS) {
+                throw new IOException("the peer's response has more than " + MAX_HEADERS + " headers");
+            }
+            int colon = header.indexOf(':');
+            if (colon <= 0) {
+                throw new IOException("malformed header in the peer's response: " + printable(header));
+            }
+            String name = header.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+            String value = header.substring(colon + 1).trim();
+            if (name.equals("transfer-encoding")) {
+                chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
+            } else if (name.equals("content-length")) {
+                try {
+                    length = Long.parseLong(value);
+                } catch (NumberFormatException e) {
+                    throw new IOException("bad Content-Length in the peer's response: " + printable(value));
                 }
             }
-            socket.setSoTimeout(Math.toIntExact(readTimeout.toMillis()));
-            InputStream body = chunked ? new ChunkedBody(in) : length >= 0 ? new LimitedBody(in, length) : in;
-            return new StreamConnection(socket, status, body);
-        } catch (IOException | RuntimeException e) {
-            socket.close();
-            throw e;
+        }
+        lastRead = System.nanoTime();
+        headRead = true;
+        body = chunked ? new ChunkedBody(in) : length >= 0 ? new LimitedBody(in, length) : in;
+    }
+
+    /** The watchdog's check: closes the socket once the dial or the stream has been silent too long. */
+    private void expireIfSilent() {
+        long now = System.nanoTime();
+        if (!headRead) {
+            if (now - dialDeadline > 0) {
+                expired = "no answer to the stream request within the dial timeout of " + dialTimeoutMillis + " ms";
+                close();
+            }
+        } else if (now - lastRead > readTimeoutNanos) {
+            expired = "no data for " + TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos) + " ms";
+            close();
         }
     }
 
@@ -109,13 +153,50 @@ final class StreamConnection implements Closeable {
         return body;
     }
 
-    /** Closes the socket: a read blocked in another thread fails at once. */
+    /** Closes the socket: a read blocked in another thread fails at once. Idempotent. */
     @Override
     public void close() {
+        ScheduledFuture<?> w = watchdog;
+        if (w != null) {
+            w.cancel(false);
+        }
         try {
             socket.close();
         } catch (IOException e) {
             // closing: nothing left to do
+        }
+        try {
+            tcp.close();
+        } catch (IOException e) {
+            // closing: nothing left to do
+        }
+    }
+
+    /** The socket's input, noting when bytes last arrived; a read the watchdog broke is a timeout. */
+    private final class Stamped extends FilterInputStream {
+        Stamped(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                int n = in.read(b, off, len);
+                if (n > 0) {
+                    lastRead = System.nanoTime();
+                }
+                return n;
+            } catch (IOException e) {
+                String why = expired;
+                throw why != null ? new SocketTimeoutException(why) : e;
+            }
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
         }
     }
 

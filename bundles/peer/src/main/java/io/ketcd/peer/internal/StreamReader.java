@@ -92,7 +92,7 @@ final class StreamReader implements Runnable {
         if (stopped.getCount() == 0) {
             return;
         }
-        StreamConnection stream = client.openStream(streamUrl, headers, timeouts.connReadTimeout());
+        StreamConnection stream = client.openStream(streamUrl, headers, timeouts.connReadTimeout(), transport.timers());
         connection = stream;
         try {
             if (stopped.getCount() == 0) {

@@ -86,6 +86,7 @@ final class StreamWriter {
         status.activate();
         long heartbeatNanos = timeouts.linkHeartbeat().toNanos();
         long lastWrite = System.nanoTime();
+        Frames.Batch batch = new Frames.Batch();
         try {
             while (!conn.stopped) {
                 Message m = queue.poll(Math.min(POLL_NANOS, heartbeatNanos), TimeUnit.NANOSECONDS);
@@ -99,9 +100,15 @@ final class StreamWriter {
                 }
                 int batched = 0;
                 do {
-                    Frames.write(out, m);
+                    batch.add(m);
                     batched++;
+                    if (batch.full()) {
+                        batch.writeTo(out);
+                    }
                 } while (batched < QUEUE_BOUND / 2 && (m = queue.poll()) != null);
+                if (!batch.isEmpty()) {
+                    batch.writeTo(out);
+                }
                 out.flush();
                 transport.counted(transport.sent, channel, batched);
                 lastWrite = System.nanoTime();

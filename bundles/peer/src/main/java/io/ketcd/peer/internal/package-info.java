@@ -81,7 +81,8 @@
  * of 4096 messages per stream and 64 for the pipeline (etcd's sizes); a full queue drops the
  * message and reports the peer unreachable. Per transport: up to 64 threads for the JDK HTTP
  * client, 2 snapshot senders with 4 waiting snapshots (more are refused and reported failed), and
- * a 256 KiB pipe per snapshot in flight, one promote thread (timeouts and answers) with at most 16
+ * a 256 KiB pipe per snapshot in flight, one promote thread (timeouts and answers, and the stream
+ * readers' watchdogs) with at most 16
  * promotes in flight each way. Nothing is unbounded.
  *
  * <h2>Dialing</h2> {@link io.ketcd.peer.internal.PeerClient}: {@code http} peer URLs plain,

@@ -25,6 +25,47 @@ import org.junit.jupiter.api.Test;
 class CodecTest {
 
     @Test
+    void aBatchWritesTheSameFramesAsSeparateWritesInOneWriteAndIsEmptyAfterIt() throws Exception {
+        SplittableRandom random = new SplittableRandom(7);
+        List<Message> messages = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            byte[] data = new byte[i == 20 ? 300_000 : random.nextInt(2_000)];
+            random.nextBytes(data);
+            messages.add(Message.newBuilder().setType(MessageType.MsgApp).setFrom(1).setTo(2).setIndex(i)
+                    .addEntries(io.ketcd.proto.raftpb.Entry.newBuilder().setIndex(i).setData(com.google.protobuf.ByteString.copyFrom(data)))
+                    .build());
+        }
+        ByteArrayOutputStream separate = new ByteArrayOutputStream();
+        for (Message m : messages) {
+            Frames.write(separate, m);
+        }
+        List<Integer> writes = new ArrayList<>();
+        ByteArrayOutputStream batched = new ByteArrayOutputStream() {
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
+                writes.add(len);
+                super.write(b, off, len);
+            }
+        };
+        Frames.Batch batch = new Frames.Batch();
+        for (Message m : messages.subList(0, 10)) {
+            batch.add(m);
+        }
+        assertThat(batch.full()).isFalse();
+        batch.writeTo(batched);
+        assertThat(batch.isEmpty()).isTrue();
+        for (Message m : messages.subList(10, 40)) {
+            batch.add(m);
+            if (batch.full()) {
+                batch.writeTo(batched);
+            }
+        }
+        batch.writeTo(batched);
+        assertThat(batched.toByteArray()).isEqualTo(separate.toByteArray());
+        assertThat(writes).as("one write per batch: the first ten, the one that the large message filled, the rest").hasSize(3);
+    }
+
+    @Test
     void framesRoundTripAndEndCleanlyOnlyAtAFrameBoundary() throws Exception {
         Message m1 = Message.newBuilder().setType(MessageType.MsgApp).setFrom(1).setTo(2).setIndex(7).build();
         Message m2 = Message.newBuilder().setType(MessageType.MsgHeartbeat).setFrom(1).setTo(2).setCommit(3).build();

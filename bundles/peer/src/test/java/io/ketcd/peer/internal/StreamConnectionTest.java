@@ -22,6 +22,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -33,7 +35,11 @@ class StreamConnectionTest {
     private static final Duration DIAL = Duration.ofSeconds(5);
 
     private ServerSocket server;
-    private final PeerClient client = PeerClient.create(TlsPolicy.disabled(TlsRole.PEER), DIAL, Runnable::run);
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+
+    private PeerClient client(Duration dialTimeout) {
+        return PeerClient.create(TlsPolicy.disabled(TlsRole.PEER), dialTimeout, Runnable::run);
+    }
 
     @BeforeEach
     void listen() throws IOException {
@@ -43,6 +49,7 @@ class StreamConnectionTest {
     @AfterEach
     void close() throws IOException {
         server.close();
+        timers.shutdownNow();
     }
 
     /** Accepts one connection, returns the request head it read, and writes {@code answer}. */
@@ -71,11 +78,15 @@ class StreamConnectionTest {
     }
 
     private StreamConnection open(Duration readTimeout) throws IOException {
+        return open(DIAL, readTimeout);
+    }
+
+    private StreamConnection open(Duration dialTimeout, Duration readTimeout) throws IOException {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("X-Server-From", "a1");
         headers.put("X-Raft-To", "b2");
-        return client.openStream(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/raft/stream/message/a1"), headers,
-                readTimeout);
+        return client(dialTimeout).openStream(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/raft/stream/message/a1"),
+                headers, readTimeout, timers);
     }
 
     private static byte[] bytes(String s) {
@@ -128,8 +139,15 @@ class StreamConnectionTest {
     void aSilentPeerTimesTheReadOut() throws Exception {
         answer(bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"), true);
         try (StreamConnection c = open(Duration.ofMillis(200))) {
-            assertThatThrownBy(() -> c.body().read()).isInstanceOf(SocketTimeoutException.class);
+            assertThatThrownBy(() -> c.body().read()).isInstanceOf(SocketTimeoutException.class).hasMessage("no data for 200 ms");
         }
+    }
+
+    @Test
+    void aPeerThatTakesTheConnectionButNeverAnswersTimesTheDialOut() {
+        // the listen backlog accepts the connection; nobody reads the request or answers
+        assertThatThrownBy(() -> open(Duration.ofMillis(300), Duration.ofSeconds(30))).isInstanceOf(SocketTimeoutException.class)
+                .hasMessageContaining("within the dial timeout of 300 ms");
     }
 
     @Test
@@ -174,7 +192,7 @@ class StreamConnectionTest {
 
     @Test
     void anHttpsUrlWithoutPeerTlsIsNeverDialed() {
-        assertThatThrownBy(() -> client.openStream(URI.create("https://127.0.0.1:" + server.getLocalPort() + "/raft/stream/message/a1"),
-                Map.of(), DIAL)).isInstanceOf(IOException.class).hasMessageContaining("needs peer TLS");
+        assertThatThrownBy(() -> client(DIAL).openStream(URI.create("https://127.0.0.1:" + server.getLocalPort()
+                + "/raft/stream/message/a1"), Map.of(), DIAL, timers)).isInstanceOf(IOException.class).hasMessageContaining("needs peer TLS");
     }
 }
