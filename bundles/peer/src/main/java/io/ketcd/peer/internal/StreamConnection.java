@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -72,15 +73,21 @@ final class StreamConnection implements Closeable {
             ScheduledExecutorService timers) throws IOException {
         boolean tls = "https".equalsIgnoreCase(url.getScheme());
         int port = url.getPort() >= 0 ? url.getPort() : tls ? 443 : 80;
+        // URI.getHost() keeps an IPv6 literal's brackets: the Host header wants them, a socket address does not
         String host = url.getHost();
+        String address = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         StreamConnection c = new StreamConnection(new Socket(), dialTimeout, readTimeout);
         long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(dialTimeout.toNanos(), readTimeout.toNanos()) / 5);
-        c.watchdog = timers.scheduleWithFixedDelay(c::expireIfSilent, period, period, TimeUnit.NANOSECONDS);
+        try {
+            c.watchdog = timers.scheduleWithFixedDelay(c::expireIfSilent, period, period, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            throw new IOException("not dialing " + url + ": the peer transport is closing");
+        }
         try {
             c.tcp.setTcpNoDelay(true);
-            c.tcp.connect(new InetSocketAddress(host, port));
+            c.tcp.connect(new InetSocketAddress(address, port));
             if (tls) {
-                c.socket = tlsDialer.wrapTls(c.tcp, host, port);
+                c.socket = tlsDialer.wrapTls(c.tcp, address, port);
             }
             OutputStream out = c.socket.getOutputStream();
             out.write(request(url, host, port, headers).getBytes(StandardCharsets.ISO_8859_1));
@@ -202,7 +209,7 @@ final class StreamConnection implements Closeable {
 
     private static String request(URI url, String host, int port, Map<String, String> headers) {
         StringBuilder sb = new StringBuilder(256).append("GET ").append(url.getRawPath()).append(" HTTP/1.1\r\n");
-        sb.append("Host: ").append(host.indexOf(':') >= 0 ? "[" + host + "]" : host).append(':').append(port).append("\r\n");
+        sb.append("Host: ").append(host).append(':').append(port).append("\r\n");
         headers.forEach((name, value) -> sb.append(name).append(": ").append(value).append("\r\n"));
         return sb.append("Connection: close\r\n\r\n").toString();
     }

@@ -191,6 +191,25 @@ class StreamConnectionTest {
     }
 
     @Test
+    void anIpv6PeerUrlIsDialedWithoutItsBracketsAndNamedWithThemInTheHostHeader() throws Exception {
+        server.close();
+        server = new ServerSocket(0, 1, java.net.InetAddress.getByName("::1"));
+        CompletableFuture<String> request = answer(bytes("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), false);
+        try (StreamConnection c = client(DIAL).openStream(URI.create("http://[::1]:" + server.getLocalPort() + "/raft/stream/msgappv2/a1"),
+                Map.of(), DIAL, timers)) {
+            assertThat(c.status()).isEqualTo(200);
+            assertThat(c.body().read()).isEqualTo(-1);
+        }
+        assertThat(request.get(5, TimeUnit.SECONDS)).contains("\r\nHost: [::1]:" + server.getLocalPort() + "\r\n");
+    }
+
+    @Test
+    void aClosingTransportDialsNothing() {
+        timers.shutdownNow();
+        assertThatThrownBy(() -> open(DIAL)).isInstanceOf(IOException.class).hasMessageContaining("the peer transport is closing");
+    }
+
+    @Test
     void anHttpsUrlWithoutPeerTlsIsNeverDialed() {
         assertThatThrownBy(() -> client(DIAL).openStream(URI.create("https://127.0.0.1:" + server.getLocalPort()
                 + "/raft/stream/message/a1"), Map.of(), DIAL, timers)).isInstanceOf(IOException.class).hasMessageContaining("needs peer TLS");
