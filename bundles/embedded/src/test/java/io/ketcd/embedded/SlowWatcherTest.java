@@ -97,14 +97,18 @@ class SlowWatcherTest {
 
         Client client = cluster.peers.client(member);
         AtomicInteger seenByOther = new AtomicInteger();
-        client.getWatchClient().watch(bs("slow"), WatchOption.builder().build(),
+        // from the next revision on, not from whenever jetcd's asynchronous create lands: on a
+        // loaded machine the create could come after the first puts, and their events never
+        long next = client.getKVClient().get(bs("slow")).get(10, TimeUnit.SECONDS).getHeader().getRevision() + 1;
+        client.getWatchClient().watch(bs("slow"), WatchOption.builder().withRevision(next).build(),
                 r -> seenByOther.addAndGet(r.getEvents().size()));
         List<Long> revisions = new ArrayList<>();
         for (int i = 0; i < WRITES; i++) {
             revisions.add(client.getKVClient().put(bs("slow"), bs(VALUE)).get(10, TimeUnit.SECONDS).getHeader()
                     .getRevision());
         }
-        Await.until("the other watcher saw every write", BOUND, () -> seenByOther.get() == WRITES);
+        Await.until("the other watcher saw every write", BOUND, () -> seenByOther.get() == WRITES,
+                () -> "the other watcher saw " + seenByOther.get() + " of " + WRITES + " events");
         assertThat(slow.events.get()).as("events the slow client took while not reading").isZero();
 
         slow.call.request(Integer.MAX_VALUE);
