@@ -180,12 +180,24 @@ member_server_pid() {
   echo "${java:-$pid}"
 }
 
-# free_ports N: N distinct ports on 127.0.0.1 that were free a moment ago (held open together,
+# free_ports N: N distinct ports on 127.0.0.1, below the ephemeral range, that were free a moment ago (held open together,
 # then released), space-separated.
 free_ports() {
-  python3 -c 'import socket, sys
-ss=[socket.socket() for _ in range(int(sys.argv[1]))]
-[s.bind(("127.0.0.1",0)) for s in ss]
+  python3 -c 'import random, socket, sys
+# below the kernel ephemeral range, which outgoing connections (the members dialing each other)
+# draw from: a port picked there was once taken by such a connection before its member bound it
+try:
+    top = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0]) - 1
+except (OSError, ValueError, IndexError):
+    top = 32767
+ss = []
+while len(ss) < int(sys.argv[1]):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", random.randint(10000, max(10001, top))))
+        ss.append(s)
+    except OSError:
+        s.close()
 print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
 }
 

@@ -19,6 +19,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+
 /**
  * One {@code GET /raft/stream/...} on a socket of its own, read by the stream reader's thread
  * itself. The JDK's HTTP client read each stream on its selector thread and handed the buffers to
