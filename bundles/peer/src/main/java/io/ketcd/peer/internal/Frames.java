@@ -149,12 +149,6 @@ public final class Frames {
         }
     }
 
-    static void writeLong(OutputStream out, long v) throws IOException {
-        for (int shift = 56; shift >= 0; shift -= 8) {
-            out.write((int) (v >>> shift));
-        }
-    }
-
     static void writeInt(OutputStream out, int v) throws IOException {
         for (int shift = 24; shift >= 0; shift -= 8) {
             out.write(v >>> shift);
