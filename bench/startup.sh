@@ -2,8 +2,12 @@
 # Times how soon a member serves, for one etcd 3.4 member and one ketcd member (the Karaf
 # distribution, `bin/karaf server`), alternating servers start by start, each on free 127.0.0.1
 # ports with a fresh data directory:
-#   - first write, fresh: from launching the server to the first acknowledged `etcdctl put`
-#     (etcdctl retried every 20 ms with a 1 s timeout; its own start, ~20 ms, counts in)
+#   - first write, fresh: from launching the server (ketcd: `bin/karaf server` of a copy made
+#     before the clock starts) to the first acknowledged `etcdctl put`
+#     (the client port is probed every 20 ms until it accepts a connection, then etcdctl is run,
+#     retried every 20 ms with a 1 s timeout; its own start, ~20 ms, counts in. etcdctl is not
+#     started before the port accepts: against a closed port it backs off for its whole 1 s dial
+#     timeout, which made the measure about a second coarse)
 #   - idle RSS: the server process's resident memory after --idle seconds without requests
 #   - first write after kill -9: the member is killed with SIGKILL (its whole process group) and
 #     started again on the same data directory and, for ketcd, the same copy of the distribution
@@ -47,6 +51,19 @@ now_ns() { date +%s%N; }
 # when the member dies or nothing is acknowledged within 120 s.
 first_write() {
   local endpoint=$1 start=$2 member=$3 deadline=$((SECONDS + 120))
+  until (exec 3<>"/dev/tcp/${endpoint%:*}/${endpoint##*:}") 2>/dev/null; do
+    if ! member_alive "$member"; then
+      echo "the member in $member exited before its client port accepted a connection" >&2
+      member_log_summary "$member"
+      return 1
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+      echo "$endpoint accepted no connection within 120 s" >&2
+      member_log_summary "$member"
+      return 1
+    fi
+    sleep 0.02
+  done
   until etcdctl --endpoints="$endpoint" --dial-timeout=1s --command-timeout=1s put startup/key "$RANDOM" >/dev/null 2>&1; do
     if ! member_alive "$member"; then
       echo "the member in $member exited before its first write" >&2
@@ -71,8 +88,10 @@ for i in $(seq "$starts"); do
   for kind in etcd ketcd; do
     dir="$work/$kind-$i"
     read -r c p h s r1 r2 <<<"$(free_ports 6)"
+    # the copy of the distribution is made before the clock starts: a start is timed from bin/karaf
+    [ "$kind" != ketcd ] || member_copy_distribution "$dir"
     t0=$(now_ns)
-    member_start "$kind" "$dir" s "$c" "$p" "$h" "$s" "$r1" "$r2" "s=http://127.0.0.1:$p"
+    KETCD_KEEP_COPY=1 member_start "$kind" "$dir" s "$c" "$p" "$h" "$s" "$r1" "$r2" "s=http://127.0.0.1:$p"
     fresh=$(first_write "127.0.0.1:$c" "$t0" "$dir")
     sleep "$idle"
     rss=$(rss_mb "$dir")

@@ -25,6 +25,17 @@ flag_of() {
   echo "${key//_/-}"
 }
 
+# member_copy_distribution DIR: a fresh copy of $KETCD_DIST in DIR/karaf, without Karaf's cache or
+# node data, as member_start makes for kind ketcd. A caller that times the start makes it first and
+# starts with KETCD_KEEP_COPY=1, so that the copy is not counted.
+member_copy_distribution() {
+  [ -x "$KETCD_DIST/bin/karaf" ] || { echo "no ketcd distribution at '$KETCD_DIST'" >&2; return 1; }
+  mkdir -p "$1"
+  rm -rf "$1/karaf"
+  cp -r "$KETCD_DIST" "$1/karaf"
+  rm -rf "$1/karaf/data" "$1/karaf/ketcd-data" # Karaf's cache and any node data of the original
+}
+
 # member_start KIND DIR NAME CLIENT_PORT PEER_PORT HTTP_PORT SSH_PORT RMI_REGISTRY_PORT RMI_SERVER_PORT
 #              INITIAL_CLUSTER [STATE] [TOKEN]
 # Starts one member in the background and returns at once; writes DIR/pid. KIND is etcd, ketcd
@@ -48,9 +59,7 @@ member_start() {
     ketcd)
       [ -x "$KETCD_DIST/bin/karaf" ] || { echo "no ketcd distribution at '$KETCD_DIST'" >&2; return 1; }
       if [ "${KETCD_KEEP_COPY:-}" != 1 ] || [ ! -x "$dir/karaf/bin/karaf" ]; then
-        rm -rf "$dir/karaf"
-        cp -r "$KETCD_DIST" "$dir/karaf"
-        rm -rf "$dir/karaf/data" "$dir/karaf/ketcd-data" # Karaf's cache and any node data of the original
+        member_copy_distribution "$dir"
       fi
       # each copy is configured as an operator would: its own etc/io.ketcd.server.cfg
       local kv
