@@ -107,6 +107,8 @@ final class RaftLoop implements Runnable {
     private int unappliedConfChanges;
     /** The configuration applied to the node so far: what a replacement node starts with. */
     private ConfState confState;
+    /** Set by {@link #campaign}: campaign once the applied configuration has this member as its only voter. */
+    private boolean campaignAsSoleVoter;
     /** Cores announced to build the next node from, once the current round's Readies are handled. */
     private final CoreChanges coreChanges = new CoreChanges();
     /** What the released node had applied: where the next node starts. */
@@ -269,13 +271,27 @@ final class RaftLoop implements Runnable {
     private record LeaderWait(long transferee, CompletableFuture<Void> led) {
     }
 
-    /** Starts an election now rather than after an election timeout (a member that is the only voter). */
+    /**
+     * Starts an election rather than waiting out an election timeout, for a member that is the
+     * only voter: as soon as the configuration applied to the node is that, which on a restart is
+     * after the node has replayed its membership changes from the log (the server's own state
+     * knows the members earlier, from the backend; a campaign before the replay is refused as
+     * unpromotable and cost the restart a whole election timeout). Until then the request waits;
+     * a configuration with other voters never satisfies it, and the election timeout elects.
+     */
     void campaign() {
-        submit(n -> {
-            if (n.status().role() != RaftRole.LEADER) {
-                n.campaign();
-            }
-        });
+        submit(n -> campaignAsSoleVoter = true);
+    }
+
+    private void campaignIfSoleVoter() {
+        long self = node.status().id();
+        if (confState.getVotersCount() != 1 || confState.getVoters(0) != self) {
+            return;
+        }
+        campaignAsSoleVoter = false;
+        if (node.status().role() != RaftRole.LEADER) {
+            node.campaign();
+        }
     }
 
     /**
@@ -377,6 +393,9 @@ final class RaftLoop implements Runnable {
                 }
                 requestReadIndex(now);
                 handleReadies();
+                if (campaignAsSoleVoter && unappliedConfChanges == 0) {
+                    campaignIfSoleVoter();
+                }
                 if (held.holding() && (leaderTakesProposals() || held.expired(now))) {
                     releaseHeld();
                 }
