@@ -47,36 +47,35 @@ trap 'exit 130' INT TERM
 
 now_ns() { date +%s%N; }
 
+# await_member DIR DEADLINE WHAT COMMAND...: runs COMMAND every 20 ms until it succeeds; fails, saying
+# what did not happen, when the member in DIR dies or SECONDS reaches DEADLINE first.
+await_member() {
+  local member=$1 deadline=$2 what=$3
+  shift 3
+  until "$@"; do
+    if ! member_alive "$member"; then
+      echo "the member in $member exited before $what" >&2
+      member_log_summary "$member"
+      return 1
+    fi
+    if [ $SECONDS -ge "$deadline" ]; then
+      echo "no $what within 120 s" >&2
+      member_log_summary "$member"
+      return 1
+    fi
+    sleep 0.02
+  done
+}
+
+port_accepts() { (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; }
+put_once() { etcdctl --endpoints="$1" --dial-timeout=1s --command-timeout=1s put startup/key "$RANDOM" >/dev/null 2>&1; }
+
 # first_write ENDPOINT START_NS DIR: seconds from START_NS to the first acknowledged put; fails
 # when the member dies or nothing is acknowledged within 120 s.
 first_write() {
   local endpoint=$1 start=$2 member=$3 deadline=$((SECONDS + 120))
-  until (exec 3<>"/dev/tcp/${endpoint%:*}/${endpoint##*:}") 2>/dev/null; do
-    if ! member_alive "$member"; then
-      echo "the member in $member exited before its client port accepted a connection" >&2
-      member_log_summary "$member"
-      return 1
-    fi
-    if [ $SECONDS -ge $deadline ]; then
-      echo "$endpoint accepted no connection within 120 s" >&2
-      member_log_summary "$member"
-      return 1
-    fi
-    sleep 0.02
-  done
-  until etcdctl --endpoints="$endpoint" --dial-timeout=1s --command-timeout=1s put startup/key "$RANDOM" >/dev/null 2>&1; do
-    if ! member_alive "$member"; then
-      echo "the member in $member exited before its first write" >&2
-      member_log_summary "$member"
-      return 1
-    fi
-    if [ $SECONDS -ge $deadline ]; then
-      echo "no write acknowledged by $endpoint within 120 s" >&2
-      member_log_summary "$member"
-      return 1
-    fi
-    sleep 0.02
-  done
+  await_member "$member" "$deadline" "connection accepted on $endpoint" port_accepts "$endpoint" || return 1
+  await_member "$member" "$deadline" "write acknowledged by $endpoint" put_once "$endpoint" || return 1
   awk -v a="$start" -v b="$(now_ns)" 'BEGIN {printf "%.3f\n", (b - a) / 1e9}'
 }
 
