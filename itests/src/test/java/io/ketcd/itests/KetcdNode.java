@@ -1,5 +1,7 @@
 package io.ketcd.itests;
 
+import io.ketcd.testing.FreePorts;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -49,6 +49,7 @@ import io.ketcd.proto.etcdserverpb.RangeResponse;
 import io.ketcd.proto.etcdserverpb.StatusResponse;
 import io.ketcd.api.service.KvService;
 import io.ketcd.api.service.MaintenanceService;
+import io.ketcd.testing.FreePorts;
 import io.ketcd.tls.TestPki;
 
 /**
@@ -68,6 +69,8 @@ public class TransportSwapKarafIT extends KetcdKarafTestSupport {
 
     private static final String CA_FILE = "ketcd.itest.ca-file";
     private static final String CERT_FILE = "ketcd.itest.cert-file";
+    /** The https client port, picked by the test JVM (below the ephemeral range) rather than in the container. */
+    private static final String HTTPS_PORT = "ketcd.itest.https-port";
     private static final String KEY_FILE = "ketcd.itest.key-file";
     private static final String TRANSPORT_BUNDLE = "io.ketcd.transport";
 
@@ -84,6 +87,7 @@ public class TransportSwapKarafIT extends KetcdKarafTestSupport {
         options.add(editConfigurationFilePut("etc/system.properties", CA_FILE, pki.caFile().toString()));
         options.add(editConfigurationFilePut("etc/system.properties", CERT_FILE, server.certFile().toString()));
         options.add(editConfigurationFilePut("etc/system.properties", KEY_FILE, server.keyFile().toString()));
+        options.add(editConfigurationFilePut("etc/system.properties", HTTPS_PORT, Integer.toString(FreePorts.one())));
         return options.toArray(new Option[0]);
     }
 
@@ -110,7 +114,7 @@ public class TransportSwapKarafIT extends KetcdKarafTestSupport {
         long factoryBefore = serviceId(ListenerFactory.class);
 
         // One configuration update: an https client URL next to the http one, with certificate files.
-        int httpsPort = FreePorts.allocate(1)[0];
+        int httpsPort = Integer.getInteger(HTTPS_PORT);
         URI httpsUrl = URI.create("https://127.0.0.1:" + httpsPort);
         Configuration configuration = configurationAdmin.getConfiguration("io.ketcd.server", null);
         Dictionary<String, Object> properties = configuration.getProperties();
