@@ -280,7 +280,14 @@ final class RaftLoop implements Runnable {
      * a configuration with other voters never satisfies it, and the election timeout elects.
      */
     void campaign() {
-        submit(n -> campaignAsSoleVoter = true);
+        submit(n -> {
+            campaignAsSoleVoter = true;
+            // at once when the configuration is known already (a fresh member): a proposal queued
+            // right behind this request then finds a leader, as it did when campaigning was a plain task
+            if (unappliedConfChanges == 0) {
+                campaignIfSoleVoter();
+            }
+        });
     }
 
     private void campaignIfSoleVoter() {
