@@ -284,13 +284,15 @@ final class RaftLoop implements Runnable {
             campaignAsSoleVoter = true;
             // at once when the configuration is known already (a fresh member): a proposal queued
             // right behind this request then finds a leader, as it did when campaigning was a plain task
-            if (unappliedConfChanges == 0) {
-                campaignIfSoleVoter();
-            }
+            campaignIfDue();
         });
     }
 
-    private void campaignIfSoleVoter() {
+    /** The campaign {@link #campaign} asked for, once no configuration change is pending and this member is the only voter. */
+    private void campaignIfDue() {
+        if (!campaignAsSoleVoter || unappliedConfChanges != 0) {
+            return;
+        }
         long self = node.status().id();
         if (confState.getVotersCount() != 1 || confState.getVoters(0) != self) {
             return;
@@ -400,9 +402,7 @@ final class RaftLoop implements Runnable {
                 }
                 requestReadIndex(now);
                 handleReadies();
-                if (campaignAsSoleVoter && unappliedConfChanges == 0) {
-                    campaignIfSoleVoter();
-                }
+                campaignIfDue();
                 if (held.holding() && (leaderTakesProposals() || held.expired(now))) {
                     releaseHeld();
                 }
