@@ -6,7 +6,9 @@
 # throughput is the median of the last three windows; the table gives each window's puts/s and
 # when each server first reached 80 % of its warm throughput. Alternates etcd, ketcd per round.
 #
-#   bench/warmup.sh [--seconds S] [--window S] [--rounds R] [--quick]   # default 60 s in 5 s windows, 1 round
+#   bench/warmup.sh [--seconds S] [--window S] [--rounds R] [--quick] [--ketcd-only]
+#   (default 60 s in 5 s windows, 1 round; EXTRA_JAVA_OPTS reaches ketcd's JVMs, so JVM options
+#   can be compared with alternated --ketcd-only runs)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,13 +20,15 @@ ETCD_BIN=${ETCD_BIN:-etcd} KETCD_DIST=$dist KETCD_JAR=$jar
 seconds=60
 window=5
 rounds=1
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+servers="etcd ketcd"
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
     --window) window=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --quick) seconds=6; window=2; shift ;;
+    --ketcd-only) servers=ketcd; shift ;;
     -h|--help) usage ;;
     *) echo "unknown argument: $1" >&2; usage ;;
   esac
@@ -49,7 +53,7 @@ done
 results="$work/results"
 : >"$results"
 for r in $(seq "$rounds"); do
-  for kind in etcd ketcd; do
+  for kind in $servers; do
     dir="$work/$kind-$r"
     read -r -a p <<<"$(free_ports 18)"
     cluster_start "$kind" "$dir" warmup "${p[*]:0:3}" "${p[*]:3:3}" "${p[*]:6:3}" "${p[*]:9:3}" "${p[*]:12:3}" "${p[*]:15:3}" >&2
@@ -63,11 +67,12 @@ for r in $(seq "$rounds"); do
   done
 done
 
-median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else printf "%.1f\n", (v[NR/2]+v[NR/2+1])/2}'; }
+median() { sort -g | awk '{v[NR]=$1} END {if (NR == 0) print "n/a"; else if (NR%2) print v[(NR+1)/2]; else printf "%.1f\n", (v[NR/2]+v[NR/2+1])/2}'; }
 ops() { awk -v k="$1" -v w="$2" '$1==k && $3==w {print $4}' "$results" | median; }
 warm() { for w in $(seq $((windows - 2)) "$windows"); do ops "$1" "$w"; done | median; }
 reached() {
   local k=$1 target w
+  [[ " $servers " == *" $k "* ]] || { echo "n/a"; return; }
   target=$(awk -v a="$(warm "$k")" 'BEGIN {print 0.8 * a}')
   for w in $(seq "$windows"); do
     if awk -v a="$(ops "$k" "$w")" -v b="$target" 'BEGIN {exit !(a >= b)}'; then echo $((w * window)); return; fi
@@ -82,7 +87,7 @@ echo "| ---: | ---: | ---: | ---: |"
 for w in $(seq "$windows"); do
   e=$(ops etcd "$w") k=$(ops ketcd "$w")
   printf '| %d-%d | %s | %s | %s |\n' $(((w - 1) * window)) $((w * window)) "$e" "$k" \
-    "$(awk -v a="$k" -v b="$e" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}')"
+    "$(awk -v a="$k" -v b="$e" 'BEGIN {if (b + 0 > 0 && a + 0 > 0) printf "%.2f", a / b; else print "n/a"}')"
 done
 printf '| warm (last 3 windows) | %s | %s | |\n' "$(warm etcd)" "$(warm ketcd)"
 printf '| 80 %% of warm reached after, s | %s | %s | |\n' "$(reached etcd)" "$(reached ketcd)"
