@@ -50,6 +50,16 @@ public final class Wal implements Closeable {
 
     /** etcd's {@code SegmentSizeBytes}: a segment is cut once it reaches this size. */
     public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+    /**
+     * How far ahead of its records the last segment's file is filled with zeros: an append then
+     * writes over blocks the file already has, within its length, so its fdatasync writes the data
+     * and has no allocation or size change to commit to the file system's journal. That doubled
+     * the saves per second of 16-entry batches (WalBench, alternated runs; a file merely extended
+     * by a hole gained nothing there, as blocks are still allocated at each write). etcd
+     * preallocates a whole segment for the same reason; a smaller step keeps the zeros an open
+     * reads past the last record few.
+     */
+    static final long PREALLOCATE_BYTES = 1L << 20;
 
     private static final Logger LOG = LoggerFactory.getLogger(Wal.class);
 
@@ -69,8 +79,10 @@ public final class Wal implements Closeable {
     private final List<WalSegment> segments;
     /** Frames new records, continuing the CRC chain from the last record. */
     private final WalFrames.Encoder encoder;
-    /** Length of the last segment: the end of its last complete record. */
+    /** Length of the last segment's records: the end of its last complete record. */
     private long end;
+    /** Length of the last segment's file: {@link #end} and the zeros preallocated after it. */
+    private long allocated;
     /** Index of the last entry saved (later entries truncate earlier ones) or of a later snapshot marker. */
     private long lastIndex;
     /** Last hard state saved, or the default instance. */
@@ -89,6 +101,7 @@ public final class Wal implements Closeable {
         this.segments = segments;
         this.encoder = new WalFrames.Encoder(scan.crc);
         this.end = scan.end;
+        this.allocated = scan.size;
         this.lastIndex = scan.lastIndex;
         this.lastState = scan.hardState;
     }
@@ -188,9 +201,11 @@ public final class Wal implements Closeable {
                     syncDir(dir);
                     segments.remove(i);
                     scan.end = segments.get(i - 1).channel.size();
+                    scan.size = scan.end;
                 } else {
                     segment.channel.truncate(scan.end);
                     segment.channel.force(true);
+                    scan.size = scan.end;
                     LOG.warn("WAL {}: dropped {} bytes of a torn last record at offset {} ({})",
                             segment.path, size - scan.end, scan.end, torn.reason());
                 }
@@ -387,6 +402,11 @@ public final class Wal implements Closeable {
         return lastIndex;
     }
 
+    /** Where the last segment's records end; its file goes on with preallocated zeros. */
+    long recordsEnd() {
+        return end;
+    }
+
     /** The segment files now in use, oldest first; a new list owned by the caller. */
     public List<Path> segmentFiles() {
         return new ArrayList<>(segments.stream().map(s -> s.path).toList());
@@ -421,6 +441,13 @@ public final class Wal implements Closeable {
         int length = frames.remaining();
         try {
             FileChannel channel = segments.get(segments.size() - 1).channel;
+            if (end + length > allocated) {
+                // not synced here: zeros that do not reach the disk leave a shorter file, as before
+                long extended = end + length + PREALLOCATE_BYTES;
+                long from = Math.max(allocated, end);
+                WalSegment.writeFully(channel, ByteBuffer.allocate((int) (extended - from)), from);
+                allocated = extended;
+            }
             WalSegment.writeFully(channel, frames, end);
             if (sync) {
                 channel.force(false);
@@ -457,8 +484,20 @@ public final class Wal implements Closeable {
         if (end < segmentBytes) {
             return;
         }
-        syncTail();
         WalSegment current = segments.get(segments.size() - 1);
+        if (allocated > end) {
+            // only the last segment may end in zeros (as in etcd, whose cut truncates too)
+            try {
+                current.channel.truncate(end);
+                current.channel.force(true);
+            } catch (IOException | RuntimeException e) {
+                failed = true;
+                throw e;
+            }
+            allocated = end;
+            unsynced = false;
+        }
+        syncTail();
         String name = WalSegment.name(current.seq + 1, lastIndex + 1);
         encoder.add(CRC, ByteString.EMPTY);
         encoder.add(METADATA, metadata);
@@ -475,6 +514,7 @@ public final class Wal implements Closeable {
             throw e;
         }
         end = length;
+        allocated = length;
     }
 
     static void syncDir(Path dir) throws IOException {

@@ -53,6 +53,8 @@ final class WalScan {
     int crc;
     /** End of the last good record of the last segment read. */
     long end;
+    /** Length of the file of the last segment read. */
+    long size;
 
     WalScan(WalSegment first, long afterIndex) {
         this.afterIndex = afterIndex;
@@ -101,6 +103,9 @@ final class WalScan {
             }
         }
         String torn = reader.tornReason();
+        if (torn != null && last && sawMetadata && reader.zeroTail()) {
+            torn = null; // the zeros {@link Wal} preallocates after the last record
+        }
         if (torn != null && !last) {
             throw new WalCorruptException(file, reader.validEnd(),
                     "torn record in a segment that is not the last (" + torn + ")");
@@ -118,6 +123,7 @@ final class WalScan {
             crc = reader.crc();
             end = reader.validEnd();
         }
+        size = segment.channel.size();
         return torn == null ? null : new Torn(torn, sawMetadata);
     }
 

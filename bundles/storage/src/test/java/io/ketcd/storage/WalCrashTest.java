@@ -102,10 +102,10 @@ class WalCrashTest {
         List<Log> acked = new ArrayList<>();
         acked.add(new Log(List.of(), HardState.getDefaultInstance()));
         try (Wal wal = Wal.create(source, METADATA, SEGMENT_BYTES)) {
-            layouts.add(layout(source));
+            layouts.add(layout(source, wal));
             for (Save save : HISTORY) {
                 wal.save(save.state, save.entries);
-                layouts.add(layout(source));
+                layouts.add(layout(source, wal));
                 acked.add(acked.get(acked.size() - 1).apply(save.state, save.entries));
             }
         }
@@ -168,9 +168,14 @@ class WalCrashTest {
     private void check(Path source, Map<String, Long> segments, Map<String, Long> tmps, Log expected,
             String what) throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("crash-" + cases++));
+        String lastSegment = last(segments);
         for (Map.Entry<String, Long> file : segments.entrySet()) {
             byte[] bytes = Files.readAllBytes(source.resolve(file.getKey()));
-            Files.write(dir.resolve(file.getKey()), Arrays.copyOf(bytes, file.getValue().intValue()));
+            int length = file.getValue().intValue();
+            // every other crash on a frame boundary (frames are 8-byte aligned, so no header is
+            // split) finds the last segment's preallocated zeros after what reached the disk
+            int zeros = file.getKey().equals(lastSegment) && length % 8 == 0 && cases % 2 == 0 ? 4096 : 0;
+            Files.write(dir.resolve(file.getKey()), Arrays.copyOf(Arrays.copyOf(bytes, length), length + zeros));
         }
         for (Map.Entry<String, Long> file : tmps.entrySet()) {
             byte[] bytes = Files.readAllBytes(source.resolve(file.getKey()));
@@ -203,14 +208,18 @@ class WalCrashTest {
         deleteDir(dir);
     }
 
-    /** Segment file names to sizes, in sequence order. */
-    private static Map<String, Long> layout(Path dir) throws IOException {
+    /**
+     * Segment file names to the lengths of their records, in sequence order: the file's size, but
+     * for the last segment, whose file goes on with preallocated zeros.
+     */
+    private static Map<String, Long> layout(Path dir, Wal wal) throws IOException {
         Map<String, Long> layout = new LinkedHashMap<>();
         try (var files = Files.list(dir)) {
             for (Path file : files.sorted().toList()) {
                 layout.put(file.getFileName().toString(), Files.size(file));
             }
         }
+        layout.put(last(layout), wal.recordsEnd());
         return layout;
     }
 

@@ -69,17 +69,17 @@ class WalTest {
         List<Long> boundaries = new ArrayList<>();
         try (Wal wal = Wal.create(dir, METADATA)) {
             wal.save(state(1, 1, 0), entries(1, 2, 1));
-            boundaries.add(size(dir));
+            boundaries.add(wal.recordsEnd());
             wal.save(state(2, 1, 0), List.of());
-            boundaries.add(size(dir));
+            boundaries.add(wal.recordsEnd());
             wal.save(null, entries(3, 3, 2));
-            boundaries.add(size(dir));
+            boundaries.add(wal.recordsEnd());
             wal.save(state(2, 1, 3), List.of());
-            boundaries.add(size(dir));
+            boundaries.add(wal.recordsEnd());
             wal.save(null, entries(4, 4, 2));
-            boundaries.add(size(dir));
+            boundaries.add(wal.recordsEnd());
             wal.save(null, entries(5, 5, 2));
-            boundaries.add(size(dir));
+            boundaries.add(wal.recordsEnd());
         }
         return boundaries;
     }
@@ -92,10 +92,11 @@ class WalTest {
             assertThat(wal.lastIndex()).isZero();
             wal.save(state(1, 1, 0), entries(1, 3, 1));
             wal.save(state(1, 1, 3), List.of());
+            assertThat(wal.recordsEnd() % 8).as("frames are 8-byte aligned").isZero();
+            assertThat(size(dir)).as("the file is preallocated beyond its records").isGreaterThan(wal.recordsEnd());
         }
         assertThat(Wal.exists(dir)).isTrue();
         assertThat(dir.resolve(SEGMENT)).exists();
-        assertThat(size(dir) % 8).as("frames are 8-byte aligned").isZero();
 
         try (Wal wal = Wal.open(dir)) {
             assertThat(wal.lastIndex()).isEqualTo(3);
@@ -190,15 +191,15 @@ class WalTest {
     void saveSkipsUnchangedStateAndSyncsNothingWhenEmpty() throws IOException {
         Path dir = tmp.resolve("wal");
         try (Wal wal = Wal.create(dir, METADATA)) {
-            long empty = size(dir);
+            long empty = wal.recordsEnd();
             wal.save(null, List.of());
             wal.save(HardState.getDefaultInstance(), List.of());
-            assertThat(size(dir)).isEqualTo(empty);
+            assertThat(wal.recordsEnd()).isEqualTo(empty);
             wal.save(state(1, 1, 0), List.of());
-            long withState = size(dir);
+            long withState = wal.recordsEnd();
             assertThat(withState).isGreaterThan(empty);
             wal.save(state(1, 1, 0), List.of());
-            assertThat(size(dir)).isEqualTo(withState);
+            assertThat(wal.recordsEnd()).isEqualTo(withState);
         }
     }
 
@@ -207,12 +208,12 @@ class WalTest {
         Path dir = tmp.resolve("wal");
         try (Wal wal = Wal.create(dir, METADATA)) {
             wal.save(state(1, 1, 0), entries(1, 2, 1));
-            long before = size(dir);
+            long before = wal.recordsEnd();
             assertThatThrownBy(() -> wal.save(null, entries(4, 4, 1)))
                     .isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> wal.save(null, List.of(entry(3, 1), entry(5, 1))))
                     .isInstanceOf(IllegalArgumentException.class);
-            assertThat(size(dir)).isEqualTo(before);
+            assertThat(wal.recordsEnd()).isEqualTo(before);
             wal.save(null, entries(3, 3, 1));
             assertThat(wal.lastIndex()).isEqualTo(3);
         }
@@ -256,14 +257,39 @@ class WalTest {
     }
 
     @Test
-    void trailingZeroesAreCut() throws IOException {
-        Path dir = tmp.resolve("wal");
-        List<Long> bounds = walOfSingleRecords(dir);
-        long end = bounds.get(5);
+    void trailingZeroesAreKeptAndWrittenOver() throws IOException {
+        // zeros after the last record: preallocated space, or a file that grew before its data arrived
+        Path source = tmp.resolve("source");
+        long end = walOfSingleRecords(source).get(5);
+        Path dir = truncatedCopy(source, "wal", end);
         Files.write(dir.resolve(SEGMENT), new byte[4096], StandardOpenOption.APPEND);
+        try (Wal wal = Wal.open(dir)) {
+            assertThat(size(dir)).as("not cut").isEqualTo(end + 4096);
+            assertThat(wal.recordsEnd()).isEqualTo(end);
+            assertThat(wal.readAll(0).entries()).extracting(Entry::getIndex).containsExactly(1L, 2L, 3L, 4L, 5L);
+            wal.save(state(3, 3, 5), entries(6, 6, 3));
+            assertThat(size(dir)).as("written over the zeros").isEqualTo(end + 4096);
+        }
         WalContents contents = reopen(dir);
-        assertThat(size(dir)).isEqualTo(end);
-        assertThat(contents.entries()).extracting(Entry::getIndex).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(contents.entries()).extracting(Entry::getIndex).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+        assertThat(contents.hardState()).isEqualTo(state(3, 3, 5));
+    }
+
+    @Test
+    void onlyTheLastSegmentEndsInZeros() throws IOException {
+        Path dir = tmp.resolve("wal");
+        try (Wal wal = Wal.create(dir, METADATA, 256)) {
+            for (long i = 1; i <= 20; i++) {
+                wal.save(state(1, 1, i - 1), entries(i, i, 1));
+            }
+            List<Path> files = wal.segmentFiles();
+            assertThat(files).hasSizeGreaterThan(2);
+            for (Path file : files.subList(0, files.size() - 1)) {
+                assertThat(Files.size(file)).as("%s cut back to its records", file).isLessThan(Wal.PREALLOCATE_BYTES);
+            }
+            assertThat(Files.size(files.get(files.size() - 1))).as("the last segment").isGreaterThan(Wal.PREALLOCATE_BYTES);
+        }
+        assertThat(reopen(dir).entries()).extracting(Entry::getIndex).hasSize(20);
     }
 
     @Test
@@ -331,8 +357,10 @@ class WalTest {
     @Test
     void goldenSegmentIsStable() throws IOException {
         Path dir = tmp.resolve("golden");
-        walOfSingleRecords(dir);
-        byte[] written = Files.readAllBytes(dir.resolve(SEGMENT));
+        long end = walOfSingleRecords(dir).get(5);
+        byte[] file = Files.readAllBytes(dir.resolve(SEGMENT));
+        assertThat(Arrays.copyOfRange(file, (int) end, file.length)).as("preallocated").containsOnly(0);
+        byte[] written = Arrays.copyOf(file, (int) end);
         if (Boolean.getBoolean("rewrite")) {
             Files.write(Path.of("src/test/resources/wal/golden.wal"), written);
         }

@@ -41,6 +41,8 @@ public final class SegmentReader {
     private int crc;
     private boolean first = true;
     private String tornReason;
+    /** Whether the segment ended in zero bytes only, from a frame start to the end of the file. */
+    private boolean zeroTail;
 
     /** @param in the segment from its first byte; buffered by the caller */
     public SegmentReader(Path file, InputStream in) {
@@ -63,7 +65,7 @@ public final class SegmentReader {
             return null;
         }
         if (header.length < WalFrames.HEADER_BYTES) {
-            return torn(allZero(header) ? "trailing zero bytes" : "frame header cut short");
+            return allZero(header) ? endInZeros() : torn("frame header cut short");
         }
         long word = 0;
         for (int i = WalFrames.HEADER_BYTES - 1; i >= 0; i--) {
@@ -72,7 +74,7 @@ public final class SegmentReader {
         int length = (int) word;
         if (length < 0 || WalFrames.header(length) != word) {
             if (allZero(header) && restIsZero()) {
-                return torn("trailing zero bytes");
+                return endInZeros();
             }
             throw new WalCorruptException(file, start, "bad frame header " + Long.toHexString(word));
         }
@@ -110,6 +112,15 @@ public final class SegmentReader {
         return tornReason;
     }
 
+    /**
+     * Whether the segment's tail is zero bytes only, from the end of the last good record to the
+     * end of the file: preallocated space that a crash left as it was, or a file that grew before
+     * its data reached the disk. Either way nothing after the last good record was acknowledged.
+     */
+    public boolean zeroTail() {
+        return zeroTail;
+    }
+
     /** End of the last good record: the length the segment is repaired to. */
     public long validEnd() {
         return validEnd;
@@ -143,6 +154,11 @@ public final class SegmentReader {
                     + ", chain gives " + Integer.toHexString(expected);
         }
         return null;
+    }
+
+    private Record endInZeros() {
+        zeroTail = true;
+        return torn("trailing zero bytes");
     }
 
     private Record torn(String reason) {
