@@ -60,6 +60,8 @@ public final class Wal implements Closeable {
      * reads past the last record few.
      */
     static final long PREALLOCATE_BYTES = 1L << 20;
+    /** The zeros written ahead, 64 KiB at a time: read-only, direct, so no write copies them. */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 << 10).asReadOnlyBuffer();
 
     private static final Logger LOG = LoggerFactory.getLogger(Wal.class);
 
@@ -444,8 +446,11 @@ public final class Wal implements Closeable {
             if (end + length > allocated) {
                 // not synced here: zeros that do not reach the disk leave a shorter file, as before
                 long extended = end + length + PREALLOCATE_BYTES;
-                long from = Math.max(allocated, end);
-                WalSegment.writeFully(channel, ByteBuffer.allocate((int) (extended - from)), from);
+                for (long at = Math.max(allocated, end); at < extended; at += ZEROS.capacity()) {
+                    ByteBuffer zeros = ZEROS.duplicate();
+                    zeros.limit((int) Math.min(zeros.capacity(), extended - at));
+                    WalSegment.writeFully(channel, zeros, at);
+                }
                 allocated = extended;
             }
             WalSegment.writeFully(channel, frames, end);
