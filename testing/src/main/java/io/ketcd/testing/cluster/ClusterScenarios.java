@@ -26,6 +26,7 @@ import io.ketcd.proto.etcdserverpb.MemberAddResponse;
 import io.ketcd.proto.etcdserverpb.MemberListResponse;
 import io.ketcd.proto.etcdserverpb.MemberPromoteRequest;
 import io.ketcd.proto.etcdserverpb.MemberRemoveRequest;
+import io.ketcd.proto.etcdserverpb.MoveLeaderRequest;
 import io.ketcd.proto.etcdserverpb.PutRequest;
 import io.ketcd.proto.etcdserverpb.RangeRequest;
 import io.ketcd.testing.Await;
@@ -265,6 +266,32 @@ public abstract class ClusterScenarios {
                     .isLessThan(Duration.ofSeconds(4));
         });
         assertThat(acknowledged).hasSizeGreaterThan(3 * PROGRESS);
+    }
+
+    /**
+     * A leader hands its leadership over before its core changes even when its node has just
+     * forgotten which followers it heard from (check-quorum clears that at the end of every
+     * election timeout): a follower it replicates to is as good a transferee. Without the
+     * hand-over the member changes its core leaderless, and the writes it holds for the next
+     * leader may time out while the cluster elects one (seen in CI: "etcdserver: no leader").
+     */
+    @Test
+    void aLeaderThatForgotItsFollowersStillHandsOverBeforeItsCoreChanges() throws Exception {
+        List<TestMember> all = startThree(Map.of());
+        TestMember lead = agreedLeader(all);
+        TestMember follower = all.stream().filter(m -> m != lead).findFirst().orElseThrow();
+        QuietFollowersRaftCore quiet = new QuietFollowersRaftCore(cluster.standardCore());
+        follower.replaceRaftCore(quiet);
+        Await.until("the follower runs a node of the quiet core", BOUND, () -> quiet.created() == 1);
+        lead.maintenance().moveLeader(MoveLeaderRequest.newBuilder().setTargetID(follower.memberId()).build())
+                .get(BOUND.toMillis(), TimeUnit.MILLISECONDS);
+        Await.until("the quiet follower leads", BOUND, () -> agreedLeader(all) == follower);
+
+        follower.replaceRaftCore(new CountingRaftCore(cluster.standardCore()));
+        TestMember next = agreedLeader(all, follower.memberId());
+        assertThat(quiet.transfers()).as("the leader transfers asked of the quiet leader's node")
+                .containsExactly(next.memberId());
+        putEventually(next.kv(), "after", "the swap");
     }
 
     /**

@@ -437,8 +437,11 @@ final class RaftLoop implements Runnable {
             return false;
         }
         RaftStatus s = node.status();
+        // a voter heard from in this election timeout, or one the leader replicates to: check-quorum
+        // clears the former every election timeout, and just after that no follower would qualify
         long transferee = s.progress().entrySet().stream()
-                .filter(e -> e.getKey() != s.id() && e.getValue().recentActive() && confState.getVotersList().contains(e.getKey()))
+                .filter(e -> e.getKey() != s.id() && confState.getVotersList().contains(e.getKey())
+                        && (e.getValue().recentActive() || "replicate".equals(e.getValue().state())))
                 .max(Comparator.comparingLong(e -> e.getValue().match()))
                 .map(Map.Entry::getKey).orElse(0L);
         if (transferee == 0) {
