@@ -286,6 +286,11 @@ public abstract class ClusterScenarios {
         lead.maintenance().moveLeader(MoveLeaderRequest.newBuilder().setTargetID(follower.memberId()).build())
                 .get(BOUND.toMillis(), TimeUnit.MILLISECONDS);
         Await.until("the quiet follower leads", BOUND, () -> agreedLeader(all) == follower);
+        // once every member applied a write of the new leader, it replicates to both followers
+        // (a leader's followers start in probe state): the moment check-quorum has just cleared
+        putEventually(follower.kv(), "before", "the swap");
+        long applied = appliedIndex(follower);
+        Await.until("every member applied the write", BOUND, () -> all.stream().allMatch(m -> appliedIndex(m) >= applied));
 
         follower.replaceRaftCore(new CountingRaftCore(cluster.standardCore()));
         TestMember next = agreedLeader(all, follower.memberId());
