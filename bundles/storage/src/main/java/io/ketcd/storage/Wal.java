@@ -192,7 +192,7 @@ public final class Wal implements Closeable {
                 if (torn == null) {
                     continue;
                 }
-                long size = segment.channel.size();
+                long size = scan.size;
                 if (!torn.headerComplete()) {
                     // only a cut writes a header after the first segment, and a cut writes no
                     // acknowledged record: the previous segment ends where the last save ended

@@ -104,7 +104,7 @@ final class WalScan {
         }
         String torn = reader.tornReason();
         if (torn != null && last && sawMetadata && reader.zeroTail()) {
-            torn = null; // the zeros {@link Wal} preallocates after the last record
+            torn = null; // the zeros the WAL writes ahead of its last record
         }
         if (torn != null && !last) {
             throw new WalCorruptException(file, reader.validEnd(),

@@ -281,8 +281,9 @@ public abstract class ClusterScenarios {
         TestMember lead = agreedLeader(all);
         TestMember follower = all.stream().filter(m -> m != lead).findFirst().orElseThrow();
         QuietFollowersRaftCore quiet = new QuietFollowersRaftCore(cluster.standardCore());
-        follower.replaceRaftCore(quiet);
-        Await.until("the follower runs a node of the quiet core", BOUND, () -> quiet.created() == 1);
+        CountingRaftCore quietNodes = new CountingRaftCore(quiet);
+        follower.replaceRaftCore(quietNodes);
+        Await.until("the follower runs a node of the quiet core", BOUND, () -> quietNodes.created() == 1);
         lead.maintenance().moveLeader(MoveLeaderRequest.newBuilder().setTargetID(follower.memberId()).build())
                 .get(BOUND.toMillis(), TimeUnit.MILLISECONDS);
         Await.until("the quiet follower leads", BOUND, () -> agreedLeader(all) == follower);

@@ -16,17 +16,15 @@ import io.ketcd.proto.raftpb.Message;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
  * Another core's nodes, whose status shows no follower as recently active, as a leader's does
  * just after check-quorum clears that at the end of each election timeout; the leader transfers
- * asked of its nodes are recorded.
+ * asked of its nodes are recorded. Wrap it in a {@link CountingRaftCore} to count its nodes.
  */
 public final class QuietFollowersRaftCore implements RaftCore {
     private final RaftCore nodes;
-    private final AtomicInteger created = new AtomicInteger();
     private final List<Long> transfers = new CopyOnWriteArrayList<>();
 
     public QuietFollowersRaftCore(RaftCore nodes) {
@@ -35,13 +33,7 @@ public final class QuietFollowersRaftCore implements RaftCore {
 
     @Override
     public RaftNode create(RaftNodeConfig config, RaftStorage storage) {
-        created.incrementAndGet();
         return new QuietNode(nodes.create(config, storage));
-    }
-
-    /** How many nodes this core has created. */
-    public int created() {
-        return created.get();
     }
 
     /** The transferees of the leader transfers asked of this core's nodes, in order. */
